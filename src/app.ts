@@ -1,0 +1,79 @@
+// Builds the gateway: a yoga instance over a database. No I/O at import time, no listening here.
+import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import { createGraphQLError, createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
+import type { Context } from './context.js';
+import type { Db } from './db/client.js';
+import { InvalidCursorError } from './domain/connectors/page.js';
+import { InputValidationError } from './domain/errors.js';
+import { loadPolicyCatalog } from './domain/support/policy.js';
+import { authenticateToken } from './domain/tokens/tokens.js';
+import { HEADLINE_QUERY } from './graphql/examples.js';
+import { buildSchema } from './graphql/schema.js';
+
+export interface AppOptions {
+  db: Db;
+  graphiql?: boolean;
+}
+
+export type App = YogaServerInstance<Record<string, never>, Context>;
+
+function bearerToken(header: string | null): string | null | undefined {
+  if (header == null) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+/** Turns errors we expect from bad input into client errors; everything else stays masked. */
+function maskError(error: unknown, message: string, isDev?: boolean): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (original instanceof InputValidationError) {
+    return createGraphQLError(original.message, {
+      extensions: { code: 'BAD_USER_INPUT', userErrors: original.userErrors },
+    });
+  }
+  if (original instanceof InvalidCursorError) {
+    return createGraphQLError(original.message, { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return defaultMaskError(error, message, isDev);
+}
+
+export function createApp(options: AppOptions): App {
+  const { db } = options;
+  const catalog = loadPolicyCatalog(db);
+  return createYoga<Record<string, never>, Context>({
+    schema: buildSchema(),
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: options.graphiql === false ? false : { title: 'Connector registry', defaultQuery: HEADLINE_QUERY },
+    maskedErrors: { maskError },
+    logging: false,
+    context: ({ request }) => {
+      const requestId = request.headers.get('x-request-id') ?? randomUUID();
+      const token = bearerToken(request.headers.get('authorization'));
+      if (token === undefined) return { db, catalog, viewer: null, requestId };
+      const viewer = token ? authenticateToken(db, token) : null;
+      if (!viewer) {
+        throw createGraphQLError('The API token is not valid: it is malformed, unknown or revoked.', {
+          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+        });
+      }
+      return { db, catalog, viewer, requestId };
+    },
+    plugins: [
+      {
+        onRequest({ url, endResponse }) {
+          if (url.pathname === '/health') {
+            let ok = false;
+            try {
+              ok = db.$client.prepare('select 1 as ok').get() !== undefined;
+            } catch {
+              ok = false;
+            }
+            endResponse(Response.json({ status: ok ? 'ok' : 'unavailable', database: ok }, { status: ok ? 200 : 503 }));
+          }
+        },
+      },
+    ],
+  });
+}

@@ -1,0 +1,16 @@
+import type { Db } from './db/client.js';
+import type { PolicyCatalog } from './domain/support/policy.js';
+import type { TokenRow } from './domain/tokens/tokens.js';
+
+/** Per-request context: the database, the policy catalog, and who is calling. */
+export interface Context {
+  db: Db;
+  catalog: PolicyCatalog;
+  /** The live token the request presented, or null for an anonymous caller. */
+  viewer: TokenRow | null;
+  requestId: string;
+}
+
+export function hasScope(ctx: Context, scope: string): boolean {
+  return !!ctx.viewer && (ctx.viewer.scopes.includes(scope) || ctx.viewer.scopes.includes('admin'));
+}

@@ -1,0 +1,251 @@
+// Tables of the connector registry. Enum-like columns store stable keys (see STYLE §9):
+// display labels live in the reference tables, because Airbyte has renamed them more than once.
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+export const SUPPORT_LEVEL_KEYS = ['certified', 'community', 'custom', 'enterprise', 'archived'] as const;
+export type SupportLevelKey = (typeof SUPPORT_LEVEL_KEYS)[number];
+
+export const DEPLOYMENT_KEYS = [
+  'cloud',
+  'powered_by_airbyte',
+  'self_managed_enterprise',
+  'community_oss',
+] as const;
+export type DeploymentKey = (typeof DEPLOYMENT_KEYS)[number];
+
+export const SLA_TIER_KEYS = ['official_sla', 'best_effort_sla', 'community_slack', 'none'] as const;
+export type SlaTierKey = (typeof SLA_TIER_KEYS)[number];
+
+export const COVERAGE_KEYS = ['supported', 'slack_only', 'no_support', 'not_offered'] as const;
+export type CoverageKey = (typeof COVERAGE_KEYS)[number];
+
+export const MAINTAINER_KEYS = ['vendor', 'customer', 'community', 'nobody'] as const;
+export type MaintainerKey = (typeof MAINTAINER_KEYS)[number];
+
+export const CONNECTOR_TYPE_KEYS = ['source', 'destination'] as const;
+export type ConnectorTypeKey = (typeof CONNECTOR_TYPE_KEYS)[number];
+
+export const RELEASE_STAGE_KEYS = ['alpha', 'beta', 'generally_available', 'custom'] as const;
+export type ReleaseStageKey = (typeof RELEASE_STAGE_KEYS)[number];
+
+export const DEADLINE_ACTION_KEYS = ['auto_upgrade', 'disable'] as const;
+export type DeadlineActionKey = (typeof DEADLINE_ACTION_KEYS)[number];
+
+export const EVENT_SOURCE_KEYS = ['mutation', 'import', 'seed'] as const;
+export type EventSourceKey = (typeof EVENT_SOURCE_KEYS)[number];
+
+/** A stream-scoped impact of a breaking change, as in Airbyte's `scopedImpact`. */
+export interface ScopedImpact {
+  scopeType: 'stream';
+  impactedScopes: string[];
+}
+
+// ISO-8601 UTC with milliseconds: sorts as text in time order, so it is safe in cursors.
+const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+
+const inList = (column: string, values: readonly string[]) =>
+  sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
+
+export const supportLevels = sqliteTable(
+  'support_levels',
+  {
+    key: text('key').$type<SupportLevelKey>().primaryKey(),
+    label: text('label').notNull(),
+    availability: text('availability').notNull(),
+    whoBuilds: text('who_builds').notNull(),
+    whoMaintains: text('who_maintains').notNull(),
+    productionReadiness: text('production_readiness').notNull(),
+    breakingChangePolicy: text('breaking_change_policy').notNull(),
+    minUpgradeWindowDays: integer('min_upgrade_window_days').notNull(),
+    description: text('description').notNull(),
+    sortOrder: integer('sort_order').notNull(),
+  },
+  (t) => [
+    check('support_levels_key', inList('key', SUPPORT_LEVEL_KEYS)),
+    check('support_levels_window', sql`${t.minUpgradeWindowDays} >= 0`),
+  ],
+);
+
+export const deployments = sqliteTable(
+  'deployments',
+  {
+    key: text('key').$type<DeploymentKey>().primaryKey(),
+    label: text('label').notNull(),
+    description: text('description').notNull(),
+    sortOrder: integer('sort_order').notNull(),
+  },
+  () => [check('deployments_key', inList('key', DEPLOYMENT_KEYS))],
+);
+
+export const slaTiers = sqliteTable(
+  'sla_tiers',
+  {
+    key: text('key').$type<SlaTierKey>().primaryKey(),
+    label: text('label').notNull(),
+    description: text('description').notNull(),
+    conditions: text('conditions').notNull(),
+    officialSla: integer('official_sla', { mode: 'boolean' }).notNull(),
+    requiresPremiumSupport: integer('requires_premium_support', { mode: 'boolean' }).notNull(),
+    sortOrder: integer('sort_order').notNull(),
+  },
+  () => [check('sla_tiers_key', inList('key', SLA_TIER_KEYS))],
+);
+
+export const supportPolicies = sqliteTable(
+  'support_policies',
+  {
+    supportLevel: text('support_level')
+      .$type<SupportLevelKey>()
+      .notNull()
+      .references(() => supportLevels.key),
+    deployment: text('deployment')
+      .$type<DeploymentKey>()
+      .notNull()
+      .references(() => deployments.key),
+    coverage: text('coverage').$type<CoverageKey>().notNull(),
+    coverageText: text('coverage_text').notNull(),
+    slaTier: text('sla_tier')
+      .$type<SlaTierKey>()
+      .notNull()
+      .references(() => slaTiers.key),
+    premiumSupportRequired: integer('premium_support_required', { mode: 'boolean' }).notNull(),
+    maintainedBy: text('maintained_by').$type<MaintainerKey>().notNull(),
+    footnote: text('footnote'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.supportLevel, t.deployment] }),
+    check('support_policies_coverage', inList('coverage', COVERAGE_KEYS)),
+    check('support_policies_maintained_by', inList('maintained_by', MAINTAINER_KEYS)),
+  ],
+);
+
+export const connectors = sqliteTable(
+  'connectors',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    definitionId: text('definition_id').notNull().unique(),
+    slug: text('slug').notNull().unique(),
+    name: text('name').notNull(),
+    type: text('type').$type<ConnectorTypeKey>().notNull(),
+    supportLevel: text('support_level')
+      .$type<SupportLevelKey>()
+      .notNull()
+      .references(() => supportLevels.key),
+    releaseStage: text('release_stage').$type<ReleaseStageKey>(),
+    dockerRepository: text('docker_repository').notNull(),
+    dockerImageTag: text('docker_image_tag').notNull(),
+    documentationUrl: text('documentation_url'),
+    iconUrl: text('icon_url'),
+    language: text('language'),
+    license: text('license'),
+    subtype: text('subtype'),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull().default([]),
+    releaseDate: text('release_date'),
+    internalSl: integer('internal_sl'),
+    internalQl: integer('internal_ql'),
+    // The organization that owns a custom connector; null for public connectors.
+    organization: text('organization'),
+    createdAt: text('created_at').notNull().default(nowIso),
+    updatedAt: text('updated_at').notNull().default(nowIso),
+    revision: integer('revision').notNull().default(1),
+  },
+  (t) => [
+    check('connectors_type', inList('type', CONNECTOR_TYPE_KEYS)),
+    check(
+      'connectors_release_stage',
+      sql`${t.releaseStage} is null or ${inList('release_stage', RELEASE_STAGE_KEYS)}`,
+    ),
+    check('connectors_revision', sql`${t.revision} >= 1`),
+    index('connectors_name_idx').on(t.name, t.id),
+    index('connectors_level_idx').on(t.supportLevel, t.name),
+    index('connectors_updated_idx').on(t.updatedAt, t.id),
+  ],
+);
+
+export const connectorAvailability = sqliteTable(
+  'connector_availability',
+  {
+    connectorId: integer('connector_id')
+      .notNull()
+      .references(() => connectors.id, { onDelete: 'cascade' }),
+    deployment: text('deployment')
+      .$type<DeploymentKey>()
+      .notNull()
+      .references(() => deployments.key),
+    enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+    // Where a deployment pins another image than the connector's own (Airbyte's registryOverrides).
+    dockerImageTag: text('docker_image_tag'),
+    dockerRepository: text('docker_repository'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.connectorId, t.deployment] }),
+    index('connector_availability_deployment_idx').on(t.deployment, t.enabled, t.connectorId),
+  ],
+);
+
+export const breakingChanges = sqliteTable(
+  'breaking_changes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    connectorId: integer('connector_id')
+      .notNull()
+      .references(() => connectors.id, { onDelete: 'cascade' }),
+    version: text('version').notNull(),
+    upgradeDeadline: text('upgrade_deadline').notNull(),
+    message: text('message').notNull(),
+    migrationDocumentationUrl: text('migration_documentation_url'),
+    deadlineAction: text('deadline_action').$type<DeadlineActionKey>(),
+    scopedImpact: text('scoped_impact', { mode: 'json' }).$type<ScopedImpact[]>(),
+    createdAt: text('created_at').notNull().default(nowIso),
+  },
+  (t) => [
+    uniqueIndex('breaking_changes_connector_version_idx').on(t.connectorId, t.version),
+    index('breaking_changes_deadline_idx').on(t.upgradeDeadline),
+    check(
+      'breaking_changes_deadline_action',
+      sql`${t.deadlineAction} is null or ${inList('deadline_action', DEADLINE_ACTION_KEYS)}`,
+    ),
+  ],
+);
+
+export const certificationEvents = sqliteTable(
+  'certification_events',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    connectorId: integer('connector_id')
+      .notNull()
+      .references(() => connectors.id, { onDelete: 'cascade' }),
+    fromLevel: text('from_level').$type<SupportLevelKey>().notNull(),
+    toLevel: text('to_level').$type<SupportLevelKey>().notNull(),
+    actor: text('actor').notNull(),
+    reason: text('reason').notNull(),
+    evidence: text('evidence'),
+    source: text('source').$type<EventSourceKey>().notNull(),
+    createdAt: text('created_at').notNull().default(nowIso),
+  },
+  (t) => [
+    index('certification_events_connector_idx').on(t.connectorId, t.id),
+    check('certification_events_source', inList('source', EVENT_SOURCE_KEYS)),
+  ],
+);
+
+export const apiTokens = sqliteTable('api_tokens', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  name: text('name').notNull().unique(),
+  // SHA-256 of the token, hex. The token itself is shown once and never stored.
+  tokenHash: text('token_hash').notNull().unique(),
+  scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+  organization: text('organization'),
+  createdAt: text('created_at').notNull().default(nowIso),
+  lastUsedAt: text('last_used_at'),
+  revokedAt: text('revoked_at'),
+});

@@ -1,0 +1,173 @@
+// Reads and writes of connectors. Every filter a client can ask for is turned into SQL here, once,
+// so the list and its totalCount can never disagree.
+import { and, count, eq, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import {
+  breakingChanges,
+  connectorAvailability,
+  connectors,
+  type ConnectorTypeKey,
+  type DeploymentKey,
+  type ReleaseStageKey,
+  type SupportLevelKey,
+} from '../../db/schema.js';
+import type { PolicyCatalog } from '../support/policy.js';
+import { connectorSeedSchema, type ConnectorSeed } from './input.js';
+
+export type ConnectorRow = typeof connectors.$inferSelect;
+export type AvailabilityRow = typeof connectorAvailability.$inferSelect;
+
+export interface ConnectorFilter {
+  type?: ConnectorTypeKey | null;
+  supportLevels?: readonly SupportLevelKey[] | null;
+  supportedOn?: DeploymentKey | null;
+  withSla?: boolean | null;
+  releaseStages?: readonly ReleaseStageKey[] | null;
+  search?: string | null;
+  language?: string | null;
+}
+
+export const CONNECTOR_ORDER_FIELDS = ['name', 'slug', 'updatedAt', 'releaseDate'] as const;
+export type ConnectorOrderField = (typeof CONNECTOR_ORDER_FIELDS)[number];
+export interface ConnectorOrder {
+  field: ConnectorOrderField;
+  direction: 'asc' | 'desc';
+}
+
+/** The columns a filter reads; the real table or the alias drizzle's relational queries use. */
+type ConnectorColumns = Pick<typeof connectors, 'id' | 'type' | 'supportLevel' | 'releaseStage' | 'name' | 'slug' | 'language'>;
+
+const sqlList = (values: readonly string[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
+
+function availableOn(t: ConnectorColumns, deployments: readonly DeploymentKey[]): SQL {
+  return sql`exists (select 1 from ${connectorAvailability} where ${connectorAvailability.connectorId} = ${t.id} and ${connectorAvailability.enabled} = 1 and ${connectorAvailability.deployment} in (${sqlList(deployments)}))`;
+}
+
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** The SQL condition for a connector filter, or undefined when it filters nothing. */
+export function connectorFilterSql(
+  t: ConnectorColumns,
+  filter: ConnectorFilter | null | undefined,
+  catalog: PolicyCatalog,
+): SQL | undefined {
+  if (!filter) return undefined;
+  const parts: SQL[] = [];
+  if (filter.type) parts.push(sql`${t.type} = ${filter.type}`);
+  if (filter.supportLevels) {
+    parts.push(filter.supportLevels.length ? sql`${t.supportLevel} in (${sqlList(filter.supportLevels)})` : sql`0`);
+  }
+  if (filter.releaseStages) {
+    parts.push(filter.releaseStages.length ? sql`${t.releaseStage} in (${sqlList(filter.releaseStages)})` : sql`0`);
+  }
+  if (filter.language) parts.push(sql`${t.language} = ${filter.language}`);
+  if (filter.search) {
+    const pattern = `%${escapeLike(filter.search.toLowerCase())}%`;
+    parts.push(sql`(lower(${t.name}) like ${pattern} escape '\\' or ${t.slug} like ${pattern} escape '\\')`);
+  }
+  if (filter.supportedOn) {
+    parts.push(availableOn(t, [filter.supportedOn]));
+    if (filter.withSla != null) {
+      // Whether an SLA is offered depends only on (level, deployment), so it is a condition on the level.
+      const levels = catalog.levelsWithSla(filter.supportedOn);
+      const inLevels = levels.length ? sql`${t.supportLevel} in (${sqlList(levels)})` : sql`0`;
+      parts.push(filter.withSla ? inLevels : sql`not (${inLevels})`);
+    }
+  } else if (filter.withSla != null) {
+    // Without a deployment: an SLA on at least one deployment where the connector is available.
+    const anywhere = catalog.levels
+      .map((level) => ({
+        level: level.key,
+        on: catalog.deployments.map((d) => d.key).filter((d) => catalog.offersSla(level.key, d)),
+      }))
+      .filter((x) => x.on.length > 0)
+      .map((x) => sql`(${t.supportLevel} = ${x.level} and ${availableOn(t, x.on)})`);
+    const some = anywhere.length ? sql`(${sql.join(anywhere, sql` or `)})` : sql`0`;
+    parts.push(filter.withSla ? some : sql`not ${some}`);
+  }
+  return parts.length ? and(...parts) : undefined;
+}
+
+export function countConnectors(db: Db, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog): number {
+  const row = db.select({ n: count() }).from(connectors).where(connectorFilterSql(connectors, filter, catalog)).get();
+  return row?.n ?? 0;
+}
+
+/** The column ordering for a list; ties are broken by id so cursors are stable. */
+export function connectorOrderBy(order: ConnectorOrder | null | undefined): Record<string, 'asc' | 'desc'> {
+  const { field, direction } = order ?? { field: 'name', direction: 'asc' };
+  return { [field]: direction, id: direction };
+}
+
+export function findConnectorBySlug(db: Db, slug: string): ConnectorRow | undefined {
+  return db.select().from(connectors).where(eq(connectors.slug, slug)).get();
+}
+
+export function findConnectorById(db: Db, id: number): ConnectorRow | undefined {
+  return db.select().from(connectors).where(eq(connectors.id, id)).get();
+}
+
+/** Inserts one connector with its availability and breaking changes. Call inside a transaction. */
+export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
+  const c = connectorSeedSchema.parse(input);
+  const row = db
+    .insert(connectors)
+    .values({
+      definitionId: c.definitionId,
+      slug: c.slug,
+      name: c.name,
+      type: c.type,
+      supportLevel: c.supportLevel,
+      releaseStage: c.releaseStage,
+      dockerRepository: c.dockerRepository,
+      dockerImageTag: c.dockerImageTag,
+      documentationUrl: c.documentationUrl,
+      iconUrl: c.iconUrl,
+      language: c.language,
+      license: c.license,
+      subtype: c.subtype,
+      tags: c.tags,
+      releaseDate: c.releaseDate,
+      internalSl: c.internalSl,
+      internalQl: c.internalQl,
+      organization: c.organization,
+    })
+    .returning()
+    .get();
+  if (c.availability.length) {
+    db.insert(connectorAvailability)
+      .values(
+        c.availability.map((a) => ({
+          connectorId: row.id,
+          deployment: a.deployment,
+          enabled: a.enabled,
+          dockerImageTag: a.dockerImageTag ?? null,
+          dockerRepository: a.dockerRepository ?? null,
+        })),
+      )
+      .run();
+  }
+  if (c.breakingChanges.length) {
+    db.insert(breakingChanges)
+      .values(
+        c.breakingChanges.map((b) => ({
+          connectorId: row.id,
+          version: b.version,
+          upgradeDeadline: b.upgradeDeadline,
+          message: b.message,
+          migrationDocumentationUrl:
+            b.migrationDocumentationUrl ?? (c.documentationUrl ? `${c.documentationUrl}-migrations#${b.version}` : null),
+          deadlineAction: b.deadlineAction ?? null,
+          scopedImpact: b.scopedImpact ?? null,
+        })),
+      )
+      .run();
+  }
+  return row;
+}
+
+export function availabilityOf(db: Db, connectorId: number): AvailabilityRow[] {
+  return db.select().from(connectorAvailability).where(and(eq(connectorAvailability.connectorId, connectorId))).all();
+}

@@ -1,0 +1,96 @@
+// Configures the schema builder and nothing else; types register themselves in their own files.
+import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
+import DrizzlePlugin from '@pothos/plugin-drizzle';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ZodPlugin from '@pothos/plugin-zod';
+import { getTableConfig } from 'drizzle-orm/sqlite-core';
+import type { GraphQLFieldResolver } from 'graphql';
+import { createGraphQLError } from 'graphql-yoga';
+import { hasScope, type Context } from '../context.js';
+import type { Db } from '../db/client.js';
+import { relations } from '../db/relations.js';
+import { InputValidationError } from '../domain/errors.js';
+
+/**
+ * Mutations that return a payload with `userErrors` mark themselves with
+ * `extensions: { validationAsUserErrors: true }`; this plugin, placed before the zod plugin,
+ * turns that field's input-validation failure into `{ userErrors }` instead of a top-level error.
+ */
+class ValidationAsUserErrorsPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  override wrapResolve(
+    resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): GraphQLFieldResolver<unknown, Types['Context'], object> {
+    if (!fieldConfig.extensions?.validationAsUserErrors) return resolver;
+    return async (parent, args, context, info) => {
+      try {
+        return await resolver(parent, args, context, info);
+      } catch (error) {
+        if (error instanceof InputValidationError) return { userErrors: error.userErrors };
+        throw error;
+      }
+    };
+  }
+}
+
+declare global {
+  export namespace PothosSchemaTypes {
+    export interface Plugins<Types extends SchemaTypes> {
+      validationAsUserErrors: ValidationAsUserErrorsPlugin<Types>;
+    }
+  }
+}
+
+const validationAsUserErrors = 'validationAsUserErrors' as const;
+SchemaBuilder.registerPlugin(validationAsUserErrors, ValidationAsUserErrorsPlugin);
+
+export interface PothosTypes {
+  Context: Context;
+  DrizzleRelations: typeof relations;
+  AuthScopes: { certify: boolean; publish: boolean; import: boolean; admin: boolean };
+  Scalars: {
+    ID: { Input: string; Output: string | number };
+  };
+}
+
+export const builder = new SchemaBuilder<PothosTypes>({
+  // Order matters: scope checks run first (nothing is validated or read for a refused caller),
+  // then validation failures become userErrors, then the rest.
+  plugins: [ScopeAuthPlugin, validationAsUserErrors, RelayPlugin, ZodPlugin, DrizzlePlugin],
+  drizzle: {
+    client: (ctx: Context): Db => ctx.db,
+    getTableConfig,
+    relations,
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: { description: 'Fetches any object that has a global ID.' },
+    nodesQueryOptions: { description: 'Fetches several objects by their global IDs, in order.' },
+    nodeTypeOptions: { description: 'An object with a global ID that `node` can fetch again.' },
+    pageInfoTypeOptions: { description: 'Where a page sits in a connection, for fetching the next one.' },
+  },
+  zod: {
+    validationError: (error) => InputValidationError.fromZod(error),
+  },
+  scopeAuth: {
+    authScopes: (ctx) => ({
+      certify: hasScope(ctx, 'certify'),
+      publish: hasScope(ctx, 'publish'),
+      import: hasScope(ctx, 'import'),
+      admin: hasScope(ctx, 'admin'),
+    }),
+    unauthorizedError: (_parent, ctx, info) =>
+      ctx.viewer
+        ? createGraphQLError(`This token lacks the scope that ${info.fieldName} needs.`, {
+            extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+          })
+        : createGraphQLError(`${info.fieldName} needs an API token: send Authorization: Bearer <token>.`, {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          }),
+  },
+});
+
+builder.queryType({ description: 'Read the connector registry and its support policy.' });
+builder.mutationType({ description: 'Change the registry. Every mutation needs an API token with the right scope.' });

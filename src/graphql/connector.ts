@@ -1,0 +1,259 @@
+// The Connector type, its breaking changes and certification history, and the queries that list them.
+import { RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey } from '../db/schema.js';
+import { connectorPageQuery, MAX_PAGE_SIZE, toPage } from '../domain/connectors/page.js';
+import { countConnectors, type ConnectorFilter, type ConnectorOrder } from '../domain/connectors/store.js';
+import { builder } from './builder.js';
+import {
+  CertificationSourceEnum,
+  ConnectorOrderFieldEnum,
+  ConnectorTypeEnum,
+  DeadlineActionEnum,
+  DeploymentEnum,
+  OrderDirectionEnum,
+  ReleaseStageEnum,
+  SupportLevelEnum,
+} from './enums.js';
+import { SupportAnswerRef } from './support.js';
+
+const StreamScope = builder
+  .objectRef<{ scopeType: string; impactedScopes: string[] }>('ScopedImpact')
+  .implement({
+    description: 'The part of a connector a breaking change touches.',
+    fields: (t) => ({
+      scopeType: t.exposeString('scopeType', { description: 'What kind of scope; always "stream" today.' }),
+      impactedScopes: t.exposeStringList('impactedScopes', { description: 'The names of the streams affected.' }),
+    }),
+  });
+
+export const BreakingChange = builder.drizzleObject('breakingChanges', {
+  name: 'BreakingChange',
+  description: 'A breaking change announced for a connector version, with its upgrade deadline.',
+  fields: (t) => ({
+    version: t.exposeString('version', { description: 'The version that breaks, e.g. 5.0.0.' }),
+    upgradeDeadline: t.exposeString('upgradeDeadline', {
+      description: 'The date (YYYY-MM-DD) by which users must upgrade.',
+    }),
+    message: t.exposeString('message', { description: 'What changes and what users must do.' }),
+    migrationDocumentationUrl: t.exposeString('migrationDocumentationUrl', {
+      nullable: true,
+      description: 'The migration guide for this version.',
+    }),
+    deadlineAction: t.expose('deadlineAction', {
+      type: DeadlineActionEnum,
+      nullable: true,
+      description: 'What happens at the deadline to connections still on an older version.',
+    }),
+    scopedImpact: t.field({
+      type: [StreamScope],
+      nullable: true,
+      description: 'The streams affected, when the change does not affect the whole connector.',
+      resolve: (b) => b.scopedImpact,
+    }),
+    announcedAt: t.exposeString('createdAt', { description: 'When the change was recorded here (ISO-8601, UTC).' }),
+  }),
+});
+
+export const CertificationEvent = builder.drizzleObject('certificationEvents', {
+  name: 'CertificationEvent',
+  description: "An entry in a connector's audit log of support-level changes.",
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The event number, increasing over time.' }),
+    fromLevel: t.expose('fromLevel', { type: SupportLevelEnum, description: 'The level before the change.' }),
+    toLevel: t.expose('toLevel', { type: SupportLevelEnum, description: 'The level after the change.' }),
+    actor: t.exposeString('actor', { description: 'The name of the token (or import) that made the change.' }),
+    reason: t.exposeString('reason', { description: 'Why the change was made.' }),
+    evidence: t.exposeString('evidence', { nullable: true, description: 'Links or notes backing the change.' }),
+    source: t.expose('source', { type: CertificationSourceEnum, description: 'What made the change.' }),
+    createdAt: t.exposeString('createdAt', { description: 'When the change was made (ISO-8601, UTC).' }),
+    connector: t.relation('connector', { description: 'The connector that changed.' }),
+  }),
+});
+
+const availabilitySelect = {
+  with: { availability: { columns: { deployment: true, enabled: true } } },
+} as const;
+
+export const Connector = builder.drizzleNode('connectors', {
+  name: 'Connector',
+  description: 'A data connector: a source that reads from a system or a destination that writes to one.',
+  id: { column: (c) => c.id, description: 'The global ID, for `node(id:)` and `certifyConnector`.' },
+  fields: (t) => ({
+    definitionId: t.exposeString('definitionId', { description: "Airbyte's definition UUID." }),
+    slug: t.exposeString('slug', { description: 'The unique short name, e.g. source-postgres.' }),
+    name: t.exposeString('name', { description: 'Display name.' }),
+    type: t.expose('type', { type: ConnectorTypeEnum, description: 'Source or destination.' }),
+    supportLevel: t.expose('supportLevel', { type: SupportLevelEnum, description: 'Who maintains it and how it is supported.' }),
+    releaseStage: t.expose('releaseStage', {
+      type: ReleaseStageEnum,
+      nullable: true,
+      description: 'The older maturity label from the registry.',
+    }),
+    dockerRepository: t.exposeString('dockerRepository', { description: 'The image repository, e.g. airbyte/source-postgres.' }),
+    dockerImageTag: t.exposeString('dockerImageTag', { description: 'The current image tag (version).' }),
+    documentationUrl: t.exposeString('documentationUrl', { nullable: true, description: 'The documentation page.' }),
+    iconUrl: t.exposeString('iconUrl', { nullable: true, description: 'The icon.' }),
+    language: t.exposeString('language', { nullable: true, description: 'Implementation language, e.g. python, java, manifest-only.' }),
+    license: t.exposeString('license', { nullable: true, description: 'The license, e.g. ELv2, MIT.' }),
+    subtype: t.exposeString('subtype', { nullable: true, description: 'Kind of system, e.g. api, database, file.' }),
+    tags: t.exposeStringList('tags', { description: 'Registry tags, e.g. language:python, cdk:low-code.' }),
+    releaseDate: t.exposeString('releaseDate', { nullable: true, description: 'First release date (YYYY-MM-DD).' }),
+    internalSupportLevel: t.exposeInt('internalSl', {
+      nullable: true,
+      description: "Airbyte's internal support level (ab_internal.sl: 0, 100, 200, 300).",
+    }),
+    internalQualityLevel: t.exposeInt('internalQl', {
+      nullable: true,
+      description: "Airbyte's internal quality level (ab_internal.ql: 0 to 600).",
+    }),
+    availableOn: t.field({
+      type: [DeploymentEnum],
+      description: 'The deployments where the connector is available, in display order.',
+      select: availabilitySelect,
+      resolve: (c, _args, ctx) => {
+        const on = new Set(c.availability.filter((a) => a.enabled).map((a) => a.deployment));
+        return ctx.catalog.deployments.map((d) => d.key).filter((d) => on.has(d));
+      },
+    }),
+    support: t.field({
+      type: SupportAnswerRef,
+      description: 'The support this connector gets on a deployment.',
+      args: {
+        deployment: t.arg({ type: DeploymentEnum, required: true, description: 'The deployment to ask about.' }),
+        premiumSupport: t.arg.boolean({
+          required: true,
+          defaultValue: true,
+          description: 'Whether the customer has Premium Support in the contract.',
+        }),
+      },
+      select: { columns: { supportLevel: true }, ...availabilitySelect },
+      resolve: (c, args, ctx) =>
+        ctx.catalog.answer({
+          supportLevel: c.supportLevel,
+          deployment: args.deployment,
+          available: c.availability.some((a) => a.enabled && a.deployment === args.deployment),
+          premiumSupport: args.premiumSupport,
+        }),
+    }),
+    breakingChanges: t.relation('breakingChanges', {
+      description: 'Announced breaking changes, latest deadline first.',
+      query: { orderBy: { upgradeDeadline: 'desc', id: 'desc' } },
+    }),
+    certificationHistory: t.relation('certificationEvents', {
+      description: 'Support-level changes, newest first.',
+      query: { orderBy: { id: 'desc' } },
+    }),
+    revision: t.exposeInt('revision', {
+      description: 'Bumped on every change; pass it as expectedRevision to refuse a change to a connector you read earlier.',
+    }),
+    createdAt: t.exposeString('createdAt', { description: 'When the connector was added (ISO-8601, UTC).' }),
+    updatedAt: t.exposeString('updatedAt', { description: 'When the connector last changed (ISO-8601, UTC).' }),
+  }),
+});
+
+export const ConnectorFilterInput = builder.inputType('ConnectorFilter', {
+  description: 'Narrows a connector list. Every given condition must hold.',
+  fields: (t) => ({
+    type: t.field({ type: ConnectorTypeEnum, description: 'Only sources or only destinations.' }),
+    supportLevels: t.field({
+      type: [SupportLevelEnum],
+      description: 'Only these support levels.',
+      validate: { maxLength: SUPPORT_LEVEL_KEYS.length },
+    }),
+    supportedOn: t.field({ type: DeploymentEnum, description: 'Only connectors available on this deployment.' }),
+    withSla: t.boolean({
+      description:
+        'With supportedOn: true keeps connectors whose policy there offers an official SLA (with Premium Support), false the others. Without supportedOn: an SLA on any deployment where the connector is available.',
+    }),
+    releaseStages: t.field({
+      type: [ReleaseStageEnum],
+      description: 'Only these release stages.',
+      validate: { maxLength: RELEASE_STAGE_KEYS.length },
+    }),
+    search: t.string({ description: 'Part of the name or slug, case-insensitive.', validate: { maxLength: 200 } }),
+    language: t.string({ description: 'Only this implementation language, e.g. python.', validate: { maxLength: 100 } }),
+  }),
+});
+
+export const ConnectorOrderInput = builder.inputType('ConnectorOrder', {
+  description: 'How to sort a connector list.',
+  fields: (t) => ({
+    field: t.field({ type: ConnectorOrderFieldEnum, required: true, description: 'What to sort by.' }),
+    direction: t.field({ type: OrderDirectionEnum, required: true, defaultValue: 'asc', description: 'Which way.' }),
+  }),
+});
+
+interface ConnectorConnectionShape {
+  edges: { cursor: string; node: object }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  filter: ConnectorFilter | null | undefined;
+}
+
+const ConnectorEdge = builder.objectRef<{ cursor: string; node: object }>('ConnectorEdge').implement({
+  description: 'A connector in a list, with its position.',
+  fields: (t) => ({
+    cursor: t.exposeString('cursor', { description: 'Pass as `after` to continue after this connector.' }),
+    node: t.field({ type: Connector, description: 'The connector.', resolve: (e) => e.node as never }),
+  }),
+});
+
+const ConnectorConnection = builder.objectRef<ConnectorConnectionShape>('ConnectorConnection').implement({
+  description: 'A page of connectors.',
+  fields: (t) => ({
+    totalCount: t.int({
+      description: 'How many connectors match the filter, across all pages.',
+      resolve: (c, _args, ctx) => countConnectors(ctx.db, c.filter, ctx.catalog),
+    }),
+    edges: t.field({ type: [ConnectorEdge], description: 'The connectors of this page.', resolve: (c) => c.edges }),
+    pageInfo: t.field({
+      type: builder.pageInfoRef(),
+      description: 'Whether there are more pages, and the cursors to fetch them.',
+      resolve: (c) => c.pageInfo,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  connectors: t.field({
+    type: ConnectorConnection,
+    description:
+      'Connectors matching a filter, a page at a time. Example: `connectors(filter: {supportedOn: SELF_MANAGED_ENTERPRISE, withSla: true}, first: 100)` lists every connector with an official SLA on Self-Managed Enterprise.',
+    args: {
+      filter: t.arg({ type: ConnectorFilterInput, description: 'Which connectors.' }),
+      orderBy: t.arg({ type: ConnectorOrderInput, description: 'Sort order; by name by default.' }),
+      first: t.arg.int({
+        required: true,
+        description: `How many connectors to return, 1 to ${MAX_PAGE_SIZE}.`,
+        validate: {
+          int: true,
+          min: [1, { message: 'must be at least 1' }],
+          max: [MAX_PAGE_SIZE, { message: `must be at most ${MAX_PAGE_SIZE}` }],
+        },
+      }),
+      after: t.arg.string({ description: 'A cursor from a previous page: return the connectors after it.' }),
+    },
+    resolve: (_root, args, ctx, info) => {
+      const order = (args.orderBy as ConnectorOrder | null | undefined) ?? null;
+      const filter = args.filter as ConnectorFilter | null | undefined;
+      const page = connectorPageQuery({ filter, order, first: args.first, after: args.after, catalog: ctx.catalog });
+      const query = t.drizzleQueryFromInfo('connectors', {
+        context: ctx,
+        info,
+        path: ['edges', 'node'],
+        // The columns the cursor needs, whatever the client selected.
+        columns: { id: true, name: true, slug: true, updatedAt: true, releaseDate: true },
+        ...page,
+      } as never);
+      const rows = ctx.db.query.connectors.findMany(query).sync() as unknown as ({ id: number } & Record<string, unknown>)[];
+      return { ...toPage(rows, { first: args.first, after: args.after, order }), filter };
+    },
+  }),
+  connector: t.drizzleField({
+    type: 'connectors',
+    nullable: true,
+    description: 'One connector by slug, or null when there is none.',
+    args: { slug: t.arg.string({ required: true, description: 'The slug, e.g. source-postgres.' }) },
+    resolve: (query, _root, args, ctx) => ctx.db.query.connectors.findFirst(query({ where: { slug: args.slug } })),
+  }),
+}));
+
+export type { DeploymentKey };

@@ -1,0 +1,19 @@
+// Registers every type module, then builds the schema.
+import { lexicographicSortSchema, type GraphQLSchema } from 'graphql';
+import { builder } from './builder.js';
+import './enums.js';
+import './errors.js';
+import './support.js';
+import './connector.js';
+import './certification.js';
+
+let schema: GraphQLSchema | undefined;
+
+export function buildSchema(): GraphQLSchema {
+  schema ??= builder.toSchema();
+  return schema;
+}
+
+export function printableSchema(): GraphQLSchema {
+  return lexicographicSortSchema(buildSchema());
+}

@@ -1,0 +1,58 @@
+// The only file that listens: config, open the database, migrate, seed if empty, serve, shut down cleanly.
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+import { migrateDatabase } from './db/migrate.js';
+import { seedIfEmpty } from '../seed/index.js';
+
+function log(message: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), message, ...fields })}\n`);
+}
+
+function main(): void {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const db = openDatabase(config.databasePath, {
+    synchronous: config.dbSynchronous,
+    busyTimeoutMs: config.dbBusyTimeoutMs,
+  });
+  migrateDatabase(db);
+  if (config.seed && seedIfEmpty(db)) log('seeded an empty database', { databasePath: config.databasePath });
+  const yoga = createApp({ db, graphiql: config.graphiql });
+  const server = createServer(yoga);
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    log('listening', { url: `http://${config.host}:${port}/graphql`, databasePath: config.databasePath });
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log('shutting down', { signal });
+    server.close(() => {
+      db.$client.close();
+      log('stopped');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+    // Requests still running after 10 s are cut off rather than holding the process forever.
+    setTimeout(() => {
+      server.closeAllConnections();
+    }, 10_000).unref();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main();
