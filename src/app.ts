@@ -1,6 +1,6 @@
 // Builds the gateway: a yoga instance over a database. No I/O at import time, no listening here.
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { createGraphQLError, createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Context } from './context.js';
 import type { Db } from './db/client.js';
@@ -26,7 +26,8 @@ function bearerToken(header: string | null): string | null | undefined {
 
 /** Turns errors we expect from bad input into client errors; everything else stays masked. */
 function maskError(error: unknown, message: string, isDev?: boolean): Error {
-  const original = error instanceof GraphQLError ? error.originalError : error;
+  // Duck-typed: a GraphQLError from another copy of graphql must be unwrapped too.
+  const original = error instanceof Error && 'originalError' in error ? (error as GraphQLError).originalError : error;
   if (original instanceof InputValidationError) {
     return createGraphQLError(original.message, {
       extensions: { code: 'BAD_USER_INPUT', userErrors: original.userErrors },

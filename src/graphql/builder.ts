@@ -48,6 +48,7 @@ SchemaBuilder.registerPlugin(validationAsUserErrors, ValidationAsUserErrorsPlugi
 export interface PothosTypes {
   Context: Context;
   DrizzleRelations: typeof relations;
+  DefaultFieldNullability: false;
   AuthScopes: { certify: boolean; publish: boolean; import: boolean; admin: boolean };
   Scalars: {
     ID: { Input: string; Output: string | number };
@@ -55,6 +56,8 @@ export interface PothosTypes {
 }
 
 export const builder = new SchemaBuilder<PothosTypes>({
+  // Fields are non-null unless they say otherwise: clients get precise types.
+  defaultFieldNullability: false,
   // Order matters: scope checks run first (nothing is validated or read for a refused caller),
   // then validation failures become userErrors, then the rest.
   plugins: [ScopeAuthPlugin, validationAsUserErrors, RelayPlugin, ZodPlugin, DrizzlePlugin],
@@ -66,10 +69,21 @@ export const builder = new SchemaBuilder<PothosTypes>({
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    nodeQueryOptions: { description: 'Fetches any object that has a global ID.' },
-    nodesQueryOptions: { description: 'Fetches several objects by their global IDs, in order.' },
+    idFieldOptions: { description: 'The global ID, for `node(id:)`.' },
+    nodeQueryOptions: {
+      description: 'Fetches any object that has a global ID.',
+      args: { id: { description: 'A global ID, as returned by an `id` field.' } },
+    },
+    nodesQueryOptions: {
+      description: 'Fetches several objects by their global IDs, in order.',
+      args: { ids: { description: 'Global IDs, as returned by `id` fields.' } },
+    },
     nodeTypeOptions: { description: 'An object with a global ID that `node` can fetch again.' },
     pageInfoTypeOptions: { description: 'Where a page sits in a connection, for fetching the next one.' },
+    hasNextPageFieldOptions: { description: 'Whether more items follow this page.' },
+    hasPreviousPageFieldOptions: { description: 'Whether items come before this page (true when `after` was given).' },
+    startCursorFieldOptions: { description: 'The cursor of the first item of the page; null when the page is empty.' },
+    endCursorFieldOptions: { description: 'The cursor of the last item; pass it as `after` for the next page.' },
   },
   zod: {
     validationError: (error) => InputValidationError.fromZod(error),

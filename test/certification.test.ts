@@ -1,0 +1,149 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { revokeToken } from '../src/domain/tokens/tokens.js';
+import { createHarness, snapshot, type Harness } from './helpers/harness.js';
+
+const CERTIFY = `mutation($input: CertifyConnectorInput!) {
+  certifyConnector(input: $input) {
+    connector { slug supportLevel revision availableOn }
+    event { fromLevel toLevel actor reason evidence source connector { slug } }
+    fromLevel toLevel newSlaDeployments dryRun
+    userErrors { code field message }
+  }
+}`;
+const REASON = 'Passed acceptance tests at 99.9% sync success for 90 days.';
+
+describe('certifyConnector', () => {
+  let h: Harness;
+  let certifier: string;
+  beforeEach(() => {
+    h = createHarness();
+    certifier = h.token('release-bot', ['certify']);
+  });
+
+  it('certifies a community connector: level changed, revision bumped, event written, in one go', async () => {
+    const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON, evidence: 'https://example.test/run/42', expectedRevision: 1 } }, certifier);
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.certifyConnector).toEqual({
+      connector: { slug: 'source-faker', supportLevel: 'CERTIFIED', revision: 2, availableOn: ['CLOUD', 'POWERED_BY_AIRBYTE', 'SELF_MANAGED_ENTERPRISE', 'COMMUNITY_OSS'] },
+      event: { fromLevel: 'COMMUNITY', toLevel: 'CERTIFIED', actor: 'release-bot', reason: REASON, evidence: 'https://example.test/run/42', source: 'MUTATION', connector: { slug: 'source-faker' } },
+      fromLevel: 'COMMUNITY',
+      toLevel: 'CERTIFIED',
+      newSlaDeployments: ['CLOUD', 'POWERED_BY_AIRBYTE', 'SELF_MANAGED_ENTERPRISE'],
+      dryRun: false,
+      userErrors: [],
+    });
+    const after = await h.gql(`{ connector(slug: "source-faker") { supportLevel revision certificationHistory { fromLevel toLevel actor reason } }
+      connectors(filter: {supportedOn: SELF_MANAGED_ENTERPRISE, withSla: true, search: "sample"}, first: 5) { totalCount } }`);
+    expect(after.data).toEqual({
+      connector: { supportLevel: 'CERTIFIED', revision: 2, certificationHistory: [{ fromLevel: 'COMMUNITY', toLevel: 'CERTIFIED', actor: 'release-bot', reason: REASON }] },
+      connectors: { totalCount: 1 },
+    });
+  });
+
+  it('accepts the connector global id instead of the slug', async () => {
+    const id = (await h.gql(`{ connector(slug: "destination-duckdb") { id } }`)).data!.connector.id;
+    const res = await h.gql(CERTIFY, { input: { connectorId: id, reason: REASON } }, certifier);
+    expect(res.data!.certifyConnector.connector).toMatchObject({ slug: 'destination-duckdb', supportLevel: 'CERTIFIED' });
+  });
+
+  it('dry run reports what would change and writes nothing', async () => {
+    const before = snapshot(h.db);
+    const res = await h.gql(CERTIFY, { input: { connectorSlug: 'destination-kafka', reason: REASON, dryRun: true } }, certifier);
+    expect(res.data!.certifyConnector).toEqual({
+      connector: { slug: 'destination-kafka', supportLevel: 'COMMUNITY', revision: 1, availableOn: ['SELF_MANAGED_ENTERPRISE', 'COMMUNITY_OSS'] },
+      event: null,
+      fromLevel: 'COMMUNITY',
+      toLevel: 'CERTIFIED',
+      newSlaDeployments: ['SELF_MANAGED_ENTERPRISE'],
+      dryRun: true,
+      userErrors: [],
+    });
+    expect(snapshot(h.db)).toEqual(before);
+  });
+
+  const refusals: [string, Record<string, unknown>, { code: string; field: string[] | null; message: string | RegExp }][] = [
+    ['an unknown slug', { connectorSlug: 'source-does-not-exist' }, { code: 'NOT_FOUND', field: ['input', 'connectorSlug'], message: 'No connector has the slug "source-does-not-exist".' }],
+    ['an unknown id', { connectorId: 'Q29ubmVjdG9yOjk5OTk=' }, { code: 'NOT_FOUND', field: ['input', 'connectorId'], message: 'No connector has the id 9999.' }],
+    ['a certified connector', { connectorSlug: 'source-postgres' }, { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-postgres is already certified.' }],
+    ['a custom connector', { connectorSlug: 'source-acme-billing' }, { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-acme-billing is custom; only community connectors can be certified.' }],
+    ['an archived connector', { connectorSlug: 'destination-keen' }, { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'destination-keen is archived; only community connectors can be certified.' }],
+    ['an enterprise connector', { connectorSlug: 'source-workday' }, { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-workday is enterprise; only community connectors can be certified.' }],
+    ['a stale revision', { connectorSlug: 'source-faker', expectedRevision: 7 }, { code: 'STALE_REVISION', field: ['input', 'expectedRevision'], message: 'source-faker is at revision 1, not 7: it changed since you read it.' }],
+    ['a short reason', { connectorSlug: 'source-faker', reason: '  too short ' }, { code: 'VALIDATION', field: ['input', 'reason'], message: 'reason: must be at least 10 characters' }],
+    ['a long reason', { connectorSlug: 'source-faker', reason: 'x'.repeat(2001) }, { code: 'VALIDATION', field: ['input', 'reason'], message: 'reason: must be at most 2000 characters' }],
+    ['both slug and id', { connectorSlug: 'source-faker', connectorId: 'Q29ubmVjdG9yOjE=' }, { code: 'VALIDATION', field: ['input', 'connectorSlug'], message: 'connectorSlug: give exactly one of connectorSlug or connectorId' }],
+    ['neither slug nor id', {}, { code: 'VALIDATION', field: ['input', 'connectorSlug'], message: 'connectorSlug: give exactly one of connectorSlug or connectorId' }],
+    ['an id of another type', { connectorId: 'VXNlcjox' }, { code: 'VALIDATION', field: ['input', 'connectorId'], message: 'connectorId: must be a Connector id as returned by Connector.id' }],
+    ['a malformed slug', { connectorSlug: 'Postgres!' }, { code: 'VALIDATION', field: ['input', 'connectorSlug'], message: /^connectorSlug: must look like source-<name>/ }],
+    ['a revision of zero', { connectorSlug: 'source-faker', expectedRevision: 0 }, { code: 'VALIDATION', field: ['input', 'expectedRevision'], message: 'expectedRevision: must be 1 or more' }],
+  ];
+
+  for (const [what, input, error] of refusals) {
+    it(`refuses ${what} with a userError and writes nothing`, async () => {
+      const before = snapshot(h.db);
+      const res = await h.gql(CERTIFY, { input: { reason: REASON, ...input } }, certifier);
+      expect(res.errors).toBeUndefined();
+      const payload = res.data!.certifyConnector;
+      expect(payload.userErrors).toHaveLength(1);
+      expect(payload.userErrors[0]).toMatchObject({ code: error.code, field: error.field });
+      expect(payload.userErrors[0].message).toMatch(typeof error.message === 'string' ? new RegExp(`^${error.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : error.message);
+      expect(payload.event).toBeNull();
+      expect(snapshot(h.db)).toEqual(before);
+    });
+  }
+
+  it('refuses a second certification of the same connector after the first succeeded', async () => {
+    await h.gql(CERTIFY, { input: { connectorSlug: 'source-asana', reason: REASON } }, certifier);
+    const again = await h.gql(CERTIFY, { input: { connectorSlug: 'source-asana', reason: REASON, expectedRevision: 1 } }, certifier);
+    expect(again.data!.certifyConnector.userErrors).toEqual([
+      { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-asana is already certified.' },
+    ]);
+  });
+
+  const authCases: [string, () => string | undefined, string, number][] = [
+    ['no token', () => undefined, 'UNAUTHENTICATED', 401],
+    ['an unknown token', () => 'crg_notatokenthatexists', 'UNAUTHENTICATED', 401],
+    ['a malformed token', () => 'hunter2', 'UNAUTHENTICATED', 401],
+  ];
+  for (const [what, token, code, status] of authCases) {
+    it(`refuses a call with ${what} as ${code} and writes nothing`, async () => {
+      const before = snapshot(h.db);
+      const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON } }, token());
+      expect(res.status).toBe(status);
+      expect(res.errors![0]!.extensions!.code).toBe(code);
+      expect(res.data?.certifyConnector ?? null).toBeNull();
+      expect(snapshot(h.db)).toEqual(before);
+    });
+  }
+
+  it('refuses a revoked token as UNAUTHENTICATED', async () => {
+    const token = h.token('old-bot', ['certify']);
+    expect(revokeToken(h.db, 'old-bot')).toBe(true);
+    const before = snapshot(h.db);
+    const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON } }, token);
+    expect(res.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
+    expect(snapshot(h.db)).toEqual(before);
+  });
+
+  it('refuses a token without the certify scope as FORBIDDEN, before validating the input', async () => {
+    const reader = h.token('reader', ['read:private', 'publish']);
+    const before = snapshot(h.db);
+    const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: 'short' } }, reader);
+    expect(res.status).toBe(403);
+    expect(res.errors![0]).toMatchObject({ message: 'This token lacks the scope that certifyConnector needs.', extensions: { code: 'FORBIDDEN' } });
+    expect(res.data?.certifyConnector ?? null).toBeNull();
+    expect(snapshot(h.db)).toEqual(before);
+  });
+
+  it('lets an admin token certify', async () => {
+    const admin = h.token('root', ['admin']);
+    const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-trello', reason: REASON } }, admin);
+    expect(res.data!.certifyConnector.event.actor).toBe('root');
+  });
+
+  it('records when a token was last used', async () => {
+    expect(h.db.$client.prepare("select last_used_at from api_tokens where name = 'release-bot'").pluck().get()).toBeNull();
+    await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON, dryRun: true } }, certifier);
+    expect(h.db.$client.prepare("select last_used_at from api_tokens where name = 'release-bot'").pluck().get()).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});

@@ -1,0 +1,175 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SEED_CONNECTORS } from '../seed/connectors.js';
+import { createHarness, type Harness } from './helpers/harness.js';
+
+const LIST = `query($filter: ConnectorFilter, $orderBy: ConnectorOrder, $first: Int!, $after: String) {
+  connectors(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {
+    totalCount
+    edges { cursor node { slug name type supportLevel language releaseStage availableOn } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  }
+}`;
+
+async function allSlugs(h: Harness, filter: object | null, pageSize = 100, orderBy?: object): Promise<string[]> {
+  const slugs: string[] = [];
+  let after: string | null = null;
+  for (let i = 0; i < 100; i++) {
+    const res: any = await h.gql(LIST, { filter, first: pageSize, after, orderBy });
+    expect(res.errors).toBeUndefined();
+    slugs.push(...res.data.connectors.edges.map((e: any) => e.node.slug));
+    if (!res.data.connectors.pageInfo.hasNextPage) return slugs;
+    after = res.data.connectors.pageInfo.endCursor;
+  }
+  throw new Error('pagination did not end');
+}
+
+// Written from the domain document, not from the code: on Self-Managed Enterprise an official SLA
+// (with Premium Support) is offered to certified ("Supported*"), custom ("Supported**") and, per
+// FORMAT.md, enterprise connectors; community and archived get "No Support".
+const SLA_LEVELS_ON_SME = new Set(['certified', 'custom', 'enterprise']);
+const onSme = SEED_CONNECTORS.filter((c) => c.availability.some((a) => a.deployment === 'self_managed_enterprise' && a.enabled));
+
+describe('connectors', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = createHarness();
+  });
+
+  it('answers the headline query with exactly the connectors with an SLA on Self-Managed Enterprise', async () => {
+    const res = await h.gql(`{ connectors(filter: {supportedOn: SELF_MANAGED_ENTERPRISE, withSla: true}, first: 100) {
+      totalCount edges { node { slug support(deployment: SELF_MANAGED_ENTERPRISE) { officialSla } } } pageInfo { hasNextPage } } }`);
+    expect(res.errors).toBeUndefined();
+    const expected = onSme.filter((c) => SLA_LEVELS_ON_SME.has(c.supportLevel)).map((c) => c.slug).sort();
+    const got = res.data!.connectors.edges.map((e: any) => e.node.slug).sort();
+    expect(got).toEqual(expected);
+    expect(expected.length).toBeGreaterThan(20);
+    expect(res.data!.connectors.totalCount).toBe(expected.length);
+    expect(res.data!.connectors.pageInfo.hasNextPage).toBe(false);
+    expect(res.data!.connectors.edges.every((e: any) => e.node.support.officialSla)).toBe(true);
+  });
+
+  it('answers withSla: false with the complement among the connectors available there', async () => {
+    const without = await allSlugs(h, { supportedOn: 'SELF_MANAGED_ENTERPRISE', withSla: false });
+    const expected = onSme.filter((c) => !SLA_LEVELS_ON_SME.has(c.supportLevel)).map((c) => c.slug).sort();
+    expect(without.sort()).toEqual(expected);
+    const withSla = await allSlugs(h, { supportedOn: 'SELF_MANAGED_ENTERPRISE', withSla: true });
+    const all = await allSlugs(h, { supportedOn: 'SELF_MANAGED_ENTERPRISE' });
+    expect([...withSla, ...without].sort()).toEqual(all.sort());
+    expect(all.sort()).toEqual(onSme.map((c) => c.slug).sort());
+  });
+
+  it('pages through every connector once, in name order, whatever the page size', async () => {
+    const everything = await allSlugs(h, null, 100);
+    expect(everything).toHaveLength(SEED_CONNECTORS.length);
+    const byName = [...SEED_CONNECTORS].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((c) => c.name);
+    const res = await h.gql(LIST, { first: 100 });
+    expect(res.data!.connectors.edges.map((e: any) => e.node.name)).toEqual(byName);
+    for (const size of [1, 7, 50]) {
+      expect(await allSlugs(h, null, size)).toEqual(everything);
+    }
+  });
+
+  it('pages in descending slug order and by release date without losing rows', async () => {
+    const desc = await allSlugs(h, null, 9, { field: 'SLUG', direction: 'DESC' });
+    expect(desc).toEqual(SEED_CONNECTORS.map((c) => c.slug).sort().reverse());
+    const byDate = await allSlugs(h, null, 4, { field: 'RELEASE_DATE', direction: 'ASC' });
+    expect(new Set(byDate).size).toBe(SEED_CONNECTORS.length);
+  });
+
+  it('reports page info at the start, the middle and the end of a list', async () => {
+    const first = await h.gql(LIST, { first: 2 });
+    expect(first.data!.connectors.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+    expect(first.data!.connectors.pageInfo.startCursor).toBe(first.data!.connectors.edges[0].cursor);
+    const all = await h.gql(LIST, { first: 100 });
+    const secondLast = all.data!.connectors.edges.at(-2).cursor;
+    const last = await h.gql(LIST, { first: 5, after: secondLast });
+    expect(last.data!.connectors.edges).toHaveLength(1);
+    expect(last.data!.connectors.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+  });
+
+  it('filters by type, support levels, release stages, language and search', async () => {
+    const cases: [object, (c: (typeof SEED_CONNECTORS)[number]) => boolean][] = [
+      [{ type: 'DESTINATION' }, (c) => c.type === 'destination'],
+      [{ supportLevels: ['COMMUNITY', 'ARCHIVED'] }, (c) => c.supportLevel === 'community' || c.supportLevel === 'archived'],
+      [{ releaseStages: ['BETA'] }, (c) => c.releaseStage === 'beta'],
+      [{ language: 'java', type: 'SOURCE' }, (c) => c.language === 'java' && c.type === 'source'],
+      [{ search: 'POST' }, (c) => c.name.toLowerCase().includes('post') || c.slug.includes('post')],
+      [{ search: 'acme' }, (c) => c.slug.includes('acme')],
+      [{ supportedOn: 'COMMUNITY_OSS', supportLevels: ['CERTIFIED'] }, (c) => c.supportLevel === 'certified' && c.availability.some((a) => a.deployment === 'community_oss')],
+      [{ supportLevels: [] }, () => false],
+    ];
+    for (const [filter, keep] of cases) {
+      const got = await allSlugs(h, filter);
+      expect(got.sort(), JSON.stringify(filter)).toEqual(SEED_CONNECTORS.filter(keep).map((c) => c.slug).sort());
+      const count = await h.gql(`query($f: ConnectorFilter) { connectors(filter: $f, first: 1) { totalCount } }`, { f: filter });
+      expect(count.data!.connectors.totalCount, JSON.stringify(filter)).toBe(got.length);
+    }
+  });
+
+  it('treats % and _ in a search as plain characters', async () => {
+    expect(await allSlugs(h, { search: '%' })).toEqual([]);
+    expect(await allSlugs(h, { search: '_' })).toEqual([]);
+  });
+
+  it('answers withSla without a deployment with connectors that have an SLA somewhere they run', async () => {
+    const got = await allSlugs(h, { withSla: true });
+    const expected = SEED_CONNECTORS.filter(
+      (c) => ['certified', 'custom', 'enterprise'].includes(c.supportLevel) && c.availability.some((a) => a.deployment !== 'community_oss'),
+    ).map((c) => c.slug);
+    expect(got.sort()).toEqual(expected.sort());
+  });
+
+  it('refuses first outside 1..100, a missing first, and a foreign cursor, naming the argument', async () => {
+    for (const first of [0, 101, -5]) {
+      const res = await h.gql(LIST, { first });
+      expect(res.data).toBeNull();
+      expect(res.errors![0]!.message).toMatch(/^first: must be at (least 1|most 100)$/);
+      expect(res.errors![0]!.extensions!.code).toBe('BAD_USER_INPUT');
+    }
+    const missing = await h.gql(`{ connectors { totalCount } }`);
+    expect(missing.errors![0]!.message).toContain('argument "first" of type "Int!" is required');
+    const bad = await h.gql(LIST, { first: 5, after: 'not-a-cursor' });
+    expect(bad.errors![0]).toMatchObject({ message: 'after: not a cursor returned by this connection', extensions: { code: 'BAD_USER_INPUT' } });
+    const page = await h.gql(LIST, { first: 1 });
+    const other = await h.gql(LIST, { first: 1, after: page.data!.connectors.pageInfo.endCursor, orderBy: { field: 'SLUG', direction: 'ASC' } });
+    expect(other.errors![0]!.message).toMatch(/another orderBy/);
+  });
+
+  it('finds one connector by slug with its breaking changes, and null for an unknown slug', async () => {
+    const res = await h.gql(`{ connector(slug: "source-stripe") { slug name type supportLevel dockerRepository dockerImageTag revision
+      breakingChanges { version upgradeDeadline deadlineAction migrationDocumentationUrl scopedImpact { scopeType impactedScopes } }
+      certificationHistory { id } } missing: connector(slug: "source-nope") { slug } }`);
+    expect(res.errors).toBeUndefined();
+    expect(res.data).toEqual({
+      connector: {
+        slug: 'source-stripe',
+        name: 'Stripe',
+        type: 'SOURCE',
+        supportLevel: 'CERTIFIED',
+        dockerRepository: 'airbyte/source-stripe',
+        dockerImageTag: '5.15.11',
+        revision: 1,
+        breakingChanges: [
+          {
+            version: '5.4.0',
+            upgradeDeadline: '2024-07-14',
+            deadlineAction: null,
+            migrationDocumentationUrl: 'https://docs.airbyte.com/integrations/sources/stripe-migrations#5.4.0',
+            scopedImpact: [{ scopeType: 'stream', impactedScopes: ['refunds'] }],
+          },
+          { version: '5.0.0', upgradeDeadline: '2023-12-11', deadlineAction: null, migrationDocumentationUrl: 'https://docs.airbyte.com/integrations/sources/stripe-migrations#5.0.0', scopedImpact: null },
+          { version: '4.0.0', upgradeDeadline: '2023-09-14', deadlineAction: null, migrationDocumentationUrl: 'https://docs.airbyte.com/integrations/sources/stripe-migrations#4.0.0', scopedImpact: null },
+        ],
+        certificationHistory: [],
+      },
+      missing: null,
+    });
+  });
+
+  it('fetches a connector again by its global id through node', async () => {
+    const one = await h.gql(`{ connector(slug: "destination-duckdb") { id name } }`);
+    const id = one.data!.connector.id;
+    const res = await h.gql(`query($id: ID!) { node(id: $id) { id ... on Connector { slug supportLevel } } }`, { id });
+    expect(res.data).toEqual({ node: { id, slug: 'destination-duckdb', supportLevel: 'COMMUNITY' } });
+  });
+});
