@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { createToken, listTokens, revokeToken, TOKEN_SCOPES, tokenCreateSchema } from '../domain/tokens/tokens.js';
+import { isUniqueViolation } from '../db/errors.js';
 import { openConfiguredDatabase, runCli } from './open.js';
 
 function scopeList(value: string): string[] {
@@ -31,7 +32,7 @@ program
         process.stdout.write(`Created token "${row.name}" with scopes ${row.scopes.join(', ')}. It is shown only this once:\n`);
         process.stdout.write(`${token}\n`);
       } catch (error) {
-        if (String(error).includes('UNIQUE constraint failed: api_tokens.name')) {
+        if (isUniqueViolation(error, 'api_tokens.name')) {
           throw new Error(`a token named "${opts.name}" already exists`);
         }
         throw error;
