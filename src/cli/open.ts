@@ -1,7 +1,8 @@
-// Opens the configured database for a command-line tool, migrated, as the server would.
+// Opens the configured database for a command-line tool, migrated, with the support policy loaded.
 import { loadConfig } from '../config.js';
 import { openDatabase, type Db } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
+import { seedIfEmpty } from '../../seed/index.js';
 
 export function openConfiguredDatabase(): Db {
   const config = loadConfig();
@@ -10,6 +11,8 @@ export function openConfiguredDatabase(): Db {
     busyTimeoutMs: config.dbBusyTimeoutMs,
   });
   migrateDatabase(db);
+  // The support policy is reference data every connector points at; a new database gets it (but no connectors).
+  seedIfEmpty(db, { connectors: false });
   return db;
 }
 

@@ -25,6 +25,10 @@ export const relations = defineRelations(schema, (r) => ({
       from: r.connectors.id,
       to: r.certificationEvents.connectorId,
     }),
+    registryEntries: r.many.registryEntries({ from: r.connectors.id, to: r.registryEntries.connectorId }),
+  },
+  registryEntries: {
+    connector: r.one.connectors({ from: r.registryEntries.connectorId, to: r.connectors.id, optional: false }),
   },
   connectorAvailability: {
     connector: r.one.connectors({ from: r.connectorAvailability.connectorId, to: r.connectors.id, optional: false }),

@@ -40,6 +40,9 @@ export type ReleaseStageKey = (typeof RELEASE_STAGE_KEYS)[number];
 export const DEADLINE_ACTION_KEYS = ['auto_upgrade', 'disable'] as const;
 export type DeadlineActionKey = (typeof DEADLINE_ACTION_KEYS)[number];
 
+export const REGISTRY_KEYS = ['oss', 'cloud'] as const;
+export type RegistryKey = (typeof REGISTRY_KEYS)[number];
+
 export const EVENT_SOURCE_KEYS = ['mutation', 'import', 'seed'] as const;
 export type EventSourceKey = (typeof EVENT_SOURCE_KEYS)[number];
 
@@ -249,3 +252,25 @@ export const apiTokens = sqliteTable('api_tokens', {
   lastUsedAt: text('last_used_at'),
   revokedAt: text('revoked_at'),
 });
+
+/**
+ * The registry entry a connector was last imported with, per registry, kept whole: fields the model
+ * has no column for (spec, generated, allowedHosts, …) live here so an export can reproduce the entry.
+ */
+export const registryEntries = sqliteTable(
+  'registry_entries',
+  {
+    connectorId: integer('connector_id')
+      .notNull()
+      .references(() => connectors.id, { onDelete: 'cascade' }),
+    registry: text('registry').$type<RegistryKey>().notNull(),
+    entry: text('entry', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    importedFrom: text('imported_from').notNull(),
+    importedAt: text('imported_at').notNull().default(nowIso),
+  },
+  (t) => [
+    primaryKey({ columns: [t.connectorId, t.registry] }),
+    index('registry_entries_registry_idx').on(t.registry, t.connectorId),
+    check('registry_entries_registry', inList('registry', REGISTRY_KEYS)),
+  ],
+);

@@ -1,0 +1,133 @@
+// Serves the registry back in Airbyte's format. For a connector that came from a registry file, the
+// kept entry is the starting point and every value the model owns is written over it, so an import
+// followed by an export gives the same connectors with the same values, and later changes (a
+// certification, an announced breaking change) show up.
+import type { Db } from '../../db/client.js';
+import type { RegistryKey } from '../../db/schema.js';
+import { REGISTRY_DEPLOYMENTS } from './format.js';
+
+export interface RegistryDocument {
+  sources: Record<string, unknown>[];
+  destinations: Record<string, unknown>[];
+}
+
+interface ConnectorForExport {
+  id: number;
+  definitionId: string;
+  name: string;
+  type: 'source' | 'destination';
+  supportLevel: string;
+  releaseStage: string | null;
+  dockerRepository: string;
+  dockerImageTag: string;
+  documentationUrl: string | null;
+  iconUrl: string | null;
+  language: string | null;
+  license: string | null;
+  subtype: string | null;
+  tags: string[];
+  releaseDate: string | null;
+  internalSl: number | null;
+  internalQl: number | null;
+  availability: { deployment: string; enabled: boolean; dockerImageTag: string | null; dockerRepository: string | null }[];
+  breakingChanges: {
+    version: string;
+    upgradeDeadline: string;
+    message: string;
+    migrationDocumentationUrl: string | null;
+    deadlineAction: string | null;
+    scopedImpact: unknown;
+  }[];
+  registryEntries: { registry: string; entry: Record<string, unknown> }[];
+}
+
+/** Writes `value` at `key`; a null value removes a non-null one, and leaves an absent or null one as it is. */
+function put(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (value == null) {
+    if (target[key] != null) delete target[key];
+    return;
+  }
+  if (Array.isArray(value) && value.length === 0 && !(key in target)) return;
+  target[key] = value;
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  return value && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : {};
+}
+
+export function toRegistryEntry(c: ConnectorForExport, registry: RegistryKey): Record<string, unknown> {
+  const kept =
+    c.registryEntries.find((e) => e.registry === registry)?.entry ?? c.registryEntries[0]?.entry ?? null;
+  const entry: Record<string, unknown> = kept ? structuredClone(kept) : { spec: {}, tombstone: false, public: true, custom: false };
+  const [primary, secondary] = REGISTRY_DEPLOYMENTS[registry];
+  const here =
+    c.availability.find((a) => a.deployment === primary && a.enabled) ??
+    c.availability.find((a) => a.deployment === secondary && a.enabled);
+  put(entry, c.type === 'source' ? 'sourceDefinitionId' : 'destinationDefinitionId', c.definitionId);
+  put(entry, 'name', c.name);
+  put(entry, 'dockerRepository', here?.dockerRepository ?? c.dockerRepository);
+  put(entry, 'dockerImageTag', here?.dockerImageTag ?? c.dockerImageTag);
+  put(entry, 'documentationUrl', c.documentationUrl ?? (kept ? null : ''));
+  put(entry, 'iconUrl', c.iconUrl);
+  put(entry, 'sourceType', c.subtype);
+  put(entry, 'releaseStage', c.releaseStage);
+  put(entry, 'supportLevel', c.supportLevel);
+  put(entry, 'releaseDate', c.releaseDate);
+  put(entry, 'tags', c.tags);
+  // The language is derived from the tags when an entry lacks it; do not add it where the entry had none.
+  if (!kept || 'language' in kept) put(entry, 'language', c.language);
+  put(entry, 'license', c.license);
+  if (c.internalSl != null || c.internalQl != null || entry.ab_internal) {
+    const ab = asObject(entry.ab_internal);
+    put(ab, 'sl', c.internalSl);
+    put(ab, 'ql', c.internalQl);
+    entry.ab_internal = ab;
+  }
+  if (c.breakingChanges.length) {
+    const releases = asObject(entry.releases);
+    const keptChanges = asObject(releases.breakingChanges);
+    const changes: Record<string, unknown> = {};
+    for (const b of [...c.breakingChanges].sort((x, y) => compareVersions(x.version, y.version))) {
+      const one = asObject(keptChanges[b.version]);
+      put(one, 'upgradeDeadline', b.upgradeDeadline);
+      put(one, 'message', b.message);
+      put(one, 'migrationDocumentationUrl', b.migrationDocumentationUrl);
+      put(one, 'deadlineAction', b.deadlineAction);
+      put(one, 'scopedImpact', b.scopedImpact);
+      changes[b.version] = one;
+    }
+    releases.breakingChanges = changes;
+    entry.releases = releases;
+  }
+  return entry;
+}
+
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split('.').map(Number);
+  const pb = b.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+/** The registry document for `registry`: public connectors enabled on one of its deployments, by name. */
+export function exportRegistry(db: Db, registry: RegistryKey): RegistryDocument {
+  const deployments = [...REGISTRY_DEPLOYMENTS[registry]];
+  const rows = db.query.connectors.findMany({
+    where: {
+      organization: { isNull: true },
+      availability: { deployment: { in: deployments }, enabled: true },
+    },
+    orderBy: { name: 'asc', id: 'asc' },
+    with: {
+      availability: true,
+      breakingChanges: { orderBy: { version: 'asc' } },
+      registryEntries: { columns: { registry: true, entry: true } },
+    },
+  }).sync() as unknown as ConnectorForExport[];
+  const doc: RegistryDocument = { sources: [], destinations: [] };
+  for (const c of rows) (c.type === 'source' ? doc.sources : doc.destinations).push(toRegistryEntry(c, registry));
+  return doc;
+}

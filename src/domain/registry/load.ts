@@ -1,0 +1,299 @@
+// Reads a registry JSON file (path or URL) or a folder of metadata.yaml files, validates every entry,
+// and turns each into the connector the model stores. No database access here.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import type { ConnectorTypeKey, DeploymentKey, RegistryKey, ReleaseStageKey, SupportLevelKey } from '../../db/schema.js';
+import type { BreakingChangeInput } from '../connectors/input.js';
+import {
+  entryFromMetadata,
+  languageFromTags,
+  metadataFileSchema,
+  REGISTRY_DEPLOYMENTS,
+  registryEntrySchema,
+  registryFileSchema,
+  slugFromRepository,
+  type MetadataData,
+  type RegistryEntry,
+} from './format.js';
+
+export interface AvailabilityInput {
+  enabled: boolean;
+  dockerImageTag: string | null;
+  dockerRepository: string | null;
+}
+
+/** A connector as one import sees it. */
+export interface ImportItem {
+  /** Where it came from, for messages: `sources[12] (Stripe)` or a metadata.yaml path. */
+  label: string;
+  definitionId: string;
+  slug: string;
+  name: string;
+  type: ConnectorTypeKey;
+  supportLevel: SupportLevelKey;
+  releaseStage: ReleaseStageKey | null;
+  dockerRepository: string;
+  dockerImageTag: string;
+  documentationUrl: string | null;
+  iconUrl: string | null;
+  language: string | null;
+  license: string | null;
+  subtype: string | null;
+  tags: string[];
+  releaseDate: string | null;
+  internalSl: number | null;
+  internalQl: number | null;
+  /** Whether this import owns the connector's own columns (an OSS entry or a metadata.yaml does; a cloud entry only for cloud-only connectors). */
+  ownsColumns: boolean | 'unless-in-oss';
+  availability: Partial<Record<DeploymentKey, AvailabilityInput>>;
+  breakingChanges: BreakingChangeInput[];
+  /** The registry entries to keep whole, for export. */
+  entries: Partial<Record<RegistryKey, Record<string, unknown>>>;
+}
+
+export interface ImportProblem {
+  file: string;
+  entry: string;
+  path: string;
+  message: string;
+}
+
+export interface LoadedImport {
+  source: string;
+  /** The registries this import speaks for: connectors of theirs it lacks become unavailable there. */
+  registries: RegistryKey[];
+  items: ImportItem[];
+  problems: ImportProblem[];
+  /** Things worth telling that are not problems. */
+  notes: string[];
+}
+
+export class ImportError extends Error {
+  constructor(readonly problems: ImportProblem[]) {
+    const shown = problems.slice(0, 20).map((p) => `  ${p.file}: ${p.entry}: ${p.path || '(entry)'}: ${p.message}`);
+    const more = problems.length > 20 ? [`  … and ${problems.length - 20} more`] : [];
+    super(`The import is invalid; nothing was written (--skip-invalid imports the valid entries):\n${[...shown, ...more].join('\n')}`);
+    this.name = 'ImportError';
+  }
+}
+
+function zodProblems(error: z.ZodError, file: string, entry: string, prefix: string): ImportProblem[] {
+  return error.issues.map((issue) => ({
+    file,
+    entry,
+    path: [prefix, ...issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace(/^\./, ''),
+    message: issue.message,
+  }));
+}
+
+function breakingChangesOf(entry: { releases?: RegistryEntry['releases'] }): BreakingChangeInput[] {
+  const map = entry.releases?.breakingChanges ?? {};
+  return Object.entries(map).map(([version, b]) => ({
+    version,
+    upgradeDeadline: b.upgradeDeadline,
+    message: b.message,
+    migrationDocumentationUrl: b.migrationDocumentationUrl ?? null,
+    deadlineAction: b.deadlineAction ?? null,
+    scopedImpact: b.scopedImpact ? b.scopedImpact.map((s) => ({ scopeType: 'stream' as const, impactedScopes: s.impactedScopes })) : null,
+  }));
+}
+
+function columnsOf(entry: RegistryEntry, type: ConnectorTypeKey) {
+  const level: SupportLevelKey = entry.supportLevel ?? (entry.ab_internal?.isEnterprise ? 'enterprise' : 'community');
+  return {
+    slug: slugFromRepository(entry.dockerRepository, type),
+    name: entry.name,
+    type,
+    supportLevel: level,
+    releaseStage: entry.releaseStage ?? null,
+    dockerRepository: entry.dockerRepository,
+    dockerImageTag: entry.dockerImageTag,
+    documentationUrl: entry.documentationUrl ?? null,
+    iconUrl: entry.iconUrl ?? null,
+    language: entry.language ?? languageFromTags(entry.tags),
+    license: entry.license ?? null,
+    subtype: entry.sourceType ?? null,
+    tags: entry.tags ?? [],
+    releaseDate: entry.releaseDate ?? null,
+    internalSl: entry.ab_internal?.sl ?? null,
+    internalQl: entry.ab_internal?.ql ?? null,
+  };
+}
+
+/** Reads a registry JSON document: `{sources: [...], destinations: [...]}`. */
+export function loadRegistryJson(text: string, file: string, registry: RegistryKey): LoadedImport {
+  const result: LoadedImport = { source: file, registries: [registry], items: [], problems: [], notes: [] };
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    result.problems.push({ file, entry: '(file)', path: '', message: `not valid JSON: ${(error as Error).message}` });
+    return result;
+  }
+  const top = registryFileSchema.safeParse(doc);
+  if (!top.success) {
+    result.problems.push(...zodProblems(top.error, file, '(file)', ''));
+    return result;
+  }
+  const [first, second] = REGISTRY_DEPLOYMENTS[registry];
+  for (const [key, type] of [['sources', 'source'], ['destinations', 'destination']] as const) {
+    top.data[key].forEach((raw, index) => {
+      const at = `${key}[${index}]`;
+      const name = (raw as { name?: unknown })?.name;
+      const label = typeof name === 'string' ? `${at} (${name})` : at;
+      const parsed = registryEntrySchema.safeParse(raw);
+      if (!parsed.success) {
+        result.problems.push(...zodProblems(parsed.error, file, label, at));
+        return;
+      }
+      const entry = parsed.data;
+      const definitionId = type === 'source' ? entry.sourceDefinitionId : entry.destinationDefinitionId;
+      if (!definitionId) {
+        const idKey = type === 'source' ? 'sourceDefinitionId' : 'destinationDefinitionId';
+        result.problems.push({ file, entry: label, path: `${at}.${idKey}`, message: 'is required' });
+        return;
+      }
+      const here: AvailabilityInput = { enabled: true, dockerImageTag: entry.dockerImageTag, dockerRepository: entry.dockerRepository };
+      result.items.push({
+        label,
+        definitionId: definitionId.toLowerCase(),
+        ...columnsOf(entry, type),
+        ownsColumns: registry === 'oss' ? true : 'unless-in-oss',
+        availability: { [first]: here, [second]: here },
+        breakingChanges: breakingChangesOf(entry),
+        // The entry exactly as the file has it, so an export gives it back unchanged.
+        entries: { [registry]: raw as Record<string, unknown> },
+      });
+    });
+  }
+  return result;
+}
+
+/** Reads one metadata.yaml document. */
+export function loadMetadataYaml(text: string, file: string): LoadedImport {
+  // Each metadata.yaml states its own registry flags; a file that is absent says nothing, so a
+  // metadata import never marks other connectors unavailable.
+  const result: LoadedImport = { source: file, registries: [], items: [], problems: [], notes: [] };
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (error) {
+    result.problems.push({ file, entry: '(file)', path: '', message: `not valid YAML: ${(error as Error).message}` });
+    return result;
+  }
+  const parsed = metadataFileSchema.safeParse(doc);
+  if (!parsed.success) {
+    const name = (doc as { data?: { name?: unknown } } | null)?.data?.name;
+    result.problems.push(...zodProblems(parsed.error, file, typeof name === 'string' ? name : '(file)', ''));
+    return result;
+  }
+  const data: MetadataData = parsed.data.data;
+  const base = registryEntrySchema.parse(entryFromMetadata(data, null));
+  const type = data.connectorType;
+  const flags = data.registryOverrides ?? data.registries ?? {};
+  const availability: ImportItem['availability'] = {};
+  const entries: ImportItem['entries'] = {};
+  for (const registry of ['oss', 'cloud'] as const) {
+    const enabled = flags[registry]?.enabled ?? false;
+    const entry = entryFromMetadata(data, registry);
+    const here: AvailabilityInput = enabled
+      ? { enabled: true, dockerImageTag: String(entry.dockerImageTag), dockerRepository: String(entry.dockerRepository) }
+      : { enabled: false, dockerImageTag: null, dockerRepository: null };
+    for (const deployment of REGISTRY_DEPLOYMENTS[registry]) availability[deployment] = here;
+    if (enabled) entries[registry] = entry;
+  }
+  result.items.push({
+    label: `${file} (${data.name})`,
+    definitionId: data.definitionId.toLowerCase(),
+    ...columnsOf(base, type),
+    ownsColumns: true,
+    availability,
+    breakingChanges: breakingChangesOf(base),
+    entries,
+  });
+  return result;
+}
+
+function metadataFiles(folder: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    if (depth > 12) return;
+    for (const name of readdirSync(dir).sort()) {
+      if (name === 'node_modules' || name.startsWith('.')) continue;
+      const path = join(dir, name);
+      const stat = statSync(path);
+      if (stat.isDirectory()) walk(path, depth + 1);
+      else if (name === 'metadata.yaml' || name === 'metadata.yml') found.push(path);
+    }
+  };
+  walk(folder, 0);
+  return found;
+}
+
+/** Reads every metadata.yaml under a folder (Airbyte's monorepo layout). */
+export function loadMetadataFolder(folder: string): LoadedImport {
+  const result: LoadedImport = { source: folder, registries: [], items: [], problems: [], notes: [] };
+  const files = metadataFiles(folder);
+  if (!files.length) {
+    result.problems.push({ file: folder, entry: '(folder)', path: '', message: 'has no metadata.yaml files' });
+  }
+  for (const file of files) {
+    const one = loadMetadataYaml(readFileSync(file, 'utf8'), relative(process.cwd(), file) || file);
+    result.items.push(...one.items);
+    result.problems.push(...one.problems);
+  }
+  return result;
+}
+
+export function registryFromFileName(name: string): RegistryKey {
+  return /cloud/i.test(basename(name)) ? 'cloud' : 'oss';
+}
+
+/** Reads a path or an http(s) URL: a registry JSON file, a metadata.yaml, or a folder of them. */
+export async function loadImportSource(
+  location: string,
+  options: { registry?: RegistryKey; timeoutMs?: number } = {},
+): Promise<LoadedImport> {
+  let loaded: LoadedImport;
+  if (/^https?:\/\//i.test(location)) {
+    const response = await fetch(location, { signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) });
+    if (!response.ok) throw new Error(`${location}: HTTP ${response.status} ${response.statusText}`);
+    const registry = options.registry ?? registryFromFileName(new URL(location).pathname);
+    loaded = loadRegistryJson(await response.text(), location, registry);
+  } else {
+    const stat = statSync(location, { throwIfNoEntry: false });
+    if (!stat) throw new Error(`${location}: no such file or folder`);
+    if (stat.isDirectory()) loaded = loadMetadataFolder(location);
+    else if (/\.ya?ml$/i.test(location)) loaded = loadMetadataYaml(readFileSync(location, 'utf8'), location);
+    else loaded = loadRegistryJson(readFileSync(location, 'utf8'), location, options.registry ?? registryFromFileName(location));
+  }
+  // One definition ID, one connector. In the monorepo a "-strict-encrypt" copy shares its parent's ID
+  // but is enabled in no registry (the parent points its cloud image at it): such a copy is passed over.
+  const byId = new Map<string, ImportItem[]>();
+  for (const item of loaded.items) byId.set(item.definitionId, [...(byId.get(item.definitionId) ?? []), item]);
+  const keep = new Set<ImportItem>();
+  for (const group of byId.values()) {
+    if (group.length === 1) {
+      keep.add(group[0]!);
+      continue;
+    }
+    const listed = group.filter((i) => Object.values(i.availability).some((a) => a?.enabled));
+    if (listed.length === 1) {
+      keep.add(listed[0]!);
+      for (const other of group) if (other !== listed[0]) loaded.notes.push(`passed over ${other.label}: it shares the definition ID of ${listed[0]!.label} and is in no registry`);
+      continue;
+    }
+    keep.add(group[0]!);
+    for (const other of group.slice(1)) {
+      loaded.problems.push({ file: loaded.source, entry: other.label, path: 'definitionId', message: `repeats the definition ID of ${group[0]!.label}` });
+    }
+  }
+  loaded.items = loaded.items.filter((i) => keep.has(i));
+  if (loaded.problems.length) {
+    const bad = new Set(loaded.problems.map((p) => p.entry));
+    loaded.items = loaded.items.filter((i) => !bad.has(i.label));
+  }
+  return loaded;
+}
