@@ -9,11 +9,14 @@ import { InputValidationError } from './domain/errors.js';
 import { loadPolicyCatalog } from './domain/support/policy.js';
 import { authenticateToken } from './domain/tokens/tokens.js';
 import { HEADLINE_QUERY } from './graphql/examples.js';
+import { healthResponse, registryResponse } from './http/routes.js';
 import { buildSchema } from './graphql/schema.js';
 
 export interface AppOptions {
   db: Db;
   graphiql?: boolean;
+  /** The clock, for deadlines; the system clock by default. */
+  now?: () => Date;
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
@@ -42,6 +45,7 @@ function maskError(error: unknown, message: string, isDev?: boolean): Error {
 export function createApp(options: AppOptions): App {
   const { db } = options;
   const catalog = loadPolicyCatalog(db);
+  const now = options.now ?? (() => new Date());
   return createYoga<Record<string, never>, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
@@ -54,32 +58,21 @@ export function createApp(options: AppOptions): App {
     context: ({ request }) => {
       const requestId = request.headers.get('x-request-id') ?? randomUUID();
       const token = bearerToken(request.headers.get('authorization'));
-      if (token === undefined) return { db, catalog, viewer: null, requestId };
+      if (token === undefined) return { db, catalog, viewer: null, requestId, now };
       const viewer = token ? authenticateToken(db, token) : null;
       if (!viewer) {
         throw createGraphQLError('The API token is not valid: it is malformed, unknown or revoked.', {
           extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
         });
       }
-      return { db, catalog, viewer, requestId };
+      return { db, catalog, viewer, requestId, now };
     },
     plugins: [
       {
-        onRequest({ url, endResponse, fetchAPI }) {
-          if (url.pathname === '/health') {
-            let ok = false;
-            try {
-              ok = db.$client.prepare('select 1 as ok').get() !== undefined;
-            } catch {
-              ok = false;
-            }
-            endResponse(
-              new fetchAPI.Response(JSON.stringify({ status: ok ? 'ok' : 'unavailable', database: ok }), {
-                status: ok ? 200 : 503,
-                headers: { 'content-type': 'application/json' },
-              }),
-            );
-          }
+        onRequest({ request, url, endResponse, fetchAPI }) {
+          if (url.pathname === '/health') return endResponse(healthResponse(db, fetchAPI));
+          const registry = registryResponse(db, request, url.pathname, fetchAPI);
+          if (registry) endResponse(registry);
         },
       },
     ],

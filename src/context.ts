@@ -9,6 +9,8 @@ export interface Context {
   /** The live token the request presented, or null for an anonymous caller. */
   viewer: TokenRow | null;
   requestId: string;
+  /** The clock; tests set it to check deadlines. */
+  now: () => Date;
 }
 
 export function hasScope(ctx: Context, scope: string): boolean {

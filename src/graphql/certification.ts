@@ -1,5 +1,4 @@
 // certifyConnector: thin glue between GraphQL and the certification rules in the domain.
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { z } from 'zod';
 import {
   certifyConnector,
@@ -14,18 +13,7 @@ import { builder } from './builder.js';
 import { CertificationEvent, Connector } from './connector.js';
 import { DeploymentEnum, SupportLevelEnum } from './enums.js';
 import { UserError } from './errors.js';
-
-/** A Connector global ID, decoded to the row id. */
-const connectorGlobalId = z.string().transform((value, ctx) => {
-  try {
-    const { typename, id } = decodeGlobalID(value);
-    if (typename === 'Connector' && /^[1-9]\d*$/.test(id)) return Number(id);
-  } catch {
-    // Reported below.
-  }
-  ctx.addIssue({ code: 'custom', message: 'must be a Connector id as returned by Connector.id' });
-  return z.NEVER;
-});
+import { connectorGlobalId } from './ids.js';
 
 const graphqlCertifyInput = certifyInputFields
   .extend({ connectorId: connectorGlobalId.nullish() })

@@ -2,7 +2,9 @@
 import { RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey } from '../db/schema.js';
 import { connectorPageQuery, MAX_PAGE_SIZE, toPage } from '../domain/connectors/page.js';
 import { countConnectors, type ConnectorFilter, type ConnectorOrder } from '../domain/connectors/store.js';
+import type { Context } from '../context.js';
 import { builder } from './builder.js';
+import { connectionType } from './connection.js';
 import {
   CertificationSourceEnum,
   ConnectorOrderFieldEnum,
@@ -182,35 +184,7 @@ export const ConnectorOrderInput = builder.inputType('ConnectorOrder', {
   }),
 });
 
-interface ConnectorConnectionShape {
-  edges: { cursor: string; node: object }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  filter: ConnectorFilter | null | undefined;
-}
-
-const ConnectorEdge = builder.objectRef<{ cursor: string; node: object }>('ConnectorEdge').implement({
-  description: 'A connector in a list, with its position.',
-  fields: (t) => ({
-    cursor: t.exposeString('cursor', { description: 'Pass as `after` to continue after this connector.' }),
-    node: t.field({ type: Connector, description: 'The connector.', resolve: (e) => e.node as never }),
-  }),
-});
-
-const ConnectorConnection = builder.objectRef<ConnectorConnectionShape>('ConnectorConnection').implement({
-  description: 'A page of connectors.',
-  fields: (t) => ({
-    totalCount: t.int({
-      description: 'How many connectors match the filter, across all pages.',
-      resolve: (c, _args, ctx) => countConnectors(ctx.db, c.filter, ctx.catalog),
-    }),
-    edges: t.field({ type: [ConnectorEdge], description: 'The connectors of this page.', resolve: (c) => c.edges }),
-    pageInfo: t.field({
-      type: builder.pageInfoRef(),
-      description: 'Whether there are more pages, and the cursors to fetch them.',
-      resolve: (c) => c.pageInfo,
-    }),
-  }),
-});
+const ConnectorConnection = connectionType('Connector', Connector, 'connector');
 
 builder.queryFields((t) => ({
   connectors: t.field({
@@ -244,7 +218,10 @@ builder.queryFields((t) => ({
         ...page,
       } as never);
       const rows = ctx.db.query.connectors.findMany(query).sync() as unknown as ({ id: number } & Record<string, unknown>)[];
-      return { ...toPage(rows, { first: args.first, after: args.after, order }), filter };
+      return {
+        ...toPage(rows, { first: args.first, after: args.after, order }),
+        count: (c: Context) => countConnectors(c.db, filter, c.catalog),
+      };
     },
   }),
   connector: t.drizzleField({

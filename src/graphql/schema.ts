@@ -6,6 +6,7 @@ import './errors.js';
 import './support.js';
 import './connector.js';
 import './certification.js';
+import './lifecycle.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -18,14 +18,15 @@ export interface Harness {
   statements: string[];
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
   token(name: string, scopes: TokenScope[]): string;
+  get(path: string, headers?: Record<string, string>): Promise<Response>;
 }
 
-export function createHarness(options: { seed?: boolean } = {}): Harness {
+export function createHarness(options: { seed?: boolean; connectors?: boolean; now?: () => Date } = {}): Harness {
   const statements: string[] = [];
   const db = openDatabase(':memory:', { onQuery: (sql) => statements.push(sql) });
   migrateDatabase(db);
-  if (options.seed ?? true) seedIfEmpty(db);
-  const app = createApp({ db });
+  if (options.seed ?? true) seedIfEmpty(db, { connectors: options.connectors ?? true });
+  const app = createApp({ db, now: options.now });
   statements.length = 0;
   return {
     db,
@@ -41,6 +42,9 @@ export function createHarness(options: { seed?: boolean } = {}): Harness {
       });
       const body = (await response.json()) as GraphQLResponse;
       return { ...body, status: response.status } as never;
+    },
+    async get(path, headers = {}) {
+      return app.fetch(`http://yoga${path}`, { headers });
     },
     token(name, scopes) {
       return createToken(db, { name, scopes }).token;

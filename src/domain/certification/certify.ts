@@ -1,10 +1,10 @@
 // Certification: the one support-level change a script may make (community → certified), with its
 // audit event, in one IMMEDIATE transaction.
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
-import { certificationEvents, connectorAvailability, connectors, type DeploymentKey, type SupportLevelKey } from '../../db/schema.js';
-import type { ConnectorRow } from '../connectors/store.js';
+import { certificationEvents, connectorAvailability, type DeploymentKey, type SupportLevelKey } from '../../db/schema.js';
+import { resolveConnectorRef, touchConnector, type ConnectorRow } from '../connectors/store.js';
 import { slugSchema } from '../connectors/input.js';
 import { userError, type UserError } from '../errors.js';
 import type { PolicyCatalog } from '../support/policy.js';
@@ -63,18 +63,11 @@ export function certifyConnector(
   actor: string,
 ): CertifyResult {
   const dryRun = input.dryRun ?? false;
-  const connectorField = input.connectorSlug != null ? ['input', 'connectorSlug'] : ['input', 'connectorId'];
   return db.transaction(
     (tx) => {
-      const connector = tx
-        .select()
-        .from(connectors)
-        .where(input.connectorSlug != null ? eq(connectors.slug, input.connectorSlug) : eq(connectors.id, input.connectorId ?? 0))
-        .get();
-      if (!connector) {
-        const what = input.connectorSlug != null ? `slug "${input.connectorSlug}"` : `id ${input.connectorId}`;
-        return failure(null, dryRun, userError('NOT_FOUND', connectorField, `No connector has the ${what}.`));
-      }
+      const found = resolveConnectorRef(tx as unknown as Db, input);
+      if ('error' in found) return failure(null, dryRun, found.error);
+      const { connector, field: connectorField } = found;
       const to: SupportLevelKey = 'certified';
       const allowed = ALLOWED_TRANSITIONS.some((t) => t.from === connector.supportLevel && t.to === to);
       if (!allowed) {
@@ -109,16 +102,7 @@ export function certifyConnector(
       if (dryRun) {
         return { connector, event: null, newSlaDeployments, dryRun, userErrors: [] };
       }
-      const updated = tx
-        .update(connectors)
-        .set({
-          supportLevel: to,
-          revision: sql`${connectors.revision} + 1`,
-          updatedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
-        })
-        .where(eq(connectors.id, connector.id))
-        .returning()
-        .get();
+      const updated = touchConnector(tx as unknown as Db, connector.id, { supportLevel: to });
       const event = tx
         .insert(certificationEvents)
         .values({
@@ -132,7 +116,6 @@ export function certifyConnector(
         })
         .returning()
         .get();
-      if (!updated) throw new Error(`connector ${connector.id} vanished inside its own transaction`);
       return { connector: updated, event, newSlaDeployments, dryRun, userErrors: [] };
     },
     { behavior: 'immediate' },

@@ -1,6 +1,6 @@
 // Keyset pagination over connectors: a page is "the next `first` rows after this cursor in this
 // ordering", so its cost does not grow with how deep into the list it is.
-import { and, sql, type SQL } from 'drizzle-orm';
+import { and, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { connectors } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import { connectorFilterSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
@@ -9,7 +9,7 @@ export const DEFAULT_ORDER: ConnectorOrder = { field: 'name', direction: 'asc' }
 export const MAX_PAGE_SIZE = 100;
 
 type Table = typeof connectors;
-interface Cursor {
+export interface Cursor {
   f: string;
   d: string;
   v: string;
@@ -37,12 +37,12 @@ function orderValue(row: Record<string, unknown>, order: ConnectorOrder): string
   return typeof value === 'string' ? value : '';
 }
 
-export function encodeCursor(row: Record<string, unknown> & { id: number }, order: ConnectorOrder): string {
-  const cursor: Cursor = { f: order.field, d: order.direction, v: orderValue(row, order), id: row.id };
+/** A keyset cursor: which ordering it belongs to, the ordering value and the id of the row it points at. */
+export function encodeKeysetCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
-export function decodeCursor(text: string, order: ConnectorOrder): Cursor {
+export function decodeKeysetCursor(text: string, field: string, direction: string): Cursor {
   let cursor: unknown;
   try {
     cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
@@ -53,10 +53,25 @@ export function decodeCursor(text: string, order: ConnectorOrder): Cursor {
   if (!c || typeof c.v !== 'string' || typeof c.id !== 'number' || !Number.isInteger(c.id)) {
     throw new InvalidCursorError('after: not a cursor returned by this connection');
   }
-  if (c.f !== order.field || c.d !== order.direction) {
+  if (c.f !== field || c.d !== direction) {
     throw new InvalidCursorError('after: the cursor belongs to another orderBy; start again without `after`');
   }
   return c as Cursor;
+}
+
+/** Rows strictly after the cursor in (expr, id) order. */
+export function afterCursorSql(expr: SQL, id: SQL | AnyColumn, cursor: Cursor, desc: boolean): SQL {
+  return desc
+    ? sql`(${expr} < ${cursor.v} or (${expr} = ${cursor.v} and ${id} < ${cursor.id}))`
+    : sql`(${expr} > ${cursor.v} or (${expr} = ${cursor.v} and ${id} > ${cursor.id}))`;
+}
+
+export function encodeCursor(row: Record<string, unknown> & { id: number }, order: ConnectorOrder): string {
+  return encodeKeysetCursor({ f: order.field, d: order.direction, v: orderValue(row, order), id: row.id });
+}
+
+export function decodeCursor(text: string, order: ConnectorOrder): Cursor {
+  return decodeKeysetCursor(text, order.field, order.direction);
 }
 
 /** The drizzle relational-query options for one page; pass them through the GraphQL selection planner. */
@@ -75,12 +90,7 @@ export function connectorPageQuery(input: {
       RAW: (t: Table) => {
         const parts: (SQL | undefined)[] = [connectorFilterSql(t, input.filter, input.catalog)];
         if (cursor) {
-          const expr = orderExpression(t, order);
-          parts.push(
-            desc
-              ? sql`(${expr} < ${cursor.v} or (${expr} = ${cursor.v} and ${t.id} < ${cursor.id}))`
-              : sql`(${expr} > ${cursor.v} or (${expr} = ${cursor.v} and ${t.id} > ${cursor.id}))`,
-          );
+          parts.push(afterCursorSql(orderExpression(t, order), t.id, cursor, desc));
         }
         return and(...parts) ?? sql`1`;
       },
@@ -94,6 +104,25 @@ export function connectorPageQuery(input: {
   };
 }
 
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+/** Cuts the one-extra row fetched to learn whether a next page exists, and describes the page. */
+export function pageOf<Row>(rows: Row[], first: number, after: string | null | undefined, cursorOf: (row: Row) => string) {
+  const edges = rows.slice(0, first).map((node) => ({ cursor: cursorOf(node), node }));
+  const pageInfo: PageInfo = {
+    hasNextPage: rows.length > first,
+    hasPreviousPage: !!after,
+    startCursor: edges[0]?.cursor ?? null,
+    endCursor: edges[edges.length - 1]?.cursor ?? null,
+  };
+  return { edges, pageInfo };
+}
+
 export interface Page<Row> {
   edges: { cursor: string; node: Row }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
@@ -104,15 +133,5 @@ export function toPage<Row extends Record<string, unknown> & { id: number }>(
   input: { first: number; after: string | null | undefined; order: ConnectorOrder | null | undefined },
 ): Page<Row> {
   const order = input.order ?? DEFAULT_ORDER;
-  const hasNextPage = rows.length > input.first;
-  const edges = rows.slice(0, input.first).map((node) => ({ cursor: encodeCursor(node, order), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage: !!input.after,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
-    },
-  };
+  return pageOf(rows, input.first, input.after, (node) => encodeCursor(node, order));
 }

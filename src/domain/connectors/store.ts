@@ -12,6 +12,7 @@ import {
   type SupportLevelKey,
 } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
+import { userError, type UserError } from '../errors.js';
 import { connectorSeedSchema, type ConnectorSeed } from './input.js';
 
 export type ConnectorRow = typeof connectors.$inferSelect;
@@ -170,4 +171,35 @@ export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
 
 export function availabilityOf(db: Db, connectorId: number): AvailabilityRow[] {
   return db.select().from(connectorAvailability).where(and(eq(connectorAvailability.connectorId, connectorId))).all();
+}
+
+/** How a mutation names its connector: by slug or by row id (decoded from the global ID), exactly one. */
+export interface ConnectorRef {
+  connectorSlug?: string | null;
+  connectorId?: number | null;
+}
+
+/** Finds the connector a mutation input names, or the NOT_FOUND userError to return. */
+export function resolveConnectorRef(
+  db: Db,
+  ref: ConnectorRef,
+): { connector: ConnectorRow; field: string[] } | { error: UserError; field: string[] } {
+  const bySlug = ref.connectorSlug != null;
+  const field = ['input', bySlug ? 'connectorSlug' : 'connectorId'];
+  const connector = bySlug ? findConnectorBySlug(db, ref.connectorSlug!) : findConnectorById(db, ref.connectorId ?? 0);
+  if (connector) return { connector, field };
+  const what = bySlug ? `slug "${ref.connectorSlug}"` : `id ${ref.connectorId}`;
+  return { error: userError('NOT_FOUND', field, `No connector has the ${what}.`), field };
+}
+
+/** Bumps a connector's revision and update time; returns the row as it now is. */
+export function touchConnector(db: Db, id: number, set: Partial<typeof connectors.$inferInsert> = {}): ConnectorRow {
+  const row = db
+    .update(connectors)
+    .set({ ...set, revision: sql`${connectors.revision} + 1`, updatedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
+    .where(eq(connectors.id, id))
+    .returning()
+    .get();
+  if (!row) throw new Error(`connector ${id} vanished inside its own transaction`);
+  return row;
 }

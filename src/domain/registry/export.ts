@@ -4,6 +4,7 @@
 // certification, an announced breaking change) show up.
 import type { Db } from '../../db/client.js';
 import type { RegistryKey } from '../../db/schema.js';
+import { compareVersions } from '../lifecycle/breaking-changes.js';
 import { REGISTRY_DEPLOYMENTS } from './format.js';
 
 export interface RegistryDocument {
@@ -71,7 +72,8 @@ export function toRegistryEntry(c: ConnectorForExport, registry: RegistryKey): R
   put(entry, 'iconUrl', c.iconUrl);
   put(entry, 'sourceType', c.subtype);
   put(entry, 'releaseStage', c.releaseStage);
-  put(entry, 'supportLevel', c.supportLevel);
+  // A missing supportLevel means community; keep it missing while that is still true.
+  if (!(kept && !('supportLevel' in kept) && c.supportLevel === 'community')) put(entry, 'supportLevel', c.supportLevel);
   put(entry, 'releaseDate', c.releaseDate);
   put(entry, 'tags', c.tags);
   // The language is derived from the tags when an entry lacks it; do not add it where the entry had none.
@@ -100,16 +102,6 @@ export function toRegistryEntry(c: ConnectorForExport, registry: RegistryKey): R
     entry.releases = releases;
   }
   return entry;
-}
-
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d) return d;
-  }
-  return 0;
 }
 
 /** The registry document for `registry`: public connectors enabled on one of its deployments, by name. */

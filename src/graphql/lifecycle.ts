@@ -1,0 +1,156 @@
+// Breaking changes across the registry, the support state of a pinned version, and announcing a change.
+import { z } from 'zod';
+import { exactlyOneConnector } from '../domain/certification/certify.js';
+import type { ConnectorRow } from '../domain/connectors/store.js';
+import type { UserError as UserErrorShape } from '../domain/errors.js';
+import {
+  announceBreakingChange,
+  announceInputFields,
+  breakingChangePage,
+  breakingChangePageQuery,
+  countBreakingChanges,
+  isoDay,
+  supportStateFor,
+  type BreakingChangeFilter,
+  type BreakingChangeRow,
+} from '../domain/lifecycle/breaking-changes.js';
+import { MAX_PAGE_SIZE } from '../domain/connectors/page.js';
+import { SUPPORT_LEVEL_KEYS } from '../db/schema.js';
+import { builder } from './builder.js';
+import { connectionType } from './connection.js';
+import { BreakingChange, Connector } from './connector.js';
+import { DeadlineActionEnum, DeploymentEnum, SupportLevelEnum } from './enums.js';
+import { UserError } from './errors.js';
+import { connectorGlobalId } from './ids.js';
+
+const SupportStateEnum = builder.enumType('SupportState', {
+  description: 'Whether a connection pinned to a version is still supported, as Airbyte derives it from upgrade deadlines.',
+  values: {
+    SUPPORTED: { value: 'supported', description: 'No breaking change lies ahead of the version.' },
+    DEPRECATED: { value: 'deprecated', description: 'A breaking change lies ahead and its upgrade deadline is still to come.' },
+    UNSUPPORTED: { value: 'unsupported', description: 'A breaking change lies ahead and its upgrade deadline has passed.' },
+  },
+});
+
+const today = (ctx: { now: () => Date }) => isoDay(ctx.now());
+
+builder.drizzleObjectField(Connector, 'supportState', (t) =>
+  t.field({
+    type: SupportStateEnum,
+    description: 'The support state of a connection pinned to `version` (by default the current version).',
+    args: { version: t.arg.string({ description: 'The pinned version, e.g. 4.0.2; the current dockerImageTag when left out.' }) },
+    select: {
+      columns: { dockerImageTag: true },
+      with: { breakingChanges: { orderBy: { upgradeDeadline: 'desc', id: 'desc' } } },
+    },
+    resolve: (c, args, ctx) => supportStateFor(args.version ?? c.dockerImageTag, c.breakingChanges, today(ctx)),
+  }),
+);
+
+builder.drizzleObjectField(BreakingChange, 'connector', (t) =>
+  t.relation('connector', { description: 'The connector the change belongs to.' }),
+);
+
+const BreakingChangeFilterInput = builder.inputType('BreakingChangeFilter', {
+  description: 'Narrows a list of breaking changes. Every given condition must hold.',
+  fields: (t) => ({
+    upcoming: t.boolean({ description: 'true: deadline today or later; false: deadline passed.' }),
+    deadlineBefore: t.string({
+      description: 'Only deadlines before this date (YYYY-MM-DD).',
+      validate: { schema: z.iso.date({ message: 'must be a date as YYYY-MM-DD' }) },
+    }),
+    supportLevels: t.field({
+      type: [SupportLevelEnum],
+      description: "Only changes to connectors of these support levels.",
+      validate: { maxLength: SUPPORT_LEVEL_KEYS.length },
+    }),
+    deployment: t.field({ type: DeploymentEnum, description: 'Only changes to connectors available on this deployment.' }),
+  }),
+});
+
+const BreakingChangeConnection = connectionType('BreakingChange', BreakingChange, 'breaking change');
+
+builder.queryField('breakingChanges', (t) =>
+  t.field({
+    type: BreakingChangeConnection,
+    description: 'Breaking changes across the registry, soonest upgrade deadline first.',
+    args: {
+      filter: t.arg({ type: BreakingChangeFilterInput, description: 'Which changes.' }),
+      first: t.arg.int({
+        required: true,
+        description: `How many to return, 1 to ${MAX_PAGE_SIZE}.`,
+        validate: { int: true, min: [1, { message: 'must be at least 1' }], max: [MAX_PAGE_SIZE, { message: `must be at most ${MAX_PAGE_SIZE}` }] },
+      }),
+      after: t.arg.string({ description: 'A cursor from a previous page.' }),
+    },
+    resolve: (_root, args, ctx, info) => {
+      const filter = args.filter as BreakingChangeFilter | null | undefined;
+      const day = today(ctx);
+      const page = breakingChangePageQuery({ filter, first: args.first, after: args.after, today: day });
+      const query = t.drizzleQueryFromInfo('breakingChanges', {
+        context: ctx,
+        info,
+        path: ['edges', 'node'],
+        columns: { id: true, upgradeDeadline: true },
+        ...page,
+      } as never);
+      const rows = ctx.db.query.breakingChanges.findMany(query).sync() as unknown as BreakingChangeRow[];
+      return { ...breakingChangePage(rows, args.first, args.after), count: () => countBreakingChanges(ctx.db, filter, day) };
+    },
+  }),
+);
+
+const AnnounceBreakingChangeInput = builder.inputType('AnnounceBreakingChangeInput', {
+  description: 'A breaking change to announce. Name the connector by exactly one of connectorSlug or connectorId.',
+  fields: (t) => ({
+    connectorSlug: t.string({ description: 'The slug of the connector.' }),
+    connectorId: t.id({ description: 'The global ID of the connector (Connector.id).' }),
+    version: t.string({ required: true, description: 'The version that breaks, e.g. 6.0.0.' }),
+    upgradeDeadline: t.string({
+      required: true,
+      description: "The date (YYYY-MM-DD) users must upgrade by; at least the support level's minUpgradeWindowDays from today.",
+    }),
+    message: t.string({ required: true, description: 'What changes and what users must do (10 to 5000 characters).' }),
+    migrationDocumentationUrl: t.string({ description: 'The migration guide; by default <documentationUrl>-migrations#<version>.' }),
+    deadlineAction: t.field({ type: DeadlineActionEnum, description: 'What happens at the deadline to connections still on an older version.' }),
+    impactedStreams: t.stringList({ description: 'The streams affected; leave out when the whole connector is.' }),
+    expectedRevision: t.int({ description: "The connector's revision when you read it; refused if it has changed since." }),
+  }),
+});
+
+const graphqlAnnounceInput = announceInputFields.extend({ connectorId: connectorGlobalId.nullish() }).superRefine(exactlyOneConnector);
+
+interface AnnouncePayloadShape {
+  connector?: ConnectorRow | null;
+  breakingChange?: BreakingChangeRow | null;
+  userErrors: UserErrorShape[];
+}
+
+const AnnounceBreakingChangePayload = builder.objectRef<AnnouncePayloadShape>('AnnounceBreakingChangePayload').implement({
+  description: 'The result of announceBreakingChange. When userErrors is not empty, nothing was written.',
+  fields: (t) => ({
+    connector: t.field({ type: Connector, nullable: true, description: 'The connector as it is now.', resolve: (p) => p.connector ?? null }),
+    breakingChange: t.field({
+      type: BreakingChange,
+      nullable: true,
+      description: 'The breaking change recorded; null on refusal.',
+      resolve: (p) => p.breakingChange ?? null,
+    }),
+    userErrors: t.field({ type: [UserError], description: 'Why the change was refused; empty on success.', resolve: (p) => p.userErrors }),
+  }),
+});
+
+builder.mutationField('announceBreakingChange', (t) =>
+  t.field({
+    type: AnnounceBreakingChangePayload,
+    description:
+      'Announce a breaking change for a connector version. Certified and enterprise connectors must give users their minimum upgrade window. Needs a token with the `publish` scope.',
+    authScopes: { publish: true },
+    extensions: { validationAsUserErrors: true },
+    args: { input: t.arg({ type: AnnounceBreakingChangeInput, required: true, description: 'The change to announce.' }) },
+    // The schema's output differs from the GraphQL input (connectorId decoded), which Pothos cannot type.
+    validate: { schema: z.object({ input: graphqlAnnounceInput }) as never },
+    resolve: (_root, args, ctx) =>
+      announceBreakingChange(ctx.db, ctx.catalog, args.input as unknown as z.output<typeof graphqlAnnounceInput>, today(ctx)),
+  }),
+);

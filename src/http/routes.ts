@@ -1,0 +1,49 @@
+// Plain HTTP endpoints beside /graphql: health and the registry export.
+import { createHash } from 'node:crypto';
+import type { Db } from '../db/client.js';
+import type { RegistryKey } from '../db/schema.js';
+import { exportRegistry } from '../domain/registry/export.js';
+
+type FetchAPI = { Response: typeof Response };
+
+const REGISTRY_PATHS: Record<string, RegistryKey> = {
+  '/registries/v0/oss_registry.json': 'oss',
+  '/registries/v0/cloud_registry.json': 'cloud',
+};
+
+function json(fetchAPI: FetchAPI, status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new fetchAPI.Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}
+
+export function healthResponse(db: Db, fetchAPI: FetchAPI): Response {
+  let ok = false;
+  try {
+    ok = db.$client.prepare('select 1 as ok').get() !== undefined;
+  } catch {
+    ok = false;
+  }
+  return json(fetchAPI, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', database: ok });
+}
+
+/** GET /registries/v0/<registry>.json in Airbyte's format, with a strong ETag for conditional requests. */
+export function registryResponse(db: Db, request: Request, pathname: string, fetchAPI: FetchAPI): Response | null {
+  const registry = REGISTRY_PATHS[pathname];
+  if (!registry) return null;
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return json(fetchAPI, 405, { error: `${request.method} is not allowed here; use GET.` }, { allow: 'GET, HEAD' });
+  }
+  const body = JSON.stringify(exportRegistry(db, registry));
+  const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+  const headers = { etag, 'cache-control': 'no-cache' };
+  const wanted = request.headers.get('if-none-match');
+  if (wanted && wanted.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+    return new fetchAPI.Response(null, { status: 304, headers });
+  }
+  return new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}
