@@ -6,6 +6,7 @@ import type { Context } from './context.js';
 import type { Db } from './db/client.js';
 import { InvalidCursorError } from './domain/connectors/page.js';
 import { InputValidationError } from './domain/errors.js';
+import { PUBLIC, visibilityFor } from './domain/connectors/visibility.js';
 import { loadPolicyCatalog } from './domain/support/policy.js';
 import { authenticateToken } from './domain/tokens/tokens.js';
 import { HEADLINE_QUERY } from './graphql/examples.js';
@@ -46,6 +47,12 @@ export function createApp(options: AppOptions): App {
   const { db } = options;
   const catalog = loadPolicyCatalog(db);
   const now = options.now ?? (() => new Date());
+  /** The token row for the request's bearer token; undefined when none is sent, null when it is not valid. */
+  const viewerOf = (request: Request) => {
+    const token = bearerToken(request.headers.get('authorization'));
+    if (token === undefined) return undefined;
+    return token ? authenticateToken(db, token) : null;
+  };
   return createYoga<Record<string, never>, Context>({
     schema: buildSchema(),
     graphqlEndpoint: '/graphql',
@@ -57,21 +64,23 @@ export function createApp(options: AppOptions): App {
     logging: false,
     context: ({ request }) => {
       const requestId = request.headers.get('x-request-id') ?? randomUUID();
-      const token = bearerToken(request.headers.get('authorization'));
-      if (token === undefined) return { db, catalog, viewer: null, requestId, now };
-      const viewer = token ? authenticateToken(db, token) : null;
+      const viewer = viewerOf(request);
+      if (viewer === undefined) return { db, catalog, viewer: null, visibility: PUBLIC, requestId, now };
       if (!viewer) {
         throw createGraphQLError('The API token is not valid: it is malformed, unknown or revoked.', {
           extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
         });
       }
-      return { db, catalog, viewer, requestId, now };
+      return { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now };
     },
     plugins: [
       {
         onRequest({ request, url, endResponse, fetchAPI }) {
           if (url.pathname === '/health') return endResponse(healthResponse(db, fetchAPI));
-          const registry = registryResponse(db, request, url.pathname, fetchAPI);
+          const registry = registryResponse(db, request, url.pathname, fetchAPI, () => {
+            const viewer = viewerOf(request);
+            return viewer === undefined ? PUBLIC : viewer && visibilityFor(viewer);
+          });
           if (registry) endResponse(registry);
         },
       },

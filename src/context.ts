@@ -1,6 +1,7 @@
 import type { Db } from './db/client.js';
 import type { PolicyCatalog } from './domain/support/policy.js';
 import type { TokenRow } from './domain/tokens/tokens.js';
+import type { Visibility } from './domain/connectors/visibility.js';
 
 /** Per-request context: the database, the policy catalog, and who is calling. */
 export interface Context {
@@ -8,6 +9,8 @@ export interface Context {
   catalog: PolicyCatalog;
   /** The live token the request presented, or null for an anonymous caller. */
   viewer: TokenRow | null;
+  /** Which connectors this caller may see (custom connectors are private to their organization). */
+  visibility: Visibility;
   requestId: string;
   /** The clock; tests set it to check deadlines. */
   now: () => Date;

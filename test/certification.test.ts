@@ -65,7 +65,7 @@ describe('certifyConnector', () => {
     ['an unknown slug', { connectorSlug: 'source-does-not-exist' }, { code: 'NOT_FOUND', field: ['input', 'connectorSlug'], message: 'No connector has the slug "source-does-not-exist".' }],
     ['an unknown id', { connectorId: 'Q29ubmVjdG9yOjk5OTk=' }, { code: 'NOT_FOUND', field: ['input', 'connectorId'], message: 'No connector has the id 9999.' }],
     ['a certified connector', { connectorSlug: 'source-postgres' }, { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-postgres is already certified.' }],
-    ['a custom connector', { connectorSlug: 'source-acme-billing' }, { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-acme-billing is custom; only community connectors can be certified.' }],
+    ['a custom connector of another organization, as if it did not exist', { connectorSlug: 'source-acme-billing' }, { code: 'NOT_FOUND', field: ['input', 'connectorSlug'], message: 'No connector has the slug "source-acme-billing".' }],
     ['an archived connector', { connectorSlug: 'destination-keen' }, { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'destination-keen is archived; only community connectors can be certified.' }],
     ['an enterprise connector', { connectorSlug: 'source-workday' }, { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-workday is enterprise; only community connectors can be certified.' }],
     ['a stale revision', { connectorSlug: 'source-faker', expectedRevision: 7 }, { code: 'STALE_REVISION', field: ['input', 'expectedRevision'], message: 'source-faker is at revision 1, not 7: it changed since you read it.' }],
@@ -133,6 +133,15 @@ describe('certifyConnector', () => {
     expect(res.errors![0]).toMatchObject({ message: 'This token lacks the scope that certifyConnector needs.', extensions: { code: 'FORBIDDEN' } });
     expect(res.data?.certifyConnector ?? null).toBeNull();
     expect(snapshot(h.db)).toEqual(before);
+  });
+
+  it('refuses to certify its own organization\'s custom connector as an invalid transition', async () => {
+    const acme = h.token('acme-bot', ['certify']);
+    h.db.$client.prepare("update api_tokens set organization = 'acme' where name = 'acme-bot'").run();
+    const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-acme-billing', reason: REASON } }, acme);
+    expect(res.data!.certifyConnector.userErrors).toEqual([
+      { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-acme-billing is custom; only community connectors can be certified.' },
+    ]);
   });
 
   it('lets an admin token certify', async () => {

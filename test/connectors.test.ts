@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SEED_CONNECTORS } from '../seed/connectors.js';
+import { SEED_CONNECTORS as ALL_SEED } from '../seed/connectors.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
 const LIST = `query($filter: ConnectorFilter, $orderBy: ConnectorOrder, $first: Int!, $after: String) {
@@ -26,6 +26,8 @@ async function allSlugs(h: Harness, filter: object | null, pageSize = 100, order
 // Written from the domain document, not from the code: on Self-Managed Enterprise an official SLA
 // (with Premium Support) is offered to certified ("Supported*"), custom ("Supported**") and, per
 // FORMAT.md, enterprise connectors; community and archived get "No Support".
+// Anonymous callers see only public connectors; the custom ones belong to the "acme" organization.
+const SEED_CONNECTORS = ALL_SEED.filter((c) => !c.organization);
 const SLA_LEVELS_ON_SME = new Set(['certified', 'custom', 'enterprise']);
 const onSme = SEED_CONNECTORS.filter((c) => c.availability.some((a) => a.deployment === 'self_managed_enterprise' && a.enabled));
 
@@ -164,6 +166,37 @@ describe('connectors', () => {
       },
       missing: null,
     });
+  });
+
+  it('shows custom connectors only to their organization and to admins, and never hints at them otherwise', async () => {
+    const acme = h.token('acme-ci', ['read:private']);
+    const acmeWithoutScope = h.token('acme-viewer', ['publish']);
+    const other = h.token('globex-ci', ['read:private', 'certify']);
+    h.db.$client.prepare("update api_tokens set organization = 'acme' where name in ('acme-ci', 'acme-viewer')").run();
+    h.db.$client.prepare("update api_tokens set organization = 'globex' where name = 'globex-ci'").run();
+    const admin = h.token('root', ['admin']);
+    const customSlugs = ALL_SEED.filter((c) => c.organization === 'acme').map((c) => c.slug).sort();
+    const query = `{ connectors(filter: {supportLevels: [CUSTOM]}, first: 10) { totalCount edges { node { slug id } } }
+      all: connectors(first: 1) { totalCount } one: connector(slug: "source-acme-billing") { slug } }`;
+    const seen = async (token?: string) => {
+      const r = await h.gql(query, {}, token);
+      expect(r.errors).toBeUndefined();
+      return { slugs: r.data!.connectors.edges.map((e: any) => e.node.slug).sort(), total: r.data!.connectors.totalCount, all: r.data!.all.totalCount, one: r.data!.one, ids: r.data!.connectors.edges.map((e: any) => e.node.id) };
+    };
+    const anonymous = await seen();
+    expect(anonymous).toEqual({ slugs: [], total: 0, all: SEED_CONNECTORS.length, one: null, ids: [] });
+    expect(await seen(other)).toMatchObject({ slugs: [], total: 0, all: SEED_CONNECTORS.length, one: null });
+    expect(await seen(acmeWithoutScope)).toMatchObject({ slugs: customSlugs, total: 2, all: ALL_SEED.length, one: { slug: 'source-acme-billing' } });
+    const mine = await seen(acme);
+    expect(mine).toMatchObject({ slugs: customSlugs, total: 2, all: ALL_SEED.length, one: { slug: 'source-acme-billing' } });
+    expect(await seen(admin)).toMatchObject({ slugs: customSlugs, total: 2, all: ALL_SEED.length });
+    // node(id) with a private connector's id: null for anyone outside the organization.
+    for (const [token, visible] of [[undefined, false], [other, false], [acme, true], [admin, true]] as const) {
+      const r = await h.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Connector { slug } } node(id: "${mine.ids[0]}") { id } }`, { ids: mine.ids }, token);
+      expect(r.errors).toBeUndefined();
+      expect(r.data!.nodes.every((n: any) => (n !== null) === visible)).toBe(true);
+      expect(r.data!.node !== null).toBe(visible);
+    }
   });
 
   it('fetches a connector again by its global id through node', async () => {

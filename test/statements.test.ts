@@ -18,7 +18,7 @@ async function statementsFor(h: Harness, query: string, first: number): Promise<
   h.statements.length = 0;
   const res = await h.gql(query, { first });
   expect(res.errors).toBeUndefined();
-  expect(res.data!.connectors.edges).toHaveLength(Math.min(first, 51));
+  expect(res.data!.connectors.edges).toHaveLength(Math.min(first, 49));
   return h.statements.length;
 }
 

@@ -11,6 +11,7 @@ import { hasScope, type Context } from '../context.js';
 import type { Db } from '../db/client.js';
 import { relations } from '../db/relations.js';
 import { InputValidationError } from '../domain/errors.js';
+import { canSee } from '../domain/connectors/visibility.js';
 
 /**
  * Mutations that return a payload with `userErrors` mark themselves with
@@ -45,6 +46,13 @@ declare global {
 const validationAsUserErrors = 'validationAsUserErrors' as const;
 SchemaBuilder.registerPlugin(validationAsUserErrors, ValidationAsUserErrorsPlugin);
 
+function visibleNode(node: unknown, ctx: Context): unknown {
+  if (node && typeof node === 'object' && 'organization' in node && 'definitionId' in node) {
+    return canSee(ctx.visibility, (node as { organization: string | null }).organization) ? node : null;
+  }
+  return node ?? null;
+}
+
 export interface PothosTypes {
   Context: Context;
   DrizzleRelations: typeof relations;
@@ -70,13 +78,17 @@ export const builder = new SchemaBuilder<PothosTypes>({
     clientMutationId: 'omit',
     cursorType: 'String',
     idFieldOptions: { description: 'The global ID, for `node(id:)`.' },
+    // A node lookup goes around the list filters, so it applies the same visibility rule itself:
+    // a private connector of another organization is null, as if it did not exist.
     nodeQueryOptions: {
-      description: 'Fetches any object that has a global ID.',
+      description: 'Fetches any object that has a global ID; null when there is none you may see.',
       args: { id: { description: 'A global ID, as returned by an `id` field.' } },
+      resolve: async (_root, args, ctx, _info, resolveNode) => visibleNode(await resolveNode(args.id), ctx),
     },
     nodesQueryOptions: {
-      description: 'Fetches several objects by their global IDs, in order.',
+      description: 'Fetches several objects by their global IDs, in order; null for each you may not see.',
       args: { ids: { description: 'Global IDs, as returned by `id` fields.' } },
+      resolve: async (_root, args, ctx, _info, resolveNodes) => (await resolveNodes(args.ids)).map((n) => visibleNode(n, ctx)),
     },
     nodeTypeOptions: { description: 'An object with a global ID that `node` can fetch again.' },
     pageInfoTypeOptions: { description: 'Where a page sits in a connection, for fetching the next one.' },

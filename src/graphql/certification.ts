@@ -95,7 +95,7 @@ builder.mutationField('certifyConnector', (t) =>
     resolve: (_root, args, ctx) => {
       // The zod schema above has already trimmed the text and decoded connectorId.
       const input = args.input as unknown as z.output<typeof graphqlCertifyInput>;
-      return certifyConnector(ctx.db, ctx.catalog, input, ctx.viewer?.name ?? 'unknown');
+      return certifyConnector(ctx.db, ctx.catalog, input, ctx.viewer?.name ?? 'unknown', ctx.visibility);
     },
   }),
 );

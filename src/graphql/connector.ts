@@ -2,7 +2,9 @@
 import { RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey } from '../db/schema.js';
 import { connectorPageQuery, MAX_PAGE_SIZE, toPage } from '../domain/connectors/page.js';
 import { countConnectors, type ConnectorFilter, type ConnectorOrder } from '../domain/connectors/store.js';
+import { sql } from 'drizzle-orm';
 import type { Context } from '../context.js';
+import { visibleSql } from '../domain/connectors/visibility.js';
 import { builder } from './builder.js';
 import { connectionType } from './connection.js';
 import {
@@ -208,7 +210,14 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx, info) => {
       const order = (args.orderBy as ConnectorOrder | null | undefined) ?? null;
       const filter = args.filter as ConnectorFilter | null | undefined;
-      const page = connectorPageQuery({ filter, order, first: args.first, after: args.after, catalog: ctx.catalog });
+      const page = connectorPageQuery({
+        filter,
+        order,
+        first: args.first,
+        after: args.after,
+        catalog: ctx.catalog,
+        visibility: ctx.visibility,
+      });
       const query = t.drizzleQueryFromInfo('connectors', {
         context: ctx,
         info,
@@ -220,7 +229,7 @@ builder.queryFields((t) => ({
       const rows = ctx.db.query.connectors.findMany(query).sync() as unknown as ({ id: number } & Record<string, unknown>)[];
       return {
         ...toPage(rows, { first: args.first, after: args.after, order }),
-        count: (c: Context) => countConnectors(c.db, filter, c.catalog),
+        count: (c: Context) => countConnectors(c.db, filter, c.catalog, c.visibility),
       };
     },
   }),
@@ -229,7 +238,10 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One connector by slug, or null when there is none.',
     args: { slug: t.arg.string({ required: true, description: 'The slug, e.g. source-postgres.' }) },
-    resolve: (query, _root, args, ctx) => ctx.db.query.connectors.findFirst(query({ where: { slug: args.slug } })),
+    resolve: (query, _root, args, ctx) =>
+      ctx.db.query.connectors.findFirst(
+        query({ where: { slug: args.slug, RAW: (t) => visibleSql(t, ctx.visibility) ?? sql`1` } }),
+      ),
   }),
 }));
 

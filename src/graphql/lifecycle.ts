@@ -86,7 +86,7 @@ builder.queryField('breakingChanges', (t) =>
     resolve: (_root, args, ctx, info) => {
       const filter = args.filter as BreakingChangeFilter | null | undefined;
       const day = today(ctx);
-      const page = breakingChangePageQuery({ filter, first: args.first, after: args.after, today: day });
+      const page = breakingChangePageQuery({ filter, first: args.first, after: args.after, today: day, visibility: ctx.visibility });
       const query = t.drizzleQueryFromInfo('breakingChanges', {
         context: ctx,
         info,
@@ -95,7 +95,7 @@ builder.queryField('breakingChanges', (t) =>
         ...page,
       } as never);
       const rows = ctx.db.query.breakingChanges.findMany(query).sync() as unknown as BreakingChangeRow[];
-      return { ...breakingChangePage(rows, args.first, args.after), count: () => countBreakingChanges(ctx.db, filter, day) };
+      return { ...breakingChangePage(rows, args.first, args.after), count: () => countBreakingChanges(ctx.db, filter, day, ctx.visibility) };
     },
   }),
 );
@@ -151,6 +151,12 @@ builder.mutationField('announceBreakingChange', (t) =>
     // The schema's output differs from the GraphQL input (connectorId decoded), which Pothos cannot type.
     validate: { schema: z.object({ input: graphqlAnnounceInput }) as never },
     resolve: (_root, args, ctx) =>
-      announceBreakingChange(ctx.db, ctx.catalog, args.input as unknown as z.output<typeof graphqlAnnounceInput>, today(ctx)),
+      announceBreakingChange(
+        ctx.db,
+        ctx.catalog,
+        args.input as unknown as z.output<typeof graphqlAnnounceInput>,
+        today(ctx),
+        ctx.visibility,
+      ),
   }),
 );

@@ -7,6 +7,7 @@ import './support.js';
 import './connector.js';
 import './certification.js';
 import './lifecycle.js';
+import './custom.js';
 
 let schema: GraphQLSchema | undefined;
 

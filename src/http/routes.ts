@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import type { RegistryKey } from '../db/schema.js';
 import { exportRegistry } from '../domain/registry/export.js';
+import type { Visibility } from '../domain/connectors/visibility.js';
 
 type FetchAPI = { Response: typeof Response };
 
@@ -29,15 +30,26 @@ export function healthResponse(db: Db, fetchAPI: FetchAPI): Response {
 }
 
 /** GET /registries/v0/<registry>.json in Airbyte's format, with a strong ETag for conditional requests. */
-export function registryResponse(db: Db, request: Request, pathname: string, fetchAPI: FetchAPI): Response | null {
+export function registryResponse(
+  db: Db,
+  request: Request,
+  pathname: string,
+  fetchAPI: FetchAPI,
+  visibility: () => Visibility | null,
+): Response | null {
   const registry = REGISTRY_PATHS[pathname];
   if (!registry) return null;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return json(fetchAPI, 405, { error: `${request.method} is not allowed here; use GET.` }, { allow: 'GET, HEAD' });
   }
-  const body = JSON.stringify(exportRegistry(db, registry));
+  const seen = visibility();
+  if (!seen) {
+    return json(fetchAPI, 401, { error: 'The API token is not valid: it is malformed, unknown or revoked.' }, { 'www-authenticate': 'Bearer' });
+  }
+  const body = JSON.stringify(exportRegistry(db, registry, seen));
   const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
-  const headers = { etag, 'cache-control': 'no-cache' };
+  // Private connectors make the document differ by caller: shared caches must not keep it.
+  const headers = { etag, 'cache-control': seen.kind === 'public' ? 'no-cache' : 'private, no-cache', vary: 'Authorization' };
   const wanted = request.headers.get('if-none-match');
   if (wanted && wanted.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
     return new fetchAPI.Response(null, { status: 304, headers });

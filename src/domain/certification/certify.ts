@@ -6,6 +6,7 @@ import type { Db } from '../../db/client.js';
 import { certificationEvents, connectorAvailability, type DeploymentKey, type SupportLevelKey } from '../../db/schema.js';
 import { resolveConnectorRef, touchConnector, type ConnectorRow } from '../connectors/store.js';
 import { slugSchema } from '../connectors/input.js';
+import type { Visibility } from '../connectors/visibility.js';
 import { userError, type UserError } from '../errors.js';
 import type { PolicyCatalog } from '../support/policy.js';
 
@@ -61,11 +62,12 @@ export function certifyConnector(
   catalog: PolicyCatalog,
   input: CertifyInput,
   actor: string,
+  visibility: Visibility,
 ): CertifyResult {
   const dryRun = input.dryRun ?? false;
   return db.transaction(
     (tx) => {
-      const found = resolveConnectorRef(tx as unknown as Db, input);
+      const found = resolveConnectorRef(tx as unknown as Db, input, visibility);
       if ('error' in found) return failure(null, dryRun, found.error);
       const { connector, field: connectorField } = found;
       const to: SupportLevelKey = 'certified';

@@ -3,6 +3,7 @@
 import { and, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import type { connectors } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
+import type { Visibility } from './visibility.js';
 import { connectorFilterSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
 
 export const DEFAULT_ORDER: ConnectorOrder = { field: 'name', direction: 'asc' };
@@ -81,6 +82,7 @@ export function connectorPageQuery(input: {
   first: number;
   after: string | null | undefined;
   catalog: PolicyCatalog;
+  visibility: Visibility;
 }) {
   const order = input.order ?? DEFAULT_ORDER;
   const cursor = input.after ? decodeCursor(input.after, order) : null;
@@ -88,7 +90,7 @@ export function connectorPageQuery(input: {
   return {
     where: {
       RAW: (t: Table) => {
-        const parts: (SQL | undefined)[] = [connectorFilterSql(t, input.filter, input.catalog)];
+        const parts: (SQL | undefined)[] = [connectorFilterSql(t, input.filter, input.catalog, input.visibility)];
         if (cursor) {
           parts.push(afterCursorSql(orderExpression(t, order), t.id, cursor, desc));
         }

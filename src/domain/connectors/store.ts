@@ -13,6 +13,7 @@ import {
 } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import { userError, type UserError } from '../errors.js';
+import { canSee, visibleSql, type Visibility } from './visibility.js';
 import { connectorSeedSchema, type ConnectorSeed } from './input.js';
 
 export type ConnectorRow = typeof connectors.$inferSelect;
@@ -36,7 +37,10 @@ export interface ConnectorOrder {
 }
 
 /** The columns a filter reads; the real table or the alias drizzle's relational queries use. */
-type ConnectorColumns = Pick<typeof connectors, 'id' | 'type' | 'supportLevel' | 'releaseStage' | 'name' | 'slug' | 'language'>;
+type ConnectorColumns = Pick<
+  typeof connectors,
+  'id' | 'type' | 'supportLevel' | 'releaseStage' | 'name' | 'slug' | 'language' | 'organization'
+>;
 
 const sqlList = (values: readonly string[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
 
@@ -53,9 +57,12 @@ export function connectorFilterSql(
   t: ConnectorColumns,
   filter: ConnectorFilter | null | undefined,
   catalog: PolicyCatalog,
+  visibility: Visibility,
 ): SQL | undefined {
-  if (!filter) return undefined;
   const parts: SQL[] = [];
+  const visible = visibleSql(t, visibility);
+  if (visible) parts.push(visible);
+  if (!filter) return parts.length ? and(...parts) : undefined;
   if (filter.type) parts.push(sql`${t.type} = ${filter.type}`);
   if (filter.supportLevels) {
     parts.push(filter.supportLevels.length ? sql`${t.supportLevel} in (${sqlList(filter.supportLevels)})` : sql`0`);
@@ -91,8 +98,13 @@ export function connectorFilterSql(
   return parts.length ? and(...parts) : undefined;
 }
 
-export function countConnectors(db: Db, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog): number {
-  const row = db.select({ n: count() }).from(connectors).where(connectorFilterSql(connectors, filter, catalog)).get();
+export function countConnectors(
+  db: Db,
+  filter: ConnectorFilter | null | undefined,
+  catalog: PolicyCatalog,
+  visibility: Visibility,
+): number {
+  const row = db.select({ n: count() }).from(connectors).where(connectorFilterSql(connectors, filter, catalog, visibility)).get();
   return row?.n ?? 0;
 }
 
@@ -183,11 +195,13 @@ export interface ConnectorRef {
 export function resolveConnectorRef(
   db: Db,
   ref: ConnectorRef,
+  visibility: Visibility,
 ): { connector: ConnectorRow; field: string[] } | { error: UserError; field: string[] } {
   const bySlug = ref.connectorSlug != null;
   const field = ['input', bySlug ? 'connectorSlug' : 'connectorId'];
   const connector = bySlug ? findConnectorBySlug(db, ref.connectorSlug!) : findConnectorById(db, ref.connectorId ?? 0);
-  if (connector) return { connector, field };
+  // A connector the caller may not see is reported exactly like one that does not exist.
+  if (connector && canSee(visibility, connector.organization)) return { connector, field };
   const what = bySlug ? `slug "${ref.connectorSlug}"` : `id ${ref.connectorId}`;
   return { error: userError('NOT_FOUND', field, `No connector has the ${what}.`), field };
 }

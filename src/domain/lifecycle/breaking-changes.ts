@@ -14,6 +14,7 @@ import {
 import { isoDateSchema, semverSchema, slugSchema } from '../connectors/input.js';
 import { afterCursorSql, decodeKeysetCursor, encodeKeysetCursor, pageOf } from '../connectors/page.js';
 import { resolveConnectorRef, touchConnector, type ConnectorRow } from '../connectors/store.js';
+import { visibleSql, type Visibility } from '../connectors/visibility.js';
 import { userError, type UserError } from '../errors.js';
 import type { PolicyCatalog } from '../support/policy.js';
 
@@ -98,10 +99,11 @@ export function announceBreakingChange(
   catalog: PolicyCatalog,
   input: AnnounceInput,
   today: string,
+  visibility: Visibility,
 ): AnnounceResult {
   return db.transaction(
     (tx) => {
-      const found = resolveConnectorRef(tx as unknown as Db, input);
+      const found = resolveConnectorRef(tx as unknown as Db, input, visibility);
       if ('error' in found) return refused(null, found.error);
       const { connector, field } = found;
       if (connector.supportLevel === 'archived') {
@@ -166,9 +168,11 @@ export interface BreakingChangeFilter {
 type BcTable = typeof breakingChanges;
 const ORDER_FIELD = 'upgradeDeadline';
 
-function filterSql(t: BcTable, filter: BreakingChangeFilter | null | undefined, today: string): SQL | undefined {
-  if (!filter) return undefined;
+function filterSql(t: BcTable, filter: BreakingChangeFilter | null | undefined, today: string, visibility: Visibility): SQL | undefined {
   const parts: SQL[] = [];
+  const visible = visibleSql(connectors, visibility);
+  if (visible) parts.push(sql`exists (select 1 from ${connectors} where ${connectors.id} = ${t.connectorId} and ${visible})`);
+  if (!filter) return parts.length ? and(...parts) : undefined;
   if (filter.upcoming === true) parts.push(sql`${t.upgradeDeadline} >= ${today}`);
   if (filter.upcoming === false) parts.push(sql`${t.upgradeDeadline} < ${today}`);
   if (filter.deadlineBefore) parts.push(sql`${t.upgradeDeadline} < ${filter.deadlineBefore}`);
@@ -190,8 +194,13 @@ function filterSql(t: BcTable, filter: BreakingChangeFilter | null | undefined, 
   return parts.length ? and(...parts) : undefined;
 }
 
-export function countBreakingChanges(db: Db, filter: BreakingChangeFilter | null | undefined, today: string): number {
-  return db.select({ n: sql<number>`count(*)` }).from(breakingChanges).where(filterSql(breakingChanges, filter, today)).get()?.n ?? 0;
+export function countBreakingChanges(
+  db: Db,
+  filter: BreakingChangeFilter | null | undefined,
+  today: string,
+  visibility: Visibility,
+): number {
+  return db.select({ n: sql<number>`count(*)` }).from(breakingChanges).where(filterSql(breakingChanges, filter, today, visibility)).get()?.n ?? 0;
 }
 
 /** Relational-query options for one page of breaking changes, soonest deadline first. */
@@ -200,12 +209,13 @@ export function breakingChangePageQuery(input: {
   first: number;
   after: string | null | undefined;
   today: string;
+  visibility: Visibility;
 }) {
   const cursor = input.after ? decodeKeysetCursor(input.after, ORDER_FIELD, 'asc') : null;
   return {
     where: {
       RAW: (t: BcTable) =>
-        and(filterSql(t, input.filter, input.today), cursor ? afterCursorSql(sql`${t.upgradeDeadline}`, t.id, cursor, false) : undefined) ?? sql`1`,
+        and(filterSql(t, input.filter, input.today, input.visibility), cursor ? afterCursorSql(sql`${t.upgradeDeadline}`, t.id, cursor, false) : undefined) ?? sql`1`,
     },
     orderBy: (t: BcTable) => [sql`${t.upgradeDeadline} asc`, sql`${t.id} asc`],
     limit: input.first + 1,

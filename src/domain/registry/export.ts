@@ -2,7 +2,9 @@
 // kept entry is the starting point and every value the model owns is written over it, so an import
 // followed by an export gives the same connectors with the same values, and later changes (a
 // certification, an announced breaking change) show up.
+import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { PUBLIC, visibleSql, type Visibility } from '../connectors/visibility.js';
 import type { RegistryKey } from '../../db/schema.js';
 import { compareVersions } from '../lifecycle/breaking-changes.js';
 import { REGISTRY_DEPLOYMENTS } from './format.js';
@@ -104,12 +106,12 @@ export function toRegistryEntry(c: ConnectorForExport, registry: RegistryKey): R
   return entry;
 }
 
-/** The registry document for `registry`: public connectors enabled on one of its deployments, by name. */
-export function exportRegistry(db: Db, registry: RegistryKey): RegistryDocument {
+/** The registry document for `registry`: the connectors `visibility` allows that are enabled on one of its deployments, by name. */
+export function exportRegistry(db: Db, registry: RegistryKey, visibility: Visibility = PUBLIC): RegistryDocument {
   const deployments = [...REGISTRY_DEPLOYMENTS[registry]];
   const rows = db.query.connectors.findMany({
     where: {
-      organization: { isNull: true },
+      RAW: (t) => visibleSql(t, visibility) ?? sql`1`,
       availability: { deployment: { in: deployments }, enabled: true },
     },
     orderBy: { name: 'asc', id: 'asc' },

@@ -1,0 +1,49 @@
+// registerCustomConnector: a customer's own connector, private to its organization.
+import { z } from 'zod';
+import { registerCustomConnector, registerCustomInputSchema } from '../domain/connectors/custom.js';
+import type { ConnectorRow } from '../domain/connectors/store.js';
+import type { UserError as UserErrorShape } from '../domain/errors.js';
+import { builder } from './builder.js';
+import { Connector } from './connector.js';
+import { ConnectorTypeEnum, DeploymentEnum } from './enums.js';
+import { UserError } from './errors.js';
+
+const RegisterCustomConnectorInput = builder.inputType('RegisterCustomConnectorInput', {
+  description: 'A custom connector to register for your organization.',
+  fields: (t) => ({
+    slug: t.string({ required: true, description: 'A unique slug, e.g. source-acme-billing.' }),
+    name: t.string({ required: true, description: 'Display name.' }),
+    type: t.field({ type: ConnectorTypeEnum, required: true, description: 'Source or destination.' }),
+    dockerRepository: t.string({ required: true, description: 'The image repository, e.g. registry.acme.example/source-billing.' }),
+    dockerImageTag: t.string({ required: true, description: 'The image tag (version), e.g. 0.4.0.' }),
+    documentationUrl: t.string({ description: 'The documentation page.' }),
+    language: t.string({ description: 'Implementation language, e.g. python.' }),
+    availableOn: t.field({ type: [DeploymentEnum], required: true, description: 'Where your organization runs it.' }),
+    organization: t.string({ description: 'The owning organization: admins only; other tokens register for their own.' }),
+    definitionId: t.string({ description: 'A definition UUID to keep; a new one is made when left out.' }),
+  }),
+});
+
+const RegisterCustomConnectorPayload = builder
+  .objectRef<{ connector?: ConnectorRow | null; userErrors: UserErrorShape[] }>('RegisterCustomConnectorPayload')
+  .implement({
+    description: 'The result of registerCustomConnector. When userErrors is not empty, nothing was written.',
+    fields: (t) => ({
+      connector: t.field({ type: Connector, nullable: true, description: 'The new connector.', resolve: (p) => p.connector ?? null }),
+      userErrors: t.field({ type: [UserError], description: 'Why it was refused; empty on success.', resolve: (p) => p.userErrors }),
+    }),
+  });
+
+builder.mutationField('registerCustomConnector', (t) =>
+  t.field({
+    type: RegisterCustomConnectorPayload,
+    description:
+      "Register a custom connector, visible only to your organization's tokens and to admins. Needs the `certify` or `admin` scope.",
+    authScopes: { certify: true, admin: true },
+    extensions: { validationAsUserErrors: true },
+    args: { input: t.arg({ type: RegisterCustomConnectorInput, required: true, description: 'The connector.' }) },
+    validate: { schema: z.object({ input: registerCustomInputSchema }) as never },
+    resolve: (_root, args, ctx) =>
+      registerCustomConnector(ctx.db, args.input as unknown as z.output<typeof registerCustomInputSchema>, ctx.viewer!),
+  }),
+);
