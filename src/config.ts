@@ -1,5 +1,6 @@
 // Every setting comes from the environment, parsed once here with a clear message on bad values.
 import { z } from 'zod';
+import type { Limits } from './graphql/limits.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
@@ -13,6 +14,13 @@ export const configSchema = z.object({
   DB_SYNCHRONOUS: z.enum(['OFF', 'NORMAL', 'FULL', 'EXTRA']).default('FULL'),
   DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   GRAPHIQL: bool.default(true),
+  INTROSPECTION: bool.default(true),
+  MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
+  MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
+  MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(2000),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
+  MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(10_000),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(100_000),
 });
 
 export interface Config {
@@ -23,6 +31,7 @@ export interface Config {
   dbSynchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
   dbBusyTimeoutMs: number;
   graphiql: boolean;
+  limits: Limits;
 }
 
 export class ConfigError extends Error {}
@@ -42,5 +51,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbSynchronous: c.DB_SYNCHRONOUS,
     dbBusyTimeoutMs: c.DB_BUSY_TIMEOUT_MS,
     graphiql: c.GRAPHIQL,
+    limits: {
+      introspection: c.INTROSPECTION,
+      maxDepth: c.MAX_DEPTH,
+      maxAliases: c.MAX_ALIASES,
+      maxTokens: c.MAX_TOKENS,
+      maxDirectives: c.MAX_DIRECTIVES,
+      maxCost: c.MAX_COST,
+      maxBodyBytes: c.MAX_BODY_BYTES,
+    },
   };
 }

@@ -1,5 +1,6 @@
 // A fresh database migrated from migrations/ and seeded through the real code, and a yoga app over it.
-import { createApp, type App } from '../../src/app.js';
+import { createApp, type App, type LogLine } from '../../src/app.js';
+import type { Limits } from '../../src/graphql/limits.js';
 import { openDatabase, type Db } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { createToken, type TokenScope } from '../../src/domain/tokens/tokens.js';
@@ -21,12 +22,14 @@ export interface Harness {
   get(path: string, headers?: Record<string, string>): Promise<Response>;
 }
 
-export function createHarness(options: { seed?: boolean; connectors?: boolean; now?: () => Date } = {}): Harness {
+export function createHarness(
+  options: { seed?: boolean; connectors?: boolean; now?: () => Date; limits?: Partial<Limits>; log?: (line: LogLine) => void } = {},
+): Harness {
   const statements: string[] = [];
   const db = openDatabase(':memory:', { onQuery: (sql) => statements.push(sql) });
   migrateDatabase(db);
   if (options.seed ?? true) seedIfEmpty(db, { connectors: options.connectors ?? true });
-  const app = createApp({ db, now: options.now });
+  const app = createApp({ db, now: options.now, limits: options.limits, log: options.log ?? (() => {}) });
   statements.length = 0;
   return {
     db,

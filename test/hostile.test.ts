@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import type { LogLine } from '../src/app.js';
+import { CSRF_HEADER } from '../src/graphql/limits.js';
+import { createHarness } from './helpers/harness.js';
+
+async function post(h: ReturnType<typeof createHarness>, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+  const res = await h.app.fetch('http://yoga/graphql', { method: 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}
+const q = (query: string, variables?: object) => JSON.stringify({ query, variables });
+
+describe('hostile requests are refused before they run', () => {
+  const h = createHarness({ limits: { maxDepth: 6, maxAliases: 3, maxTokens: 300, maxDirectives: 4, maxCost: 3000, maxBodyBytes: 4096 } });
+
+  const cases: [string, string, string, RegExp][] = [
+    ['too deep', '{ connector(slug: "source-stripe") { certificationHistory { connector { certificationHistory { connector { certificationHistory { connector { slug } } } } } } } }', 'DEPTH_LIMIT_EXCEEDED', /Query depth limit of 6 exceeded/],
+    ['too many aliases', '{ a: deployments { key } b: deployments { key } c: deployments { key } d: deployments { key } }', 'ALIAS_LIMIT_EXCEEDED', /Aliases limit of 3 exceeded/],
+    ['too many directives', '{ deployments @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) { key } }', 'DIRECTIVE_LIMIT_EXCEEDED', /Directives limit of 4 exceeded/],
+  ];
+  for (const [what, query, code, message] of cases) {
+    it(`refuses a query with ${what} as ${code}, with status 400`, async () => {
+      const res = await post(h, q(query));
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0].extensions.code).toBe(code);
+      expect(res.body.errors[0].message).toMatch(message);
+      expect(res.body.data).toBeUndefined();
+    });
+  }
+
+  it('refuses a query with too many tokens as TOKEN_LIMIT_EXCEEDED, with the status GraphQL over HTTP gives a parse error', async () => {
+    const body = q(`{ deployments { ${'key '.repeat(300)} } }`);
+    for (const [accept, status] of [['application/graphql-response+json', 400], ['application/json', 200]] as const) {
+      const res = await post(h, body, { 'content-type': 'application/json', accept });
+      expect(res.status, accept).toBe(status);
+      expect(res.body.errors[0]).toEqual({ message: 'Syntax Error: Token limit of 300 exceeded.', extensions: { code: 'TOKEN_LIMIT_EXCEEDED' } });
+    }
+  });
+
+  it('refuses a query whose estimated cost, multiplied by first, is over the budget', async () => {
+    // 100 connectors × (edge + node + 5 breaking changes × (1 + 5 scoped impacts)) = 3300.
+    const query = '{ connectors(first: 100) { edges { node { breakingChanges { scopedImpact { scopeType } } } } } }';
+    const res = await post(h, q(query));
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0]).toMatchObject({ extensions: { code: 'COST_LIMIT_EXCEEDED', cost: 3300, maxCost: 3000 } });
+    expect(res.body.errors[0].message).toContain("The query's estimated cost is 3300, over the budget of 3000.");
+    // The same shape with a page the budget allows runs.
+    const small = await post(h, q(query.replace('first: 100', 'first: $n').replace('{ connectors', 'query($n: Int!) { connectors'), { n: 10 }));
+    expect(small.status).toBe(200);
+    expect(small.body.data.connectors.edges).toHaveLength(10);
+  });
+
+  it('refuses batched arrays, mutations over GET, other methods, content types and malformed JSON', async () => {
+    const batch = await post(h, JSON.stringify([{ query: '{ deployments { key } }' }, { query: '{ deployments { key } }' }]));
+    expect([batch.status, batch.body.errors[0].message, batch.body.errors[0].extensions.code]).toEqual([400, 'Batching is not supported.', 'BAD_REQUEST']);
+    const mutationGet = await h.app.fetch(`http://yoga/graphql?query=${encodeURIComponent('mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "over a GET request"}) { dryRun } }')}`, {
+      headers: { accept: 'application/json', [CSRF_HEADER]: '1' },
+    });
+    expect(mutationGet.status).toBe(405);
+    expect((await mutationGet.json()).errors[0].message).toBe('Can only perform a mutation operation from a POST request.');
+    const put = await h.app.fetch('http://yoga/graphql', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: q('{ deployments { key } }') });
+    expect(put.status).toBe(405);
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const res = await post(h, q('{ deployments { key } }'), { 'content-type': type });
+      expect(res.status, type).toBe(415);
+      expect(res.body.errors[0]).toEqual({ message: `Content-Type ${type.split(';')[0]} is not supported; send application/json.`, extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    }
+    const malformed = await post(h, '{"query": "{ deployments { key } }"');
+    expect([malformed.status, malformed.body.errors[0].message, malformed.body.errors[0].extensions.code]).toEqual([400, 'POST body sent invalid JSON.', 'BAD_REQUEST']);
+  });
+
+  it('refuses bodies over the size limit, declared or chunked', async () => {
+    const big = q(`{ deployments { key } } # ${'x'.repeat(5000)}`);
+    const declared = await post(h, big);
+    expect(declared.status).toBe(413);
+    expect(declared.body.errors[0]).toEqual({ message: 'The request body is larger than the limit of 4096 bytes.', extensions: { code: 'PAYLOAD_TOO_LARGE' } });
+    const chunks = new ReadableStream({
+      start(controller) {
+        for (let i = 0; i < 10; i++) controller.enqueue(new TextEncoder().encode(i === 0 ? big.slice(0, 1000) : 'x'.repeat(1000)));
+        controller.close();
+      },
+    });
+    const chunked = await h.app.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+
+  it('refuses a GET without the CSRF header, and answers one with it', async () => {
+    const url = `http://yoga/graphql?query=${encodeURIComponent('{ deployments { key } }')}`;
+    const without = await h.app.fetch(url, { headers: { accept: 'application/json' } });
+    expect(without.status).toBe(403);
+    expect((await without.json()).errors[0]).toEqual({
+      message: `A GET request must send the ${CSRF_HEADER} header (any value), or use POST with application/json.`,
+      extensions: { code: 'CSRF_HEADER_REQUIRED' },
+    });
+    const withHeader = await h.app.fetch(url, { headers: { accept: 'application/json', [CSRF_HEADER]: '1' } });
+    expect(withHeader.status).toBe(200);
+    expect((await withHeader.json()).data.deployments).toHaveLength(4);
+  });
+});
+
+describe('introspection and error masking', () => {
+  it('with INTROSPECTION=false refuses introspection and hides field suggestions', async () => {
+    const open = createHarness();
+    const closed = createHarness({ limits: { introspection: false } });
+    const typo = q('{ deploymentz { key } }');
+    expect((await post(open, typo)).body.errors[0].message).toContain('Did you mean "deployments"?');
+    const hidden = (await post(closed, typo)).body.errors[0].message;
+    expect(hidden).not.toContain('deployments');
+    const intro = await post(closed, q('{ __schema { types { name } } }'));
+    expect(intro.body.errors[0].message).toMatch(/introspection/i);
+    expect((await post(open, q('{ __schema { queryType { name } } }'))).body.data.__schema.queryType.name).toBe('Query');
+  });
+
+  it('masks an unexpected error, and names it by a request id that the log line also has', async () => {
+    const lines: LogLine[] = [];
+    const h = createHarness({ log: (l) => lines.push(l) });
+    // Break the database under the server: a real fault, not a mock.
+    h.db.$client.exec('drop table certification_events');
+    const res = await h.app.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'test-req-42' },
+      body: q('{ connector(slug: "source-stripe") { certificationHistory { actor } } }'),
+    });
+    const body = await res.json();
+    expect(res.headers.get('x-request-id')).toBe('test-req-42');
+    expect(body.errors[0]).toMatchObject({
+      message: 'Unexpected error. Quote request id test-req-42 when you report it.',
+      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'test-req-42' },
+    });
+    expect(JSON.stringify(body)).not.toContain('certification_events');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 'error', requestId: 'test-req-42' });
+    expect(String(lines[0]!.error)).toContain('no such table: certification_events');
+  });
+
+  it('gives every response a request id', async () => {
+    const h = createHarness();
+    const res = await post(h, q('{ deployments { key } }'));
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
