@@ -274,3 +274,22 @@ export const registryEntries = sqliteTable(
     check('registry_entries_registry', inList('registry', REGISTRY_KEYS)),
   ],
 );
+
+/**
+ * The first result of every mutation sent with an idempotency key, per token: a retry with the same
+ * key and the same input gets this result back instead of writing again.
+ */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    tokenId: integer('token_id')
+      .notNull()
+      .references(() => apiTokens.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    operation: text('operation').notNull(),
+    requestHash: text('request_hash').notNull(),
+    result: text('result', { mode: 'json' }).$type<unknown>().notNull(),
+    createdAt: text('created_at').notNull().default(nowIso),
+  },
+  (t) => [primaryKey({ columns: [t.tokenId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
+);

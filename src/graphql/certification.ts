@@ -12,11 +12,12 @@ import type { DeploymentKey, SupportLevelKey } from '../db/schema.js';
 import { builder } from './builder.js';
 import { CertificationEvent, Connector } from './connector.js';
 import { DeploymentEnum, SupportLevelEnum } from './enums.js';
+import { idempotencyKeySchema, idempotent } from '../domain/idempotency.js';
 import { UserError } from './errors.js';
 import { connectorGlobalId } from './ids.js';
 
 const graphqlCertifyInput = certifyInputFields
-  .extend({ connectorId: connectorGlobalId.nullish() })
+  .extend({ connectorId: connectorGlobalId.nullish(), idempotencyKey: idempotencyKeySchema.nullish() })
   .superRefine(exactlyOneConnector);
 
 const CertifyConnectorInput = builder.inputType('CertifyConnectorInput', {
@@ -30,6 +31,9 @@ const CertifyConnectorInput = builder.inputType('CertifyConnectorInput', {
       description: "The connector's revision when you read it; the change is refused if it has changed since.",
     }),
     dryRun: t.boolean({ description: 'Check and report what would change, but write nothing.' }),
+    idempotencyKey: t.string({
+      description: 'Makes retries safe: a retry with the same key and input returns the first result without writing again (per token).',
+    }),
   }),
 });
 
@@ -38,6 +42,7 @@ interface CertifyPayloadShape {
   event?: CertificationEventRow | null;
   newSlaDeployments?: DeploymentKey[];
   dryRun?: boolean;
+  replayed?: boolean;
   userErrors: UserErrorShape[];
 }
 
@@ -74,6 +79,10 @@ const CertifyConnectorPayload = builder.objectRef<CertifyPayloadShape>('CertifyC
       resolve: (p) => p.newSlaDeployments ?? [],
     }),
     dryRun: t.boolean({ description: 'Whether this was a dry run (nothing written).', resolve: (p) => p.dryRun ?? false }),
+    replayed: t.boolean({
+      description: 'True when this is the stored result of an earlier call with the same idempotencyKey; nothing was written now.',
+      resolve: (p) => p.replayed ?? false,
+    }),
     userErrors: t.field({
       type: [UserError],
       description: 'Why the change was refused; empty on success.',
@@ -94,8 +103,13 @@ builder.mutationField('certifyConnector', (t) =>
     validate: { schema: z.object({ input: graphqlCertifyInput }) as never },
     resolve: (_root, args, ctx) => {
       // The zod schema above has already trimmed the text and decoded connectorId.
-      const input = args.input as unknown as z.output<typeof graphqlCertifyInput>;
-      return certifyConnector(ctx.db, ctx.catalog, input, ctx.viewer?.name ?? 'unknown', ctx.visibility);
+      const { idempotencyKey, ...input } = args.input as unknown as z.output<typeof graphqlCertifyInput>;
+      return idempotent(
+        ctx.db,
+        { tokenId: ctx.viewer?.id ?? null, key: idempotencyKey, operation: 'certifyConnector', input },
+        (tx) => certifyConnector(tx, ctx.catalog, input, ctx.viewer?.name ?? 'unknown', ctx.visibility),
+        (error) => ({ connector: null, event: null, newSlaDeployments: [], dryRun: input.dryRun ?? false, userErrors: [error] }),
+      );
     },
   }),
 );

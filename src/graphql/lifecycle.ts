@@ -20,6 +20,7 @@ import { builder } from './builder.js';
 import { connectionType } from './connection.js';
 import { BreakingChange, Connector } from './connector.js';
 import { DeadlineActionEnum, DeploymentEnum, SupportLevelEnum } from './enums.js';
+import { idempotencyKeySchema, idempotent } from '../domain/idempotency.js';
 import { UserError } from './errors.js';
 import { connectorGlobalId } from './ids.js';
 
@@ -115,14 +116,19 @@ const AnnounceBreakingChangeInput = builder.inputType('AnnounceBreakingChangeInp
     deadlineAction: t.field({ type: DeadlineActionEnum, description: 'What happens at the deadline to connections still on an older version.' }),
     impactedStreams: t.stringList({ description: 'The streams affected; leave out when the whole connector is.' }),
     expectedRevision: t.int({ description: "The connector's revision when you read it; refused if it has changed since." }),
+    idempotencyKey: t.string({
+      description: 'Makes retries safe: a retry with the same key and input returns the first result without writing again (per token).',
+    }),
   }),
 });
 
-const graphqlAnnounceInput = announceInputFields.extend({ connectorId: connectorGlobalId.nullish() }).superRefine(exactlyOneConnector);
+const graphqlAnnounceInput = announceInputFields
+  .extend({ connectorId: connectorGlobalId.nullish(), idempotencyKey: idempotencyKeySchema.nullish() }).superRefine(exactlyOneConnector);
 
 interface AnnouncePayloadShape {
   connector?: ConnectorRow | null;
   breakingChange?: BreakingChangeRow | null;
+  replayed?: boolean;
   userErrors: UserErrorShape[];
 }
 
@@ -135,6 +141,10 @@ const AnnounceBreakingChangePayload = builder.objectRef<AnnouncePayloadShape>('A
       nullable: true,
       description: 'The breaking change recorded; null on refusal.',
       resolve: (p) => p.breakingChange ?? null,
+    }),
+    replayed: t.boolean({
+      description: 'True when this is the stored result of an earlier call with the same idempotencyKey; nothing was written now.',
+      resolve: (p) => p.replayed ?? false,
     }),
     userErrors: t.field({ type: [UserError], description: 'Why the change was refused; empty on success.', resolve: (p) => p.userErrors }),
   }),
@@ -150,13 +160,14 @@ builder.mutationField('announceBreakingChange', (t) =>
     args: { input: t.arg({ type: AnnounceBreakingChangeInput, required: true, description: 'The change to announce.' }) },
     // The schema's output differs from the GraphQL input (connectorId decoded), which Pothos cannot type.
     validate: { schema: z.object({ input: graphqlAnnounceInput }) as never },
-    resolve: (_root, args, ctx) =>
-      announceBreakingChange(
+    resolve: (_root, args, ctx) => {
+      const { idempotencyKey, ...input } = args.input as unknown as z.output<typeof graphqlAnnounceInput>;
+      return idempotent(
         ctx.db,
-        ctx.catalog,
-        args.input as unknown as z.output<typeof graphqlAnnounceInput>,
-        today(ctx),
-        ctx.visibility,
-      ),
+        { tokenId: ctx.viewer?.id ?? null, key: idempotencyKey, operation: 'announceBreakingChange', input },
+        (tx) => announceBreakingChange(tx, ctx.catalog, input, today(ctx), ctx.visibility),
+        (error) => ({ connector: null, breakingChange: null, userErrors: [error] }),
+      );
+    },
   }),
 );

@@ -1,0 +1,74 @@
+// Idempotency keys: a client retrying a mutation (after a timeout, say) sends the same key and gets the
+// first call's result back, without the change being made twice. The key, the result and the change
+// are written in one transaction, so a crash cannot leave one without the other.
+import { createHash } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../db/client.js';
+import { idempotencyKeys } from '../db/schema.js';
+import { userError, type UserError } from './errors.js';
+
+export const idempotencyKeySchema = z
+  .string()
+  .min(1, { message: 'must not be empty' })
+  .max(200, { message: 'must be at most 200 characters' })
+  .regex(/^[A-Za-z0-9_.:-]+$/, { message: 'must be letters, digits, and _ . : -' });
+
+/** A stable hash of a request, whatever the order of its keys. */
+export function requestHash(value: unknown): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+        : v;
+  return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex');
+}
+
+export type WithReplay<R> = R & { replayed: boolean };
+
+/**
+ * Runs `change` in an IMMEDIATE transaction. With a key: the first call's result is stored with the
+ * change; a later call with the same key and input returns it (replayed: true); the same key with
+ * another input or operation is a CONFLICT userError.
+ */
+export function idempotent<R extends { userErrors: UserError[] }>(
+  db: Db,
+  request: { tokenId: number | null; key: string | null | undefined; operation: string; input: unknown },
+  change: (tx: Db) => R,
+  conflict: (error: UserError) => R,
+): WithReplay<R> {
+  // better-sqlite3's own transaction on the same connection: the domain function's transaction inside
+  // it becomes a savepoint, so the key, the result and the change commit or roll back together.
+  const run = db.$client.transaction((): WithReplay<R> => {
+      const tx = db;
+      if (!request.key || request.tokenId == null) return { ...change(tx), replayed: false };
+      const hash = requestHash({ operation: request.operation, input: request.input });
+      const earlier = tx
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.tokenId, request.tokenId), eq(idempotencyKeys.key, request.key)))
+        .get();
+      if (earlier) {
+        if (earlier.requestHash !== hash) {
+          return {
+            ...conflict(
+              userError(
+                'CONFLICT',
+                ['input', 'idempotencyKey'],
+                `idempotencyKey: "${request.key}" was already used for a different request (${earlier.operation}); use a new key for a new request`,
+              ),
+            ),
+            replayed: false,
+          };
+        }
+        return { ...(earlier.result as R), replayed: true };
+      }
+      const result = change(tx);
+      tx.insert(idempotencyKeys)
+        .values({ tokenId: request.tokenId, key: request.key, operation: request.operation, requestHash: hash, result })
+        .run();
+      return { ...result, replayed: false };
+  });
+  return run.immediate();
+}
