@@ -21,7 +21,8 @@ export interface RunningServer {
 
 /** Starts `src/server.ts` on an ephemeral loopback port and resolves once it is listening. */
 export async function startServer(env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(TSX, ['src/server.ts'], {
+  // One process (node with tsx's loader), not the tsx wrapper: a signal must reach the server itself.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
