@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADLINE_QUERY } from '../src/graphql/examples.js';
 import { runTsx, startServer, tempDir, type RunningServer } from './helpers/process.js';
@@ -59,6 +60,17 @@ describe('the server, as a real process on a loopback port', () => {
     expect(body.data.certifyConnector).toEqual({ connector: { supportLevel: 'CERTIFIED', revision: 2 }, userErrors: [] });
     const listed = runTsx(['src/cli/token.ts', 'list'], env);
     expect(listed.stdout).toMatch(/^e2e-bot\tcertify\t-\tactive\tcreated \S+\tlast used \d{4}-/m);
+  });
+
+  it('takes an online backup while the server runs, with the latest write in it', () => {
+    const file = join(dir, 'backup.db');
+    const result = runTsx(['src/cli/backup.ts', file], env);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Backed up .*registry\.db to .*backup\.db: \d+ pages, 51 connectors, integrity ok/);
+    const copy = new Database(file, { readonly: true });
+    expect(copy.prepare("select support_level from connectors where slug = 'source-pokeapi'").pluck().get()).toBe('certified');
+    copy.close();
+    expect(runTsx(['src/cli/backup.ts', file], env).stderr).toContain('already exists');
   });
 
   it('shuts down cleanly on SIGTERM, and the data survives a restart', async () => {

@@ -109,8 +109,28 @@ function useCostLimit(limits: Limits): Plugin {
   };
 }
 
+/**
+ * graphql-js reports request errors found while preparing execution (an unknown operation name, a
+ * subscription this schema does not serve, a variable of the wrong type) without a code; give them one.
+ */
+function useRequestErrorCodes(): Plugin {
+  return {
+    onResultProcess({ result }) {
+      const results = Array.isArray(result) ? result : [result];
+      for (const one of results) {
+        if (!one || typeof one !== 'object' || !('errors' in one) || !Array.isArray(one.errors)) continue;
+        for (const error of one.errors as GraphQLError[]) {
+          const extensions = error.extensions as Record<string, unknown> | undefined;
+          if (extensions && !extensions.code) extensions.code = 'BAD_REQUEST';
+        }
+      }
+    },
+  };
+}
+
 export function limitPlugins(limits: Limits, endpoint: string): Plugin[] {
   const plugins: Plugin[] = [
+    useRequestErrorCodes(),
     useRequestChecks(limits, endpoint),
     maxTokensPlugin({ n: limits.maxTokens, onReject: tag('TOKEN_LIMIT_EXCEEDED') }) as Plugin,
     maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true, onReject: tag('DEPTH_LIMIT_EXCEEDED') }) as Plugin,
