@@ -1,7 +1,7 @@
 // Builds the gateway: a yoga instance over a database. No I/O at import time, no listening here.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { GraphQLError } from 'graphql';
+import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
 import { createGraphQLError, createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Context } from './context.js';
 import type { Db } from './db/client.js';
@@ -13,6 +13,7 @@ import { authenticateToken } from './domain/tokens/tokens.js';
 import { HEADLINE_QUERY } from './graphql/examples.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './graphql/limits.js';
 import { buildSchema } from './graphql/schema.js';
+import { ResponseCache } from './http/response-cache.js';
 import { healthResponse, registryResponse } from './http/routes.js';
 
 export type LogLine = Record<string, unknown> & { level: 'info' | 'warn' | 'error'; message: string };
@@ -25,6 +26,8 @@ export interface AppOptions {
   limits?: Partial<Limits>;
   /** Where structured log lines go; JSON on standard error by default. */
   log?: (line: LogLine) => void;
+  /** The response cache for repeated reads; on by default. */
+  responseCache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
@@ -37,14 +40,26 @@ function bearerToken(header: string | null): string | null | undefined {
   return match ? match[1] : null;
 }
 
+const ERRORS_KEY = new TextEncoder().encode('"errors":');
+
+/** Whether a JSON response body has an `errors` member (a cheap byte search; false positives only skip caching). */
+function containsErrors(body: Uint8Array): boolean {
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).indexOf(ERRORS_KEY) !== -1;
+}
+
 export function createApp(options: AppOptions): App {
   const { db } = options;
   const catalog = loadPolicyCatalog(db);
   const now = options.now ?? (() => new Date());
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.log ?? ((line: LogLine) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`));
-  // The request id follows the request through yoga's hooks, so a masked error can name it.
-  const requestScope = new AsyncLocalStorage<{ requestId: string }>();
+  // The request id follows the request through yoga's hooks, so a masked error can name it; the
+  // cache key and version travel with it too.
+  const requestScope = new AsyncLocalStorage<{ requestId: string; cacheKey?: string; cacheVersion?: string; cacheable?: boolean }>();
+  const cache =
+    options.responseCache?.enabled === false
+      ? null
+      : new ResponseCache(db, { maxEntries: options.responseCache?.maxEntries ?? 2000, maxBytes: options.responseCache?.maxBytes ?? 64 * 1024 * 1024 });
 
   /** The token row for the request's bearer token; undefined when none is sent, null when it is not valid. */
   const viewerOf = (request: Request) => {
@@ -98,20 +113,60 @@ export function createApp(options: AppOptions): App {
     },
     plugins: [
       {
-        onRequest({ request, url, endResponse, fetchAPI }) {
+        async onRequest({ request, url, endResponse, fetchAPI }) {
           const given = request.headers.get('x-request-id');
           const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
-          requestScope.enterWith({ requestId });
+          const scope: { requestId: string; cacheKey?: string; cacheVersion?: string; cacheable?: boolean } = { requestId };
+          requestScope.enterWith(scope);
           if (url.pathname === '/health') return endResponse(healthResponse(db, fetchAPI));
           const registry = registryResponse(db, request, url.pathname, fetchAPI, () => {
             const viewer = viewerOf(request);
             return viewer === undefined ? PUBLIC : viewer && visibilityFor(viewer);
           });
-          if (registry) endResponse(registry);
+          if (registry) return endResponse(registry);
+          if (!cache || url.pathname !== ENDPOINT || request.method !== 'POST') return;
+          const length = Number(request.headers.get('content-length'));
+          if (!(length > 0 && length <= limits.maxBodyBytes)) return;
+          // Who is asking decides what they may see: the key names it. A bad token is left to the normal path (401).
+          const viewer = viewerOf(request);
+          if (viewer === null) return;
+          const visibility = viewer ? visibilityFor(viewer) : PUBLIC;
+          const who = visibility.kind === 'organization' ? `org:${visibility.organization}` : visibility.kind;
+          const body = await request.clone().text();
+          scope.cacheKey = `${who}\n${request.headers.get('accept') ?? ''}\n${body}`;
+          scope.cacheVersion = cache.version();
+          const hit = cache.get(scope.cacheKey);
+          if (hit) {
+            endResponse(
+              new fetchAPI.Response(hit.body as unknown as BodyInit, {
+                status: 200,
+                headers: { 'content-type': hit.contentType, 'x-request-id': requestId, 'x-cache': 'hit' },
+              }),
+            );
+          }
         },
-        onResponse({ response }) {
-          const requestId = requestScope.getStore()?.requestId;
-          if (requestId) response.headers.set('x-request-id', requestId);
+        onExecute({ args }: { args: { document: DocumentNode; operationName?: string | null } }) {
+          const scope = requestScope.getStore();
+          const operation = getOperationAST(args.document, args.operationName);
+          const isQuery = operation?.operation === 'query';
+          if (scope) scope.cacheable = isQuery;
+          if (!isQuery) return { onExecuteDone: () => cache?.noteWrite() };
+          return undefined;
+        },
+        async onResponse({ response }) {
+          const scope = requestScope.getStore();
+          if (!scope) return;
+          response.headers.set('x-request-id', scope.requestId);
+          if (!cache || !scope.cacheKey || !scope.cacheable || response.status !== 200 || response.headers.get('x-cache')) return;
+          const body = new Uint8Array(await response.clone().arrayBuffer());
+          // Only complete answers are kept: a response with errors is computed again next time.
+          if (containsErrors(body)) return;
+          response.headers.set('x-cache', 'miss');
+          cache.set(scope.cacheKey, {
+            version: scope.cacheVersion!,
+            body,
+            contentType: response.headers.get('content-type') ?? 'application/json',
+          });
         },
       },
       ...limitPlugins(limits, ENDPOINT),

@@ -15,6 +15,8 @@ export const configSchema = z.object({
   DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   GRAPHIQL: bool.default(true),
   INTROSPECTION: bool.default(true),
+  RESPONSE_CACHE: bool.default(true),
+  RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
   MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
   MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(2000),
@@ -32,6 +34,7 @@ export interface Config {
   dbBusyTimeoutMs: number;
   graphiql: boolean;
   limits: Limits;
+  responseCache: { enabled: boolean; maxEntries: number };
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +54,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbSynchronous: c.DB_SYNCHRONOUS,
     dbBusyTimeoutMs: c.DB_BUSY_TIMEOUT_MS,
     graphiql: c.GRAPHIQL,
+    responseCache: { enabled: c.RESPONSE_CACHE, maxEntries: c.RESPONSE_CACHE_MAX_ENTRIES },
     limits: {
       introspection: c.INTROSPECTION,
       maxDepth: c.MAX_DEPTH,

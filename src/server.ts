@@ -27,7 +27,7 @@ function main(): void {
   });
   migrateDatabase(db);
   if (config.seed && seedIfEmpty(db)) log('seeded an empty database', { databasePath: config.databasePath });
-  const yoga = createApp({ db, graphiql: config.graphiql, limits: config.limits });
+  const yoga = createApp({ db, graphiql: config.graphiql, limits: config.limits, responseCache: config.responseCache });
   const server = createServer(yoga);
   server.listen(config.port, config.host, () => {
     const address = server.address();

@@ -1,0 +1,64 @@
+// A byte cache in front of GraphQL execution for repeated reads. The key is what decides the answer:
+// the request body, the Accept header, and which connectors the caller may see (never one
+// organization's private connectors for another caller). Every entry remembers the database version
+// it was made at; any write, by this process (a mutation) or another (an import, a second server),
+// changes the version, so a read after a write is never served stale data.
+import { LRUCache } from 'lru-cache';
+import type { Db } from '../db/client.js';
+
+export interface CacheEntry {
+  version: string;
+  body: Uint8Array;
+  contentType: string;
+}
+
+export class ResponseCache {
+  private readonly entries: LRUCache<string, CacheEntry>;
+  private localWrites = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly db: Db,
+    options: { maxEntries: number; maxBytes: number },
+  ) {
+    this.entries = new LRUCache<string, CacheEntry>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      sizeCalculation: (e) => e.body.byteLength + 64,
+    });
+  }
+
+  /**
+   * The database's current version: this process's writes, plus SQLite's data_version, which changes
+   * whenever another connection commits.
+   */
+  version(): string {
+    return `${this.localWrites}:${this.db.$client.pragma('data_version', { simple: true }) as number}`;
+  }
+
+  /** Called after every mutation this process runs (whatever its outcome). */
+  noteWrite(): void {
+    this.localWrites++;
+  }
+
+  get(key: string): CacheEntry | undefined {
+    const entry = this.entries.get(key);
+    if (entry && entry.version === this.version()) {
+      this.hits++;
+      return entry;
+    }
+    this.misses++;
+    return undefined;
+  }
+
+  set(key: string, entry: CacheEntry): void {
+    // Made before a write that landed meanwhile: not worth keeping.
+    if (entry.version !== this.version()) return;
+    this.entries.set(key, entry);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
