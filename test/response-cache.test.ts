@@ -68,7 +68,7 @@ describe('the response cache', () => {
     const mine = await ask(h.app as never, LIST, { authorization: `Bearer ${acme}` });
     expect(slugs(mine)).toContain('source-acme-billing');
     expect((await ask(h.app as never, LIST, { authorization: `Bearer ${acme}` })).cache).toBe('hit');
-    for (const headers of [{}, { authorization: `Bearer ${globex}` }]) {
+    for (const headers of [{}, { authorization: `Bearer ${globex}` }] as Record<string, string>[]) {
       const other = await ask(h.app as never, LIST, headers);
       expect(slugs(other)).not.toContain('source-acme-billing');
     }
