@@ -11,6 +11,7 @@ import { exportRegistry } from '../src/domain/registry/export.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { loadImportSource } from '../src/domain/registry/load.js';
 import { seedIfEmpty } from '../seed/index.js';
+import { syntheticRegistry } from './synthetic.js';
 
 const { values } = parseArgs({ options: { count: { type: 'string', default: '100000' } } });
 const count = Number(values.count);
@@ -18,39 +19,6 @@ if (!Number.isInteger(count) || count < 1 || count > 1_000_000) throw new Error(
 
 const REAL_OSS = fileURLToPath(new URL('../../shared/airbyte-registry/oss-registry-2025-01-29/oss_registry.json', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'registry-bench-'));
-
-function hex(n: number, width: number): string {
-  return n.toString(16).padStart(width, '0').slice(-width);
-}
-
-/** A registry entry shaped like Airbyte's, with a spec and a generated block so the kept entry has real weight. */
-function synthetic(i: number, type: 'source' | 'destination'): Record<string, unknown> {
-  const slug = `${type}-synthetic-${i}`;
-  const entry: Record<string, unknown> = {
-    [`${type}DefinitionId`]: `${hex(i, 8)}-${type === 'source' ? '0000' : '1111'}-4000-8000-${hex(i * 7919, 12)}`,
-    name: `Synthetic ${type} ${i}`,
-    dockerRepository: `airbyte/${slug}`,
-    dockerImageTag: `${i % 7}.${i % 13}.${i % 5}`,
-    documentationUrl: `https://docs.example.test/${type}s/synthetic-${i}`,
-    iconUrl: `https://icons.example.test/${slug}.svg`,
-    sourceType: ['api', 'database', 'file'][i % 3],
-    spec: { connectionSpecification: { type: 'object', required: ['api_key'], properties: { api_key: { type: 'string', airbyte_secret: true }, start_date: { type: 'string', format: 'date' } } } },
-    tombstone: false,
-    public: true,
-    custom: false,
-    releaseStage: ['alpha', 'beta', 'generally_available'][i % 3],
-    supportLevel: i % 10 === 0 ? 'certified' : 'community',
-    ab_internal: { sl: i % 10 === 0 ? 300 : 100, ql: 100 + (i % 4) * 100 },
-    generated: { git: { commit_sha: hex(i, 12) }, source_file_info: { metadata_etag: hex(i * 31, 16) } },
-    language: ['python', 'java', 'manifest-only'][i % 3],
-    license: 'ELv2',
-    tags: [`language:${['python', 'java', 'manifest-only'][i % 3]}`],
-  };
-  if (i % 25 === 0) {
-    entry.releases = { breakingChanges: { '2.0.0': { upgradeDeadline: '2025-06-01', message: `Version 2.0.0 of ${slug} changes a stream.`, migrationDocumentationUrl: `https://docs.example.test/${slug}-migrations#2.0.0` } } };
-  }
-  return entry;
-}
 
 async function timedImport(label: string, path: string, dbPath: string) {
   const db = openDatabase(dbPath);
@@ -88,11 +56,7 @@ async function timedImport(label: string, path: string, dbPath: string) {
 
 try {
   await timedImport('real OSS registry 2025-01-29', REAL_OSS, join(dir, 'real.db'));
-  const half = Math.floor(count / 2);
-  const doc = {
-    sources: Array.from({ length: count - half }, (_, i) => synthetic(i, 'source')),
-    destinations: Array.from({ length: half }, (_, i) => synthetic(i, 'destination')),
-  };
+  const doc = syntheticRegistry(count);
   const file = join(dir, 'oss_registry.json');
   writeFileSync(file, JSON.stringify(doc));
   await timedImport(`${count} synthetic connectors`, file, join(dir, 'synthetic.db'));

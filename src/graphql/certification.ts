@@ -10,7 +10,7 @@ import type { ConnectorRow } from '../domain/connectors/store.js';
 import type { UserError as UserErrorShape } from '../domain/errors.js';
 import type { DeploymentKey, SupportLevelKey } from '../db/schema.js';
 import { builder } from './builder.js';
-import { CertificationEvent, Connector } from './connector.js';
+import { CertificationEvent, Connector, connectorForPayload } from './connector.js';
 import { DeploymentEnum, SupportLevelEnum } from './enums.js';
 import { idempotencyKeySchema, idempotent } from '../domain/idempotency.js';
 import { UserError } from './errors.js';
@@ -53,7 +53,7 @@ const CertifyConnectorPayload = builder.objectRef<CertifyPayloadShape>('CertifyC
       type: Connector,
       nullable: true,
       description: 'The connector as it is now (or, for a dry run, as it was).',
-      resolve: (p) => p.connector ?? null,
+      resolve: (p, _args, ctx) => connectorForPayload(ctx, p.connector),
     }),
     event: t.field({
       type: CertificationEvent,

@@ -4,7 +4,7 @@ import { registerCustomConnector, registerCustomInputSchema } from '../domain/co
 import type { ConnectorRow } from '../domain/connectors/store.js';
 import type { UserError as UserErrorShape } from '../domain/errors.js';
 import { builder } from './builder.js';
-import { Connector } from './connector.js';
+import { Connector, connectorForPayload } from './connector.js';
 import { ConnectorTypeEnum, DeploymentEnum } from './enums.js';
 import { idempotencyKeySchema, idempotent } from '../domain/idempotency.js';
 import { UserError } from './errors.js';
@@ -35,7 +35,7 @@ const RegisterCustomConnectorPayload = builder
   .implement({
     description: 'The result of registerCustomConnector. When userErrors is not empty, nothing was written.',
     fields: (t) => ({
-      connector: t.field({ type: Connector, nullable: true, description: 'The new connector.', resolve: (p) => p.connector ?? null }),
+      connector: t.field({ type: Connector, nullable: true, description: 'The new connector.', resolve: (p, _args, ctx) => connectorForPayload(ctx, p.connector) }),
       replayed: t.boolean({
       description: 'True when this is the stored result of an earlier call with the same idempotencyKey; nothing was written now.',
       resolve: (p) => p.replayed ?? false,

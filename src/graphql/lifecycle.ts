@@ -18,7 +18,7 @@ import { MAX_PAGE_SIZE } from '../domain/connectors/page.js';
 import { SUPPORT_LEVEL_KEYS } from '../db/schema.js';
 import { builder } from './builder.js';
 import { connectionType } from './connection.js';
-import { BreakingChange, Connector } from './connector.js';
+import { BreakingChange, Connector, connectorForPayload } from './connector.js';
 import { DeadlineActionEnum, DeploymentEnum, SupportLevelEnum } from './enums.js';
 import { idempotencyKeySchema, idempotent } from '../domain/idempotency.js';
 import { UserError } from './errors.js';
@@ -135,7 +135,7 @@ interface AnnouncePayloadShape {
 const AnnounceBreakingChangePayload = builder.objectRef<AnnouncePayloadShape>('AnnounceBreakingChangePayload').implement({
   description: 'The result of announceBreakingChange. When userErrors is not empty, nothing was written.',
   fields: (t) => ({
-    connector: t.field({ type: Connector, nullable: true, description: 'The connector as it is now.', resolve: (p) => p.connector ?? null }),
+    connector: t.field({ type: Connector, nullable: true, description: 'The connector as it is now.', resolve: (p, _args, ctx) => connectorForPayload(ctx, p.connector) }),
     breakingChange: t.field({
       type: BreakingChange,
       nullable: true,
