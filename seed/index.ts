@@ -39,5 +39,6 @@ export function seedIfEmpty(db: Db, options: { connectors?: boolean } = {}): boo
   seedPolicy(db);
   const empty = (db.select({ n: count() }).from(connectors).get()?.n ?? 0) === 0;
   if ((options.connectors ?? true) && empty) seedConnectors(db);
+  db.$client.exec('ANALYZE');
   return true;
 }

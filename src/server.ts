@@ -27,6 +27,8 @@ function main(): void {
   });
   migrateDatabase(db);
   if (config.seed && seedIfEmpty(db)) log('seeded an empty database', { databasePath: config.databasePath });
+  // Let SQLite gather the statistics its query planner needs (it analyzes only what needs it).
+  db.$client.pragma('optimize=0x10002');
   const yoga = createApp({ db, graphiql: config.graphiql, limits: config.limits, responseCache: config.responseCache });
   const server = createServer(yoga);
   server.listen(config.port, config.host, () => {

@@ -215,5 +215,9 @@ export function importConnectors(
     }
   });
   run.immediate();
+  // Fresh statistics let SQLite choose between the name and the support-level indexes by how many
+  // rows a filter keeps; without them, a 100,000-connector headline query sorts 10,000 rows (24 ms
+  // instead of 0.14 ms). Cheap next to the import itself.
+  if (summary.added + summary.updated > 0) sqlite.exec('ANALYZE');
   return summary;
 }
