@@ -1,7 +1,8 @@
 // Keyset pagination over connectors: a page is "the next `first` rows after this cursor in this
 // ordering", so its cost does not grow with how deep into the list it is.
 import { and, sql, type AnyColumn, type SQL } from 'drizzle-orm';
-import type { connectors } from '../../db/schema.js';
+import { alias } from 'drizzle-orm/sqlite-core';
+import { connectors, type SupportLevelKey } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import type { Visibility } from './visibility.js';
 import { connectorFilterSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
@@ -90,6 +91,9 @@ export function connectorPageQuery(input: {
   return {
     where: {
       RAW: (t: Table) => {
+        // The candidates already meet the filter and the cursor: the outer query only picks among them.
+        const candidates = perLevelCandidates(input, order, cursor);
+        if (candidates) return sql`${t.id} in (${candidates})`;
         const parts: (SQL | undefined)[] = [connectorFilterSql(t, input.filter, input.catalog, input.visibility)];
         if (cursor) {
           parts.push(afterCursorSql(orderExpression(t, order), t.id, cursor, desc));
@@ -104,6 +108,49 @@ export function connectorPageQuery(input: {
     // One row more than asked tells whether there is a next page.
     limit: input.first + 1,
   };
+}
+
+const k = alias(connectors, 'k');
+
+/** The support levels a filter keeps, when it keeps fewer than all of them. */
+function levelsKept(filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog): SupportLevelKey[] | null {
+  let levels: SupportLevelKey[] | null = filter?.supportLevels ? [...new Set(filter.supportLevels)] : null;
+  if (filter?.supportedOn && filter.withSla != null) {
+    const withSla = new Set(catalog.levelsWithSla(filter.supportedOn));
+    const kept = catalog.levels.map((l) => l.key).filter((l) => withSla.has(l) === filter.withSla);
+    levels = levels ? levels.filter((l) => kept.includes(l)) : kept;
+  }
+  return levels && levels.length < catalog.levels.length ? levels : null;
+}
+
+/**
+ * For a name-ordered page restricted to some support levels: each level's first rows, read in name
+ * order from the (support_level, name) index, stopping at the page size. The page is the best of these
+ * candidates. SQLite would otherwise read every row of those levels and sort them (on 100,000
+ * connectors, 25 ms instead of well under 1 ms), or scan the name index when the levels are rare.
+ */
+function perLevelCandidates(
+  input: { filter: ConnectorFilter | null | undefined; first: number; catalog: PolicyCatalog; visibility: Visibility },
+  order: ConnectorOrder,
+  cursor: Cursor | null,
+): SQL | null {
+  if (order.field !== 'name') return null;
+  const levels = levelsKept(input.filter, input.catalog);
+  if (!levels || levels.length === 0) return null;
+  const desc = order.direction === 'desc';
+  const dir = desc ? sql`desc` : sql`asc`;
+  // The level conditions are replaced by one equality per branch: a redundant `support_level in (…)`
+  // makes SQLite sort the whole level instead of reading the index in order.
+  const rest: ConnectorFilter = { ...input.filter, supportLevels: null, withSla: null };
+  const branches = levels.map((level) => {
+    const conditions = and(
+      sql`${k.supportLevel} = ${level}`,
+      connectorFilterSql(k as unknown as typeof connectors, rest, input.catalog, input.visibility),
+      cursor ? afterCursorSql(sql`${k.name}`, k.id, cursor, desc) : undefined,
+    );
+    return sql`select * from (select ${k.id} from ${connectors} as "k" where ${conditions} order by ${k.name} ${dir}, ${k.id} ${dir} limit ${input.first + 1})`;
+  });
+  return sql.join(branches, sql` union all `);
 }
 
 export interface PageInfo {
