@@ -174,7 +174,8 @@ async function runScenario(s: Scenario, dbPath: string) {
   const rows: Row[] = [];
   // The gateway's answer is the expected bytes for every server.
   const gPort = await freePort();
-  const gEnv = { DATABASE_PATH: dbPath, PORT: String(gPort), HOST: '127.0.0.1', SEED: 'false', GRAPHIQL: 'false' };
+  // LOG_LEVEL=warn: the figures are for the gateway without one access-log line per request.
+  const gEnv = { DATABASE_PATH: dbPath, PORT: String(gPort), HOST: '127.0.0.1', SEED: 'false', GRAPHIQL: 'false', LOG_LEVEL: 'warn' };
   let g = await start(['src/server.ts'], { ...gEnv, RESPONSE_CACHE: 'false' }, gPort);
   const expected = await (await fetch(`http://127.0.0.1:${gPort}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body })).text();
   if (!expected.startsWith('{"data"') || expected.includes('"errors"')) throw new Error(`scenario ${s.id}: the gateway answered ${expected.slice(0, 300)}`);

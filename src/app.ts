@@ -13,6 +13,7 @@ import { authenticateToken } from './domain/tokens/tokens.js';
 import { HEADLINE_QUERY } from './graphql/examples.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './graphql/limits.js';
 import { buildSchema } from './graphql/schema.js';
+import { Metrics, routeOf } from './http/metrics.js';
 import { ResponseCache } from './http/response-cache.js';
 import { healthResponse, registryResponse } from './http/routes.js';
 
@@ -26,11 +27,25 @@ export interface AppOptions {
   limits?: Partial<Limits>;
   /** Where structured log lines go; JSON on standard error by default. */
   log?: (line: LogLine) => void;
+  /** Prometheus metrics; a fresh registry by default (the server adds process metrics). */
+  metrics?: Metrics;
+  /** The lowest level of log line to write (`info` includes one line per request). */
+  logLevel?: 'info' | 'warn' | 'error';
   /** The response cache for repeated reads; on by default. */
   responseCache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context>;
+
+interface RequestScope {
+  requestId: string;
+  started: number;
+  method: string;
+  path: string;
+  cacheKey?: string;
+  cacheVersion?: string;
+  cacheable?: boolean;
+}
 
 const ENDPOINT = '/graphql';
 
@@ -52,10 +67,16 @@ export function createApp(options: AppOptions): App {
   const catalog = loadPolicyCatalog(db);
   const now = options.now ?? (() => new Date());
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const log = options.log ?? ((line: LogLine) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`));
+  const levels = { info: 0, warn: 1, error: 2 } as const;
+  const minLevel = levels[options.logLevel ?? 'info'];
+  const write = options.log ?? ((line: LogLine) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`));
+  const log = (line: LogLine) => {
+    if (levels[line.level] >= minLevel) write(line);
+  };
+  const metrics = options.metrics ?? new Metrics();
   // The request id follows the request through yoga's hooks, so a masked error can name it; the
   // cache key and version travel with it too.
-  const requestScope = new AsyncLocalStorage<{ requestId: string; cacheKey?: string; cacheVersion?: string; cacheable?: boolean }>();
+  const requestScope = new AsyncLocalStorage<RequestScope>();
   const cache =
     options.responseCache?.enabled === false
       ? null
@@ -103,22 +124,27 @@ export function createApp(options: AppOptions): App {
     context: ({ request }) => {
       const requestId = requestScope.getStore()?.requestId ?? randomUUID();
       const viewer = viewerOf(request);
-      if (viewer === undefined) return { db, catalog, viewer: null, visibility: PUBLIC, requestId, now };
+      if (viewer === undefined) return { db, catalog, viewer: null, visibility: PUBLIC, requestId, now, metrics };
       if (!viewer) {
         throw createGraphQLError('The API token is not valid: it is malformed, unknown or revoked.', {
           extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
         });
       }
-      return { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now };
+      return { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now, metrics };
     },
     plugins: [
       {
         async onRequest({ request, url, endResponse, fetchAPI }) {
           const given = request.headers.get('x-request-id');
           const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
-          const scope: { requestId: string; cacheKey?: string; cacheVersion?: string; cacheable?: boolean } = { requestId };
+          const scope: RequestScope = { requestId, started: performance.now(), method: request.method, path: url.pathname };
           requestScope.enterWith(scope);
           if (url.pathname === '/health') return endResponse(healthResponse(db, fetchAPI));
+          if (url.pathname === '/metrics') {
+            return endResponse(
+              new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
+            );
+          }
           const registry = registryResponse(db, request, url.pathname, fetchAPI, () => {
             const viewer = viewerOf(request);
             return viewer === undefined ? PUBLIC : viewer && visibilityFor(viewer);
@@ -136,6 +162,7 @@ export function createApp(options: AppOptions): App {
           scope.cacheKey = `${who}\n${request.headers.get('accept') ?? ''}\n${body}`;
           scope.cacheVersion = cache.version();
           const hit = cache.get(scope.cacheKey);
+          metrics.cache.inc({ result: hit ? 'hit' : 'miss' });
           if (hit) {
             endResponse(
               new fetchAPI.Response(hit.body as unknown as BodyInit, {
@@ -153,10 +180,30 @@ export function createApp(options: AppOptions): App {
           if (!isQuery) return { onExecuteDone: () => cache?.noteWrite() };
           return undefined;
         },
+        onResultProcess({ result }) {
+          for (const one of Array.isArray(result) ? result : [result]) {
+            const errors = (one as { errors?: { extensions?: { code?: unknown } }[] } | null)?.errors;
+            for (const error of errors ?? []) metrics.errors.inc({ code: String(error.extensions?.code ?? 'UNKNOWN') });
+          }
+        },
         async onResponse({ response }) {
           const scope = requestScope.getStore();
           if (!scope) return;
           response.headers.set('x-request-id', scope.requestId);
+          const route = routeOf(scope.path);
+          const ms = performance.now() - scope.started;
+          metrics.requests.inc({ route, status: String(response.status) });
+          metrics.latency.observe({ route }, ms / 1000);
+          log({
+            level: response.status >= 500 ? 'error' : 'info',
+            message: 'request',
+            requestId: scope.requestId,
+            method: scope.method,
+            path: scope.path,
+            status: response.status,
+            ms: Math.round(ms * 100) / 100,
+            ...(response.headers.get('x-cache') ? { cache: response.headers.get('x-cache') } : {}),
+          });
           if (!cache || !scope.cacheKey || !scope.cacheable || response.status !== 200 || response.headers.get('x-cache')) return;
           const body = new Uint8Array(await response.clone().arrayBuffer());
           // Only complete answers are kept: a response with errors is computed again next time.

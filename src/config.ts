@@ -15,6 +15,7 @@ export const configSchema = z.object({
   DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   GRAPHIQL: bool.default(true),
   INTROSPECTION: bool.default(true),
+  LOG_LEVEL: z.enum(['info', 'warn', 'error']).default('info'),
   RESPONSE_CACHE: bool.default(true),
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
@@ -35,6 +36,7 @@ export interface Config {
   graphiql: boolean;
   limits: Limits;
   responseCache: { enabled: boolean; maxEntries: number };
+  logLevel: 'info' | 'warn' | 'error';
 }
 
 export class ConfigError extends Error {}
@@ -54,6 +56,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbSynchronous: c.DB_SYNCHRONOUS,
     dbBusyTimeoutMs: c.DB_BUSY_TIMEOUT_MS,
     graphiql: c.GRAPHIQL,
+    logLevel: c.LOG_LEVEL,
     responseCache: { enabled: c.RESPONSE_CACHE, maxEntries: c.RESPONSE_CACHE_MAX_ENTRIES },
     limits: {
       introspection: c.INTROSPECTION,

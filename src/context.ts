@@ -1,4 +1,5 @@
 import type { Db } from './db/client.js';
+import type { Metrics } from './http/metrics.js';
 import type { PolicyCatalog } from './domain/support/policy.js';
 import type { TokenRow } from './domain/tokens/tokens.js';
 import type { Visibility } from './domain/connectors/visibility.js';
@@ -14,6 +15,7 @@ export interface Context {
   requestId: string;
   /** The clock; tests set it to check deadlines. */
   now: () => Date;
+  metrics: Metrics;
 }
 
 export function hasScope(ctx: Context, scope: string): boolean {

@@ -1,13 +1,14 @@
 // The only file that listens: config, open the database, migrate, seed if empty, serve, shut down cleanly.
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
+import { Metrics } from './http/metrics.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { seedIfEmpty } from '../seed/index.js';
 
 function log(message: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), message, ...fields })}\n`);
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', message, ...fields })}\n`);
 }
 
 function main(): void {
@@ -29,7 +30,14 @@ function main(): void {
   if (config.seed && seedIfEmpty(db)) log('seeded an empty database', { databasePath: config.databasePath });
   // Let SQLite gather the statistics its query planner needs (it analyzes only what needs it).
   db.$client.pragma('optimize=0x10002');
-  const yoga = createApp({ db, graphiql: config.graphiql, limits: config.limits, responseCache: config.responseCache });
+  const yoga = createApp({
+    db,
+    graphiql: config.graphiql,
+    limits: config.limits,
+    responseCache: config.responseCache,
+    logLevel: config.logLevel,
+    metrics: new Metrics({ processMetrics: true }),
+  });
   const server = createServer(yoga);
   server.listen(config.port, config.host, () => {
     const address = server.address();

@@ -128,9 +128,12 @@ describe('introspection and error masking', () => {
       extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'test-req-42' },
     });
     expect(JSON.stringify(body)).not.toContain('certification_events');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'error', requestId: 'test-req-42' });
-    expect(String(lines[0]!.error)).toContain('no such table: certification_events');
+    const errors = lines.filter((l) => l.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ level: 'error', requestId: 'test-req-42' });
+    expect(String(errors[0]!.error)).toContain('no such table: certification_events');
+    // The access-log line of the same request carries the same id.
+    expect(lines.find((l) => l.message === 'request')).toMatchObject({ requestId: 'test-req-42', method: 'POST', path: '/graphql', status: 200 });
   });
 
   it('gives every response a request id', async () => {

@@ -104,12 +104,14 @@ builder.mutationField('certifyConnector', (t) =>
     resolve: (_root, args, ctx) => {
       // The zod schema above has already trimmed the text and decoded connectorId.
       const { idempotencyKey, ...input } = args.input as unknown as z.output<typeof graphqlCertifyInput>;
-      return idempotent(
+      const result = idempotent(
         ctx.db,
         { tokenId: ctx.viewer?.id ?? null, key: idempotencyKey, operation: 'certifyConnector', input },
         (tx) => certifyConnector(tx, ctx.catalog, input, ctx.viewer?.name ?? 'unknown', ctx.visibility),
         (error) => ({ connector: null, event: null, newSlaDeployments: [], dryRun: input.dryRun ?? false, userErrors: [error] }),
       );
+      if (result.event && !result.replayed) ctx.metrics.certifications.inc();
+      return result;
     },
   }),
 );
