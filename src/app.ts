@@ -13,6 +13,7 @@ import { authenticateToken } from './domain/tokens/tokens.js';
 import { HEADLINE_QUERY } from './graphql/examples.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './graphql/limits.js';
 import { buildSchema } from './graphql/schema.js';
+import { createEventBus } from './events.js';
 import { Metrics, routeOf } from './http/metrics.js';
 import { ResponseCache } from './http/response-cache.js';
 import { healthResponse, registryResponse } from './http/routes.js';
@@ -74,6 +75,7 @@ export function createApp(options: AppOptions): App {
     if (levels[line.level] >= minLevel) write(line);
   };
   const metrics = options.metrics ?? new Metrics();
+  const events = createEventBus();
   // The request id follows the request through yoga's hooks, so a masked error can name it; the
   // cache key and version travel with it too.
   const requestScope = new AsyncLocalStorage<RequestScope>();
@@ -124,13 +126,13 @@ export function createApp(options: AppOptions): App {
     context: ({ request }) => {
       const requestId = requestScope.getStore()?.requestId ?? randomUUID();
       const viewer = viewerOf(request);
-      if (viewer === undefined) return { db, catalog, viewer: null, visibility: PUBLIC, requestId, now, metrics };
+      if (viewer === undefined) return { db, catalog, viewer: null, visibility: PUBLIC, requestId, now, metrics, events };
       if (!viewer) {
         throw createGraphQLError('The API token is not valid: it is malformed, unknown or revoked.', {
           extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
         });
       }
-      return { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now, metrics };
+      return { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now, metrics, events };
     },
     plugins: [
       {

@@ -1,5 +1,6 @@
 import type { Db } from './db/client.js';
 import type { Metrics } from './http/metrics.js';
+import type { EventBus } from './events.js';
 import type { PolicyCatalog } from './domain/support/policy.js';
 import type { TokenRow } from './domain/tokens/tokens.js';
 import type { Visibility } from './domain/connectors/visibility.js';
@@ -16,6 +17,7 @@ export interface Context {
   /** The clock; tests set it to check deadlines. */
   now: () => Date;
   metrics: Metrics;
+  events: EventBus;
 }
 
 export function hasScope(ctx: Context, scope: string): boolean {

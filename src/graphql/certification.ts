@@ -110,7 +110,10 @@ builder.mutationField('certifyConnector', (t) =>
         (tx) => certifyConnector(tx, ctx.catalog, input, ctx.viewer?.name ?? 'unknown', ctx.visibility),
         (error) => ({ connector: null, event: null, newSlaDeployments: [], dryRun: input.dryRun ?? false, userErrors: [error] }),
       );
-      if (result.event && !result.replayed) ctx.metrics.certifications.inc();
+      if (result.event && !result.replayed) {
+        ctx.metrics.certifications.inc();
+        ctx.events.publish('certification', { event: result.event, organization: result.connector?.organization ?? null });
+      }
       return result;
     },
   }),

@@ -162,12 +162,16 @@ builder.mutationField('announceBreakingChange', (t) =>
     validate: { schema: z.object({ input: graphqlAnnounceInput }) as never },
     resolve: (_root, args, ctx) => {
       const { idempotencyKey, ...input } = args.input as unknown as z.output<typeof graphqlAnnounceInput>;
-      return idempotent(
+      const result = idempotent(
         ctx.db,
         { tokenId: ctx.viewer?.id ?? null, key: idempotencyKey, operation: 'announceBreakingChange', input },
         (tx) => announceBreakingChange(tx, ctx.catalog, input, today(ctx), ctx.visibility),
         (error) => ({ connector: null, breakingChange: null, userErrors: [error] }),
       );
+      if (result.breakingChange && !result.replayed) {
+        ctx.events.publish('breakingChange', { breakingChange: result.breakingChange, organization: result.connector?.organization ?? null });
+      }
+      return result;
     },
   }),
 );

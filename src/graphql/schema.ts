@@ -8,6 +8,7 @@ import './connector.js';
 import './certification.js';
 import './lifecycle.js';
 import './custom.js';
+import './live.js';
 
 let schema: GraphQLSchema | undefined;
 
