@@ -10,7 +10,8 @@ import { PUBLIC, visibilityFor } from './domain/connectors/visibility.js';
 import { InputValidationError } from './domain/errors.js';
 import { loadPolicyCatalog } from './domain/support/policy.js';
 import { authenticateToken } from './domain/tokens/tokens.js';
-import { HEADLINE_QUERY } from './graphql/examples.js';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './graphql/limits.js';
 import { buildSchema } from './graphql/schema.js';
 import { createEventBus } from './events.js';
@@ -120,7 +121,11 @@ export function createApp(options: AppOptions): App {
     // Yoga's own /health answers without looking at the database; ours (below) checks it, so move Yoga's aside.
     healthCheckEndpoint: '/live',
     graphiql:
-      options.graphiql === false ? false : { title: 'Connector registry', defaultQuery: HEADLINE_QUERY, headers: '{}' },
+      options.graphiql === false
+        ? false
+        : { title: 'Connector registry', defaultQuery: HEADLINE_QUERY, defaultTabs: GRAPHIQL_TABS, headers: '{}' },
+    // GraphiQL's scripts and styles come from the installed package, not from a CDN: it works offline.
+    renderGraphiQL,
     maskedErrors: { maskError },
     logging: false,
     context: ({ request }) => {
