@@ -17,7 +17,7 @@ import { buildSchema } from './graphql/schema.js';
 import { createEventBus } from './events.js';
 import { Metrics, routeOf } from './http/metrics.js';
 import { ResponseCache } from './http/response-cache.js';
-import { healthResponse, registryResponse } from './http/routes.js';
+import { catalogResponse, healthResponse, registryResponse } from './http/routes.js';
 
 export type LogLine = Record<string, unknown> & { level: 'info' | 'warn' | 'error'; message: string };
 
@@ -147,6 +147,7 @@ export function createApp(options: AppOptions): App {
           const scope: RequestScope = { requestId, started: performance.now(), method: request.method, path: url.pathname };
           requestScope.enterWith(scope);
           if (url.pathname === '/health') return endResponse(healthResponse(db, fetchAPI));
+          if (url.pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')) return endResponse(catalogResponse(request, fetchAPI));
           if (url.pathname === '/metrics') {
             return endResponse(
               new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),

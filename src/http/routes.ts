@@ -1,5 +1,7 @@
 // Plain HTTP endpoints beside /graphql: health and the registry export.
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Db } from '../db/client.js';
 import type { RegistryKey } from '../db/schema.js';
 import { exportRegistry } from '../domain/registry/export.js';
@@ -57,5 +59,19 @@ export function registryResponse(
   return new fetchAPI.Response(request.method === 'HEAD' ? null : body, {
     status: 200,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
+}
+
+const CATALOG = readFileSync(fileURLToPath(new URL('./public/catalog.html', import.meta.url)));
+
+/** GET / : the catalog page, a small GraphQL frontend with no dependencies. */
+export function catalogResponse(request: Request, fetchAPI: FetchAPI): Response {
+  return new fetchAPI.Response(request.method === 'HEAD' ? null : CATALOG, {
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      // The page talks only to this origin and runs only its own inline code.
+      'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:",
+      'x-content-type-options': 'nosniff',
+    },
   });
 }

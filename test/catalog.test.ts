@@ -1,0 +1,93 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEED_CONNECTORS } from '../seed/connectors.js';
+import { launchBrowser } from './helpers/browser.js';
+import { ROOT, runTsx, startServer, tempDir, type RunningServer } from './helpers/process.js';
+
+const PUBLIC = SEED_CONNECTORS.filter((c) => !c.organization);
+
+describe('the catalog page in a real browser', () => {
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const env = { DATABASE_PATH: join(tempDir(), 'catalog.db') };
+  let token = '';
+
+  const api = (query: string) =>
+    fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query }),
+    }).then((r) => r.json());
+  const count = () => page.locator('#count').innerText();
+  const slugs = () => page.locator('#rows tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-slug')));
+
+  beforeAll(async () => {
+    server = await startServer(env);
+    token = runTsx(['src/cli/token.ts', 'create', '--name', 'catalog-bot', '--scopes', 'certify,publish'], env).stdout.trim().split('\n').at(-1)!;
+    // An upcoming change with a deadline far enough ahead that this test keeps its meaning for years.
+    await api('mutation { announceBreakingChange(input: {connectorSlug: "source-github", version: "9.0.0", upgradeDeadline: "2036-01-01", message: "Version 9.0.0 drops the legacy streams."}) { userErrors { code } } }');
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(server.url);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('lists the public connectors a page at a time, with support-level badges', async () => {
+    await expect.poll(count).toBe(`1–20 of ${PUBLIC.length} connectors`);
+    expect(await page.locator('#rows .badge').first().innerText()).toMatch(/^(Certified|Community|Enterprise|Archived)$/);
+    const first = await slugs();
+    await page.click('#next');
+    await expect.poll(count).toBe(`21–40 of ${PUBLIC.length} connectors`);
+    const second = await slugs();
+    expect(second.some((s) => first.includes(s))).toBe(false);
+    await page.click('#prev');
+    await expect.poll(slugs).toEqual(first);
+  });
+
+  it('filters by deployment and SLA, support level, type and search', async () => {
+    await page.selectOption('#deployment', 'SELF_MANAGED_ENTERPRISE');
+    await page.check('#sla');
+    const withSla = PUBLIC.filter((c) => ['certified', 'enterprise'].includes(c.supportLevel) && c.availability.some((a) => a.deployment === 'self_managed_enterprise'));
+    await expect.poll(count).toBe(`1–20 of ${withSla.length} connectors`);
+    await page.uncheck('#sla');
+    await page.selectOption('#deployment', '');
+    await page.selectOption('#level', 'ARCHIVED');
+    await expect.poll(async () => (await slugs()).sort()).toEqual(PUBLIC.filter((c) => c.supportLevel === 'archived').map((c) => c.slug).sort());
+    await page.selectOption('#level', '');
+    await page.selectOption('#type', 'DESTINATION');
+    await page.fill('#search', 'snow');
+    await expect.poll(slugs).toEqual(['destination-snowflake']);
+    await page.fill('#search', '');
+    await page.selectOption('#type', '');
+    await expect.poll(count).toBe(`1–20 of ${PUBLIC.length} connectors`);
+  });
+
+  it("shows a connector's support on every deployment and its upcoming breaking changes", async () => {
+    await page.fill('#search', 'github');
+    await expect.poll(slugs).toEqual(['source-github']);
+    await page.click('#rows tr[data-slug="source-github"]');
+    await page.locator('#support tbody tr').nth(3).waitFor();
+    const cells = await page.locator('#support tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(cells).toEqual([
+      ['Cloud', 'supported', 'Yes', 'premium support'],
+      ['Powered by Airbyte', 'supported', 'Yes', 'premium support'],
+      ['Self-Managed Enterprise', 'supported', 'Yes', 'premium support'],
+      ['Community (OSS)', 'slack only', 'No', 'community slack'],
+    ]);
+    expect(await page.locator('#upcoming').innerText()).toContain('9.0.0 by 2036-01-01: Version 9.0.0 drops the legacy streams.');
+    mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'test-output', 'catalog.png'), fullPage: true });
+  });
+
+  it('announces a certification as it happens', async () => {
+    await page.fill('#search', '');
+    await api('mutation { certifyConnector(input: {connectorSlug: "destination-duckdb", reason: "Certified while the catalog watches."}) { userErrors { code } } }');
+    await expect.poll(() => page.locator('#live').innerText(), { timeout: 10_000 }).toBe('Newly certified: DuckDB');
+  });
+});
