@@ -14,7 +14,8 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './graphql/limits.js';
 import { buildSchema } from './graphql/schema.js';
-import { createEventBus } from './events.js';
+import { breakingChangePayload, certificationPayload, createEventBus } from './events.js';
+import { WebhookDispatcher } from './domain/webhooks/webhooks.js';
 import { Metrics, routeOf } from './http/metrics.js';
 import { ResponseCache } from './http/response-cache.js';
 import { catalogResponse, healthResponse, registryResponse } from './http/routes.js';
@@ -33,6 +34,8 @@ export interface AppOptions {
   metrics?: Metrics;
   /** The lowest level of log line to write (`info` includes one line per request). */
   logLevel?: 'info' | 'warn' | 'error';
+  /** Webhook delivery: retry timing, attempts and timeout; or false to send none. */
+  webhooks?: { retryBaseMs: number; maxAttempts: number; timeoutMs: number } | false;
   /** The response cache for repeated reads; on by default. */
   responseCache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
 }
@@ -77,6 +80,17 @@ export function createApp(options: AppOptions): App {
   };
   const metrics = options.metrics ?? new Metrics();
   const events = createEventBus();
+  if (options.webhooks !== false) {
+    const dispatcher = new WebhookDispatcher(db, { retryBaseMs: 1000, maxAttempts: 6, timeoutMs: 10_000, ...options.webhooks, log });
+    // Every event published in this process becomes deliveries to the webhooks that asked for it.
+    void (async () => {
+      for await (const e of events.subscribe('certification')) dispatcher.enqueue('certification', certificationPayload(db, e.event));
+    })();
+    void (async () => {
+      for await (const e of events.subscribe('breakingChange')) dispatcher.enqueue('breaking_change', breakingChangePayload(db, e.breakingChange));
+    })();
+    dispatcher.resume();
+  }
   // The request id follows the request through yoga's hooks, so a masked error can name it; the
   // cache key and version travel with it too.
   const requestScope = new AsyncLocalStorage<RequestScope>();
@@ -185,8 +199,6 @@ export function createApp(options: AppOptions): App {
           const operation = getOperationAST(args.document, args.operationName);
           const isQuery = operation?.operation === 'query';
           if (scope) scope.cacheable = isQuery;
-          if (!isQuery) return { onExecuteDone: () => cache?.noteWrite() };
-          return undefined;
         },
         onResultProcess({ result }) {
           for (const one of Array.isArray(result) ? result : [result]) {

@@ -16,6 +16,9 @@ export const configSchema = z.object({
   GRAPHIQL: bool.default(true),
   INTROSPECTION: bool.default(true),
   LOG_LEVEL: z.enum(['info', 'warn', 'error']).default('info'),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   RESPONSE_CACHE: bool.default(true),
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
@@ -37,6 +40,7 @@ export interface Config {
   limits: Limits;
   responseCache: { enabled: boolean; maxEntries: number };
   logLevel: 'info' | 'warn' | 'error';
+  webhooks: { retryBaseMs: number; maxAttempts: number; timeoutMs: number };
 }
 
 export class ConfigError extends Error {}
@@ -57,6 +61,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbBusyTimeoutMs: c.DB_BUSY_TIMEOUT_MS,
     graphiql: c.GRAPHIQL,
     logLevel: c.LOG_LEVEL,
+    webhooks: { retryBaseMs: c.WEBHOOK_RETRY_BASE_MS, maxAttempts: c.WEBHOOK_MAX_ATTEMPTS, timeoutMs: c.WEBHOOK_TIMEOUT_MS },
     responseCache: { enabled: c.RESPONSE_CACHE, maxEntries: c.RESPONSE_CACHE_MAX_ENTRIES },
     limits: {
       introspection: c.INTROSPECTION,

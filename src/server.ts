@@ -36,6 +36,7 @@ function main(): void {
     limits: config.limits,
     responseCache: config.responseCache,
     logLevel: config.logLevel,
+    webhooks: config.webhooks,
     metrics: new Metrics({ processMetrics: true }),
   });
   const server = createServer(yoga);

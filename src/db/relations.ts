@@ -27,6 +27,12 @@ export const relations = defineRelations(schema, (r) => ({
     }),
     registryEntries: r.many.registryEntries({ from: r.connectors.id, to: r.registryEntries.connectorId }),
   },
+  webhooks: {
+    deliveries: r.many.webhookDeliveries({ from: r.webhooks.id, to: r.webhookDeliveries.webhookId }),
+  },
+  webhookDeliveries: {
+    webhook: r.one.webhooks({ from: r.webhookDeliveries.webhookId, to: r.webhooks.id, optional: false }),
+  },
   registryEntries: {
     connector: r.one.connectors({ from: r.registryEntries.connectorId, to: r.connectors.id, optional: false }),
   },

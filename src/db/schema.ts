@@ -293,3 +293,39 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tokenId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
+
+export const WEBHOOK_EVENT_KEYS = ['certification', 'breaking_change'] as const;
+export type WebhookEventKey = (typeof WEBHOOK_EVENT_KEYS)[number];
+
+/** Where an admin asked for certification and breaking-change events to be POSTed. */
+export const webhooks = sqliteTable('webhooks', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  url: text('url').notNull(),
+  // The HMAC key the receiver verifies signatures with; shown once, when the webhook is registered.
+  secret: text('secret').notNull(),
+  events: text('events', { mode: 'json' }).$type<WebhookEventKey[]>().notNull(),
+  createdBy: text('created_by').notNull(),
+  createdAt: text('created_at').notNull().default(nowIso),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+});
+
+/** Every delivery attempt series: one row per (webhook, event), updated as it is retried. */
+export const webhookDeliveries = sqliteTable(
+  'webhook_deliveries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    webhookId: integer('webhook_id')
+      .notNull()
+      .references(() => webhooks.id, { onDelete: 'cascade' }),
+    event: text('event').$type<WebhookEventKey>().notNull(),
+    payload: text('payload').notNull(),
+    status: text('status').$type<'pending' | 'delivered' | 'failed'>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    nextAttemptAt: text('next_attempt_at'),
+    deliveredAt: text('delivered_at'),
+    createdAt: text('created_at').notNull().default(nowIso),
+  },
+  (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.id), index('webhook_deliveries_status_idx').on(t.status, t.nextAttemptAt)],
+);

@@ -9,6 +9,7 @@ import './certification.js';
 import './lifecycle.js';
 import './custom.js';
 import './live.js';
+import './webhooks.js';
 
 let schema: GraphQLSchema | undefined;
 

@@ -14,14 +14,16 @@ export interface CacheEntry {
 
 export class ResponseCache {
   private readonly entries: LRUCache<string, CacheEntry>;
-  private localWrites = 0;
   hits = 0;
   misses = 0;
 
+  private readonly versionStatement;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     options: { maxEntries: number; maxBytes: number },
   ) {
+    this.versionStatement = db.$client.prepare('select total_changes() as changes, data_version as data from pragma_data_version');
     this.entries = new LRUCache<string, CacheEntry>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
@@ -30,16 +32,13 @@ export class ResponseCache {
   }
 
   /**
-   * The database's current version: this process's writes, plus SQLite's data_version, which changes
-   * whenever another connection commits.
+   * The database's current version: total_changes() counts every row this connection has written
+   * (mutations, webhook deliveries, anything), and data_version changes whenever another connection
+   * commits (an import, a second server).
    */
   version(): string {
-    return `${this.localWrites}:${this.db.$client.pragma('data_version', { simple: true }) as number}`;
-  }
-
-  /** Called after every mutation this process runs (whatever its outcome). */
-  noteWrite(): void {
-    this.localWrites++;
+    const row = this.versionStatement.get() as { changes: number; data: number };
+    return `${row.changes}:${row.data}`;
   }
 
   get(key: string): CacheEntry | undefined {

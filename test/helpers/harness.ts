@@ -23,13 +23,20 @@ export interface Harness {
 }
 
 export function createHarness(
-  options: { seed?: boolean; connectors?: boolean; now?: () => Date; limits?: Partial<Limits>; log?: (line: LogLine) => void } = {},
+  options: {
+    seed?: boolean;
+    connectors?: boolean;
+    now?: () => Date;
+    limits?: Partial<Limits>;
+    log?: (line: LogLine) => void;
+    webhooks?: { retryBaseMs: number; maxAttempts: number; timeoutMs: number };
+  } = {},
 ): Harness {
   const statements: string[] = [];
   const db = openDatabase(':memory:', { onQuery: (sql) => statements.push(sql) });
   migrateDatabase(db);
   if (options.seed ?? true) seedIfEmpty(db, { connectors: options.connectors ?? true });
-  const app = createApp({ db, now: options.now, limits: options.limits, log: options.log ?? (() => {}) });
+  const app = createApp({ db, now: options.now, limits: options.limits, log: options.log ?? (() => {}), webhooks: options.webhooks });
   statements.length = 0;
   return {
     db,

@@ -51,10 +51,15 @@ export function authenticateToken(db: Db, token: string): TokenRow | null {
     .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
     .get();
   if (!row) return null;
-  db.update(apiTokens)
-    .set({ lastUsedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
-    .where(eq(apiTokens.id, row.id))
-    .run();
+  // At most one write a minute per token: last_used is for spotting unused tokens, and a write on
+  // every request would also invalidate the response cache each time.
+  const minuteAgo = new Date(Date.now() - 60_000).toISOString();
+  if (!row.lastUsedAt || row.lastUsedAt < minuteAgo) {
+    db.update(apiTokens)
+      .set({ lastUsedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
+      .where(eq(apiTokens.id, row.id))
+      .run();
+  }
   return row;
 }
 

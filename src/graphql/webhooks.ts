@@ -1,0 +1,108 @@
+// Webhooks: an admin registers a URL for certification and breaking-change events.
+import { z } from 'zod';
+import { WEBHOOK_EVENT_KEYS } from '../db/schema.js';
+import type { UserError as UserErrorShape } from '../domain/errors.js';
+import { registerWebhook, registerWebhookSchema, type WebhookRow } from '../domain/webhooks/webhooks.js';
+import { builder } from './builder.js';
+import { UserError } from './errors.js';
+
+const WebhookEventEnum = builder.enumType('WebhookEvent', {
+  description: 'What a webhook is told about.',
+  values: {
+    CERTIFICATION: { value: 'certification', description: 'A support-level change (a certification).' },
+    BREAKING_CHANGE: { value: 'breaking_change', description: 'A breaking change announced.' },
+  },
+});
+
+const DeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
+  description: 'Where a delivery stands.',
+  values: {
+    PENDING: { value: 'pending', description: 'Not delivered yet; will be tried (again).' },
+    DELIVERED: { value: 'delivered', description: 'The receiver answered 2xx.' },
+    FAILED: { value: 'failed', description: 'Every attempt failed; no more will be made.' },
+  },
+});
+
+const WebhookDelivery = builder.drizzleObject('webhookDeliveries', {
+  name: 'WebhookDelivery',
+  description: 'One event sent (or being sent) to a webhook, with the outcome of its last attempt.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The delivery id, also sent in the x-registry-delivery header.' }),
+    event: t.expose('event', { type: WebhookEventEnum, description: 'The event.' }),
+    status: t.expose('status', { type: DeliveryStatusEnum, description: 'Where it stands.' }),
+    attempts: t.exposeInt('attempts', { description: 'Attempts made so far.' }),
+    lastStatusCode: t.exposeInt('lastStatusCode', { nullable: true, description: "The receiver's HTTP status at the last attempt." }),
+    lastError: t.exposeString('lastError', { nullable: true, description: 'Why the last attempt failed.' }),
+    nextAttemptAt: t.exposeString('nextAttemptAt', { nullable: true, description: 'When the next attempt is due (ISO-8601).' }),
+    deliveredAt: t.exposeString('deliveredAt', { nullable: true, description: 'When it was delivered (ISO-8601).' }),
+    payload: t.exposeString('payload', { description: 'The JSON body sent.' }),
+  }),
+});
+
+const Webhook = builder.drizzleObject('webhooks', {
+  name: 'Webhook',
+  description: 'A URL that receives signed POSTs for the events it asked for.',
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The webhook id.' }),
+    url: t.exposeString('url', { description: 'Where deliveries go.' }),
+    events: t.field({ type: [WebhookEventEnum], description: 'The events it receives.', resolve: (w) => w.events }),
+    createdBy: t.exposeString('createdBy', { description: 'The token that registered it.' }),
+    createdAt: t.exposeString('createdAt', { description: 'When it was registered (ISO-8601).' }),
+    active: t.exposeBoolean('active', { description: 'Whether it receives deliveries.' }),
+    deliveries: t.relation('deliveries', {
+      description: 'The 20 most recent deliveries, newest first.',
+      query: { orderBy: { id: 'desc' }, limit: 20 },
+    }),
+  }),
+});
+void WebhookDelivery;
+
+builder.queryField('webhooks', (t) =>
+  t.drizzleField({
+    type: ['webhooks'],
+    description: 'Every webhook, with its recent deliveries. Admin tokens only.',
+    authScopes: { admin: true },
+    resolve: (query, _root, _args, ctx) => ctx.db.query.webhooks.findMany(query({ orderBy: { id: 'asc' } })),
+  }),
+);
+
+const RegisterWebhookInput = builder.inputType('RegisterWebhookInput', {
+  description: 'A webhook to register.',
+  fields: (t) => ({
+    url: t.string({ required: true, description: 'An http(s) URL that accepts POSTs.' }),
+    events: t.field({ type: [WebhookEventEnum], required: true, description: 'The events to send.' }),
+  }),
+});
+
+const RegisterWebhookPayload = builder
+  .objectRef<{ webhook?: WebhookRow | null; secret?: string | null; userErrors: UserErrorShape[] }>('RegisterWebhookPayload')
+  .implement({
+    description: 'The result of registerWebhook.',
+    fields: (t) => ({
+      webhook: t.field({ type: Webhook, nullable: true, description: 'The webhook.', resolve: (p) => p.webhook ?? null }),
+      secret: t.string({
+        nullable: true,
+        description:
+          'The signing secret, shown only this once. Verify each delivery: x-registry-signature must equal "sha256=" + hex(HMAC-SHA256(secret, x-registry-timestamp + "." + body)).',
+        resolve: (p) => p.secret ?? null,
+      }),
+      userErrors: t.field({ type: [UserError], description: 'Why it was refused; empty on success.', resolve: (p) => p.userErrors }),
+    }),
+  });
+
+builder.mutationField('registerWebhook', (t) =>
+  t.field({
+    type: RegisterWebhookPayload,
+    description: 'Register a webhook for certification and breaking-change events. Admin tokens only.',
+    authScopes: { admin: true },
+    extensions: { validationAsUserErrors: true },
+    args: { input: t.arg({ type: RegisterWebhookInput, required: true, description: 'The webhook.' }) },
+    validate: { schema: z.object({ input: registerWebhookSchema }) as never },
+    resolve: (_root, args, ctx) => {
+      const { webhook, secret } = registerWebhook(ctx.db, args.input as z.output<typeof registerWebhookSchema>, ctx.viewer!.name);
+      return { webhook, secret, userErrors: [] };
+    },
+  }),
+);
+
+export { WEBHOOK_EVENT_KEYS };
