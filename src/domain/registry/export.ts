@@ -4,6 +4,7 @@
 // certification, an announced breaking change) show up.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import type { ConnectorRow } from '../connectors/store.js';
 import { PUBLIC, visibleSql, type Visibility } from '../connectors/visibility.js';
 import type { RegistryKey } from '../../db/schema.js';
 import { compareVersions } from '../lifecycle/breaking-changes.js';
@@ -14,24 +15,7 @@ export interface RegistryDocument {
   destinations: Record<string, unknown>[];
 }
 
-interface ConnectorForExport {
-  id: number;
-  definitionId: string;
-  name: string;
-  type: 'source' | 'destination';
-  supportLevel: string;
-  releaseStage: string | null;
-  dockerRepository: string;
-  dockerImageTag: string;
-  documentationUrl: string | null;
-  iconUrl: string | null;
-  language: string | null;
-  license: string | null;
-  subtype: string | null;
-  tags: string[];
-  releaseDate: string | null;
-  internalSl: number | null;
-  internalQl: number | null;
+type ConnectorForExport = ConnectorRow & {
   availability: { deployment: string; enabled: boolean; dockerImageTag: string | null; dockerRepository: string | null }[];
   breakingChanges: {
     version: string;
@@ -42,7 +26,7 @@ interface ConnectorForExport {
     scopedImpact: unknown;
   }[];
   registryEntries: { registry: string; entry: Record<string, unknown> }[];
-}
+};
 
 /** Writes `value` at `key`; a null value removes a non-null one, and leaves an absent or null one as it is. */
 function put(target: Record<string, unknown>, key: string, value: unknown): void {

@@ -4,8 +4,9 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import type { ConnectorTypeKey, DeploymentKey, RegistryKey, ReleaseStageKey, SupportLevelKey } from '../../db/schema.js';
+import type { ConnectorTypeKey, DeploymentKey, RegistryKey, SupportLevelKey } from '../../db/schema.js';
 import type { BreakingChangeInput } from '../connectors/input.js';
+import type { ConnectorRow } from '../connectors/store.js';
 import {
   entryFromMetadata,
   languageFromTags,
@@ -25,33 +26,22 @@ export interface AvailabilityInput {
 }
 
 /** A connector as one import sees it. */
-export interface ImportItem {
+/** A connector as one import sees it: the model's columns, and what else the import decides. */
+export type ImportItem = Pick<
+  ConnectorRow,
+  | 'slug' | 'name' | 'type' | 'supportLevel' | 'releaseStage' | 'dockerRepository' | 'dockerImageTag' | 'documentationUrl'
+  | 'iconUrl' | 'language' | 'license' | 'subtype' | 'tags' | 'releaseDate' | 'internalSl' | 'internalQl'
+> & {
   /** Where it came from, for messages: `sources[12] (Stripe)` or a metadata.yaml path. */
   label: string;
   definitionId: string;
-  slug: string;
-  name: string;
-  type: ConnectorTypeKey;
-  supportLevel: SupportLevelKey;
-  releaseStage: ReleaseStageKey | null;
-  dockerRepository: string;
-  dockerImageTag: string;
-  documentationUrl: string | null;
-  iconUrl: string | null;
-  language: string | null;
-  license: string | null;
-  subtype: string | null;
-  tags: string[];
-  releaseDate: string | null;
-  internalSl: number | null;
-  internalQl: number | null;
   /** Whether this import owns the connector's own columns (an OSS entry or a metadata.yaml does; a cloud entry only for cloud-only connectors). */
   ownsColumns: boolean | 'unless-in-oss';
   availability: Partial<Record<DeploymentKey, AvailabilityInput>>;
   breakingChanges: BreakingChangeInput[];
   /** The registry entries to keep whole, for export. */
   entries: Partial<Record<RegistryKey, Record<string, unknown>>>;
-}
+};
 
 export interface ImportProblem {
   file: string;
