@@ -9,7 +9,7 @@ import { InvalidCursorError } from './domain/connectors/page.js';
 import { PUBLIC, visibilityFor } from './domain/connectors/visibility.js';
 import { InputValidationError } from './domain/errors.js';
 import { loadPolicyCatalog } from './domain/support/policy.js';
-import { authenticateToken } from './domain/tokens/tokens.js';
+import { authenticateToken, type TokenRow } from './domain/tokens/tokens.js';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
 import { DEFAULT_LIMITS, limitPlugins, type Limits } from './graphql/limits.js';
@@ -100,10 +100,14 @@ export function createApp(options: AppOptions): App {
       : new ResponseCache(db, { maxEntries: options.responseCache?.maxEntries ?? 2000, maxBytes: options.responseCache?.maxBytes ?? 64 * 1024 * 1024 });
 
   /** The token row for the request's bearer token; undefined when none is sent, null when it is not valid. */
-  const viewerOf = (request: Request) => {
+  // Looked up once per request: the cache key, the registry routes and the context all ask.
+  const viewers = new WeakMap<Request, TokenRow | null | undefined>();
+  const viewerOf = (request: Request): TokenRow | null | undefined => {
+    if (viewers.has(request)) return viewers.get(request);
     const token = bearerToken(request.headers.get('authorization'));
-    if (token === undefined) return undefined;
-    return token ? authenticateToken(db, token) : null;
+    const viewer = token === undefined ? undefined : token ? authenticateToken(db, token) : null;
+    viewers.set(request, viewer);
+    return viewer;
   };
 
   /** Bad input we expect becomes a client error; anything else is masked, logged, and named by request id. */
