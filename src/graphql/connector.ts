@@ -1,5 +1,5 @@
 // The Connector type, its breaking changes and certification history, and the queries that list them.
-import { connectors, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey } from '../db/schema.js';
+import { connectors, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS } from '../db/schema.js';
 import { connectorPageQuery, MAX_PAGE_SIZE, toPage } from '../domain/connectors/page.js';
 import { availabilityOf, countConnectors, type ConnectorFilter, type ConnectorOrder, type ConnectorRow } from '../domain/connectors/store.js';
 import { getTableColumns, sql } from 'drizzle-orm';
@@ -258,4 +258,3 @@ builder.queryFields((t) => ({
   }),
 }));
 
-export type { DeploymentKey };

@@ -1,6 +1,5 @@
 // Webhooks: an admin registers a URL for certification and breaking-change events.
 import { z } from 'zod';
-import { WEBHOOK_EVENT_KEYS } from '../db/schema.js';
 import type { UserError as UserErrorShape } from '../domain/errors.js';
 import { registerWebhook, registerWebhookSchema, type WebhookRow } from '../domain/webhooks/webhooks.js';
 import { builder } from './builder.js';
@@ -105,4 +104,3 @@ builder.mutationField('registerWebhook', (t) =>
   }),
 );
 
-export { WEBHOOK_EVENT_KEYS };

@@ -1,6 +1,6 @@
 // Certification: the one support-level change a script may make (community → certified), with its
 // audit event, in one IMMEDIATE transaction.
-import { and, desc, eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { certificationEvents, connectorAvailability, type DeploymentKey, type SupportLevelKey } from '../../db/schema.js';
@@ -122,13 +122,4 @@ export function certifyConnector(
     },
     { behavior: 'immediate' },
   );
-}
-
-export function certificationHistory(db: Db, connectorId: number): CertificationEventRow[] {
-  return db
-    .select()
-    .from(certificationEvents)
-    .where(eq(certificationEvents.connectorId, connectorId))
-    .orderBy(desc(certificationEvents.id))
-    .all();
 }

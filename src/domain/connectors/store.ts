@@ -108,12 +108,6 @@ export function countConnectors(
   return row?.n ?? 0;
 }
 
-/** The column ordering for a list; ties are broken by id so cursors are stable. */
-export function connectorOrderBy(order: ConnectorOrder | null | undefined): Record<string, 'asc' | 'desc'> {
-  const { field, direction } = order ?? { field: 'name', direction: 'asc' };
-  return { [field]: direction, id: direction };
-}
-
 export function findConnectorBySlug(db: Db, slug: string): ConnectorRow | undefined {
   return db.select().from(connectors).where(eq(connectors.slug, slug)).get();
 }
