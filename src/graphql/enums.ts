@@ -11,7 +11,8 @@ function upper(key: string): string {
   return key.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
-function keyed<const K extends string>(descriptions: Record<K, string>): Values<K> {
+/** Enum values named by the upper-cased key, each with its description. */
+export function keyed<const K extends string>(descriptions: Record<K, string>): Values<K> {
   const values: Values<K> = {};
   for (const [key, description] of Object.entries(descriptions) as [K, string][]) {
     values[upper(key)] = { value: key, description };

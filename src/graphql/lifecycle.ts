@@ -19,18 +19,18 @@ import { SUPPORT_LEVEL_KEYS } from '../db/schema.js';
 import { builder } from './builder.js';
 import { connectionType } from './connection.js';
 import { BreakingChange, Connector, connectorForPayload } from './connector.js';
-import { DeadlineActionEnum, DeploymentEnum, SupportLevelEnum } from './enums.js';
+import { DeadlineActionEnum, DeploymentEnum, keyed, SupportLevelEnum } from './enums.js';
 import { idempotencyKeySchema, idempotent } from '../domain/idempotency.js';
 import { UserError } from './errors.js';
 import { connectorGlobalId } from './ids.js';
 
 const SupportStateEnum = builder.enumType('SupportState', {
   description: 'Whether a connection pinned to a version is still supported, as Airbyte derives it from upgrade deadlines.',
-  values: {
-    SUPPORTED: { value: 'supported', description: 'No breaking change lies ahead of the version.' },
-    DEPRECATED: { value: 'deprecated', description: 'A breaking change lies ahead and its upgrade deadline is still to come.' },
-    UNSUPPORTED: { value: 'unsupported', description: 'A breaking change lies ahead and its upgrade deadline has passed.' },
-  },
+  values: keyed({
+    supported: 'No breaking change lies ahead of the version.',
+    deprecated: 'A breaking change lies ahead and its upgrade deadline is still to come.',
+    unsupported: 'A breaking change lies ahead and its upgrade deadline has passed.',
+  }),
 });
 
 const today = (ctx: { now: () => Date }) => isoDay(ctx.now());

@@ -3,23 +3,24 @@ import { z } from 'zod';
 import type { UserError as UserErrorShape } from '../domain/errors.js';
 import { registerWebhook, registerWebhookSchema, type WebhookRow } from '../domain/webhooks/webhooks.js';
 import { builder } from './builder.js';
+import { keyed } from './enums.js';
 import { UserError } from './errors.js';
 
 const WebhookEventEnum = builder.enumType('WebhookEvent', {
   description: 'What a webhook is told about.',
-  values: {
-    CERTIFICATION: { value: 'certification', description: 'A support-level change (a certification).' },
-    BREAKING_CHANGE: { value: 'breaking_change', description: 'A breaking change announced.' },
-  },
+  values: keyed({
+    certification: 'A support-level change (a certification).',
+    breaking_change: 'A breaking change announced.',
+  }),
 });
 
 const DeliveryStatusEnum = builder.enumType('WebhookDeliveryStatus', {
   description: 'Where a delivery stands.',
-  values: {
-    PENDING: { value: 'pending', description: 'Not delivered yet; will be tried (again).' },
-    DELIVERED: { value: 'delivered', description: 'The receiver answered 2xx.' },
-    FAILED: { value: 'failed', description: 'Every attempt failed; no more will be made.' },
-  },
+  values: keyed({
+    pending: 'Not delivered yet; will be tried (again).',
+    delivered: 'The receiver answered 2xx.',
+    failed: 'Every attempt failed; no more will be made.',
+  }),
 });
 
 const WebhookDelivery = builder.drizzleObject('webhookDeliveries', {
