@@ -12,7 +12,8 @@ import { loadPolicyCatalog } from './domain/support/policy.js';
 import { authenticateToken, type TokenRow } from './domain/tokens/tokens.js';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
-import { DEFAULT_LIMITS, limitPlugins, type Limits } from './graphql/limits.js';
+import { DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
+import { limitPlugins, type Limits } from './graphql/limits.js';
 import { buildSchema } from './graphql/schema.js';
 import { breakingChangePayload, certificationPayload, createEventBus } from './events.js';
 import { WebhookDispatcher } from './domain/webhooks/webhooks.js';
@@ -81,7 +82,7 @@ export function createApp(options: AppOptions): App {
   const metrics = options.metrics ?? new Metrics();
   const events = createEventBus();
   if (options.webhooks !== false) {
-    const dispatcher = new WebhookDispatcher(db, { retryBaseMs: 1000, maxAttempts: 6, timeoutMs: 10_000, ...options.webhooks, log });
+    const dispatcher = new WebhookDispatcher(db, { ...DEFAULT_WEBHOOKS, ...options.webhooks, log });
     // Every event published in this process becomes deliveries to the webhooks that asked for it.
     void (async () => {
       for await (const e of events.subscribe('certification')) dispatcher.enqueue('certification', certificationPayload(db, e.event));
@@ -97,7 +98,7 @@ export function createApp(options: AppOptions): App {
   const cache =
     options.responseCache?.enabled === false
       ? null
-      : new ResponseCache(db, { maxEntries: options.responseCache?.maxEntries ?? 2000, maxBytes: options.responseCache?.maxBytes ?? 64 * 1024 * 1024 });
+      : new ResponseCache(db, { maxEntries: options.responseCache?.maxEntries ?? DEFAULT_RESPONSE_CACHE_ENTRIES, maxBytes: options.responseCache?.maxBytes ?? 64 * 1024 * 1024 });
 
   /** The token row for the request's bearer token; undefined when none is sent, null when it is not valid. */
   // Looked up once per request: the cache key, the registry routes and the context all ask.

@@ -2,6 +2,19 @@
 import { z } from 'zod';
 import type { Limits } from './graphql/limits.js';
 
+/** The defaults, shared by the environment schema below and by createApp for callers that pass nothing. */
+export const DEFAULT_LIMITS: Limits = {
+  maxDepth: 12,
+  maxAliases: 15,
+  maxTokens: 2000,
+  maxDirectives: 20,
+  maxCost: 10_000,
+  maxBodyBytes: 100_000,
+  introspection: true,
+};
+export const DEFAULT_WEBHOOKS = { retryBaseMs: 1000, maxAttempts: 6, timeoutMs: 10_000 };
+export const DEFAULT_RESPONSE_CACHE_ENTRIES = 2000;
+
 const bool = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1');
@@ -14,19 +27,19 @@ export const configSchema = z.object({
   DB_SYNCHRONOUS: z.enum(['OFF', 'NORMAL', 'FULL', 'EXTRA']).default('FULL'),
   DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   GRAPHIQL: bool.default(true),
-  INTROSPECTION: bool.default(true),
+  INTROSPECTION: bool.default(DEFAULT_LIMITS.introspection),
   LOG_LEVEL: z.enum(['info', 'warn', 'error']).default('info'),
-  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
-  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(DEFAULT_WEBHOOKS.retryBaseMs),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(DEFAULT_WEBHOOKS.maxAttempts),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_WEBHOOKS.timeoutMs),
   RESPONSE_CACHE: bool.default(true),
-  RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(2000),
-  MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(12),
-  MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
-  MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(2000),
-  MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
-  MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(10_000),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(100_000),
+  RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_RESPONSE_CACHE_ENTRIES),
+  MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(DEFAULT_LIMITS.maxDepth),
+  MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(DEFAULT_LIMITS.maxAliases),
+  MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(DEFAULT_LIMITS.maxTokens),
+  MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(DEFAULT_LIMITS.maxDirectives),
+  MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(DEFAULT_LIMITS.maxCost),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(DEFAULT_LIMITS.maxBodyBytes),
 });
 
 export interface Config {

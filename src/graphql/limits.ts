@@ -20,15 +20,6 @@ export interface Limits {
   introspection: boolean;
 }
 
-export const DEFAULT_LIMITS: Limits = {
-  maxDepth: 12,
-  maxAliases: 15,
-  maxTokens: 2000,
-  maxDirectives: 20,
-  maxCost: 10_000,
-  maxBodyBytes: 100_000,
-  introspection: true,
-};
 
 export const CSRF_HEADER = 'x-graphql-csrf';
 
