@@ -38,16 +38,19 @@ export function idempotent<R extends { userErrors: UserError[] }>(
   change: (tx: Db) => R,
   conflict: (error: UserError) => R,
 ): WithReplay<R> {
+  // Without a key there is nothing to store beside the change: the domain function's own
+  // transaction is enough.
+  const { key, tokenId } = request;
+  if (!key || tokenId == null) return { ...change(db), replayed: false };
   // better-sqlite3's own transaction on the same connection: the domain function's transaction inside
   // it becomes a savepoint, so the key, the result and the change commit or roll back together.
   const run = db.$client.transaction((): WithReplay<R> => {
       const tx = db;
-      if (!request.key || request.tokenId == null) return { ...change(tx), replayed: false };
       const hash = requestHash({ operation: request.operation, input: request.input });
       const earlier = tx
         .select()
         .from(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.tokenId, request.tokenId), eq(idempotencyKeys.key, request.key)))
+        .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)))
         .get();
       if (earlier) {
         if (earlier.requestHash !== hash) {
@@ -56,7 +59,7 @@ export function idempotent<R extends { userErrors: UserError[] }>(
               userError(
                 'CONFLICT',
                 ['input', 'idempotencyKey'],
-                `idempotencyKey: "${request.key}" was already used for a different request (${earlier.operation}); use a new key for a new request`,
+                `idempotencyKey: "${key}" was already used for a different request (${earlier.operation}); use a new key for a new request`,
               ),
             ),
             replayed: false,
@@ -66,7 +69,7 @@ export function idempotent<R extends { userErrors: UserError[] }>(
       }
       const result = change(tx);
       tx.insert(idempotencyKeys)
-        .values({ tokenId: request.tokenId, key: request.key, operation: request.operation, requestHash: hash, result })
+        .values({ tokenId, key, operation: request.operation, requestHash: hash, result })
         .run();
       return { ...result, replayed: false };
   });
