@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { LRUCache } from 'lru-cache';
 import { relations } from './relations.js';
 
 export type Db = BetterSQLite3Database<typeof relations> & {
@@ -25,9 +26,38 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   const onQuery = options.onQuery;
-  return drizzle({
-    client: sqlite,
+  const db = drizzle({
+    client: statementCache(sqlite),
     relations,
     logger: onQuery ? { logQuery: (query) => onQuery(query) } : false,
   }) as Db;
+  // Hand-written SQL gets the plain connection: its statements may be iterated or plucked.
+  db.$client = sqlite;
+  return db;
+}
+
+/** Statements drizzle may keep; each is a few kilobytes of SQLite's memory. */
+export const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The connection as drizzle sees it, with prepared statements kept by SQL text. drizzle prepares a
+ * statement on every call, and preparing costs more than running a small query (the headline query:
+ * 70 µs to prepare, 240 µs to run). drizzle only calls all, get, run and raw on them, synchronously,
+ * so one statement can serve every call; raw mode is reset because drizzle sets it but never clears it.
+ */
+function statementCache(sqlite: Database.Database) {
+  const statements = new LRUCache<string, Database.Statement>({ max: STATEMENT_CACHE_SIZE });
+  return {
+    prepare(source: string): Database.Statement {
+      let statement = statements.get(source);
+      if (statement) {
+        if (statement.reader) statement.raw(false);
+        return statement;
+      }
+      statement = sqlite.prepare(source);
+      statements.set(source, statement);
+      return statement;
+    },
+    transaction: sqlite.transaction.bind(sqlite),
+  } as unknown as Database.Database;
 }
