@@ -40,6 +40,8 @@ export class PolicyCatalog {
   private readonly byCell = new Map<string, PolicyRow>();
   private readonly tierByKey = new Map<string, SlaTierRow>();
   private readonly levelByKey = new Map<string, SupportLevelRow>();
+  /** Answers by cell: a list of connectors asks the same few questions many times. */
+  private readonly answers = new Map<string, SupportAnswer>();
 
   constructor(rows: {
     levels: SupportLevelRow[];
@@ -90,6 +92,9 @@ export class PolicyCatalog {
     available: boolean;
     premiumSupport: boolean;
   }): SupportAnswer {
+    const key = `${input.supportLevel}/${input.deployment}/${input.available}/${input.premiumSupport}`;
+    const known = this.answers.get(key);
+    if (known) return known;
     const policy = this.policy(input.supportLevel, input.deployment);
     const tier = this.tier(policy.slaTier);
     const officialSla = input.available && tier.officialSla && input.premiumSupport;
@@ -99,7 +104,18 @@ export class PolicyCatalog {
       else if (policy.coverage === 'supported') channel = 'support_portal';
       else if (policy.coverage === 'slack_only') channel = 'community_slack';
     }
-    return { ...input, policy, tier, officialSla, channel };
+    const answer: SupportAnswer = Object.freeze({
+      supportLevel: input.supportLevel,
+      deployment: input.deployment,
+      available: input.available,
+      premiumSupport: input.premiumSupport,
+      policy,
+      tier,
+      officialSla,
+      channel,
+    });
+    this.answers.set(key, answer);
+    return answer;
   }
 }
 
