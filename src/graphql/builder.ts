@@ -1,7 +1,7 @@
 // Configures the schema builder and nothing else; types register themselves in their own files.
 import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import DrizzlePlugin from '@pothos/plugin-drizzle';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { encodeGlobalID } from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ZodPlugin from '@pothos/plugin-zod';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
@@ -39,12 +39,32 @@ declare global {
   export namespace PothosSchemaTypes {
     export interface Plugins<Types extends SchemaTypes> {
       validationAsUserErrors: ValidationAsUserErrorsPlugin<Types>;
+      syncGlobalID: SyncGlobalIDPlugin<Types>;
     }
   }
 }
 
 const validationAsUserErrors = 'validationAsUserErrors' as const;
 SchemaBuilder.registerPlugin(validationAsUserErrors, ValidationAsUserErrorsPlugin);
+
+/**
+ * A node's `id` field marked with `extensions: { syncGlobalID: true }` is encoded synchronously from
+ * the row's `id`. plugin-relay resolves every global ID through a promise, which makes graphql-js
+ * complete each row of a list asynchronously: 8% of the headline page's time. Same encoding.
+ */
+class SyncGlobalIDPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+  override wrapResolve(
+    resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ): GraphQLFieldResolver<unknown, Types['Context'], object> {
+    if (!fieldConfig.extensions?.syncGlobalID) return resolver;
+    const typename = fieldConfig.parentType;
+    return (parent) => encodeGlobalID(typename, String((parent as { id: number | string }).id));
+  }
+}
+
+const syncGlobalID = 'syncGlobalID' as const;
+SchemaBuilder.registerPlugin(syncGlobalID, SyncGlobalIDPlugin);
 
 function visibleNode(node: unknown, ctx: Context): unknown {
   if (node && typeof node === 'object' && 'organization' in node && 'definitionId' in node) {
@@ -68,7 +88,7 @@ export const builder = new SchemaBuilder<PothosTypes>({
   defaultFieldNullability: false,
   // Order matters: scope checks run first (nothing is validated or read for a refused caller),
   // then validation failures become userErrors, then the rest.
-  plugins: [ScopeAuthPlugin, validationAsUserErrors, RelayPlugin, ZodPlugin, DrizzlePlugin],
+  plugins: [ScopeAuthPlugin, validationAsUserErrors, RelayPlugin, ZodPlugin, DrizzlePlugin, syncGlobalID],
   drizzle: {
     client: (ctx: Context): Db => ctx.db,
     getTableConfig,

@@ -93,7 +93,7 @@ const ALL_CONNECTOR_COLUMNS = Object.fromEntries(Object.keys(getTableColumns(con
 export const Connector = builder.drizzleNode('connectors', {
   name: 'Connector',
   description: 'A data connector: a source that reads from a system or a destination that writes to one.',
-  id: { column: (c) => c.id, description: 'The global ID, for `node(id:)` and `certifyConnector`.' },
+  id: { column: (c) => c.id, description: 'The global ID, for `node(id:)` and `certifyConnector`.', extensions: { syncGlobalID: true } },
   // Every column, and the deployments it is enabled on (what availableOn and support read), are part
   // of the type's own selection, so those fields need no per-field planning. The deployments come as
   // one comma-separated column: a JSON array of availability rows per connector cost twice as much to
