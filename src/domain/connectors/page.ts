@@ -160,9 +160,21 @@ export interface PageInfo {
   endCursor: string | null;
 }
 
+/** An item of a page; its cursor is made only when a client asks for it. */
+class Edge<Row> {
+  constructor(
+    readonly node: Row,
+    private readonly cursorOf: (row: Row) => string,
+  ) {}
+
+  get cursor(): string {
+    return this.cursorOf(this.node);
+  }
+}
+
 /** Cuts the one-extra row fetched to learn whether a next page exists, and describes the page. */
 export function pageOf<Row>(rows: Row[], first: number, after: string | null | undefined, cursorOf: (row: Row) => string) {
-  const edges = rows.slice(0, first).map((node) => ({ cursor: cursorOf(node), node }));
+  const edges: { cursor: string; node: Row }[] = rows.slice(0, first).map((node) => new Edge(node, cursorOf));
   const pageInfo: PageInfo = {
     hasNextPage: rows.length > first,
     hasPreviousPage: !!after,
