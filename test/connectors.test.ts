@@ -216,4 +216,15 @@ describe('connectors', () => {
     const res = await h.gql(`query($id: ID!) { node(id: $id) { id ... on Connector { slug supportLevel } } }`, { id });
     expect(res.data).toEqual({ node: { id, slug: 'destination-duckdb', supportLevel: 'COMMUNITY' } });
   });
+
+  it('answers null, without an error, for a global id that names nothing', async () => {
+    const id = (text: string) => Buffer.from(text).toString('base64');
+    const one = await h.gql(`{ connector(slug: "destination-duckdb") { id } }`);
+    const known = one.data!.connector.id;
+    const res = await h.gql(`query($id: ID!, $ids: [ID!]!) { node(id: $id) { id } nodes(ids: $ids) { id } }`, {
+      id: id('Connector:99999'),
+      ids: [known, id('Connector:99999'), id('Foo:1'), known],
+    });
+    expect(res).toEqual({ status: 200, data: { node: null, nodes: [{ id: known }, null, null, { id: known }] } });
+  });
 });

@@ -12,6 +12,7 @@ import type { Db } from '../db/client.js';
 import { relations } from '../db/relations.js';
 import { InputValidationError } from '../domain/errors.js';
 import { canSee } from '../domain/connectors/visibility.js';
+import { existingConnectorIds } from '../domain/connectors/store.js';
 
 /**
  * Mutations that return a payload with `userErrors` mark themselves with
@@ -73,6 +74,17 @@ function visibleNode(node: unknown, ctx: Context): unknown {
   return node ?? null;
 }
 
+/**
+ * The global IDs whose connector exists, others (unknown rows, other type names) as null. plugin-drizzle's
+ * loader rejects a missing row with an error, and fails every other ID of the same `nodes` batch with it;
+ * an ID that names nothing is simply null.
+ */
+function presentIds<T extends { id: string; typename: string }>(ctx: Context, ids: readonly T[]): (T | null)[] {
+  const rowIds = ids.map((g) => (g.typename === 'Connector' && /^\d{1,15}$/.test(g.id) ? Number(g.id) : null));
+  const present = existingConnectorIds(ctx.db, rowIds.filter((id): id is number => id !== null));
+  return ids.map((g, i) => (rowIds[i] !== null && present.has(rowIds[i]!) ? g : null));
+}
+
 export interface PothosTypes {
   Context: Context;
   DrizzleRelations: typeof relations;
@@ -103,12 +115,20 @@ export const builder = new SchemaBuilder<PothosTypes>({
     nodeQueryOptions: {
       description: 'Fetches any object that has a global ID; null when there is none you may see.',
       args: { id: { description: 'A global ID, as returned by an `id` field.' } },
-      resolve: async (_root, args, ctx, _info, resolveNode) => visibleNode(await resolveNode(args.id), ctx),
+      resolve: async (_root, args, ctx, _info, resolveNode) => {
+        const [id] = presentIds(ctx, [args.id]);
+        return id ? visibleNode(await resolveNode(id), ctx) : null;
+      },
     },
     nodesQueryOptions: {
       description: 'Fetches several objects by their global IDs, in order; null for each you may not see.',
       args: { ids: { description: 'Global IDs, as returned by `id` fields.' } },
-      resolve: async (_root, args, ctx, _info, resolveNodes) => (await resolveNodes(args.ids)).map((n) => visibleNode(n, ctx)),
+      resolve: async (_root, args, ctx, _info, resolveNodes) => {
+        // plugin-relay's resolveNodes loads args.ids whatever it is passed, so the narrowing goes there.
+        const ids = presentIds(ctx, args.ids) as typeof args.ids;
+        (args as { ids: typeof ids }).ids = ids;
+        return (await resolveNodes(ids)).map((n) => visibleNode(n, ctx));
+      },
     },
     nodeTypeOptions: { description: 'An object with a global ID that `node` can fetch again.' },
     pageInfoTypeOptions: { description: 'Where a page sits in a connection, for fetching the next one.' },

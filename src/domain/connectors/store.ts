@@ -1,6 +1,6 @@
 // Reads and writes of connectors. Every filter a client can ask for is turned into SQL here, once,
 // so the list and its totalCount can never disagree.
-import { and, count, eq, sql, type SQL } from 'drizzle-orm';
+import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import {
   breakingChanges,
@@ -173,6 +173,13 @@ export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
       .run();
   }
   return row;
+}
+
+/** Which of these connector row ids exist. */
+export function existingConnectorIds(db: Db, ids: number[]): Set<number> {
+  if (ids.length === 0) return new Set();
+  const rows = db.select({ id: connectors.id }).from(connectors).where(inArray(connectors.id, [...new Set(ids)])).all();
+  return new Set(rows.map((r) => r.id));
 }
 
 export function availabilityOf(db: Db, connectorId: number): AvailabilityRow[] {
