@@ -1,6 +1,7 @@
 // Builds the gateway: a yoga instance over a database. No I/O at import time, no listening here.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import type { RequestListener } from 'node:http';
 import { getOperationAST, type DocumentNode, type GraphQLError } from 'graphql';
 import { createGraphQLError, createYoga, maskError as defaultMaskError, type YogaServerInstance } from 'graphql-yoga';
 import type { Context } from './context.js';
@@ -19,6 +20,8 @@ import { breakingChangePayload, certificationPayload, createEventBus } from './e
 import { WebhookDispatcher } from './domain/webhooks/webhooks.js';
 import { Metrics, routeOf } from './http/metrics.js';
 import { ResponseCache } from './http/response-cache.js';
+import { cacheKeyFor, createRequestListener, type RequestScope as HttpScope } from './http/fast-path.js';
+import { KnownOperations } from './graphql/operations.js';
 import { catalogResponse, healthResponse, registryResponse } from './http/routes.js';
 
 export type LogLine = Record<string, unknown> & { level: 'info' | 'warn' | 'error'; message: string };
@@ -41,21 +44,36 @@ export interface AppOptions {
   responseCache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
 }
 
-export type App = YogaServerInstance<Record<string, never>, Context>;
+export type App = YogaServerInstance<Record<string, never>, Context> & {
+  /** The Node listener to serve: known queries and cache hits skip yoga's pipeline (src/http/fast-path.ts). */
+  nodeListener: RequestListener;
+  /** Queries answered once by the full pipeline, which the Node listener can run directly. */
+  knownOperations: KnownOperations;
+};
 
-interface RequestScope {
-  requestId: string;
-  started: number;
-  method: string;
-  path: string;
+/** Operations kept for the fast path. */
+export const KNOWN_OPERATIONS_MAX = 1000;
+
+interface RequestScope extends HttpScope {
   cacheKey?: string;
   cacheVersion?: string;
   cacheable?: boolean;
+  /** What the full pipeline needs to remember an operation it answered cleanly. */
+  query?: string;
+  operationName?: string | null;
+  document?: DocumentNode;
+  failed?: boolean;
+  /** Operations in the request: a batch is never remembered (its texts and documents could pair up wrongly). */
+  operations?: number;
 }
 
 const ENDPOINT = '/graphql';
 
-function bearerToken(header: string | null): string | null | undefined {
+function requestIdFor(given: string | null | undefined): string {
+  return given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+}
+
+function bearerToken(header: string | null | undefined): string | null | undefined {
   if (header == null) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match ? match[1] : null;
@@ -102,13 +120,38 @@ export function createApp(options: AppOptions): App {
 
   /** The token row for the request's bearer token; undefined when none is sent, null when it is not valid. */
   // Looked up once per request: the cache key, the registry routes and the context all ask.
+  const viewerFor = (authorization: string | null | undefined): TokenRow | null | undefined => {
+    const token = bearerToken(authorization);
+    return token === undefined ? undefined : token ? authenticateToken(db, token) : null;
+  };
   const viewers = new WeakMap<Request, TokenRow | null | undefined>();
   const viewerOf = (request: Request): TokenRow | null | undefined => {
     if (viewers.has(request)) return viewers.get(request);
-    const token = bearerToken(request.headers.get('authorization'));
-    const viewer = token === undefined ? undefined : token ? authenticateToken(db, token) : null;
+    const viewer = viewerFor(request.headers.get('authorization'));
     viewers.set(request, viewer);
     return viewer;
+  };
+  const contextFor = (viewer: TokenRow | null, requestId: string): Context =>
+    viewer
+      ? { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now, metrics, events }
+      : { db, catalog, viewer: null, visibility: PUBLIC, requestId, now, metrics, events };
+  /** Metrics and the access-log line for a finished request, whichever path answered it. */
+  const finish = (scope: HttpScope, status: number, cached: string | null) => {
+    const route = routeOf(scope.path);
+    const ms = performance.now() - scope.started;
+    metrics.requests.inc({ route, status: String(status) });
+    metrics.latency.observe({ route }, ms / 1000);
+    if (minLevel > levels.info && status < 500) return;
+    log({
+      level: status >= 500 ? 'error' : 'info',
+      message: 'request',
+      requestId: scope.requestId,
+      method: scope.method,
+      path: scope.path,
+      status,
+      ms: Math.round(ms * 100) / 100,
+      ...(cached ? { cache: cached } : {}),
+    });
   };
 
   /** Bad input we expect becomes a client error; anything else is masked, logged, and named by request id. */
@@ -133,8 +176,11 @@ export function createApp(options: AppOptions): App {
     });
   };
 
-  return createYoga<Record<string, never>, Context>({
-    schema: buildSchema(),
+  const schema = buildSchema();
+  const knownOperations = new KnownOperations(schema, KNOWN_OPERATIONS_MAX);
+
+  const yoga = createYoga<Record<string, never>, Context>({
+    schema,
     graphqlEndpoint: ENDPOINT,
     landingPage: false,
     // Yoga's own /health answers without looking at the database; ours (below) checks it, so move Yoga's aside.
@@ -150,19 +196,17 @@ export function createApp(options: AppOptions): App {
     context: ({ request }) => {
       const requestId = requestScope.getStore()?.requestId ?? randomUUID();
       const viewer = viewerOf(request);
-      if (viewer === undefined) return { db, catalog, viewer: null, visibility: PUBLIC, requestId, now, metrics, events };
-      if (!viewer) {
+      if (viewer === null) {
         throw createGraphQLError('The API token is not valid: it is malformed, unknown or revoked.', {
           extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
         });
       }
-      return { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now, metrics, events };
+      return contextFor(viewer ?? null, requestId);
     },
     plugins: [
       {
         async onRequest({ request, url, endResponse, fetchAPI }) {
-          const given = request.headers.get('x-request-id');
-          const requestId = given && /^[\w.:-]{1,100}$/.test(given) ? given : randomUUID();
+          const requestId = requestIdFor(request.headers.get('x-request-id'));
           const scope: RequestScope = { requestId, started: performance.now(), method: request.method, path: url.pathname };
           requestScope.enterWith(scope);
           if (url.pathname === '/health') return endResponse(healthResponse(db, fetchAPI));
@@ -183,10 +227,7 @@ export function createApp(options: AppOptions): App {
           // Who is asking decides what they may see: the key names it. A bad token is left to the normal path (401).
           const viewer = viewerOf(request);
           if (viewer === null) return;
-          const visibility = viewer ? visibilityFor(viewer) : PUBLIC;
-          const who = visibility.kind === 'organization' ? `org:${visibility.organization}` : visibility.kind;
-          const body = await request.clone().text();
-          scope.cacheKey = `${who}\n${request.headers.get('accept') ?? ''}\n${body}`;
+          scope.cacheKey = cacheKeyFor(viewer ?? null, request.headers.get('accept') ?? '', await request.clone().text());
           scope.cacheVersion = cache.version();
           const hit = cache.get(scope.cacheKey);
           metrics.cache.inc({ result: hit ? 'hit' : 'miss' });
@@ -199,36 +240,45 @@ export function createApp(options: AppOptions): App {
             );
           }
         },
+        onParams({ params }) {
+          const scope = requestScope.getStore();
+          if (!scope) return;
+          scope.operations = (scope.operations ?? 0) + 1;
+          scope.query = params.query;
+          scope.operationName = params.operationName ?? null;
+        },
         onExecute({ args }: { args: { document: DocumentNode; operationName?: string | null } }) {
           const scope = requestScope.getStore();
           const operation = getOperationAST(args.document, args.operationName);
           const isQuery = operation?.operation === 'query';
-          if (scope) scope.cacheable = isQuery;
+          if (scope) {
+            scope.cacheable = isQuery;
+            scope.document = args.document;
+          }
         },
         onResultProcess({ result }) {
+          const scope = requestScope.getStore();
           for (const one of Array.isArray(result) ? result : [result]) {
             const errors = (one as { errors?: { extensions?: { code?: unknown } }[] } | null)?.errors;
+            if (errors?.length && scope) scope.failed = true;
             for (const error of errors ?? []) metrics.errors.inc({ code: String(error.extensions?.code ?? 'UNKNOWN') });
           }
         },
-        async onResponse({ response }) {
+        async onResponse({ request, response }) {
           const scope = requestScope.getStore();
           if (!scope) return;
           response.headers.set('x-request-id', scope.requestId);
-          const route = routeOf(scope.path);
-          const ms = performance.now() - scope.started;
-          metrics.requests.inc({ route, status: String(response.status) });
-          metrics.latency.observe({ route }, ms / 1000);
-          log({
-            level: response.status >= 500 ? 'error' : 'info',
-            message: 'request',
-            requestId: scope.requestId,
-            method: scope.method,
-            path: scope.path,
-            status: response.status,
-            ms: Math.round(ms * 100) / 100,
-            ...(response.headers.get('x-cache') ? { cache: response.headers.get('x-cache') } : {}),
-          });
+          finish(scope, response.status, response.headers.get('x-cache'));
+          // A query answered cleanly over a JSON POST can take the fast path next time.
+          if (scope.method === 'POST' && scope.path === ENDPOINT && scope.operations === 1 && scope.cacheable && scope.document && scope.query && !scope.failed && response.status === 200) {
+            knownOperations.learn({
+              accept: request.headers.get('accept') ?? '',
+              query: scope.query,
+              operationName: scope.operationName ?? null,
+              document: scope.document,
+              contentType: response.headers.get('content-type') ?? 'application/json',
+            });
+          }
           if (!cache || !scope.cacheKey || !scope.cacheable || response.status !== 200 || response.headers.get('x-cache')) return;
           const body = new Uint8Array(await response.clone().arrayBuffer());
           // Only complete answers are kept: a response with errors is computed again next time.
@@ -244,4 +294,22 @@ export function createApp(options: AppOptions): App {
       ...limitPlugins(limits, ENDPOINT),
     ],
   });
+
+  const nodeListener = createRequestListener({
+    schema,
+    endpoint: ENDPOINT,
+    maxBodyBytes: limits.maxBodyBytes,
+    maxCost: limits.maxCost,
+    operations: knownOperations,
+    cache,
+    viewerFor: (authorization) => viewerFor(authorization),
+    contextFor,
+    requestIdFor,
+    finish,
+    cacheLookup: (result) => metrics.cache.inc({ result }),
+    outcome: (result) => metrics.fastPath.inc({ result }),
+    log,
+    yoga: { fetch: (url, init, serverContext) => yoga.fetch(url, init, serverContext as never), listener: yoga.requestListener },
+  });
+  return Object.assign(yoga, { nodeListener, knownOperations });
 }

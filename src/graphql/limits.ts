@@ -38,6 +38,15 @@ function jsonError(fetchAPI: { Response: typeof Response }, status: number, code
   });
 }
 
+/** The answer to a body over the size limit: the same from yoga's checks and from the Node listener. */
+export function payloadTooLarge(maxBodyBytes: number) {
+  return {
+    status: 413,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ errors: [{ message: `The request body is larger than the limit of ${maxBodyBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }),
+  };
+}
+
 const ACCEPTED_TYPES = ['application/json', 'application/graphql', 'application/graphql-response+json'];
 
 /** Size and content-type checks on the HTTP request, before anything is parsed. */
@@ -59,8 +68,10 @@ function useRequestChecks(limits: Limits, endpoint: string): Plugin {
           jsonError(fetchAPI, 415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type || '(none)'} is not supported; send application/json.`, { accept: 'application/json' }),
         );
       }
-      const tooLarge = () =>
-        jsonError(fetchAPI, 413, 'PAYLOAD_TOO_LARGE', `The request body is larger than the limit of ${limits.maxBodyBytes} bytes.`);
+      const tooLarge = () => {
+        const answer = payloadTooLarge(limits.maxBodyBytes);
+        return new fetchAPI.Response(answer.body, { status: answer.status, headers: answer.headers });
+      };
       const declared = Number(request.headers.get('content-length'));
       if (Number.isFinite(declared) && declared > limits.maxBodyBytes) return endResponse(tooLarge());
       if (!request.headers.has('content-length') && request.body) {

@@ -34,6 +34,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly fastPath = new Counter({
+    name: 'registry_fast_path_total',
+    help: 'JSON POSTs to /graphql by how they were answered: cache_hit and executed skip the full pipeline, passed_on went to it.',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }

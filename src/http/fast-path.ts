@@ -1,0 +1,216 @@
+// The HTTP entry point. The common request, a JSON POST of a query the gateway has answered before, is
+// served here without going through yoga's Fetch-API pipeline: from the response cache when it can be,
+// otherwise by executing the already-validated document with graphql-js. Everything else, and anything
+// that does not end in a clean 200 answer, goes to yoga, which stays the one place that produces
+// errors, GraphiQL, subscriptions and the other routes. The answer is the same bytes either way (a
+// test compares them on a corpus of documents).
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { execute, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { Context } from '../context.js';
+import { PUBLIC, visibilityFor } from '../domain/connectors/visibility.js';
+import type { TokenRow } from '../domain/tokens/tokens.js';
+import { estimateCost } from '../graphql/cost.js';
+import { payloadTooLarge } from '../graphql/limits.js';
+import type { KnownOperations } from '../graphql/operations.js';
+import type { ResponseCache } from './response-cache.js';
+
+export interface RequestScope {
+  requestId: string;
+  started: number;
+  method: string;
+  path: string;
+}
+
+export interface FastPathOptions {
+  schema: GraphQLSchema;
+  endpoint: string;
+  maxBodyBytes: number;
+  maxCost: number;
+  operations: KnownOperations;
+  cache: ResponseCache | null;
+  /** undefined when no Authorization header is sent, null when it does not carry a valid token. */
+  viewerFor: (authorization: string | undefined) => TokenRow | null | undefined;
+  contextFor: (viewer: TokenRow | null, requestId: string) => Context;
+  requestIdFor: (header: string | undefined) => string;
+  /** Metrics and the access-log line, as for a request yoga answers. */
+  finish: (scope: RequestScope, status: number, cache: 'hit' | 'miss' | null) => void;
+  cacheLookup: (result: 'hit' | 'miss') => void;
+  /** How an eligible request was answered. */
+  outcome: (result: 'cache_hit' | 'executed' | 'passed_on') => void;
+  log: (line: { level: 'error'; message: string } & Record<string, unknown>) => void;
+  /** yoga, as a Fetch handler (for a request whose body was read here) and as a Node listener. */
+  yoga: {
+    fetch: (url: string, init: RequestInit, serverContext: Record<string, unknown>) => Response | Promise<Response>;
+    listener: RequestListener;
+  };
+}
+
+/** The key a cached answer is kept under: who may see what, how it was asked, and the exact request. */
+export function cacheKeyFor(viewer: TokenRow | null, accept: string, body: string): string {
+  const visibility = viewer ? visibilityFor(viewer) : PUBLIC;
+  const who = visibility.kind === 'organization' ? `org:${visibility.organization}` : visibility.kind;
+  return `${who}\n${accept}\n${body}`;
+}
+
+const CONTENT_LENGTH = /^\d{1,12}$/;
+
+/** Whether the headers alone allow the fast path: a JSON POST of known length that wants a single JSON answer. */
+function eligible(req: IncomingMessage, endpoint: string, maxBodyBytes: number): boolean {
+  if (req.method !== 'POST' || req.url !== endpoint) return false;
+  const type = req.headers['content-type'];
+  if (type !== 'application/json' && type?.split(';')[0]!.trim().toLowerCase() !== 'application/json') return false;
+  // A declared length must be within the limit; a chunked body is read here up to the limit.
+  const length = req.headers['content-length'];
+  if (length === undefined) {
+    if (req.headers['transfer-encoding']?.toLowerCase() !== 'chunked') return false;
+  } else if (!CONTENT_LENGTH.test(length) || Number(length) === 0 || Number(length) > maxBodyBytes) {
+    return false;
+  }
+  // A browser's cross-origin request needs yoga's CORS headers; a stream (SSE, multipart) needs yoga.
+  if (req.headers.origin !== undefined) return false;
+  const accept = req.headers.accept ?? '';
+  return !accept.includes('text/event-stream') && !accept.includes('multipart/');
+}
+
+interface Params {
+  query: string;
+  operationName: string | null;
+  variables: Record<string, unknown> | null;
+}
+
+/** The request's GraphQL parameters, when they are of the plain form; null sends the request to yoga. */
+function paramsOf(text: string): Params | null {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
+  const { query, operationName, variables, ...rest } = body as Record<string, unknown>;
+  if (typeof query !== 'string' || Object.keys(rest).length > 0) return null;
+  if (operationName != null && typeof operationName !== 'string') return null;
+  if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
+  return { query, operationName: (operationName as string | null | undefined) ?? null, variables: (variables as Record<string, unknown> | null | undefined) ?? null };
+}
+
+export function createRequestListener(options: FastPathOptions): RequestListener {
+  const { endpoint, maxBodyBytes, operations, cache } = options;
+
+  /** Hands a request whose body was already read to yoga, and writes yoga's answer. */
+  const fallBack = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value === undefined || name === 'transfer-encoding' || name === 'content-length') continue;
+      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+    }
+    // The body is whole now, however it was sent.
+    headers.set('content-length', String(body.byteLength));
+    const response = await options.yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: 'POST', headers, body: body as unknown as BodyInit }, {});
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const out: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      out[name] = value;
+    });
+    out['content-length'] = String(bytes.byteLength);
+    res.writeHead(response.status, out);
+    res.end(bytes);
+  };
+
+  const send = (res: ServerResponse, scope: RequestScope, contentType: string, body: string | Uint8Array, cached: 'hit' | 'miss' | null) => {
+    const headers: Record<string, string | number> = {
+      'content-type': contentType,
+      'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
+      'x-request-id': scope.requestId,
+    };
+    if (cached) headers['x-cache'] = cached;
+    res.writeHead(200, headers);
+    res.end(body);
+    options.finish(scope, 200, cached);
+  };
+
+  /** Answers from the cache or by executing a known operation; false when yoga must answer instead. */
+  const answer = async (req: IncomingMessage, res: ServerResponse, text: string): Promise<boolean> => {
+    const viewer = options.viewerFor(req.headers.authorization);
+    if (viewer === null) return false; // a bad token: yoga answers 401
+    const accept = req.headers.accept ?? '';
+    const scope: RequestScope = { requestId: options.requestIdFor(req.headers['x-request-id'] as string | undefined), started: performance.now(), method: 'POST', path: endpoint };
+    let key: string | undefined;
+    let version: string | undefined;
+    if (cache) {
+      key = cacheKeyFor(viewer ?? null, accept, text);
+      version = cache.version();
+      const hit = cache.get(key);
+      if (hit) {
+        options.cacheLookup('hit');
+        options.outcome('cache_hit');
+        send(res, scope, hit.contentType, hit.body, 'hit');
+        return true;
+      }
+    }
+    const params = paramsOf(text);
+    if (!params) return false;
+    const known = operations.get(accept, params.query, params.operationName);
+    if (!known) return false;
+    const variables = params.variables ?? {};
+    const cost = known.fixedCost ?? estimateCost(options.schema, known.document, known.operationName, variables);
+    if (cost > options.maxCost) return false;
+    const result = (await execute({
+      schema: options.schema,
+      document: known.document,
+      operationName: known.operationName,
+      variableValues: variables,
+      contextValue: options.contextFor(viewer ?? null, scope.requestId),
+    })) as ExecutionResult;
+    // yoga answers anything with an error, so every error keeps one shape, code and status.
+    if (result.errors?.length) return false;
+    const body = JSON.stringify(result);
+    if (cache) {
+      options.cacheLookup('miss');
+      cache.set(key!, { version: version!, body: Buffer.from(body), contentType: known.contentType });
+    }
+    options.outcome('executed');
+    send(res, scope, known.contentType, body, cache ? 'miss' : null);
+    return true;
+  };
+
+  return (req, res) => {
+    if (!eligible(req, endpoint, maxBodyBytes)) {
+      options.yoga.listener(req, res);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const collect = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size <= maxBodyBytes) {
+        chunks.push(chunk);
+        return;
+      }
+      // A chunked body past the limit: answer now and close the connection rather than read on.
+      req.off('data', collect);
+      req.off('end', done);
+      const answer = payloadTooLarge(maxBodyBytes);
+      res.writeHead(answer.status, { ...answer.headers, connection: 'close' });
+      res.end(answer.body, () => req.destroy());
+      options.finish({ requestId: options.requestIdFor(req.headers['x-request-id'] as string | undefined), started: performance.now(), method: 'POST', path: endpoint }, 413, null);
+    };
+    const done = () => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      answer(req, res, body.toString('utf8'))
+        .then((done) => {
+          if (done) return;
+          options.outcome('passed_on');
+          return fallBack(req, res, body);
+        })
+        .catch((error: unknown) => {
+          // Only a bug gets here (yoga masks resolver errors itself); never leave the client hanging.
+          options.log({ level: 'error', message: 'unexpected error', error: String(error), stack: error instanceof Error ? error.stack : undefined });
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          res.end('{"errors":[{"message":"Unexpected error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}');
+        });
+    };
+    req.on('data', collect);
+    req.on('end', done);
+  };
+}

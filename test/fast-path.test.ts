@@ -1,0 +1,279 @@
+// The Node listener's fast path (src/http/fast-path.ts) must answer exactly as the full yoga pipeline
+// does: the same status, Content-Type and bytes, for every document it takes and every one it passes on.
+import { createServer, request as httpRequest, type RequestListener, type Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../src/app.js';
+import { openDatabase } from '../src/db/client.js';
+import { migrateDatabase } from '../src/db/migrate.js';
+import { createToken } from '../src/domain/tokens/tokens.js';
+import type { Limits } from '../src/graphql/limits.js';
+import { Metrics } from '../src/http/metrics.js';
+import { seedIfEmpty } from '../seed/index.js';
+
+interface Answer {
+  status: number;
+  contentType: string | null;
+  cache: string | null;
+  body: string;
+}
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(
+    servers.splice(0).map((s) => {
+      s.closeAllConnections();
+      return new Promise((r) => s.close(r));
+    }),
+  );
+});
+
+async function listen(listener: RequestListener): Promise<string> {
+  const server = createServer(listener);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+}
+
+async function post(base: string, body: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const res = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return { status: res.status, contentType: res.headers.get('content-type'), cache: res.headers.get('x-cache'), body: await res.text() };
+}
+
+function setUp(options: { cache: boolean; limits?: Partial<Limits> }) {
+  const db = openDatabase(':memory:');
+  migrateDatabase(db);
+  seedIfEmpty(db);
+  const metrics = new Metrics();
+  const app: App = createApp({ db, log: () => {}, metrics, limits: options.limits, responseCache: { enabled: options.cache }, webhooks: false });
+  const outcomes = async () => {
+    const values = (await metrics.fastPath.get()).values;
+    return Object.fromEntries(values.map((v) => [v.labels.result, v.value])) as Record<string, number>;
+  };
+  return { db, app, outcomes };
+}
+
+const connectorId = (id: number) => Buffer.from(`Connector:${id}`).toString('base64');
+
+/** Documents of every shape the schema allows, with errors among them; each with its variables. */
+const CORPUS: { name: string; query: string; variables?: Record<string, unknown>; operationName?: string; errors?: true }[] = [
+  {
+    name: 'the headline query',
+    query: '{ connectors(filter: {supportedOn: SELF_MANAGED_ENTERPRISE, withSla: true}, first: 50) { totalCount edges { cursor node { id slug name type supportLevel releaseStage dockerRepository dockerImageTag documentationUrl language support(deployment: SELF_MANAGED_ENTERPRISE) { coverage slaTier { key } } } } pageInfo { hasNextPage endCursor } } }',
+  },
+  {
+    name: 'a detail with nested relations',
+    query: '{ connector(slug: "destination-duckdb") { id slug availableOn supportState breakingChanges { version upgradeDeadline message deadlineAction scopedImpact { scopeType impactedScopes } connector { slug } } certificationHistory { fromLevel toLevel actor } } }',
+  },
+  {
+    name: 'named fragments',
+    query: 'query Page { connectors(first: 5, orderBy: {field: SLUG, direction: DESC}) { ...Page } } fragment Page on ConnectorConnection { edges { node { ...Card } } pageInfo { hasPreviousPage startCursor } } fragment Card on Connector { id slug supportLevel availableOn }',
+  },
+  {
+    name: 'an interface with inline fragments',
+    query: 'query Node($id: ID!) { node(id: $id) { __typename id ... on Connector { slug name support(deployment: CLOUD, premiumSupport: false) { coverage officialSla channel } } } }',
+    variables: { id: connectorId(1) },
+  },
+  {
+    name: 'a list of nodes, one of them unknown',
+    query: 'query Nodes($ids: [ID!]!) { nodes(ids: $ids) { id ... on Connector { slug } } }',
+    variables: { ids: [connectorId(2), connectorId(99999), connectorId(3)] },
+  },
+  {
+    name: '@include and @skip, first way',
+    query: 'query Parts($full: Boolean!, $brief: Boolean!) { connector(slug: "source-postgres") { slug name @skip(if: $brief) breakingChanges @include(if: $full) { version } } }',
+    variables: { full: true, brief: false },
+  },
+  {
+    name: '@include and @skip, the other way (same text, other variables)',
+    query: 'query Parts($full: Boolean!, $brief: Boolean!) { connector(slug: "source-postgres") { slug name @skip(if: $brief) breakingChanges @include(if: $full) { version } } }',
+    variables: { full: false, brief: true },
+  },
+  {
+    name: 'aliases and a connector that does not exist',
+    query: '{ a: connector(slug: "source-postgres") { slug } b: connector(slug: "source-none") { slug } t: __typename }',
+  },
+  {
+    name: 'the first page of a variable cursor',
+    query: 'query P($after: String, $f: ConnectorFilter) { connectors(first: 3, after: $after, filter: $f) { totalCount edges { cursor node { slug } } pageInfo { endCursor hasNextPage } } }',
+    variables: { after: null, f: { type: 'SOURCE', supportLevels: ['COMMUNITY'] } },
+  },
+  {
+    name: 'several operations, one picked by name',
+    query: 'query A { supportLevels { key label } } query B { supportMatrix { supportLevel deployment coverage slaTier { key officialSla } } deployments { key } slaTiers { key } }',
+    operationName: 'B',
+  },
+  {
+    name: 'breaking changes across connectors',
+    query: '{ breakingChanges(first: 5) { edges { node { version upgradeDeadline connector { slug supportLevel } } } } }',
+  },
+  { name: 'introspection', query: '{ __schema { queryType { name } } __type(name: "Connector") { kind fields { name } } }' },
+  { name: 'a page size out of range', query: '{ connectors(first: 0) { totalCount } }', errors: true },
+  { name: 'a cursor from nowhere', query: '{ connectors(first: 2, after: "not-a-cursor") { totalCount } }', errors: true },
+  { name: 'a field that does not exist', query: '{ connectors(first: 2) { edges { node { nope } } } }', errors: true },
+  {
+    name: 'a variable of the wrong type',
+    query: 'query P($after: String, $f: ConnectorFilter) { connectors(first: 3, after: $after, filter: $f) { totalCount edges { cursor node { slug } } pageInfo { endCursor hasNextPage } } }',
+    variables: { after: 5, f: null },
+    errors: true,
+  },
+  {
+    name: 'a missing required variable',
+    query: 'query Node($id: ID!) { node(id: $id) { __typename id ... on Connector { slug name support(deployment: CLOUD, premiumSupport: false) { coverage officialSla channel } } } }',
+    variables: {},
+    errors: true,
+  },
+  { name: 'a field that needs a token', query: '{ webhooks { url } }', errors: true },
+  { name: 'an operation name that is not in the document', query: '{ supportLevels { key } }', operationName: 'Missing', errors: true },
+];
+
+function bodyOf(entry: (typeof CORPUS)[number]): string {
+  return JSON.stringify({ query: entry.query, variables: entry.variables, operationName: entry.operationName });
+}
+
+describe('the fast path', () => {
+  it.each([false, true])('answers every document of the corpus with the bytes yoga writes (response cache %s)', async (cache) => {
+    const { app, outcomes } = setUp({ cache });
+    const full = await listen(app.requestListener);
+    const fast = await listen(app.nodeListener);
+    for (const accept of ['application/json', 'application/graphql-response+json']) {
+      for (const entry of CORPUS) {
+        const body = bodyOf(entry);
+        const expected = await post(full, body, { accept });
+        expect(JSON.parse(expected.body).errors !== undefined, entry.name).toBe(!!entry.errors);
+        const before = await outcomes();
+        const answers = [await post(fast, body, { accept }), await post(fast, body, { accept })];
+        const after = await outcomes();
+        for (const answer of answers) {
+          expect({ ...answer, cache: null }, `${entry.name} (${accept})`).toEqual({ ...expected, cache: null });
+        }
+        const taken = (after.executed ?? 0) - (before.executed ?? 0) + (after.cache_hit ?? 0) - (before.cache_hit ?? 0);
+        // Only clean answers skip the pipeline; anything with an error is yoga's to write.
+        expect(taken, entry.name).toBe(entry.errors ? 0 : 2);
+        if (cache && !entry.errors) expect(answers.map((a) => a.cache)).toEqual(['hit', 'hit']);
+        if (!cache) expect(answers.map((a) => a.cache)).toEqual([null, null]);
+      }
+    }
+  });
+
+  it('learns a query from its first clean answer and runs it directly from then on', async () => {
+    const { app, outcomes } = setUp({ cache: false });
+    const fast = await listen(app.nodeListener);
+    const body = bodyOf(CORPUS[0]!);
+    expect(app.knownOperations.size).toBe(0);
+    const first = await post(fast, body);
+    expect(await outcomes()).toEqual({ passed_on: 1 });
+    expect(app.knownOperations.size).toBe(1);
+    const second = await post(fast, body);
+    expect(await outcomes()).toEqual({ passed_on: 1, executed: 1 });
+    expect(second).toEqual(first);
+    // A different Accept header is another negotiation: learned on its own.
+    await post(fast, body, { accept: 'application/graphql-response+json' });
+    expect(app.knownOperations.size).toBe(2);
+  });
+
+  it('never learns a mutation, and a read right after one is fresh', async () => {
+    const { db, app, outcomes } = setUp({ cache: true });
+    const fast = await listen(app.nodeListener);
+    const token = createToken(db, { name: 'bot', scopes: ['certify'] }).token;
+    const read = JSON.stringify({ query: '{ connector(slug: "source-faker") { supportLevel revision } }' });
+    const level = async () => JSON.parse((await post(fast, read)).body).data.connector;
+    expect(await level()).toEqual({ supportLevel: 'COMMUNITY', revision: 1 });
+    expect(await level()).toEqual({ supportLevel: 'COMMUNITY', revision: 1 });
+    const certify = JSON.stringify({ query: 'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Fast path freshness test."}) { userErrors { code } } }' });
+    for (let i = 0; i < 2; i++) {
+      const answer = JSON.parse((await post(fast, certify, { authorization: `Bearer ${token}` })).body);
+      expect(answer.data.certifyConnector.userErrors).toEqual(i === 0 ? [] : [{ code: 'INVALID_TRANSITION' }]);
+    }
+    expect(await level()).toEqual({ supportLevel: 'CERTIFIED', revision: 2 });
+    expect(app.knownOperations.size).toBe(1);
+    expect(await outcomes()).toMatchObject({ cache_hit: 1, passed_on: 3, executed: 1 });
+  });
+
+  it("never answers one organization's private connectors to another caller", async () => {
+    for (const cache of [false, true]) {
+      const { db, app } = setUp({ cache });
+      const fast = await listen(app.nodeListener);
+      const acme = createToken(db, { name: 'acme', scopes: ['read:private'], organization: 'acme' }).token;
+      const globex = createToken(db, { name: 'globex', scopes: ['read:private'], organization: 'globex' }).token;
+      const list = JSON.stringify({ query: '{ connectors(filter: {supportLevels: [CUSTOM]}, first: 10) { totalCount edges { node { slug } } } }' });
+      const slugs = async (headers: Record<string, string>) => JSON.parse((await post(fast, list, headers)).body).data.connectors.edges.map((e: any) => e.node.slug);
+      for (let i = 0; i < 2; i++) {
+        expect(await slugs({ authorization: `Bearer ${acme}` })).toEqual(['source-acme-billing', 'destination-acme-lake']);
+        expect(await slugs({})).toEqual([]);
+        expect(await slugs({ authorization: `Bearer ${globex}` })).toEqual([]);
+      }
+      const forged = await post(fast, list, { authorization: 'Bearer crg_forged' });
+      expect(forged.status).toBe(401);
+      expect(JSON.parse(forged.body).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    }
+  });
+
+  it('leaves every other request to yoga: GET, other content types, streams, CORS and declared oversized bodies', async () => {
+    const { app, outcomes } = setUp({ cache: false, limits: { maxBodyBytes: 2048 } });
+    const fast = await listen(app.nodeListener);
+    const query = '{ supportLevels { key } }';
+    await post(fast, JSON.stringify({ query })); // now a known operation
+    const get = await fetch(`${fast}/graphql?query=${encodeURIComponent(query)}`, { headers: { 'x-graphql-csrf': '1', accept: 'application/json' } });
+    expect([get.status, (await get.json()).data.supportLevels.length]).toEqual([200, 5]);
+    const graphqlBody = await fetch(`${fast}/graphql`, { method: 'POST', headers: { 'content-type': 'application/graphql' }, body: query });
+    expect(graphqlBody.status).toBe(200);
+    const text = await post(fast, JSON.stringify({ query }), { 'content-type': 'text/plain' });
+    expect(text.status).toBe(415);
+    const cors = await post(fast, JSON.stringify({ query }), { origin: 'https://example.test' });
+    expect([cors.status, JSON.parse(cors.body).data.supportLevels.length]).toEqual([200, 5]);
+    const stop = new AbortController();
+    const stream = await fetch(`${fast}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { certificationEvents { connector { slug } } }' }),
+      signal: stop.signal,
+    });
+    expect([stream.status, stream.headers.get('content-type')]).toEqual([200, 'text/event-stream']);
+    stop.abort();
+    const tooLarge = await post(fast, JSON.stringify({ query, variables: { pad: 'x'.repeat(4096) } }));
+    expect(tooLarge.status).toBe(413);
+    // None of these was eligible; only the first, unknown, request was read here and passed on.
+    expect(await outcomes()).toEqual({ passed_on: 1 });
+  });
+
+  it('reads a chunked body itself, up to the size limit', async () => {
+    const { app, outcomes } = setUp({ cache: false, limits: { maxBodyBytes: 2048 } });
+    const fast = await listen(app.nodeListener);
+    const full = await listen(app.requestListener);
+    const chunked = (base: string, body: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        });
+        req.on('error', reject);
+        for (let i = 0; i < body.length; i += 500) req.write(body.slice(i, i + 500));
+        req.end();
+      });
+    const small = JSON.stringify({ query: '{ supportLevels { key } }' });
+    for (let i = 0; i < 2; i++) {
+      const answer = await chunked(fast, small);
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body).data.supportLevels).toHaveLength(5);
+    }
+    expect(await outcomes()).toEqual({ passed_on: 1, executed: 1 });
+    const large = JSON.stringify({ query: '{ supportLevels { key } }', variables: { pad: 'x'.repeat(5000) } });
+    const refused = await chunked(fast, large);
+    expect(refused).toEqual({ status: 413, body: JSON.stringify({ errors: [{ message: 'The request body is larger than the limit of 2048 bytes.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }) });
+    // yoga's own check answers the same to a request it reads itself.
+    expect(await chunked(full, large)).toEqual(refused);
+  });
+
+  it('passes on a known query whose variables push it over the cost budget', async () => {
+    const { app, outcomes } = setUp({ cache: false, limits: { maxCost: 60 } });
+    const fast = await listen(app.nodeListener);
+    const query = 'query Q($n: Int!) { connectors(first: $n) { edges { node { slug breakingChanges { version } } } } }';
+    expect((await post(fast, JSON.stringify({ query, variables: { n: 2 } }))).status).toBe(200);
+    expect((await post(fast, JSON.stringify({ query, variables: { n: 2 } }))).status).toBe(200);
+    const over = await post(fast, JSON.stringify({ query, variables: { n: 50 } }));
+    expect(over.status).toBe(400);
+    expect(JSON.parse(over.body).errors[0].extensions.code).toBe('COST_LIMIT_EXCEEDED');
+    expect(await outcomes()).toEqual({ passed_on: 2, executed: 1 });
+  });
+});
