@@ -1,4 +1,5 @@
 // The only file that listens: config, open the database, migrate, seed if empty, serve, shut down cleanly.
+import './production.js';
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { Metrics } from './http/metrics.js';
@@ -39,7 +40,7 @@ function main(): void {
     webhooks: config.webhooks,
     metrics: new Metrics({ processMetrics: true }),
   });
-  const server = createServer(yoga);
+  const server = createServer(yoga.nodeListener);
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
