@@ -45,6 +45,24 @@ describe('SQL statements per request', () => {
     expect(counts).toEqual([2, 2, 2]);
   });
 
+  it('reads only the selected columns when the nodes need nothing but their own row', async () => {
+    h.statements.length = 0;
+    const flat = await h.gql(`{ connectors(first: 3) { edges { node { slug availableOn support(deployment: CLOUD) { coverage } } } } }`);
+    expect(h.statements).toHaveLength(1);
+    const [lean] = h.statements;
+    expect(lean).toContain('"support_level"');
+    expect(lean).toContain('group_concat');
+    for (const unselected of ['docker_repository', 'documentation_url', 'tags', 'breaking_changes']) expect(lean).not.toContain(unselected);
+    // The same nodes with a relation go through the planner, still in one statement, with the same answers.
+    h.statements.length = 0;
+    const withRelation = await h.gql(`{ connectors(first: 3) { edges { node { slug availableOn support(deployment: CLOUD) { coverage } breakingChanges { version } } } } }`);
+    expect(h.statements).toHaveLength(1);
+    expect(h.statements[0]).toContain('breaking_changes');
+    expect(withRelation.data!.connectors.edges.map((e: any) => ({ ...e.node, breakingChanges: undefined }))).toEqual(
+      flat.data!.connectors.edges.map((e: any) => ({ ...e.node, breakingChanges: undefined })),
+    );
+  });
+
   it('loads a connector with its relations in one statement', async () => {
     h.statements.length = 0;
     await h.gql(`{ connector(slug: "source-stripe") { slug breakingChanges { version } certificationHistory { actor } availableOn } }`);
