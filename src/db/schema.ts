@@ -192,6 +192,8 @@ export const connectorAvailability = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.connectorId, t.deployment] }),
     index('connector_availability_deployment_idx').on(t.deployment, t.enabled, t.connectorId),
+    // Covers "the deployments this connector is enabled on", read for every row of a page.
+    index('connector_availability_connector_idx').on(t.connectorId, t.enabled, t.deployment),
   ],
 );
 

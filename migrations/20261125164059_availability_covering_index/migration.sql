@@ -1,0 +1,1 @@
+CREATE INDEX `connector_availability_connector_idx` ON `connector_availability` (`connector_id`,`enabled`,`deployment`);
