@@ -40,7 +40,8 @@ async function post(base: string, body: string, headers: Record<string, string> 
 }
 
 function setUp(options: { cache: boolean; limits?: Partial<Limits> }) {
-  const db = openDatabase(':memory:');
+  const statements: string[] = [];
+  const db = openDatabase(':memory:', { onQuery: (sql) => statements.push(sql) });
   migrateDatabase(db);
   seedIfEmpty(db);
   const metrics = new Metrics();
@@ -49,7 +50,7 @@ function setUp(options: { cache: boolean; limits?: Partial<Limits> }) {
     const values = (await metrics.fastPath.get()).values;
     return Object.fromEntries(values.map((v) => [v.labels.result, v.value])) as Record<string, number>;
   };
-  return { db, app, outcomes };
+  return { db, app, outcomes, statements };
 }
 
 const connectorId = (id: number) => Buffer.from(`Connector:${id}`).toString('base64');
@@ -132,16 +133,21 @@ function bodyOf(entry: (typeof CORPUS)[number]): string {
 
 describe('the fast path', () => {
   it.each([false, true])('answers every document of the corpus with the bytes yoga writes (response cache %s)', async (cache) => {
-    const { app, outcomes } = setUp({ cache });
+    const { app, outcomes, statements } = setUp({ cache });
     const full = await listen(app.requestListener);
     const fast = await listen(app.nodeListener);
     for (const accept of ['application/json', 'application/graphql-response+json']) {
       for (const entry of CORPUS) {
         const body = bodyOf(entry);
+        statements.length = 0;
         const expected = await post(full, body, { accept });
+        const fullStatements = statements.length;
         expect(JSON.parse(expected.body).errors !== undefined, entry.name).toBe(!!entry.errors);
         const before = await outcomes();
+        statements.length = 0;
         const answers = [await post(fast, body, { accept }), await post(fast, body, { accept })];
+        // Run compiled or not, a document costs the statements it costs on the full pipeline.
+        if (!cache) expect(statements.length, entry.name).toBe(2 * fullStatements);
         const after = await outcomes();
         for (const answer of answers) {
           expect({ ...answer, cache: null }, `${entry.name} (${accept})`).toEqual({ ...expected, cache: null });
@@ -153,6 +159,30 @@ describe('the fast path', () => {
         if (!cache) expect(answers.map((a) => a.cache)).toEqual([null, null]);
       }
     }
+  });
+
+  it('compiles with graphql-jit only the documents whose fields need no drizzle planning', async () => {
+    const { app } = setUp({ cache: false });
+    const fast = await listen(app.nodeListener);
+    const compiled: Record<string, boolean> = {};
+    for (const entry of CORPUS.filter((e) => !e.errors)) {
+      await post(fast, bodyOf(entry));
+      compiled[entry.name] = app.knownOperations.get('*/*', entry.query, entry.operationName ?? null)!.compiled !== null;
+    }
+    expect(compiled).toEqual({
+      'the headline query': true,
+      'a detail with nested relations': false,
+      'named fragments': true,
+      'an interface with inline fragments': true,
+      'a list of nodes, one of them unknown': true,
+      '@include and @skip, first way': false,
+      '@include and @skip, the other way (same text, other variables)': false,
+      'aliases and a connector that does not exist': true,
+      'the first page of a variable cursor': true,
+      'several operations, one picked by name': true,
+      'breaking changes across connectors': false,
+      introspection: true,
+    });
   });
 
   it('learns a query from its first clean answer and runs it directly from then on', async () => {

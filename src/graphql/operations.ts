@@ -3,7 +3,8 @@
 // introspection) and executed without an error is kept here with its parsed form, so the next request
 // carrying the same text can run straight away. Nothing a caller says can put a document here: only a
 // successful answer from the full pipeline does.
-import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { Kind, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
 import { estimateCost } from './cost.js';
 
@@ -14,6 +15,35 @@ export interface KnownOperation {
   contentType: string;
   /** The estimated cost, when it does not depend on variables; null when it must be estimated per request. */
   fixedCost: number | null;
+  /** The operation compiled by graphql-jit, when it is safe to run that way (see `jitSafe`); else null. */
+  compiled: CompiledQuery | null;
+}
+
+/**
+ * Whether graphql-jit may run this document. plugin-drizzle resolves relation and `select` fields
+ * (marked `pothosDrizzleSelect`) through mappings it records per request and finds again by the
+ * identity of graphql-js's response-path objects; graphql-jit builds a new path object on every call,
+ * so such a field would miss its mapping and load its rows with a second statement. Documents without
+ * them (the lists of connectors, the support policy) run compiled; the others run on graphql-js.
+ */
+function jitSafe(schema: GraphQLSchema, document: DocumentNode): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let safe = true;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        if (typeInfo.getFieldDef()?.extensions?.pothosDrizzleSelect) safe = false;
+      },
+    }),
+  );
+  return safe;
+}
+
+function compile(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): CompiledQuery | null {
+  if (!jitSafe(schema, document)) return null;
+  const compiled = compileQuery(schema, document, operationName ?? undefined);
+  return isCompiledQuery(compiled) ? compiled : null;
 }
 
 /** The operation `operationName` picks in `document` (the only one when no name is given). */
@@ -48,7 +78,13 @@ export class KnownOperations {
     const key = KnownOperations.key(input.accept, input.query, input.operationName);
     if (this.known.has(key)) return;
     const fixedCost = operation.variableDefinitions?.length ? null : estimateCost(this.schema, input.document, input.operationName);
-    this.known.set(key, { document: input.document, operationName: input.operationName, contentType: input.contentType, fixedCost });
+    this.known.set(key, {
+      document: input.document,
+      operationName: input.operationName,
+      contentType: input.contentType,
+      fixedCost,
+      compiled: compile(this.schema, input.document, input.operationName),
+    });
   }
 
   get size(): number {

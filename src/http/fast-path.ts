@@ -1,9 +1,9 @@
 // The HTTP entry point. The common request, a JSON POST of a query the gateway has answered before, is
 // served here without going through yoga's Fetch-API pipeline: from the response cache when it can be,
-// otherwise by executing the already-validated document with graphql-js. Everything else, and anything
-// that does not end in a clean 200 answer, goes to yoga, which stays the one place that produces
-// errors, GraphiQL, subscriptions and the other routes. The answer is the same bytes either way (a
-// test compares them on a corpus of documents).
+// otherwise by executing the already-validated document (compiled by graphql-jit where that is safe,
+// on graphql-js otherwise). Everything else, and anything that does not end in a clean 200 answer,
+// goes to yoga, which stays the one place that produces errors, GraphiQL, subscriptions and the other
+// routes. The answer is the same bytes either way (a test compares them on a corpus of documents).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { execute, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import type { Context } from '../context.js';
@@ -155,13 +155,10 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     const variables = params.variables ?? {};
     const cost = known.fixedCost ?? estimateCost(options.schema, known.document, known.operationName, variables);
     if (cost > options.maxCost) return false;
-    const result = (await execute({
-      schema: options.schema,
-      document: known.document,
-      operationName: known.operationName,
-      variableValues: variables,
-      contextValue: options.contextFor(viewer ?? null, scope.requestId),
-    })) as ExecutionResult;
+    const contextValue = options.contextFor(viewer ?? null, scope.requestId);
+    const result = (await (known.compiled
+      ? known.compiled.query(undefined, contextValue, variables)
+      : execute({ schema: options.schema, document: known.document, operationName: known.operationName, variableValues: variables, contextValue }))) as ExecutionResult;
     // yoga answers anything with an error, so every error keeps one shape, code and status.
     if (result.errors?.length) return false;
     const body = JSON.stringify(result);

@@ -1,0 +1,91 @@
+// graphql-jit runs the fast path's compiled operations. The gateway's own schema has interfaces but no
+// union, so this corpus runs on a small schema that has both. A clean result must come out of
+// graphql-jit byte for byte as graphql-js writes it. A result with errors need only fail the same way
+// (the same data, errors at the same paths): the fast path never writes one, it hands the request to
+// yoga, and graphql-jit does word some errors differently and puts `data` before `errors`.
+import { buildSchema, execute, parse, type ExecutionResult } from 'graphql';
+import { compileQuery, isCompiledQuery } from 'graphql-jit';
+import { describe, expect, it } from 'vitest';
+
+const schema = buildSchema(`
+  type Query {
+    search(term: String!): [Result!]!
+    item(id: ID!): Item
+    items(first: Int = 2): [Item!]!
+    broken: String!
+    fragile: String
+    nested: Holder
+  }
+  union Result = Connector | Level
+  interface Item { id: ID! name: String! }
+  type Connector implements Item { id: ID! name: String! level: Level! tags: [String!]! }
+  type Level implements Item { id: ID! name: String! rank: Int! }
+  type Holder { inner: String! sibling: String }
+`);
+
+const levels = [
+  { __typename: 'Level', id: 'l1', name: 'certified', rank: 1 },
+  { __typename: 'Level', id: 'l2', name: 'community', rank: 2 },
+];
+const connectors = [
+  { __typename: 'Connector', id: 'c1', name: 'source-postgres', level: levels[0], tags: ['language:java'] },
+  { __typename: 'Connector', id: 'c2', name: 'source-faker', level: levels[1], tags: [] },
+];
+const resolvers: Record<string, (args: any) => unknown> = {
+  search: ({ term }: { term: string }) => [...connectors, ...levels].filter((x) => x.name.includes(term)),
+  item: ({ id }: { id: string }) => [...connectors, ...levels].find((x) => x.id === id) ?? null,
+  items: ({ first }: { first: number }) => [...connectors, ...levels].slice(0, first),
+  broken: () => {
+    throw new Error('broken on purpose');
+  },
+  fragile: () => Promise.reject(new Error('fragile on purpose')),
+  nested: () => ({ inner: null, sibling: 'kept' }),
+};
+for (const [name, resolve] of Object.entries(resolvers)) schema.getQueryType()!.getFields()[name]!.resolve = (_root, args) => resolve(args);
+
+const CORPUS: { query: string; variables?: Record<string, unknown>; operationName?: string }[] = [
+  { query: '{ search(term: "c") { __typename ... on Connector { name tags level { rank } } ... on Level { name rank } } }' },
+  { query: 'query S($t: String!) { search(term: $t) { ...Named ... on Level { rank } } } fragment Named on Item { id name }', variables: { t: 'source' } },
+  { query: '{ item(id: "c2") { __typename id ... on Connector { level { name } } } missing: item(id: "zz") { id } }' },
+  { query: 'query I($n: Int) { items(first: $n) { id ...L } } fragment L on Level { rank }', variables: { n: 4 } },
+  { query: '{ items { name } }' },
+  {
+    query: 'query D($a: Boolean!, $b: Boolean!) { items(first: 4) { id name @include(if: $a) ... on Connector @skip(if: $b) { tags } } }',
+    variables: { a: false, b: true },
+  },
+  {
+    query: 'query D($a: Boolean!, $b: Boolean!) { items(first: 4) { id name @include(if: $a) ... on Connector @skip(if: $b) { tags } } }',
+    variables: { a: true, b: false },
+  },
+  { query: 'query A { items { id } } query B { search(term: "o") { __typename } }', operationName: 'B' },
+  { query: '{ fragile items(first: 1) { id } }' },
+  { query: '{ broken items(first: 1) { id } }' },
+  { query: '{ nested { inner sibling } }' },
+  { query: 'query V($n: Int) { items(first: $n) { id } }', variables: { n: 'four' } },
+  { query: 'query R($t: String!) { search(term: $t) { __typename } }', variables: {} },
+];
+
+describe('graphql-jit against graphql-js', () => {
+  it.each(CORPUS.map((c, i) => [i, c] as const))('document %i comes out byte for byte the same', async (_i, entry) => {
+    const document = parse(entry.query);
+    const expected = (await execute({ schema, document, variableValues: entry.variables, operationName: entry.operationName })) as ExecutionResult;
+    const compiled = compileQuery(schema, document, entry.operationName);
+    expect(isCompiledQuery(compiled)).toBe(true);
+    if (!isCompiledQuery(compiled)) return;
+    const actual = (await compiled.query(undefined, {}, entry.variables ?? {})) as ExecutionResult;
+    if (!expected.errors) {
+      expect(JSON.stringify(actual)).toBe(JSON.stringify(expected));
+      return;
+    }
+    expect(JSON.stringify(actual.data)).toBe(JSON.stringify(expected.data));
+    expect(actual.errors?.map((e) => e.path)).toEqual(expected.errors.map((e) => e.path));
+  });
+
+  it('has errors in its corpus, and clean results', async () => {
+    const results = await Promise.all(
+      CORPUS.map(async (entry) => execute({ schema, document: parse(entry.query), variableValues: entry.variables, operationName: entry.operationName })),
+    );
+    expect(results.filter((r) => 'errors' in r && r.errors).length).toBe(5);
+    expect(results.filter((r) => !('errors' in r) || !r.errors).length).toBe(CORPUS.length - 5);
+  });
+});
