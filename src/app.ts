@@ -229,7 +229,7 @@ export function createApp(options: AppOptions): App {
           if (viewer === null) return;
           scope.cacheKey = cacheKeyFor(viewer ?? null, request.headers.get('accept') ?? '', await request.clone().text());
           scope.cacheVersion = cache.version();
-          const hit = cache.get(scope.cacheKey);
+          const hit = cache.get(scope.cacheKey, scope.cacheVersion);
           metrics.cache.inc({ result: hit ? 'hit' : 'miss' });
           if (hit) {
             endResponse(

@@ -140,7 +140,7 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     if (cache) {
       key = cacheKeyFor(viewer ?? null, accept, text);
       version = cache.version();
-      const hit = cache.get(key);
+      const hit = cache.get(key, version);
       if (hit) {
         options.cacheLookup('hit');
         options.outcome('cache_hit');
