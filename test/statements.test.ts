@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createToken } from '../src/domain/tokens/tokens.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
 const FLAT = `query($first: Int!) { connectors(first: $first) { edges { node { slug name supportLevel } } } }`;
@@ -39,10 +40,34 @@ describe('SQL statements per request', () => {
     expect(counts).toEqual([1, 1, 1]);
   });
 
-  it('does not grow with nested fields and relations: one list statement and one count', async () => {
+  it('does not grow with nested fields and relations: one list statement, and one count until it is kept', async () => {
     const counts = [];
     for (const first of [1, 10, 100]) counts.push(await statementsFor(h, NESTED, first));
-    expect(counts).toEqual([2, 2, 2]);
+    expect(counts).toEqual([2, 1, 1]);
+  });
+
+  it('counts again only when the database has changed', async () => {
+    const COUNT = `query($f: ConnectorFilter) { connectors(filter: $f, first: 1) { totalCount } }`;
+    const total = async (filter: Record<string, unknown> | null) => {
+      h.statements.length = 0;
+      const res = await h.gql(COUNT, { f: filter });
+      return { total: res.data!.connectors.totalCount as number, counted: h.statements.some((s) => s.includes('count(')) };
+    };
+    const community = { supportLevels: ['COMMUNITY'] };
+    const first = await total(community);
+    expect(first.counted).toBe(true);
+    expect(await total(community)).toEqual({ total: first.total, counted: false });
+    // Another filter is another count; an organization sees other connectors, so it is counted apart too.
+    expect((await total(null)).counted).toBe(true);
+    const acme = createToken(h.db, { name: 'acme-reader', scopes: ['certify'], organization: 'acme' }).token;
+    h.statements.length = 0;
+    const asAcme = await h.gql(`{ connectors(first: 1, filter: {supportLevels: [CUSTOM]}) { totalCount } }`, {}, acme);
+    expect(asAcme.data!.connectors.totalCount).toBe(2);
+    expect((await h.gql(`{ connectors(first: 1, filter: {supportLevels: [CUSTOM]}) { totalCount } }`)).data!.connectors.totalCount).toBe(0);
+    // A certification moves a connector out of Community: the next count is fresh.
+    const token = h.token('bot2', ['certify']);
+    await h.gql(`mutation { certifyConnector(input: {connectorSlug: "source-pokeapi", reason: "A fresh count after a change."}) { userErrors { code } } }`, {}, token);
+    expect(await total(community)).toEqual({ total: first.total - 1, counted: true });
   });
 
   it('reads only the selected columns when the nodes need nothing but their own row', async () => {

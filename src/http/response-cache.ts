@@ -5,6 +5,7 @@
 // changes the version, so a read after a write is never served stale data.
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/client.js';
+import { databaseVersion } from '../db/version.js';
 
 export interface CacheEntry {
   version: string;
@@ -17,16 +18,10 @@ export class ResponseCache {
   hits = 0;
   misses = 0;
 
-  private readonly changes;
-  private readonly dataVersion;
-
   constructor(
-    db: Db,
+    private readonly db: Db,
     options: { maxEntries: number; maxBytes: number },
   ) {
-    // Two plain statements: half the cost of one select over the pragma_data_version table function.
-    this.changes = db.$client.prepare('select total_changes()').pluck();
-    this.dataVersion = db.$client.prepare('pragma data_version').pluck();
     this.entries = new LRUCache<string, CacheEntry>({
       max: options.maxEntries,
       maxSize: options.maxBytes,
@@ -40,7 +35,7 @@ export class ResponseCache {
    * commits (an import, a second server).
    */
   version(): string {
-    return `${this.changes.get() as number}:${this.dataVersion.get() as number}`;
+    return databaseVersion(this.db);
   }
 
   /** The entry for `key` if it was made at `version` (the caller's `version()`, read once per request). */

@@ -2,6 +2,7 @@
 // so the list and its totalCount can never disagree.
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { databaseVersion } from '../../db/version.js';
 import {
   breakingChanges,
   connectorAvailability,
@@ -98,14 +99,33 @@ export function connectorFilterSql(
   return parts.length ? and(...parts) : undefined;
 }
 
+/** Counts kept per database, valid while its version stays the same. */
+const counts = new WeakMap<Db, { version: string; values: Map<string, number> }>();
+const MAX_KEPT_COUNTS = 1000;
+
+/**
+ * How many connectors match. A count reads every matching row (100,000 connectors: 14 ms), so it is
+ * kept until the database changes, by anyone; a page asks for it with every request.
+ */
 export function countConnectors(
   db: Db,
   filter: ConnectorFilter | null | undefined,
   catalog: PolicyCatalog,
   visibility: Visibility,
 ): number {
-  const row = db.select({ n: count() }).from(connectors).where(connectorFilterSql(connectors, filter, catalog, visibility)).get();
-  return row?.n ?? 0;
+  const version = databaseVersion(db);
+  let kept = counts.get(db);
+  if (!kept || kept.version !== version || kept.values.size >= MAX_KEPT_COUNTS) {
+    kept = { version, values: new Map() };
+    counts.set(db, kept);
+  }
+  const key = JSON.stringify([filter ?? null, visibility]);
+  let n = kept.values.get(key);
+  if (n === undefined) {
+    n = db.select({ n: count() }).from(connectors).where(connectorFilterSql(connectors, filter, catalog, visibility)).get()?.n ?? 0;
+    kept.values.set(key, n);
+  }
+  return n;
 }
 
 export function findConnectorBySlug(db: Db, slug: string): ConnectorRow | undefined {

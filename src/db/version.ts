@@ -1,0 +1,19 @@
+// A value that changes whenever the database does, for caches that must never answer stale: this
+// connection's own writes move SQLite's total_changes(), and a commit by any other connection (an
+// import from the CLI, a second server) moves data_version. Reading it costs about a microsecond.
+import type Database from 'better-sqlite3';
+import type { Db } from './client.js';
+
+const readers = new WeakMap<Database.Database, () => string>();
+
+export function databaseVersion(db: Db): string {
+  let read = readers.get(db.$client);
+  if (!read) {
+    // Two plain statements: half the cost of one select over the pragma_data_version table function.
+    const changes = db.$client.prepare('select total_changes()').pluck();
+    const dataVersion = db.$client.prepare('pragma data_version').pluck();
+    read = () => `${changes.get() as number}:${dataVersion.get() as number}`;
+    readers.set(db.$client, read);
+  }
+  return read();
+}
