@@ -139,6 +139,8 @@ describe('the fast path', () => {
     for (const accept of ['application/json', 'application/graphql-response+json']) {
       for (const entry of CORPUS) {
         const body = bodyOf(entry);
+        // Once before, so that what a first request leaves behind (a kept totalCount) is there for both.
+        await post(full, body, { accept });
         statements.length = 0;
         const expected = await post(full, body, { accept });
         const fullStatements = statements.length;
