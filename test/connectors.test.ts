@@ -1,5 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SEED_CONNECTORS as ALL_SEED } from '../seed/connectors.js';
+import { syntheticRegistry } from '../bench/synthetic.js';
+import { PER_LEVEL_MIN_ROWS } from '../src/domain/connectors/page.js';
+import { importConnectors } from '../src/domain/registry/import.js';
+import { loadRegistryJson } from '../src/domain/registry/load.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
 const LIST = `query($filter: ConnectorFilter, $orderBy: ConnectorOrder, $first: Int!, $after: String) {
@@ -78,7 +82,7 @@ describe('connectors', () => {
     expect(new Set(byDate).size).toBe(SEED_CONNECTORS.length);
   });
 
-  it('pages through level-restricted lists (read per level from the index) without losing or repeating a row', async () => {
+  it('pages through level-restricted lists without losing or repeating a row', async () => {
     for (const filter of [{ supportedOn: 'SELF_MANAGED_ENTERPRISE', withSla: true }, { supportLevels: ['COMMUNITY', 'ARCHIVED'] }, { supportedOn: 'CLOUD', withSla: false }]) {
       const whole = await allSlugs(h, filter, 100);
       expect(whole.length, JSON.stringify(filter)).toBeGreaterThan(3);
@@ -87,6 +91,33 @@ describe('connectors', () => {
       const forwards = await allSlugs(h, filter, 100, { field: 'NAME', direction: 'ASC' });
       expect(backwards).toEqual([...forwards].reverse());
     }
+  });
+
+  it('pages a level-restricted list of a large registry through the per-level index reads, in the plain order', async () => {
+    const big = createHarness();
+    importConnectors(big.db, loadRegistryJson(JSON.stringify(syntheticRegistry(PER_LEVEL_MIN_ROWS + 500)), 'oss_registry.json', 'oss'));
+    const expected = (levels: string[], type: string | null, direction: 'asc' | 'desc') =>
+      big.db.$client
+        .prepare(
+          `select slug from connectors where organization is null and support_level in (${levels.map(() => '?').join(',')}) ${type ? 'and type = ?' : ''} order by name ${direction}, id ${direction}`,
+        )
+        .pluck()
+        .all(...levels, ...(type ? [type] : [])) as string[];
+    const certified = expected(['certified'], null, 'asc');
+    expect(certified.length).toBeGreaterThan(300);
+    big.statements.length = 0;
+    expect(await allSlugs(big, { supportLevels: ['CERTIFIED'] }, 100)).toEqual(certified);
+    const perLevel = (sql: string) => sql.includes('from "connectors" as "k"');
+    expect(big.statements.some(perLevel)).toBe(true);
+    // The seed's 51 connectors are sorted directly: cheaper than merging index reads at that size.
+    h.statements.length = 0;
+    await allSlugs(h, { supportLevels: ['CERTIFIED'] }, 100);
+    expect(h.statements.some(perLevel)).toBe(false);
+    big.statements.length = 0;
+    const sources = await allSlugs(big, { supportLevels: ['CERTIFIED', 'COMMUNITY'], type: 'SOURCE' }, 100, { field: 'NAME', direction: 'DESC' });
+    expect(big.statements.some((sql) => perLevel(sql) && sql.includes('union all'))).toBe(true);
+    expect(sources).toEqual(expected(['certified', 'community'], 'source', 'desc'));
+    expect((await allSlugs(big, { supportLevels: ['CERTIFIED', 'ARCHIVED'] }, 37)).length).toBe(expected(['certified', 'archived'], null, 'asc').length);
   });
 
   it('reports page info at the start, the middle and the end of a list', async () => {

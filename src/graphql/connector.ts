@@ -291,7 +291,7 @@ builder.queryFields((t) => ({
     resolve: (_root, args, ctx, info) => {
       const order = (args.orderBy as ConnectorOrder | null | undefined) ?? null;
       const filter = args.filter as ConnectorFilter | null | undefined;
-      const input = { filter, order, first: args.first, after: args.after, catalog: ctx.catalog, visibility: ctx.visibility };
+      const input = { db: ctx.db, filter, order, first: args.first, after: args.after, catalog: ctx.catalog, visibility: ctx.visibility };
       // Nodes that read only their own row: just the columns they select (the headline page reads 12
       // of 22, which halves the SQL time), without the planner. Otherwise plugin-drizzle plans the
       // whole selection, relations included, into the same single statement.

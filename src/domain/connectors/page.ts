@@ -6,6 +6,7 @@ import { connectors, type SupportLevelKey } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import type { Visibility } from './visibility.js';
 import type { Db } from '../../db/client.js';
+import { databaseVersion } from '../../db/version.js';
 import { connectorFilterSql, enabledOnSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
 
 export const DEFAULT_ORDER: ConnectorOrder = { field: 'name', direction: 'asc' };
@@ -79,6 +80,7 @@ export function decodeCursor(text: string, order: ConnectorOrder): Cursor {
 
 /** The drizzle relational-query options for one page; pass them through the GraphQL selection planner. */
 export function connectorPageQuery(input: {
+  db: Db;
   filter: ConnectorFilter | null | undefined;
   order: ConnectorOrder | null | undefined;
   first: number;
@@ -133,6 +135,34 @@ export function connectorPage(
 
 const k = alias(connectors, 'k');
 
+/**
+ * Below this many connectors a plain query, which sorts the matching rows, beats merging per-level
+ * index reads (headline page: 1,000 connectors 144 µs against 203 µs; 3,000 about even; 10,000 574 µs
+ * against 210 µs; 100,000 13.7 ms against 0.22 ms).
+ */
+export const PER_LEVEL_MIN_ROWS = 3000;
+
+const rowCounts = new WeakMap<Db, { read: () => number; version: string; rows: number }>();
+
+/**
+ * About how many connectors there are: the highest row id (connectors are never deleted, so this is
+ * an upper bound), read again only when the database has changed.
+ */
+function connectorRows(db: Db): number {
+  const version = databaseVersion(db);
+  let known = rowCounts.get(db);
+  if (!known) {
+    const statement = db.$client.prepare('select coalesce(max(id), 0) from connectors').pluck();
+    known = { read: () => statement.get() as number, version: '', rows: 0 };
+    rowCounts.set(db, known);
+  }
+  if (known.version !== version) {
+    known.rows = known.read();
+    known.version = version;
+  }
+  return known.rows;
+}
+
 /** The support levels a filter keeps, when it keeps fewer than all of them. */
 function levelsKept(filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog): SupportLevelKey[] | null {
   let levels: SupportLevelKey[] | null = filter?.supportLevels ? [...new Set(filter.supportLevels)] : null;
@@ -151,11 +181,11 @@ function levelsKept(filter: ConnectorFilter | null | undefined, catalog: PolicyC
  * connectors, 25 ms instead of well under 1 ms), or scan the name index when the levels are rare.
  */
 function perLevelCandidates(
-  input: { filter: ConnectorFilter | null | undefined; first: number; catalog: PolicyCatalog; visibility: Visibility },
+  input: { db: Db; filter: ConnectorFilter | null | undefined; first: number; catalog: PolicyCatalog; visibility: Visibility },
   order: ConnectorOrder,
   cursor: Cursor | null,
 ): SQL | null {
-  if (order.field !== 'name') return null;
+  if (order.field !== 'name' || connectorRows(input.db) < PER_LEVEL_MIN_ROWS) return null;
   const levels = levelsKept(input.filter, input.catalog);
   if (!levels || levels.length === 0) return null;
   const desc = order.direction === 'desc';
