@@ -130,11 +130,11 @@ export function createRequestListener(options: FastPathOptions): RequestListener
   };
 
   /** Answers from the cache or by executing a known operation; false when yoga must answer instead. */
-  const answer = async (req: IncomingMessage, res: ServerResponse, text: string): Promise<boolean> => {
+  const answer = async (req: IncomingMessage, res: ServerResponse, text: string, started: number): Promise<boolean> => {
     const viewer = options.viewerFor(req.headers.authorization);
     if (viewer === null) return false; // a bad token: yoga answers 401
     const accept = req.headers.accept ?? '';
-    const scope: RequestScope = { requestId: options.requestIdFor(req.headers['x-request-id'] as string | undefined), started: performance.now(), method: 'POST', path: endpoint };
+    const scope: RequestScope = { requestId: options.requestIdFor(req.headers['x-request-id'] as string | undefined), started, method: 'POST', path: endpoint };
     let key: string | undefined;
     let version: string | undefined;
     if (cache) {
@@ -176,6 +176,7 @@ export function createRequestListener(options: FastPathOptions): RequestListener
       options.yoga.listener(req, res);
       return;
     }
+    const started = performance.now();
     const chunks: Buffer[] = [];
     let size = 0;
     const collect = (chunk: Buffer) => {
@@ -187,16 +188,16 @@ export function createRequestListener(options: FastPathOptions): RequestListener
       // A chunked body past the limit: answer now and close the connection rather than read on.
       req.off('data', collect);
       req.off('end', done);
-      const answer = payloadTooLarge(maxBodyBytes);
-      res.writeHead(answer.status, { ...answer.headers, connection: 'close' });
-      res.end(answer.body, () => req.destroy());
-      options.finish({ requestId: options.requestIdFor(req.headers['x-request-id'] as string | undefined), started: performance.now(), method: 'POST', path: endpoint }, 413, null);
+      const refusal = payloadTooLarge(maxBodyBytes);
+      res.writeHead(refusal.status, { ...refusal.headers, connection: 'close' });
+      res.end(refusal.body, () => req.destroy());
+      options.finish({ requestId: options.requestIdFor(req.headers['x-request-id'] as string | undefined), started, method: 'POST', path: endpoint }, 413, null);
     };
     const done = () => {
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      answer(req, res, body.toString('utf8'))
-        .then((done) => {
-          if (done) return;
+      answer(req, res, body.toString('utf8'), started)
+        .then((answered) => {
+          if (answered) return;
           options.outcome('passed_on');
           return fallBack(req, res, body);
         })
