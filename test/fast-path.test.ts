@@ -198,6 +198,10 @@ describe('the fast path', () => {
     const second = await post(fast, body);
     expect(await outcomes()).toEqual({ passed_on: 1, executed: 1 });
     expect(second).toEqual(first);
+    // Some clients always send an empty `extensions`: the same operation.
+    const withExtensions = JSON.stringify({ ...JSON.parse(body), extensions: {} });
+    expect(await post(fast, withExtensions)).toEqual(first);
+    expect(await outcomes()).toEqual({ passed_on: 1, executed: 2 });
     // A different Accept header is another negotiation: learned on its own.
     await post(fast, body, { accept: 'application/graphql-response+json' });
     expect(app.knownOperations.size).toBe(2);

@@ -87,8 +87,10 @@ function paramsOf(text: string): Params | null {
     return null;
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
-  const { query, operationName, variables, ...rest } = body as Record<string, unknown>;
+  const { query, operationName, variables, extensions, ...rest } = body as Record<string, unknown>;
   if (typeof query !== 'string' || Object.keys(rest).length > 0) return null;
+  // Some clients always send `extensions`; an empty one asks for nothing, anything in it is yoga's.
+  if (extensions != null && (typeof extensions !== 'object' || Object.keys(extensions).length > 0)) return null;
   if (operationName != null && typeof operationName !== 'string') return null;
   if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
   return { query, operationName: (operationName as string | null | undefined) ?? null, variables: (variables as Record<string, unknown> | null | undefined) ?? null };
