@@ -1,14 +1,18 @@
 // The Node listener's fast path (src/http/fast-path.ts) must answer exactly as the full yoga pipeline
 // does: the same status, Content-Type and bytes, for every document it takes and every one it passes on.
 import { createServer, request as httpRequest, type RequestListener, type Server } from 'node:http';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/app.js';
 import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
+import { importConnectors } from '../src/domain/registry/import.js';
+import { loadRegistryJson } from '../src/domain/registry/load.js';
 import { createToken } from '../src/domain/tokens/tokens.js';
 import type { Limits } from '../src/graphql/limits.js';
 import { Metrics } from '../src/http/metrics.js';
 import { seedIfEmpty } from '../seed/index.js';
+import { tempDir } from './helpers/process.js';
 
 interface Answer {
   status: number;
@@ -223,6 +227,45 @@ describe('the fast path', () => {
     expect(await level()).toEqual({ supportLevel: 'CERTIFIED', revision: 2 });
     expect(app.knownOperations.size).toBe(1);
     expect(await outcomes()).toMatchObject({ cache_hit: 1, passed_on: 3, executed: 1 });
+  });
+
+  it('answers fresh right after a breaking change is announced', async () => {
+    const { db, app } = setUp({ cache: true });
+    const fast = await listen(app.nodeListener);
+    const publisher = createToken(db, { name: 'release-bot', scopes: ['publish'] }).token;
+    const read = JSON.stringify({ query: '{ connector(slug: "source-faker") { revision breakingChanges { version } } }' });
+    const before = await post(fast, read);
+    expect((await post(fast, read)).cache).toBe('hit');
+    const announce = JSON.stringify({
+      query: 'mutation($input: AnnounceBreakingChangeInput!) { announceBreakingChange(input: $input) { userErrors { code } } }',
+      variables: { input: { connectorSlug: 'source-faker', version: '99.0.0', upgradeDeadline: '2099-01-01', message: 'A change announced for the freshness test.' } },
+    });
+    expect(JSON.parse((await post(fast, announce, { authorization: `Bearer ${publisher}` })).body).data.announceBreakingChange.userErrors).toEqual([]);
+    const after = await post(fast, read);
+    expect(after.cache).toBe('miss');
+    const { connector } = JSON.parse(after.body).data;
+    expect(connector.revision).toBe(JSON.parse(before.body).data.connector.revision + 1);
+    expect(connector.breakingChanges.map((b: { version: string }) => b.version)).toContain('99.0.0');
+  });
+
+  it('answers fresh right after another connection imports a registry', async () => {
+    const path = join(tempDir(), 'fast.db');
+    const db = openDatabase(path);
+    migrateDatabase(db);
+    seedIfEmpty(db);
+    const app = createApp({ db, log: () => {}, webhooks: false });
+    const fast = await listen(app.nodeListener);
+    const read = JSON.stringify({ query: '{ connector(slug: "source-faker") { supportLevel dockerImageTag } }' });
+    expect(JSON.parse((await post(fast, read)).body).data.connector).toEqual({ supportLevel: 'COMMUNITY', dockerImageTag: expect.any(String) });
+    expect((await post(fast, read)).cache).toBe('hit');
+    const other = openDatabase(path);
+    const registry = { sources: [{ sourceDefinitionId: 'dfd88b22-b603-4c3d-aad7-3701784586b1', name: 'Sample Data', dockerRepository: 'airbyte/source-faker', dockerImageTag: '9.9.9', documentationUrl: 'https://docs.airbyte.com/integrations/sources/faker', supportLevel: 'certified', spec: {} }], destinations: [] };
+    importConnectors(other, loadRegistryJson(JSON.stringify(registry), 'oss_registry.json', 'oss'));
+    other.$client.close();
+    const after = await post(fast, read);
+    expect(after.cache).toBe('miss');
+    expect(JSON.parse(after.body).data.connector).toEqual({ supportLevel: 'CERTIFIED', dockerImageTag: '9.9.9' });
+    db.$client.close();
   });
 
   it("never answers one organization's private connectors to another caller", async () => {
