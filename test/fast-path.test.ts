@@ -94,6 +94,16 @@ const CORPUS: { name: string; query: string; variables?: Record<string, unknown>
     variables: { full: false, brief: true },
   },
   {
+    name: '@include and @skip on a compiled list, first way',
+    query: 'query Brief($full: Boolean!) { connectors(first: 3) { edges { node { slug name @include(if: $full) support(deployment: CLOUD) @skip(if: $full) { coverage } } } } }',
+    variables: { full: true },
+  },
+  {
+    name: '@include and @skip on a compiled list, the other way',
+    query: 'query Brief($full: Boolean!) { connectors(first: 3) { edges { node { slug name @include(if: $full) support(deployment: CLOUD) @skip(if: $full) { coverage } } } } }',
+    variables: { full: false },
+  },
+  {
     name: 'aliases and a connector that does not exist',
     query: '{ a: connector(slug: "source-postgres") { slug } b: connector(slug: "source-none") { slug } t: __typename }',
   },
@@ -183,6 +193,8 @@ describe('the fast path', () => {
       'a list of nodes, one of them unknown': true,
       '@include and @skip, first way': false,
       '@include and @skip, the other way (same text, other variables)': false,
+      '@include and @skip on a compiled list, first way': true,
+      '@include and @skip on a compiled list, the other way': true,
       'aliases and a connector that does not exist': true,
       'the first page of a variable cursor': true,
       'several operations, one picked by name': true,
