@@ -1,9 +1,9 @@
 // The Connector type, its breaking changes and certification history, and the queries that list them.
 import { connectors, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey } from '../db/schema.js';
 import { connectorPage, connectorPageQuery, CURSOR_COLUMNS, MAX_PAGE_SIZE, toPage, type ConnectorColumn } from '../domain/connectors/page.js';
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { availabilityOf, countConnectors, enabledOnSql, type ConnectorFilter, type ConnectorOrder, type ConnectorRow } from '../domain/connectors/store.js';
 import { getTableColumns, sql } from 'drizzle-orm';
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context.js';
 import { visibleSql } from '../domain/connectors/visibility.js';
 import { builder } from './builder.js';
@@ -298,7 +298,7 @@ builder.queryFields((t) => ({
       const columns = rowColumns(info);
       const rows = (
         columns
-          ? connectorPage(ctx.db, { ...input, columns })
+          ? connectorPage({ ...input, columns })
           : ctx.db.query.connectors
               .findMany(
                 t.drizzleQueryFromInfo('connectors', {

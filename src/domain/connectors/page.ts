@@ -123,12 +123,11 @@ export type ConnectorColumn = keyof typeof connectors.$inferSelect;
  * `enabledOn`), in one statement: for a list that needs nothing but the connectors' own columns.
  */
 export function connectorPage(
-  db: Db,
   input: Parameters<typeof connectorPageQuery>[0] & { columns: Iterable<ConnectorColumn> },
 ): ({ id: number; enabledOn: string | null } & Partial<typeof connectors.$inferSelect>)[] {
   const columns: Partial<Record<ConnectorColumn, true>> = { ...CURSOR_COLUMNS };
   for (const c of input.columns) columns[c] = true;
-  return db.query.connectors
+  return input.db.query.connectors
     .findMany({ columns, extras: { enabledOn: enabledOnSql }, ...connectorPageQuery(input) } as never)
     .sync() as never;
 }
