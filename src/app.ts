@@ -302,7 +302,7 @@ export function createApp(options: AppOptions): App {
     maxCost: limits.maxCost,
     operations: knownOperations,
     cache,
-    viewerFor: (authorization) => viewerFor(authorization),
+    viewerFor,
     contextFor,
     requestIdFor,
     finish,
