@@ -17,3 +17,28 @@ export function databaseVersion(db: Db): string {
   }
   return read();
 }
+
+/**
+ * Values worked out from the data and kept per database until it changes (by anyone): at most `max`
+ * of them, all dropped at once when the version moves or the limit is reached.
+ */
+export class KeptUntilChange<T> {
+  private readonly kept = new WeakMap<Db, { version: string; values: Map<string, T> }>();
+
+  constructor(private readonly max: number) {}
+
+  get(db: Db, key: string, compute: () => T): T {
+    const version = databaseVersion(db);
+    let kept = this.kept.get(db);
+    if (!kept || kept.version !== version || kept.values.size >= this.max) {
+      kept = { version, values: new Map() };
+      this.kept.set(db, kept);
+    }
+    let value = kept.values.get(key);
+    if (value === undefined) {
+      value = compute();
+      kept.values.set(key, value);
+    }
+    return value;
+  }
+}

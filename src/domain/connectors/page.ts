@@ -6,7 +6,7 @@ import { connectors, type SupportLevelKey } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import type { Visibility } from './visibility.js';
 import type { Db } from '../../db/client.js';
-import { databaseVersion } from '../../db/version.js';
+import { KeptUntilChange } from '../../db/version.js';
 import { connectorFilterSql, enabledOnSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
 
 export const DEFAULT_ORDER: ConnectorOrder = { field: 'name', direction: 'asc' };
@@ -141,25 +141,14 @@ const k = alias(connectors, 'k');
  */
 export const PER_LEVEL_MIN_ROWS = 3000;
 
-const rowCounts = new WeakMap<Db, { read: () => number; version: string; rows: number }>();
+const rowCounts = new KeptUntilChange<number>(1);
 
 /**
  * About how many connectors there are: the highest row id (connectors are never deleted, so this is
  * an upper bound), read again only when the database has changed.
  */
 function connectorRows(db: Db): number {
-  const version = databaseVersion(db);
-  let known = rowCounts.get(db);
-  if (!known) {
-    const statement = db.$client.prepare('select coalesce(max(id), 0) from connectors').pluck();
-    known = { read: () => statement.get() as number, version: '', rows: 0 };
-    rowCounts.set(db, known);
-  }
-  if (known.version !== version) {
-    known.rows = known.read();
-    known.version = version;
-  }
-  return known.rows;
+  return rowCounts.get(db, 'rows', () => db.$client.prepare('select coalesce(max(id), 0) from connectors').pluck().get() as number);
 }
 
 /** The support levels a filter keeps, when it keeps fewer than all of them. */

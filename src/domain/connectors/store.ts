@@ -2,7 +2,7 @@
 // so the list and its totalCount can never disagree.
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { databaseVersion } from '../../db/version.js';
+import { KeptUntilChange } from '../../db/version.js';
 import {
   breakingChanges,
   connectorAvailability,
@@ -99,9 +99,7 @@ export function connectorFilterSql(
   return parts.length ? and(...parts) : undefined;
 }
 
-/** Counts kept per database, valid while its version stays the same. */
-const counts = new WeakMap<Db, { version: string; values: Map<string, number> }>();
-const MAX_KEPT_COUNTS = 1000;
+const counts = new KeptUntilChange<number>(1000);
 
 /**
  * How many connectors match. A count reads every matching row (100,000 connectors: 14 ms), so it is
@@ -113,19 +111,11 @@ export function countConnectors(
   catalog: PolicyCatalog,
   visibility: Visibility,
 ): number {
-  const version = databaseVersion(db);
-  let kept = counts.get(db);
-  if (!kept || kept.version !== version || kept.values.size >= MAX_KEPT_COUNTS) {
-    kept = { version, values: new Map() };
-    counts.set(db, kept);
-  }
-  const key = JSON.stringify([filter ?? null, visibility]);
-  let n = kept.values.get(key);
-  if (n === undefined) {
-    n = db.select({ n: count() }).from(connectors).where(connectorFilterSql(connectors, filter, catalog, visibility)).get()?.n ?? 0;
-    kept.values.set(key, n);
-  }
-  return n;
+  return counts.get(
+    db,
+    JSON.stringify([filter ?? null, visibility]),
+    () => db.select({ n: count() }).from(connectors).where(connectorFilterSql(connectors, filter, catalog, visibility)).get()?.n ?? 0,
+  );
 }
 
 export function findConnectorBySlug(db: Db, slug: string): ConnectorRow | undefined {
