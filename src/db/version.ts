@@ -30,13 +30,15 @@ export class KeptUntilChange<T> {
   get(db: Db, key: string, compute: () => T): T {
     const version = databaseVersion(db);
     let kept = this.kept.get(db);
-    if (!kept || kept.version !== version || kept.values.size >= this.max) {
+    if (!kept || kept.version !== version) {
       kept = { version, values: new Map() };
       this.kept.set(db, kept);
     }
     let value = kept.values.get(key);
     if (value === undefined) {
       value = compute();
+      // Full: start again rather than grow (the values are cheap to work out again, one at a time).
+      if (kept.values.size >= this.max) kept.values.clear();
       kept.values.set(key, value);
     }
     return value;
