@@ -138,6 +138,23 @@ describe('connectors', () => {
     expect(lean.nodes).toEqual(planned.nodes);
   });
 
+  it('reads the rows afresh each time a page is asked again, though its statement is built once', async () => {
+    const page = `{ connectors(filter: {supportedOn: CLOUD}, first: 5) { edges { node { slug name supportLevel availableOn } } } }`;
+    const first = await h.gql(page);
+    const top = first.data!.connectors.edges[0].node;
+    h.db.$client.prepare("update connectors set name = 'AAA renamed', support_level = 'archived' where slug = ?").run(top.slug);
+    h.db.$client.prepare("update connector_availability set enabled = 0 where deployment = 'cloud' and connector_id = (select id from connectors where slug = ?)").run(
+      first.data!.connectors.edges[1].node.slug,
+    );
+    h.statements.length = 0;
+    const again = await h.gql(page);
+    expect(h.statements).toHaveLength(1);
+    const nodes = again.data!.connectors.edges.map((e: any) => e.node);
+    expect(nodes[0]).toMatchObject({ slug: top.slug, name: 'AAA renamed', supportLevel: 'ARCHIVED' });
+    expect(nodes.map((n: any) => n.slug)).not.toContain(first.data!.connectors.edges[1].node.slug);
+    expect(nodes).toHaveLength(5);
+  });
+
   it('reports page info at the start, the middle and the end of a list', async () => {
     const first = await h.gql(LIST, { first: 2 });
     expect(first.data!.connectors.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });

@@ -2,11 +2,11 @@
 // ordering", so its cost does not grow with how deep into the list it is.
 import { and, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
+import { LRUCache } from 'lru-cache';
 import { connectors, type SupportLevelKey } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import type { Visibility } from './visibility.js';
 import type { Db } from '../../db/client.js';
-import { KeptUntilChange } from '../../db/version.js';
 import { connectorFilterSql, enabledOnSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
 
 export const DEFAULT_ORDER: ConnectorOrder = { field: 'name', direction: 'asc' };
@@ -127,10 +127,41 @@ export function connectorPage(
 ): ({ id: number; enabledOn: string | null } & Partial<typeof connectors.$inferSelect>)[] {
   const columns: Partial<Record<ConnectorColumn, true>> = { ...CURSOR_COLUMNS };
   for (const c of input.columns) columns[c] = true;
-  return input.db.query.connectors
-    .findMany({ columns, extras: { enabledOn: enabledOnSql }, ...connectorPageQuery(input) } as never)
-    .sync() as never;
+  // Everything the statement is built from. The level merge depends on the registry's size, so
+  // whether it applies is part of the key; the rest is the request's own input.
+  const key = JSON.stringify([
+    Object.keys(columns).sort(),
+    input.filter ?? null,
+    input.order ?? null,
+    input.first,
+    input.after ?? null,
+    input.visibility,
+    connectorRows(input.db) >= PER_LEVEL_MIN_ROWS,
+  ]);
+  let built = builtPages.get(input.db);
+  if (!built || built.catalog !== input.catalog) {
+    built = { catalog: input.catalog, queries: new LRUCache({ max: BUILT_PAGES_MAX }) };
+    builtPages.set(input.db, built);
+  }
+  let query = built.queries.get(key);
+  if (!query) {
+    query = input.db.query.connectors.findMany({ columns, extras: { enabledOn: enabledOnSql }, ...connectorPageQuery(input) } as never).prepare();
+    built.queries.set(key, query);
+  }
+  return query.execute().sync() as never;
 }
+
+/** How many built page statements are kept per database (a page read again skips building its SQL). */
+export const BUILT_PAGES_MAX = 500;
+
+type BuiltPage = ReturnType<ReturnType<Db['query']['connectors']['findMany']>['prepare']>;
+
+/**
+ * Page statements already built from drizzle's relational query, by input: building one (the SQL text
+ * and its parameters from the filter, order and cursor) cost about as much as running it on the seed
+ * data. The statement reads the data when executed, so a kept one never answers stale rows.
+ */
+const builtPages = new WeakMap<Db, { catalog: PolicyCatalog; queries: LRUCache<string, BuiltPage> }>();
 
 const k = alias(connectors, 'k');
 
@@ -141,14 +172,36 @@ const k = alias(connectors, 'k');
  */
 export const PER_LEVEL_MIN_ROWS = 3000;
 
-const rowCounts = new KeptUntilChange<number>(1);
+/** How long the registry-size estimate is used before it is read again. */
+const ROWS_ESTIMATE_MS = 1000;
+const rowEstimates = new WeakMap<Db, { at: number; rows: number }>();
 
 /**
  * About how many connectors there are: the highest row id (connectors are never deleted, so this is
- * an upper bound), read again only when the database has changed.
+ * an upper bound), read again at most once a second. It only chooses between two plans that return
+ * the same rows, so a briefly stale figure costs at most some speed, never a wrong answer; reading
+ * the database version on every request to keep it exact cost more than the choice saves.
  */
 function connectorRows(db: Db): number {
-  return rowCounts.get(db, 'rows', () => db.$client.prepare('select coalesce(max(id), 0) from connectors').pluck().get() as number);
+  const now = performance.now();
+  let estimate = rowEstimates.get(db);
+  if (!estimate || now - estimate.at > ROWS_ESTIMATE_MS) {
+    estimate = { at: now, rows: maxConnectorId(db) };
+    rowEstimates.set(db, estimate);
+  }
+  return estimate.rows;
+}
+
+const maxIdStatements = new WeakMap<Db, () => number>();
+
+function maxConnectorId(db: Db): number {
+  let read = maxIdStatements.get(db);
+  if (!read) {
+    const statement = db.$client.prepare('select coalesce(max(id), 0) from connectors').pluck();
+    read = () => statement.get() as number;
+    maxIdStatements.set(db, read);
+  }
+  return read();
 }
 
 /** The support levels a filter keeps, when it keeps fewer than all of them. */
