@@ -160,6 +160,10 @@ export const connectors = sqliteTable(
     createdAt: text('created_at').notNull().default(nowIso),
     updatedAt: text('updated_at').notNull().default(nowIso),
     revision: integer('revision').notNull().default(1),
+    // The deployments the connector is enabled on, comma-separated in key order, or null for none: a
+    // copy of connector_availability kept by triggers (migration 20261125175032_enabled_on_triggers), so
+    // a page reads it with the row instead of a subquery per connector. Never written by the code.
+    enabledOn: text('enabled_on'),
   },
   (t) => [
     check('connectors_type', inList('type', CONNECTOR_TYPE_KEYS)),

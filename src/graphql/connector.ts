@@ -1,7 +1,7 @@
 // The Connector type, its breaking changes and certification history, and the queries that list them.
 import { connectors, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey } from '../db/schema.js';
 import { connectorPage, connectorPageQuery, CURSOR_COLUMNS, MAX_PAGE_SIZE, toPage, type ConnectorColumn } from '../domain/connectors/page.js';
-import { availabilityOf, countConnectors, enabledOnSql, type ConnectorFilter, type ConnectorOrder, type ConnectorRow } from '../domain/connectors/store.js';
+import { availabilityOf, countConnectors, type ConnectorFilter, type ConnectorOrder, type ConnectorRow } from '../domain/connectors/store.js';
 import { getTableColumns, sql } from 'drizzle-orm';
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context.js';
@@ -90,11 +90,11 @@ export const Connector = builder.drizzleNode('connectors', {
   name: 'Connector',
   description: 'A data connector: a source that reads from a system or a destination that writes to one.',
   id: { column: (c) => c.id, description: 'The global ID, for `node(id:)` and `certifyConnector`.', extensions: { syncGlobalID: true } },
-  // Every column, and the deployments it is enabled on (what availableOn and support read), are part
-  // of the type's own selection, so those fields need no per-field planning. The deployments come as
-  // one comma-separated column: a JSON array of availability rows per connector cost twice as much to
-  // build and parse (the headline page: 60 µs of SQL and a JSON.parse per row).
-  select: { columns: ALL_CONNECTOR_COLUMNS, extras: { enabledOn: enabledOnSql } },
+  // Every column, the deployments it is enabled on (`enabled_on`, what availableOn and support read)
+  // included, is part of the type's own selection, so those fields need no per-field planning. The
+  // deployments are a comma-separated column kept by triggers: a JSON array of availability rows per
+  // connector cost twice as much to build and parse, a group_concat subquery per row ~1 µs a row.
+  select: { columns: ALL_CONNECTOR_COLUMNS },
   fields: (t) => ({
     definitionId: t.string({ resolve: (c) => c.definitionId, description: "Airbyte's definition UUID." }),
     slug: t.string({ resolve: (c) => c.slug, description: 'The unique short name, e.g. source-postgres.' }),
@@ -171,8 +171,7 @@ export const Connector = builder.drizzleNode('connectors', {
 });
 
 /**
- * The columns each Connector field reads, for the fields that read nothing but their own row (and the
- * `enabledOn` deployments every page loads). A list whose nodes select only these is read with just
+ * The columns each Connector field reads, for the fields that read nothing but their own row. A list whose nodes select only these is read with just
  * those columns (src/domain/connectors/page.ts: connectorPage); a field missing here (a relation,
  * supportState) sends the list through plugin-drizzle's planner instead.
  */
@@ -196,8 +195,8 @@ const ROW_FIELDS: Record<string, readonly ConnectorColumn[]> = {
   releaseDate: ['releaseDate'],
   internalSupportLevel: ['internalSl'],
   internalQualityLevel: ['internalQl'],
-  availableOn: [],
-  support: ['supportLevel'],
+  availableOn: ['enabledOn'],
+  support: ['supportLevel', 'enabledOn'],
   revision: ['revision'],
   createdAt: ['createdAt'],
   updatedAt: ['updatedAt'],
@@ -228,7 +227,7 @@ function rowColumns(info: GraphQLResolveInfo): Set<ConnectorColumn> | null {
   return info.fieldNodes.every((node) => visit(node.selectionSet, 'connection')) ? columns : null;
 }
 
-/** A connector row from a mutation, with the deployments the Connector type reads. */
+/** A connector row from a mutation, with its deployments read now (a row returned by an insert predates its availability rows). */
 export function connectorForPayload(ctx: Context, row: ConnectorRow | null | undefined) {
   if (!row) return null;
   const on = availabilityOf(ctx.db, row.id).filter((a) => a.enabled).map((a) => a.deployment);

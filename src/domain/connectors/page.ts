@@ -7,7 +7,7 @@ import { connectors, type SupportLevelKey } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import type { Visibility } from './visibility.js';
 import type { Db } from '../../db/client.js';
-import { connectorFilterSql, enabledOnSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
+import { connectorFilterSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
 
 export const DEFAULT_ORDER: ConnectorOrder = { field: 'name', direction: 'asc' };
 export const MAX_PAGE_SIZE = 100;
@@ -119,12 +119,12 @@ export const CURSOR_COLUMNS = { id: true, name: true, slug: true, updatedAt: tru
 export type ConnectorColumn = keyof typeof connectors.$inferSelect;
 
 /**
- * One page of connectors with only the given columns (and the deployments each is enabled on, as
- * `enabledOn`), in one statement: for a list that needs nothing but the connectors' own columns.
+ * One page of connectors with only the given columns (and those a cursor needs), in one statement:
+ * for a list that needs nothing but the connectors' own columns.
  */
 export function connectorPage(
   input: Parameters<typeof connectorPageQuery>[0] & { columns: Iterable<ConnectorColumn> },
-): ({ id: number; enabledOn: string | null } & Partial<typeof connectors.$inferSelect>)[] {
+): ({ id: number } & Partial<typeof connectors.$inferSelect>)[] {
   const columns: Partial<Record<ConnectorColumn, true>> = { ...CURSOR_COLUMNS };
   for (const c of input.columns) columns[c] = true;
   // Everything the statement is built from. The level merge depends on the registry's size, so
@@ -145,7 +145,7 @@ export function connectorPage(
   }
   let query = built.queries.get(key);
   if (!query) {
-    query = input.db.query.connectors.findMany({ columns, extras: { enabledOn: enabledOnSql }, ...connectorPageQuery(input) } as never).prepare();
+    query = input.db.query.connectors.findMany({ columns, ...connectorPageQuery(input) } as never).prepare();
     built.queries.set(key, query);
   }
   return query.execute().sync() as never;

@@ -185,11 +185,6 @@ export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
   return row;
 }
 
-/** The deployments a connector is enabled on, comma-separated (null for none), as one column. */
-export function enabledOnSql(t: typeof connectors) {
-  return sql<string | null>`(select group_concat(${connectorAvailability.deployment}) from ${connectorAvailability} where ${connectorAvailability.connectorId} = ${t.id} and ${connectorAvailability.enabled} = 1)`;
-}
-
 /** Which of these connector row ids exist. */
 export function existingConnectorIds(db: Db, ids: number[]): Set<number> {
   if (ids.length === 0) return new Set();

@@ -1,0 +1,1 @@
+ALTER TABLE `connectors` ADD `enabled_on` text;
