@@ -3,9 +3,11 @@
 // graphql-jit byte for byte as graphql-js writes it. A result with errors need only fail the same way
 // (the same data, errors at the same paths): the fast path never writes one, it hands the request to
 // yoga, and graphql-jit does word some errors differently and puts `data` before `errors`.
-import { buildSchema, execute, parse, type ExecutionResult } from 'graphql';
+import { buildSchema, execute, isObjectType, parse, type ExecutionResult, type GraphQLObjectType } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { describe, expect, it } from 'vitest';
+import { compiledSchema } from '../src/graphql/operations.js';
+import { buildSchema as buildGatewaySchema } from '../src/graphql/schema.js';
 
 const schema = buildSchema(`
   type Query {
@@ -87,5 +89,33 @@ describe('graphql-jit against graphql-js', () => {
     );
     expect(results.filter((r) => 'errors' in r && r.errors).length).toBe(5);
     expect(results.filter((r) => !('errors' in r) || !r.errors).length).toBe(CORPUS.length - 5);
+  });
+});
+
+describe('fields marked ROW_PROPERTY', () => {
+  const gateway = buildGatewaySchema();
+  const marked = Object.values(gateway.getTypeMap())
+    .filter((type): type is GraphQLObjectType => isObjectType(type) && !type.name.startsWith('__'))
+    .flatMap((type) => Object.values(type.getFields()).map((field) => ({ type, field })))
+    .filter(({ field }) => field.extensions?.rowProperty === true);
+
+  it('are the plain fields of the connector lists', () => {
+    const names = marked.map(({ type, field }) => `${type.name}.${field.name}`);
+    for (const name of ['Connector.slug', 'Connector.supportLevel', 'ConnectorEdge.node', 'ConnectorConnection.edges', 'ConnectorConnection.pageInfo']) {
+      expect(names).toContain(name);
+    }
+    for (const name of ['Connector.id', 'Connector.support', 'Connector.internalSupportLevel', 'SupportAnswer.coverage']) expect(names).not.toContain(name);
+  });
+
+  it('each resolve to the parent property of their own name and nothing else, so the compiled schema may read it directly', async () => {
+    for (const { type, field } of marked) {
+      const value = { marker: `${type.name}.${field.name}` };
+      const parent = { [field.name]: value, other: 'not this' };
+      expect(await field.resolve!(parent, {}, {}, { fieldName: field.name, parentType: type } as never), `${type.name}.${field.name}`).toBe(value);
+    }
+    // And the compiled schema has dropped exactly those resolvers.
+    const jit = compiledSchema(gateway);
+    for (const { type, field } of marked) expect((jit.getType(type.name) as GraphQLObjectType).getFields()[field.name]!.resolve).toBeUndefined();
+    expect((jit.getType('Connector') as GraphQLObjectType).getFields().support!.resolve).toBeTypeOf('function');
   });
 });

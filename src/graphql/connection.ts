@@ -2,7 +2,7 @@
 import type { ObjectRef } from '@pothos/core';
 import type { Context } from '../context.js';
 import type { PageInfo } from '../domain/connectors/page.js';
-import { builder } from './builder.js';
+import { builder, ROW_PROPERTY } from './builder.js';
 
 export interface ConnectionShape {
   edges: { cursor: string; node: object }[];
@@ -16,7 +16,7 @@ export function connectionType(name: string, nodeType: ObjectRef<any, any>, what
     description: `A ${what} in a list, with its position.`,
     fields: (t) => ({
       cursor: t.exposeString('cursor', { description: `Pass as \`after\` to continue after this ${what}.` }),
-      node: t.field({ type: nodeType, description: `The ${what}.`, resolve: (e) => e.node as never }),
+      node: t.field({ type: nodeType, description: `The ${what}.`, resolve: (e) => e.node as never, extensions: ROW_PROPERTY }),
     }),
   });
   return builder.objectRef<ConnectionShape>(`${name}Connection`).implement({
@@ -26,11 +26,12 @@ export function connectionType(name: string, nodeType: ObjectRef<any, any>, what
         description: `How many ${what}s match the filter, across all pages.`,
         resolve: (c, _args, ctx) => c.count(ctx),
       }),
-      edges: t.field({ type: [Edge], description: `The ${what}s of this page.`, resolve: (c) => c.edges }),
+      edges: t.field({ type: [Edge], description: `The ${what}s of this page.`, resolve: (c) => c.edges, extensions: ROW_PROPERTY }),
       pageInfo: t.field({
         type: builder.pageInfoRef(),
         description: 'Whether there are more pages, and the cursors to fetch them.',
         resolve: (c) => c.pageInfo,
+        extensions: ROW_PROPERTY,
       }),
     }),
   });

@@ -6,7 +6,7 @@ import { getTableColumns, sql } from 'drizzle-orm';
 import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context.js';
 import { visibleSql } from '../domain/connectors/visibility.js';
-import { builder } from './builder.js';
+import { builder, ROW_PROPERTY } from './builder.js';
 import { connectionType } from './connection.js';
 import {
   CertificationSourceEnum,
@@ -96,26 +96,26 @@ export const Connector = builder.drizzleNode('connectors', {
   // connector cost twice as much to build and parse, a group_concat subquery per row ~1 µs a row.
   select: { columns: ALL_CONNECTOR_COLUMNS },
   fields: (t) => ({
-    definitionId: t.string({ resolve: (c) => c.definitionId, description: "Airbyte's definition UUID." }),
-    slug: t.string({ resolve: (c) => c.slug, description: 'The unique short name, e.g. source-postgres.' }),
-    name: t.string({ resolve: (c) => c.name, description: 'Display name.' }),
-    type: t.field({ type: ConnectorTypeEnum, resolve: (c) => c.type, description: 'Source or destination.' }),
-    supportLevel: t.field({ type: SupportLevelEnum, resolve: (c) => c.supportLevel, description: 'Who maintains it and how it is supported.' }),
+    definitionId: t.string({ resolve: (c) => c.definitionId, extensions: ROW_PROPERTY, description: "Airbyte's definition UUID." }),
+    slug: t.string({ resolve: (c) => c.slug, extensions: ROW_PROPERTY, description: 'The unique short name, e.g. source-postgres.' }),
+    name: t.string({ resolve: (c) => c.name, extensions: ROW_PROPERTY, description: 'Display name.' }),
+    type: t.field({ type: ConnectorTypeEnum, resolve: (c) => c.type, extensions: ROW_PROPERTY, description: 'Source or destination.' }),
+    supportLevel: t.field({ type: SupportLevelEnum, resolve: (c) => c.supportLevel, extensions: ROW_PROPERTY, description: 'Who maintains it and how it is supported.' }),
     releaseStage: t.field({
       type: ReleaseStageEnum,
-      resolve: (c) => c.releaseStage,
+      resolve: (c) => c.releaseStage, extensions: ROW_PROPERTY,
       nullable: true,
       description: 'The older maturity label from the registry.',
     }),
-    dockerRepository: t.string({ resolve: (c) => c.dockerRepository, description: 'The image repository, e.g. airbyte/source-postgres.' }),
-    dockerImageTag: t.string({ resolve: (c) => c.dockerImageTag, description: 'The current image tag (version).' }),
-    documentationUrl: t.string({ resolve: (c) => c.documentationUrl, nullable: true, description: 'The documentation page.' }),
-    iconUrl: t.string({ resolve: (c) => c.iconUrl, nullable: true, description: 'The icon.' }),
-    language: t.string({ resolve: (c) => c.language, nullable: true, description: 'Implementation language, e.g. python, java, manifest-only.' }),
-    license: t.string({ resolve: (c) => c.license, nullable: true, description: 'The license, e.g. ELv2, MIT.' }),
-    subtype: t.string({ resolve: (c) => c.subtype, nullable: true, description: 'Kind of system, e.g. api, database, file.' }),
-    tags: t.stringList({ resolve: (c) => c.tags, description: 'Registry tags, e.g. language:python, cdk:low-code.' }),
-    releaseDate: t.string({ resolve: (c) => c.releaseDate, nullable: true, description: 'First release date (YYYY-MM-DD).' }),
+    dockerRepository: t.string({ resolve: (c) => c.dockerRepository, extensions: ROW_PROPERTY, description: 'The image repository, e.g. airbyte/source-postgres.' }),
+    dockerImageTag: t.string({ resolve: (c) => c.dockerImageTag, extensions: ROW_PROPERTY, description: 'The current image tag (version).' }),
+    documentationUrl: t.string({ resolve: (c) => c.documentationUrl, extensions: ROW_PROPERTY, nullable: true, description: 'The documentation page.' }),
+    iconUrl: t.string({ resolve: (c) => c.iconUrl, extensions: ROW_PROPERTY, nullable: true, description: 'The icon.' }),
+    language: t.string({ resolve: (c) => c.language, extensions: ROW_PROPERTY, nullable: true, description: 'Implementation language, e.g. python, java, manifest-only.' }),
+    license: t.string({ resolve: (c) => c.license, extensions: ROW_PROPERTY, nullable: true, description: 'The license, e.g. ELv2, MIT.' }),
+    subtype: t.string({ resolve: (c) => c.subtype, extensions: ROW_PROPERTY, nullable: true, description: 'Kind of system, e.g. api, database, file.' }),
+    tags: t.stringList({ resolve: (c) => c.tags, extensions: ROW_PROPERTY, description: 'Registry tags, e.g. language:python, cdk:low-code.' }),
+    releaseDate: t.string({ resolve: (c) => c.releaseDate, extensions: ROW_PROPERTY, nullable: true, description: 'First release date (YYYY-MM-DD).' }),
     internalSupportLevel: t.int({
       resolve: (c) => c.internalSl,
       nullable: true,
@@ -162,11 +162,11 @@ export const Connector = builder.drizzleNode('connectors', {
       query: { orderBy: { id: 'desc' } },
     }),
     revision: t.int({
-      resolve: (c) => c.revision,
+      resolve: (c) => c.revision, extensions: ROW_PROPERTY,
       description: 'Bumped on every change; pass it as expectedRevision to refuse a change to a connector you read earlier.',
     }),
-    createdAt: t.string({ resolve: (c) => c.createdAt, description: 'When the connector was added (ISO-8601, UTC).' }),
-    updatedAt: t.string({ resolve: (c) => c.updatedAt, description: 'When the connector last changed (ISO-8601, UTC).' }),
+    createdAt: t.string({ resolve: (c) => c.createdAt, extensions: ROW_PROPERTY, description: 'When the connector was added (ISO-8601, UTC).' }),
+    updatedAt: t.string({ resolve: (c) => c.updatedAt, extensions: ROW_PROPERTY, description: 'When the connector last changed (ISO-8601, UTC).' }),
   }),
 });
 

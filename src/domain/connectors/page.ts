@@ -267,11 +267,16 @@ class Edge<Row> {
 /** Cuts the one-extra row fetched to learn whether a next page exists, and describes the page. */
 export function pageOf<Row>(rows: Row[], first: number, after: string | null | undefined, cursorOf: (row: Row) => string) {
   const edges: { cursor: string; node: Row }[] = rows.slice(0, first).map((node) => new Edge(node, cursorOf));
+  // The cursors, like the edges', are made only when asked for.
   const pageInfo: PageInfo = {
     hasNextPage: rows.length > first,
     hasPreviousPage: !!after,
-    startCursor: edges[0]?.cursor ?? null,
-    endCursor: edges[edges.length - 1]?.cursor ?? null,
+    get startCursor() {
+      return edges[0]?.cursor ?? null;
+    },
+    get endCursor() {
+      return edges[edges.length - 1]?.cursor ?? null;
+    },
   };
   return { edges, pageInfo };
 }
