@@ -125,7 +125,8 @@ export type ConnectorColumn = keyof typeof connectors.$inferSelect;
 export function connectorPage(
   input: Parameters<typeof connectorPageQuery>[0] & { columns: Iterable<ConnectorColumn> },
 ): ({ id: number } & Partial<typeof connectors.$inferSelect>)[] {
-  const columns: Partial<Record<ConnectorColumn, true>> = { ...CURSOR_COLUMNS };
+  // The row id and the ordering's column make the cursors; the rest is what the nodes read.
+  const columns: Partial<Record<ConnectorColumn, true>> = { id: true, [(input.order ?? DEFAULT_ORDER).field]: true };
   for (const c of input.columns) columns[c] = true;
   // Everything the statement is built from. The level merge depends on the registry's size, so
   // whether it applies is part of the key; the rest is the request's own input.
