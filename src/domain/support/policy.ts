@@ -41,7 +41,8 @@ export class PolicyCatalog {
   private readonly tierByKey = new Map<string, SlaTierRow>();
   private readonly levelByKey = new Map<string, SupportLevelRow>();
   /** Answers by cell: a list of connectors asks the same few questions many times. */
-  private readonly answers = new Map<string, SupportAnswer>();
+  /** Answers already worked out, by level, then deployment, then availability and Premium Support (0 to 3). */
+  private readonly answers = new Map<SupportLevelKey, Map<DeploymentKey, (SupportAnswer | undefined)[]>>();
 
   constructor(rows: {
     levels: SupportLevelRow[];
@@ -92,8 +93,13 @@ export class PolicyCatalog {
     available: boolean;
     premiumSupport: boolean;
   }): SupportAnswer {
-    const key = `${input.supportLevel}/${input.deployment}/${input.available}/${input.premiumSupport}`;
-    const known = this.answers.get(key);
+    // Asked for every connector of a page: looked up without building a key string.
+    let byDeployment = this.answers.get(input.supportLevel);
+    if (!byDeployment) this.answers.set(input.supportLevel, (byDeployment = new Map()));
+    let kept = byDeployment.get(input.deployment);
+    if (!kept) byDeployment.set(input.deployment, (kept = []));
+    const slot = (input.available ? 2 : 0) + (input.premiumSupport ? 1 : 0);
+    const known = kept[slot];
     if (known) return known;
     const policy = this.policy(input.supportLevel, input.deployment);
     const tier = this.tier(policy.slaTier);
@@ -114,7 +120,7 @@ export class PolicyCatalog {
       officialSla,
       channel,
     });
-    this.answers.set(key, answer);
+    kept[slot] = answer;
     return answer;
   }
 }
