@@ -214,6 +214,37 @@ describe('connectors', () => {
     expect(other.errors![0]!.message).toMatch(/another orderBy/);
   });
 
+  it('answers each slug of a detail document asked with variables from one kept statement, with fresh rows', async () => {
+    const DETAIL = `query($slug: String!) { connector(slug: $slug) { slug name breakingChanges { version } certificationHistory { actor } } }`;
+    const ask = async (slug: string, token?: string) => {
+      h.statements.length = 0;
+      const res = await h.gql(DETAIL, { slug }, token);
+      expect(res.errors).toBeUndefined();
+      // One statement for the connector (a token adds its own lookup).
+      const reads = h.statements.filter((q) => q.includes('from "connectors"'));
+      expect(reads).toHaveLength(1);
+      return { connector: res.data!.connector, sql: reads[0] };
+    };
+    const stripe = await ask('source-stripe');
+    const duckdb = await ask('destination-duckdb');
+    const missing = await ask('source-nope');
+    expect([stripe.connector.slug, duckdb.connector.slug, missing.connector]).toEqual(['source-stripe', 'destination-duckdb', null]);
+    expect(new Set([stripe.sql, duckdb.sql, missing.sql]).size).toBe(1);
+    // A row written after the statement was built is read by it.
+    const id = h.db.$client.prepare("select id from connectors where slug = 'destination-duckdb'").pluck().get();
+    h.db.$client.prepare("insert into breaking_changes (connector_id, version, upgrade_deadline, message, deadline_action) values (?, '9.0.0', '2099-01-01', 'Kept statement test.', 'disable')").run(id);
+    h.db.$client.prepare("update connectors set name = 'DuckDB (renamed)' where id = ?").run(id);
+    const after = await ask('destination-duckdb');
+    expect(after.connector.name).toBe('DuckDB (renamed)');
+    expect(after.connector.breakingChanges.map((b: any) => b.version)).toContain('9.0.0');
+    // The same document for a private connector: its organization sees it, the public does not.
+    const acme = h.token('acme-reader', ['read:private']);
+    h.db.$client.prepare("update api_tokens set organization = 'acme' where name = 'acme-reader'").run();
+    expect((await ask('source-acme-billing')).connector).toBeNull();
+    expect((await ask('source-acme-billing', acme)).connector).toMatchObject({ slug: 'source-acme-billing' });
+    expect((await ask('source-acme-billing')).connector).toBeNull();
+  });
+
   it('finds one connector by slug with its breaking changes, and null for an unknown slug', async () => {
     const res = await h.gql(`{ connector(slug: "source-stripe") { slug name type supportLevel dockerRepository dockerImageTag revision
       breakingChanges { version upgradeDeadline deadlineAction migrationDocumentationUrl scopedImpact { scopeType impactedScopes } }

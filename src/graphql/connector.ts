@@ -7,6 +7,7 @@ import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context.js';
 import { visibleSql } from '../domain/connectors/visibility.js';
 import { builder, ROW_PROPERTY } from './builder.js';
+import { keptStatement } from './kept-statements.js';
 import { connectionType } from './connection.js';
 import {
   CertificationSourceEnum,
@@ -331,10 +332,14 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One connector by slug, or null when there is none.',
     args: { slug: t.arg.string({ required: true, description: 'The slug, e.g. source-postgres.' }) },
-    resolve: (query, _root, args, ctx) =>
-      ctx.db.query.connectors.findFirst(
-        query({ where: { slug: args.slug, RAW: (t) => visibleSql(t, ctx.visibility) ?? sql`1` } }),
-      ),
+    resolve: (query, _root, args, ctx, info) => {
+      // plugin-drizzle plans the selection (and records how to map the row) on every request; the
+      // statement built from that plan is the same for the same document, so it is kept with it, the
+      // slug left as a placeholder.
+      const config = query({ where: { slug: sql.placeholder('slug'), RAW: (t) => visibleSql(t, ctx.visibility) ?? sql`1` } });
+      const statement = keptStatement(ctx.db, info, 'slug', [ctx.visibility], () => ctx.db.query.connectors.findFirst(config as never).prepare());
+      return statement.execute({ slug: args.slug }) as never;
+    },
   }),
 }));
 
