@@ -34,6 +34,8 @@ const StreamScope = builder
 export const BreakingChange = builder.drizzleObject('breakingChanges', {
   name: 'BreakingChange',
   description: 'A breaking change announced for a connector version, with its upgrade deadline.',
+  // Only the columns of the fields asked for: each exposed field selects its own column.
+  select: { columns: { id: true } },
   fields: (t) => ({
     version: t.exposeString('version', { description: 'The version that breaks, e.g. 5.0.0.' }),
     upgradeDeadline: t.exposeString('upgradeDeadline', {
@@ -53,6 +55,7 @@ export const BreakingChange = builder.drizzleObject('breakingChanges', {
       type: [StreamScope],
       nullable: true,
       description: 'The streams affected, when the change does not affect the whole connector.',
+      select: { columns: { scopedImpact: true } },
       resolve: (b) => b.scopedImpact,
     }),
     announcedAt: t.exposeString('createdAt', { description: 'When the change was recorded here (ISO-8601, UTC).' }),
@@ -62,6 +65,7 @@ export const BreakingChange = builder.drizzleObject('breakingChanges', {
 export const CertificationEvent = builder.drizzleObject('certificationEvents', {
   name: 'CertificationEvent',
   description: "An entry in a connector's audit log of support-level changes.",
+  select: { columns: { id: true } },
   fields: (t) => ({
     id: t.exposeID('id', { description: 'The event number, increasing over time.' }),
     fromLevel: t.expose('fromLevel', { type: SupportLevelEnum, description: 'The level before the change.' }),
