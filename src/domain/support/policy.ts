@@ -40,8 +40,10 @@ export class PolicyCatalog {
   private readonly byCell = new Map<string, PolicyRow>();
   private readonly tierByKey = new Map<string, SlaTierRow>();
   private readonly levelByKey = new Map<string, SupportLevelRow>();
-  /** Answers by cell: a list of connectors asks the same few questions many times. */
-  /** Answers already worked out, by level, then deployment, then availability and Premium Support (0 to 3). */
+  /**
+   * Answers by cell (a list of connectors asks the same few questions many times): by level, then
+   * deployment, then availability and Premium Support as a slot from 0 to 3.
+   */
   private readonly answers = new Map<SupportLevelKey, Map<DeploymentKey, (SupportAnswer | undefined)[]>>();
 
   constructor(rows: {
