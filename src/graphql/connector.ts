@@ -7,7 +7,7 @@ import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context.js';
 import { visibleSql } from '../domain/connectors/visibility.js';
 import { builder, ROW_PROPERTY } from './builder.js';
-import { keptStatement } from './kept-statements.js';
+import { plannedStatement } from './planned-statements.js';
 import { connectionType } from './connection.js';
 import {
   CertificationSourceEnum,
@@ -341,7 +341,7 @@ builder.queryFields((t) => ({
       // statement built from that plan is the same for the same document, so it is kept with it, the
       // slug left as a placeholder.
       const config = query({ where: { slug: sql.placeholder('slug'), RAW: (t) => visibleSql(t, ctx.visibility) ?? sql`1` } });
-      const statement = keptStatement(ctx.db, info, 'slug', [ctx.visibility], () => ctx.db.query.connectors.findFirst(config as never).prepare());
+      const statement = plannedStatement(ctx.db, info, 'slug', [ctx.visibility], () => ctx.db.query.connectors.findFirst(config as never).prepare());
       return statement.execute({ slug: args.slug }) as never;
     },
   }),

@@ -2,11 +2,11 @@
 // ordering", so its cost does not grow with how deep into the list it is.
 import { and, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import { LRUCache } from 'lru-cache';
 import { connectors, type SupportLevelKey } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import type { Visibility } from './visibility.js';
 import type { Db } from '../../db/client.js';
+import { keptStatement } from '../../db/kept.js';
 import { connectorFilterSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
 
 export const DEFAULT_ORDER: ConnectorOrder = { field: 'name', direction: 'asc' };
@@ -139,30 +139,16 @@ export function connectorPage(
     input.visibility,
     connectorRows(input.db) >= PER_LEVEL_MIN_ROWS,
   ]);
-  let built = builtPages.get(input.db);
-  if (!built || built.catalog !== input.catalog) {
-    built = { catalog: input.catalog, queries: new LRUCache({ max: BUILT_PAGES_MAX }) };
-    builtPages.set(input.db, built);
-  }
-  let query = built.queries.get(key);
-  if (!query) {
-    query = input.db.query.connectors.findMany({ columns, ...connectorPageQuery(input) } as never).prepare();
-    built.queries.set(key, query);
-  }
-  return query.execute().sync() as never;
+  // Building the statement (the SQL text and its parameters from the filter, order and cursor) cost
+  // about as much as running it on the seed data; it is kept per input, for the catalog it used.
+  const statement = keptStatement(input.db, input.catalog, key, BUILT_PAGES_MAX, () =>
+    input.db.query.connectors.findMany({ columns, ...connectorPageQuery(input) } as never).prepare(),
+  );
+  return statement.execute().sync() as never;
 }
 
 /** How many built page statements are kept per database (a page read again skips building its SQL). */
 export const BUILT_PAGES_MAX = 500;
-
-type BuiltPage = ReturnType<ReturnType<Db['query']['connectors']['findMany']>['prepare']>;
-
-/**
- * Page statements already built from drizzle's relational query, by input: building one (the SQL text
- * and its parameters from the filter, order and cursor) cost about as much as running it on the seed
- * data. The statement reads the data when executed, so a kept one never answers stale rows.
- */
-const builtPages = new WeakMap<Db, { catalog: PolicyCatalog; queries: LRUCache<string, BuiltPage> }>();
 
 const k = alias(connectors, 'k');
 

@@ -1,16 +1,13 @@
-// Drizzle statements built from plugin-drizzle's plan of a field, kept with the parsed document.
-// Building the SQL of a planned query (its columns, JSON subqueries for relations, where and order)
-// cost about as much as running it. The plan depends only on the document, the variables and what
-// the caller may see, so a statement built once serves every later request with the same of those;
-// the values that vary per request stay placeholders.
+// Statements built from plugin-drizzle's plan of a field, kept with the parsed document (src/db/kept.ts).
+// The plan depends only on the document, the variables and what the caller may see, so a statement
+// built once serves every later request with the same of those; values that vary per request stay
+// placeholders.
 import { Kind, visit, type ASTNode, type FieldNode, type GraphQLResolveInfo } from 'graphql';
-import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/client.js';
+import { keptStatement } from '../db/kept.js';
 
 /** Statements kept per field of a document: one per combination of variables and visibility. */
 export const KEPT_STATEMENTS_PER_FIELD = 100;
-
-const kept = new WeakMap<Db, WeakMap<FieldNode, LRUCache<string, object>>>();
 
 const argumentVariables = new WeakMap<FieldNode, string | null>();
 
@@ -52,20 +49,9 @@ function onlyForArgument(info: GraphQLResolveInfo, argument: string): string | n
  * `connector(slug: $slug)` keeps one statement, not one per slug. `scope` is everything else the
  * statement is built from (e.g. the visibility).
  */
-export function keptStatement<T extends object>(db: Db, info: GraphQLResolveInfo, placeholderArgument: string, scope: unknown[], build: () => T): T {
-  const node = info.fieldNodes[0]!;
-  let byNode = kept.get(db);
-  if (!byNode) kept.set(db, (byNode = new WeakMap()));
-  let statements = byNode.get(node);
-  if (!statements) byNode.set(node, (statements = new LRUCache({ max: KEPT_STATEMENTS_PER_FIELD })));
+export function plannedStatement<T extends object>(db: Db, info: GraphQLResolveInfo, placeholderArgument: string, scope: unknown[], build: () => T): T {
   const variables = { ...info.variableValues };
   const only = onlyForArgument(info, placeholderArgument);
   if (only) delete variables[only];
-  const key = JSON.stringify([variables, scope]);
-  let statement = statements.get(key) as T | undefined;
-  if (!statement) {
-    statement = build();
-    statements.set(key, statement);
-  }
-  return statement;
+  return keptStatement(db, info.fieldNodes[0]!, JSON.stringify([variables, scope]), KEPT_STATEMENTS_PER_FIELD, build);
 }
