@@ -155,6 +155,28 @@ describe('connectors', () => {
     expect(nodes).toHaveLength(5);
   });
 
+  it('answers support.available on every deployment as availableOn says, for every connector', async () => {
+    const res = await h.gql(`{ connectors(first: 100) { edges { node { slug availableOn
+      cloud: support(deployment: CLOUD) { available } pba: support(deployment: POWERED_BY_AIRBYTE) { available }
+      sme: support(deployment: SELF_MANAGED_ENTERPRISE) { available } oss: support(deployment: COMMUNITY_OSS) { available } } } } }`);
+    expect(res.errors).toBeUndefined();
+    const nodes = res.data!.connectors.edges.map((e: any) => e.node);
+    // Written from the seed, not from the code: the deployments each connector is enabled on.
+    const enabled = new Map(SEED_CONNECTORS.map((c) => [c.slug, c.availability.filter((a) => a.enabled).map((a) => a.deployment)]));
+    const aliases = { cloud: 'cloud', pba: 'powered_by_airbyte', sme: 'self_managed_enterprise', oss: 'community_oss' } as const;
+    expect(nodes).toHaveLength(SEED_CONNECTORS.length);
+    let unavailable = 0;
+    for (const node of nodes) {
+      for (const [alias, deployment] of Object.entries(aliases)) {
+        const expected = enabled.get(node.slug)!.includes(deployment);
+        expect(node[alias].available, `${node.slug} on ${deployment}`).toBe(expected);
+        expect(node.availableOn.includes(deployment.toUpperCase()), `${node.slug} availableOn`).toBe(expected);
+        if (!expected) unavailable++;
+      }
+    }
+    expect(unavailable).toBeGreaterThan(0);
+  });
+
   it('reports page info at the start, the middle and the end of a list', async () => {
     const first = await h.gql(LIST, { first: 2 });
     expect(first.data!.connectors.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });

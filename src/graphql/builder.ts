@@ -60,9 +60,24 @@ class SyncGlobalIDPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
     if (!fieldConfig.extensions?.syncGlobalID) return resolver;
     const typename = fieldConfig.parentType;
-    return (parent) => encodeGlobalID(typename, String((parent as { id: number | string }).id));
+    // A list encodes the same few thousand IDs over and over: each is encoded once (base64 of
+    // `Type:id` cost more than a lookup), up to GLOBAL_IDS_KEPT per type, then the set starts again.
+    const encoded = new Map<number | string, string>();
+    return (parent) => {
+      const id = (parent as { id: number | string }).id;
+      let globalId = encoded.get(id);
+      if (globalId === undefined) {
+        globalId = encodeGlobalID(typename, String(id));
+        if (encoded.size >= GLOBAL_IDS_KEPT) encoded.clear();
+        encoded.set(id, globalId);
+      }
+      return globalId;
+    };
   }
 }
+
+/** How many encoded global IDs a node type keeps. */
+const GLOBAL_IDS_KEPT = 20_000;
 
 const syncGlobalID = 'syncGlobalID' as const;
 SchemaBuilder.registerPlugin(syncGlobalID, SyncGlobalIDPlugin);

@@ -79,18 +79,16 @@ export const CertificationEvent = builder.drizzleObject('certificationEvents', {
   }),
 });
 
-const parsedEnabledOn = new Map<string, readonly DeploymentKey[]>();
-
-/** The deployments in an `enabledOn` column (a handful of distinct values, each split once). */
-function enabledOn(c: { enabledOn: string | null }): readonly DeploymentKey[] {
-  if (!c.enabledOn) return [];
-  let on = parsedEnabledOn.get(c.enabledOn);
-  if (!on) {
-    on = Object.freeze(c.enabledOn.split(',') as DeploymentKey[]);
-    // At most one value per combination of deployments; the bound only guards against odd data.
-    if (parsedEnabledOn.size < 256) parsedEnabledOn.set(c.enabledOn, on);
+/** Whether `deployment` is one of the comma-separated deployments in an `enabledOn` column. */
+function isEnabledOn(c: { enabledOn: string | null }, deployment: DeploymentKey): boolean {
+  const on = c.enabledOn;
+  if (!on) return false;
+  // Asked for every connector of a page: found in place, without splitting or looking the value up.
+  for (let at = on.indexOf(deployment); at >= 0; at = on.indexOf(deployment, at + 1)) {
+    const end = at + deployment.length;
+    if ((at === 0 || on[at - 1] === ',') && (end === on.length || on[end] === ',')) return true;
   }
-  return on;
+  return false;
 }
 
 const ALL_CONNECTOR_COLUMNS = Object.fromEntries(Object.keys(getTableColumns(connectors)).map((k) => [k, true])) as {
@@ -143,10 +141,7 @@ export const Connector = builder.drizzleNode('connectors', {
     availableOn: t.field({
       type: [DeploymentEnum],
       description: 'The deployments where the connector is available, in display order.',
-      resolve: (c, _args, ctx) => {
-        const on = enabledOn(c);
-        return ctx.catalog.deployments.map((d) => d.key).filter((d) => on.includes(d));
-      },
+      resolve: (c, _args, ctx) => ctx.catalog.deployments.map((d) => d.key).filter((d) => isEnabledOn(c, d)),
     }),
     support: t.field({
       type: SupportAnswerRef,
@@ -163,7 +158,7 @@ export const Connector = builder.drizzleNode('connectors', {
         ctx.catalog.answer({
           supportLevel: c.supportLevel,
           deployment: args.deployment,
-          available: enabledOn(c).includes(args.deployment),
+          available: isEnabledOn(c, args.deployment),
           premiumSupport: args.premiumSupport,
         }),
     }),
