@@ -265,6 +265,13 @@ describe('connectors', () => {
     expect((await ask('source-acme-billing')).connector).toBeNull();
     expect((await ask('source-acme-billing', acme)).connector).toMatchObject({ slug: 'source-acme-billing' });
     expect((await ask('source-acme-billing')).connector).toBeNull();
+    // Another variable shapes the plan: statements are kept apart by it, and still not by slug.
+    const PARTS = `query($slug: String!, $full: Boolean!) { connector(slug: $slug) { slug breakingChanges @include(if: $full) { version } } }`;
+    const parts = async (slug: string, full: boolean) => (await h.gql(PARTS, { slug, full })).data!.connector;
+    expect(await parts('source-stripe', true)).toEqual({ slug: 'source-stripe', breakingChanges: expect.arrayContaining([{ version: '4.0.0' }]) });
+    expect(await parts('source-stripe', false)).toEqual({ slug: 'source-stripe' });
+    expect((await parts('destination-duckdb', true)).breakingChanges.map((b: any) => b.version)).toContain('9.0.0');
+    expect(await parts('destination-duckdb', false)).toEqual({ slug: 'destination-duckdb' });
   });
 
   it('finds one connector by slug with its breaking changes, and null for an unknown slug', async () => {
