@@ -6,52 +6,49 @@ import { Kind, visit, type ASTNode, type FieldNode, type GraphQLResolveInfo } fr
 import type { Db } from '../db/client.js';
 import { keptStatement } from '../db/kept.js';
 
-/** Statements kept per field of a document: one per combination of variables and visibility. */
+/** Statements kept per field of a document: one per combination of the variables its plan reads and visibility. */
 export const KEPT_STATEMENTS_PER_FIELD = 100;
 
-const argumentVariables = new WeakMap<FieldNode, string | null>();
+const fieldVariables = new WeakMap<FieldNode, string[]>();
 
 /**
- * The variable given as the field's `argument`, when it is used nowhere else in the field's
- * selection (where it could change the plan); null otherwise. Worked out once per field node.
+ * The variables the plan of the field `info` resolves can depend on: those used in its arguments,
+ * directives and selection (fragments spread beneath included), less `argument`'s own variable when
+ * it is used nowhere else (it is passed as a placeholder). Worked out once per field node.
  */
-function onlyForArgument(info: GraphQLResolveInfo, argument: string): string | null {
+function planVariables(info: GraphQLResolveInfo, argument: string): string[] {
   const node = info.fieldNodes[0]!;
-  let name = argumentVariables.get(node);
-  if (name !== undefined) return name;
+  let names = fieldVariables.get(node);
+  if (names) return names;
+  const uses = new Map<string, number>();
+  const fragments = new Set<string>();
+  const count = (root: ASTNode) =>
+    visit(root, {
+      Variable: (v) => void uses.set(v.name.value, (uses.get(v.name.value) ?? 0) + 1),
+      FragmentSpread: (spread) => {
+        const fragment = info.fragments[spread.name.value];
+        if (fragment && !fragments.has(spread.name.value)) {
+          fragments.add(spread.name.value);
+          count(fragment);
+        }
+      },
+    });
+  for (const field of info.fieldNodes) count(field);
   const value = node.arguments?.find((a) => a.name.value === argument)?.value;
-  name = value?.kind === Kind.VARIABLE ? value.name.value : null;
-  if (name !== null) {
-    // Every use of the variable in the fields and the fragments spread beneath them.
-    let uses = 0;
-    const fragments = new Set<string>();
-    const count = (root: ASTNode) =>
-      visit(root, {
-        Variable: (v) => void (v.name.value === name && uses++),
-        FragmentSpread: (spread) => {
-          const fragment = info.fragments[spread.name.value];
-          if (fragment && !fragments.has(spread.name.value)) {
-            fragments.add(spread.name.value);
-            count(fragment);
-          }
-        },
-      });
-    for (const field of info.fieldNodes) count(field);
-    if (uses !== 1) name = null;
-  }
-  argumentVariables.set(node, name);
-  return name;
+  if (value?.kind === Kind.VARIABLE && uses.get(value.name.value) === 1) uses.delete(value.name.value);
+  names = [...uses.keys()].sort();
+  fieldVariables.set(node, names);
+  return names;
 }
 
 /**
- * The statement for the field `info` resolves, built with `build` the first time. `placeholderArgument`
- * names the argument passed as a placeholder: a variable given only for it is left out of the key, so
- * `connector(slug: $slug)` keeps one statement, not one per slug. `scope` is everything else the
- * statement is built from (e.g. the visibility).
+ * The statement for the field `info` resolves, built with `build` the first time. It is kept per
+ * value of the variables its plan can depend on and per `scope` (everything else it is built from,
+ * e.g. the visibility). `placeholderArgument` names the argument passed as a placeholder: a variable
+ * given only for it is not part of the key, so `connector(slug: $slug)` keeps one statement, not one
+ * per slug.
  */
 export function plannedStatement<T extends object>(db: Db, info: GraphQLResolveInfo, placeholderArgument: string, scope: unknown[], build: () => T): T {
-  const variables = { ...info.variableValues };
-  const only = onlyForArgument(info, placeholderArgument);
-  if (only) delete variables[only];
-  return keptStatement(db, info.fieldNodes[0]!, JSON.stringify([variables, scope]), KEPT_STATEMENTS_PER_FIELD, build);
+  const values = planVariables(info, placeholderArgument).map((name) => info.variableValues[name]);
+  return keptStatement(db, info.fieldNodes[0]!, JSON.stringify([values, scope]), KEPT_STATEMENTS_PER_FIELD, build);
 }
