@@ -173,22 +173,11 @@ function connectorRows(db: Db): number {
   const now = performance.now();
   let estimate = rowEstimates.get(db);
   if (!estimate || now - estimate.at > ROWS_ESTIMATE_MS) {
-    estimate = { at: now, rows: maxConnectorId(db) };
+    // Read at most once a second: preparing the statement each time costs nothing that matters.
+    estimate = { at: now, rows: db.$client.prepare('select coalesce(max(id), 0) from connectors').pluck().get() as number };
     rowEstimates.set(db, estimate);
   }
   return estimate.rows;
-}
-
-const maxIdStatements = new WeakMap<Db, () => number>();
-
-function maxConnectorId(db: Db): number {
-  let read = maxIdStatements.get(db);
-  if (!read) {
-    const statement = db.$client.prepare('select coalesce(max(id), 0) from connectors').pluck();
-    read = () => statement.get() as number;
-    maxIdStatements.set(db, read);
-  }
-  return read();
 }
 
 /** The support levels a filter keeps, when it keeps fewer than all of them. */
