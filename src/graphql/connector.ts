@@ -8,6 +8,7 @@ import type { Context } from '../context.js';
 import { visibleSql } from '../domain/connectors/visibility.js';
 import { builder, ROW_PROPERTY } from './builder.js';
 import { plannedStatement } from './planned-statements.js';
+import { literalLimit } from '../db/limit.js';
 import { connectionType } from './connection.js';
 import {
   CertificationSourceEnum,
@@ -334,10 +335,12 @@ builder.queryFields((t) => ({
     resolve: (query, _root, args, ctx, info) => {
       // plugin-drizzle plans the selection (and records how to map the row) on every request; the
       // statement built from that plan is the same for the same document, so it is kept with it, the
-      // slug left as a placeholder.
-      const config = query({ where: { slug: sql.placeholder('slug'), RAW: (t) => visibleSql(t, ctx.visibility) ?? sql`1` } });
-      const statement = plannedStatement(ctx.db, info, 'slug', [ctx.visibility], () => ctx.db.query.connectors.findFirst(config as never).prepare());
-      return statement.execute({ slug: args.slug }) as never;
+      // slug left as a placeholder. findMany with a literal limit: findFirst binds `limit 1`, which
+      // makes SQLite compile the statement again on every run (src/db/limit.ts).
+      const config = query({ where: { slug: sql.placeholder('slug'), RAW: (t) => visibleSql(t, ctx.visibility) ?? sql`1` }, limit: literalLimit(1) as never });
+      const statement = plannedStatement(ctx.db, info, 'slug', [ctx.visibility], () => ctx.db.query.connectors.findMany(config as never).prepare());
+      const rows = statement.execute({ slug: args.slug }).sync() as unknown[];
+      return (rows[0] ?? null) as never;
     },
   }),
 }));

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { UserError as UserErrorShape } from '../domain/errors.js';
 import { registerWebhook, registerWebhookSchema, type WebhookRow } from '../domain/webhooks/webhooks.js';
+import { literalLimit } from '../db/limit.js';
 import { builder } from './builder.js';
 import { keyed } from './enums.js';
 import { UserError } from './errors.js';
@@ -51,7 +52,8 @@ const Webhook = builder.drizzleObject('webhooks', {
     active: t.exposeBoolean('active', { description: 'Whether it receives deliveries.' }),
     deliveries: t.relation('deliveries', {
       description: 'The 20 most recent deliveries, newest first.',
-      query: { orderBy: { id: 'desc' }, limit: 20 },
+      // A literal limit: a bound one makes SQLite compile the statement again on every run.
+      query: { orderBy: { id: 'desc' }, limit: literalLimit(20) as never },
     }),
   }),
 });

@@ -7,6 +7,7 @@ import type { PolicyCatalog } from '../support/policy.js';
 import type { Visibility } from './visibility.js';
 import type { Db } from '../../db/client.js';
 import { keptStatement } from '../../db/kept.js';
+import { literalLimit } from '../../db/limit.js';
 import { connectorFilterSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
 
 export const DEFAULT_ORDER: ConnectorOrder = { field: 'name', direction: 'asc' };
@@ -109,7 +110,7 @@ export function connectorPageQuery(input: {
       return desc ? [sql`${expr} desc`, sql`${t.id} desc`] : [sql`${expr} asc`, sql`${t.id} asc`];
     },
     // One row more than asked tells whether there is a next page.
-    limit: input.first + 1,
+    limit: literalLimit(input.first + 1),
   };
 }
 
@@ -216,7 +217,7 @@ function perLevelCandidates(
       connectorFilterSql(k as unknown as typeof connectors, rest, input.catalog, input.visibility),
       cursor ? afterCursorSql(sql`${k.name}`, k.id, cursor, desc) : undefined,
     );
-    return sql`select * from (select ${k.id} from ${connectors} as "k" where ${conditions} order by ${k.name} ${dir}, ${k.id} ${dir} limit ${input.first + 1})`;
+    return sql`select * from (select ${k.id} from ${connectors} as "k" where ${conditions} order by ${k.name} ${dir}, ${k.id} ${dir} limit ${literalLimit(input.first + 1)})`;
   });
   return sql.join(branches, sql` union all `);
 }

@@ -3,6 +3,7 @@
 import { and, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
+import { literalLimit } from '../../db/limit.js';
 import {
   breakingChanges,
   connectorAvailability,
@@ -218,7 +219,7 @@ export function breakingChangePageQuery(input: {
         and(filterSql(t, input.filter, input.today, input.visibility), cursor ? afterCursorSql(sql`${t.upgradeDeadline}`, t.id, cursor, false) : undefined) ?? sql`1`,
     },
     orderBy: (t: BcTable) => [sql`${t.upgradeDeadline} asc`, sql`${t.id} asc`],
-    limit: input.first + 1,
+    limit: literalLimit(input.first + 1),
   };
 }
 
