@@ -2,6 +2,7 @@
 import { count } from 'drizzle-orm';
 import type { Db } from '../src/db/client.js';
 import { connectors, deployments, slaTiers, supportLevels, supportPolicies } from '../src/db/schema.js';
+import { analyze } from '../src/db/statistics.js';
 import { insertConnector } from '../src/domain/connectors/store.js';
 import type { ConnectorSeed } from '../src/domain/connectors/input.js';
 import { SEED_CONNECTORS } from './connectors.js';
@@ -39,6 +40,6 @@ export function seedIfEmpty(db: Db, options: { connectors?: boolean } = {}): boo
   seedPolicy(db);
   const empty = (db.select({ n: count() }).from(connectors).get()?.n ?? 0) === 0;
   if ((options.connectors ?? true) && empty) seedConnectors(db);
-  db.$client.exec('ANALYZE');
+  analyze(db.$client, 'full');
   return true;
 }

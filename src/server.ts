@@ -6,6 +6,7 @@ import { Metrics } from './http/metrics.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
+import { analyze } from './db/statistics.js';
 import { seedIfEmpty } from '../seed/index.js';
 
 function log(message: string, fields: Record<string, unknown> = {}): void {
@@ -30,7 +31,7 @@ function main(): void {
   migrateDatabase(db);
   if (config.seed && seedIfEmpty(db)) log('seeded an empty database', { databasePath: config.databasePath });
   // Let SQLite gather the statistics its query planner needs (it analyzes only what needs it).
-  db.$client.pragma('optimize=0x10002');
+  analyze(db.$client, 'stale');
   const yoga = createApp({
     db,
     graphiql: config.graphiql,
