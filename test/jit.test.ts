@@ -119,3 +119,23 @@ describe('fields marked ROW_PROPERTY', () => {
     expect((jit.getType('Connector') as GraphQLObjectType).getFields().support!.resolve).toBeTypeOf('function');
   });
 });
+
+describe('plugin-drizzle fields in the compiled schema', () => {
+  const gateway = buildGatewaySchema();
+  const jit = compiledSchema(gateway);
+  const field = (schema: typeof gateway, type: string, name: string) => (schema.getType(type) as GraphQLObjectType).getFields()[name]!;
+
+  it('read the row their plan loaded, without the per-request mapping lookup', async () => {
+    const changes = [{ id: 1, version: '2.0.0' }];
+    const events = [{ id: 7, actor: 'bot' }];
+    expect(await field(jit, 'Connector', 'breakingChanges').resolve!({ breakingChanges: changes }, {}, {}, {} as never)).toBe(changes);
+    // The field's own resolver: certificationHistory is the certificationEvents relation.
+    expect(await field(jit, 'Connector', 'certificationHistory').resolve!({ certificationEvents: events }, {}, {}, {} as never)).toBe(events);
+    // An exposed column of the field's own name is read inline; one of another name through its resolver.
+    expect(field(jit, 'BreakingChange', 'version').resolve).toBeUndefined();
+    expect(await field(jit, 'BreakingChange', 'announcedAt').resolve!({ createdAt: '2026-01-01' }, {}, {}, {} as never)).toBe('2026-01-01');
+    // In the schema graphql-js runs, the same fields still go through plugin-drizzle's wrapper.
+    expect(field(gateway, 'Connector', 'breakingChanges').resolve).not.toBe(field(jit, 'Connector', 'breakingChanges').resolve);
+    expect(field(gateway, 'BreakingChange', 'version').resolve).toBeTypeOf('function');
+  });
+});

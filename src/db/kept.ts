@@ -21,3 +21,8 @@ export function keptStatement<T extends object>(db: Db, owner: object, key: stri
   }
   return statement;
 }
+
+/** The statement kept under `key` for `owner` on `db`, if one is; nothing is built. */
+export function findKeptStatement<T extends object>(db: Db, owner: object, key: string): T | undefined {
+  return kept.get(db)?.get(owner)?.get(key) as T | undefined;
+}

@@ -7,7 +7,7 @@ import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context.js';
 import { visibleSql } from '../domain/connectors/visibility.js';
 import { builder, ROW_PROPERTY } from './builder.js';
-import { plannedStatement } from './planned-statements.js';
+import { findPlannedStatement, NOT_KEPT, plannedStatement, type PlannedRows } from './planned-statements.js';
 import { literalLimit } from '../db/limit.js';
 import { connectionType } from './connection.js';
 import {
@@ -79,6 +79,12 @@ export const CertificationEvent = builder.drizzleObject('certificationEvents', {
     connector: t.relation('connector', { description: 'The connector that changed.' }),
   }),
 });
+
+/**
+ * The order a connector's breaking changes load in, latest deadline first: shared by every field that
+ * loads the relation, so plugin-drizzle merges them into one (see jitSafe in operations.ts).
+ */
+export const BREAKING_CHANGES_ORDER = { upgradeDeadline: 'desc', id: 'desc' } as const;
 
 /** Whether `deployment` is one of the comma-separated deployments in an `enabledOn` column. */
 function isEnabledOn(c: { enabledOn: string | null }, deployment: DeploymentKey): boolean {
@@ -165,7 +171,7 @@ export const Connector = builder.drizzleNode('connectors', {
     }),
     breakingChanges: t.relation('breakingChanges', {
       description: 'Announced breaking changes, latest deadline first.',
-      query: { orderBy: { upgradeDeadline: 'desc', id: 'desc' } },
+      query: { orderBy: BREAKING_CHANGES_ORDER },
     }),
     certificationHistory: t.relation('certificationEvents', {
       description: 'Support-level changes, newest first.',
@@ -185,6 +191,15 @@ export const Connector = builder.drizzleNode('connectors', {
  * those columns (src/domain/connectors/page.ts: connectorPage); a field missing here (a relation,
  * supportState) sends the list through plugin-drizzle's planner instead.
  */
+/** The kept statement of `connector(slug:)`: one connector row (with what the plan loads) or none. */
+interface ConnectorBySlug {
+  execute(values: { slug: string }): { sync(): unknown[] };
+}
+
+function firstRow(statement: ConnectorBySlug, slug: string): unknown {
+  return statement.execute({ slug }).sync()[0] ?? null;
+}
+
 const ROW_FIELDS: Record<string, readonly ConnectorColumn[]> = {
   __typename: [],
   id: ['id'],
@@ -280,6 +295,9 @@ const ConnectorConnection = connectionType('Connector', Connector, 'connector');
 
 builder.queryFields((t) => ({
   connectors: t.field({
+    // The nodes are the rows of plugin-drizzle's plan of this field whenever a field beneath needs one
+    // (a lean page is read only when none does).
+    extensions: { plannedRows: {} satisfies PlannedRows },
     type: ConnectorConnection,
     description:
       'Connectors matching a filter, a page at a time. Example: `connectors(filter: {supportedOn: SELF_MANAGED_ENTERPRISE, withSla: true}, first: 100)` lists every connector with an official SLA on Self-Managed Enterprise.',
@@ -332,6 +350,15 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One connector by slug, or null when there is none.',
     args: { slug: t.arg.string({ required: true, description: 'The slug, e.g. source-postgres.' }) },
+    extensions: {
+      // A compiled operation answers from the kept statement without planning again.
+      plannedRows: {
+        kept: (_root, args, ctx, info) => {
+          const statement = findPlannedStatement<ConnectorBySlug>(ctx.db, info, 'slug', [ctx.visibility]);
+          return statement ? firstRow(statement, args.slug as string) : NOT_KEPT;
+        },
+      } satisfies PlannedRows,
+    },
     resolve: (query, _root, args, ctx, info) => {
       // plugin-drizzle plans the selection (and records how to map the row) on every request; the
       // statement built from that plan is the same for the same document, so it is kept with it, the
@@ -339,8 +366,7 @@ builder.queryFields((t) => ({
       // makes SQLite compile the statement again on every run (src/db/limit.ts).
       const config = query({ where: { slug: sql.placeholder('slug'), RAW: (t) => visibleSql(t, ctx.visibility) ?? sql`1` }, limit: literalLimit(1) as never });
       const statement = plannedStatement(ctx.db, info, 'slug', [ctx.visibility], () => ctx.db.query.connectors.findMany(config as never).prepare());
-      const rows = statement.execute({ slug: args.slug }).sync() as unknown[];
-      return (rows[0] ?? null) as never;
+      return firstRow(statement, args.slug) as never;
     },
   }),
 }));

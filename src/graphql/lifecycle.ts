@@ -18,11 +18,12 @@ import { MAX_PAGE_SIZE } from '../domain/connectors/page.js';
 import { SUPPORT_LEVEL_KEYS } from '../db/schema.js';
 import { builder } from './builder.js';
 import { connectionType } from './connection.js';
-import { BreakingChange, Connector, connectorForPayload } from './connector.js';
+import { BREAKING_CHANGES_ORDER, BreakingChange, Connector, connectorForPayload } from './connector.js';
 import { DeadlineActionEnum, DeploymentEnum, keyed, SupportLevelEnum } from './enums.js';
 import { idempotencyKeySchema, idempotent } from '../domain/idempotency.js';
 import { UserError } from './errors.js';
 import { connectorGlobalId } from './ids.js';
+import type { PlannedRows } from './planned-statements.js';
 
 const SupportStateEnum = builder.enumType('SupportState', {
   description: 'Whether a connection pinned to a version is still supported, as Airbyte derives it from upgrade deadlines.',
@@ -42,7 +43,7 @@ builder.drizzleObjectField(Connector, 'supportState', (t) =>
     args: { version: t.arg.string({ description: 'The pinned version, e.g. 4.0.2; the current dockerImageTag when left out.' }) },
     select: {
       columns: { dockerImageTag: true },
-      with: { breakingChanges: { orderBy: { upgradeDeadline: 'desc', id: 'desc' } } },
+      with: { breakingChanges: { orderBy: BREAKING_CHANGES_ORDER } },
     },
     resolve: (c, args, ctx) => supportStateFor(args.version ?? c.dockerImageTag, c.breakingChanges, today(ctx)),
   }),
@@ -73,6 +74,8 @@ const BreakingChangeConnection = connectionType('BreakingChange', BreakingChange
 
 builder.queryField('breakingChanges', (t) =>
   t.field({
+    // The nodes are the rows of plugin-drizzle's plan of this field.
+    extensions: { plannedRows: {} satisfies PlannedRows },
     type: BreakingChangeConnection,
     description: 'Breaking changes across the registry, soonest upgrade deadline first.',
     args: {

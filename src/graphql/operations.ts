@@ -3,11 +3,28 @@
 // introspection) and executed without an error is kept here with its parsed form, so the next request
 // carrying the same text can run straight away. Nothing a caller says can put a document here: only a
 // successful answer from the full pipeline does.
-import { Kind, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  getNamedType,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLFieldResolver,
+  type GraphQLInterfaceType,
+  type GraphQLNamedType,
+  type GraphQLObjectType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
+import type { Context } from '../context.js';
 import { estimateCost } from './cost.js';
+import { NOT_KEPT, type PlannedRows } from './planned-statements.js';
 
 export interface KnownOperation {
   document: DocumentNode;
@@ -24,36 +41,90 @@ export interface KnownOperation {
  * Whether graphql-jit may run this document. plugin-drizzle resolves relation and `select` fields
  * (marked `pothosDrizzleSelect`) through mappings it records per request and finds again by the
  * identity of graphql-js's response-path objects; graphql-jit builds a new path object on every call,
- * so such a field would miss its mapping and load its rows with a second statement. Documents without
- * them (the lists of connectors, the support policy) run compiled; the others run on graphql-js.
+ * so such a field would miss its mapping and load its rows with a second statement. In the schema
+ * graphql-jit runs on, such fields read the row directly instead (see `compiledSchema`), which is
+ * right only for rows plugin-drizzle loaded for this document's own plan: so every such field must lie
+ * beneath a root field marked `plannedRows` (its rows are its own plan's), and read only its row (no
+ * auth scopes of its own or of its type). Documents with other such fields run on graphql-js.
+ *
+ * The plan merges every field's selection into one query, and a field whose selection conflicts with
+ * one already merged (the same relation with other arguments) would be left out of it and load on its
+ * own: reading the row would then give it the other field's rows. The gateway's relation selections
+ * do not depend on arguments, and the two that load the same relation (Connector.breakingChanges and
+ * supportState) share one order, BREAKING_CHANGES_ORDER (test/fast-path.test.ts compares them with graphql-js).
  */
-function jitSafe(schema: GraphQLSchema, document: DocumentNode): boolean {
-  const typeInfo = new TypeInfo(schema);
-  let safe = true;
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Field() {
-        if (typeInfo.getFieldDef()?.extensions?.pothosDrizzleSelect) safe = false;
-      },
-    }),
-  );
-  return safe;
+function jitSafe(schema: GraphQLSchema, document: DocumentNode, operationName: string | null): boolean {
+  const operation = pickOperation(document, operationName);
+  const root = operation && schema.getRootType(operation.operation);
+  if (!operation || !root) return false;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const walk = (type: GraphQLNamedType | undefined, set: SelectionSetNode, planned: boolean): boolean => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (selection.name.value.startsWith('__')) continue;
+        if (!isObjectType(type) && !isInterfaceType(type)) return false;
+        const field = type.getFields()[selection.name.value];
+        if (!field) return false;
+        if (field.extensions?.pothosDrizzleSelect && !(planned && readsOnlyItsRow(type, field))) return false;
+        const plannedBeneath = planned || (type === root && field.extensions?.plannedRows != null);
+        if (selection.selectionSet && !walk(getNamedType(field.type), selection.selectionSet, plannedBeneath)) return false;
+      } else {
+        const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments.get(selection.name.value);
+        if (!fragment) return false;
+        const on = fragment.typeCondition ? schema.getType(fragment.typeCondition.name.value) : type;
+        if (!walk(on, fragment.selectionSet, planned)) return false;
+      }
+    }
+    return true;
+  };
+  return walk(root, operation.selectionSet, false);
+}
+
+/** Whether a plugin-drizzle field's own resolver reads the parent row and nothing else stands in front of it. */
+function readsOnlyItsRow(type: GraphQLObjectType | GraphQLInterfaceType, field: GraphQLField<unknown, unknown>): boolean {
+  const options = field.extensions?.pothosOptions as { authScopes?: unknown } | undefined;
+  const typeOptions = type.extensions?.pothosOptions as { authScopes?: unknown } | undefined;
+  return typeof field.extensions?.pothosOriginalResolve === 'function' && !options?.authScopes && !typeOptions?.authScopes;
 }
 
 /**
- * The schema graphql-jit compiles against: the same types and resolvers, except that a field marked
- * ROW_PROPERTY (its resolver returns the parent's property of the field's name, nothing else) has no
- * resolver, so the compiled code reads the property inline instead of calling a function per field.
+ * The schema graphql-jit compiles against: the same types and resolvers, except that
+ * - a field marked ROW_PROPERTY (its resolver returns the parent's property of the field's name,
+ *   nothing else) has no resolver, so the compiled code reads the property inline;
+ * - a plugin-drizzle field resolves with its own resolver on the parent row, without the mapping
+ *   lookup plugin-drizzle wraps it in (see `jitSafe` for when that is right);
+ * - a root field marked `plannedRows` with a `kept` function answers from a statement kept for the
+ *   document when there is one, without planning again.
  */
 export function compiledSchema(schema: GraphQLSchema): GraphQLSchema {
   return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (field) => (field.extensions?.rowProperty === true ? { ...field, resolve: undefined } : field),
+    [MapperKind.OBJECT_FIELD]: (field, name) => {
+      const extensions = field.extensions ?? {};
+      if (extensions.rowProperty === true) return { ...field, resolve: undefined };
+      if (extensions.pothosDrizzleSelect && typeof extensions.pothosOriginalResolve === 'function') {
+        // An exposed column of the field's own name is read inline too.
+        if (extensions.pothosExposedField === name) return { ...field, resolve: undefined };
+        return { ...field, resolve: extensions.pothosOriginalResolve as GraphQLFieldResolver<unknown, unknown> };
+      }
+      const kept = (extensions.plannedRows as PlannedRows | undefined)?.kept;
+      const full = field.resolve;
+      if (kept && full) {
+        return {
+          ...field,
+          resolve: (root, args, ctx, info) => {
+            const rows = kept(root, args, ctx as Context, info);
+            return rows === NOT_KEPT ? full(root, args, ctx, info) : rows;
+          },
+        };
+      }
+      return field;
+    },
   });
 }
 
 function compile(schema: GraphQLSchema, jitSchema: GraphQLSchema, document: DocumentNode, operationName: string | null): CompiledQuery | null {
-  if (!jitSafe(schema, document)) return null;
+  if (!jitSafe(schema, document, operationName)) return null;
   const compiled = compileQuery(jitSchema, document, operationName ?? undefined);
   return isCompiledQuery(compiled) ? compiled : null;
 }

@@ -3,8 +3,9 @@
 // built once serves every later request with the same of those; values that vary per request stay
 // placeholders.
 import { Kind, visit, type ASTNode, type FieldNode, type GraphQLResolveInfo } from 'graphql';
+import type { Context } from '../context.js';
 import type { Db } from '../db/client.js';
-import { keptStatement } from '../db/kept.js';
+import { findKeptStatement, keptStatement } from '../db/kept.js';
 
 /** Statements kept per field of a document: one per combination of the variables its plan reads and visibility. */
 export const KEPT_STATEMENTS_PER_FIELD = 100;
@@ -41,6 +42,12 @@ function planVariables(info: GraphQLResolveInfo, argument: string): string[] {
   return names;
 }
 
+/** The key a planned statement is kept under for the field `info` resolves. */
+function planKey(info: GraphQLResolveInfo, placeholderArgument: string, scope: unknown[]): string {
+  const values = planVariables(info, placeholderArgument).map((name) => info.variableValues[name]);
+  return JSON.stringify([values, scope]);
+}
+
 /**
  * The statement for the field `info` resolves, built with `build` the first time. It is kept per
  * value of the variables its plan can depend on and per `scope` (everything else it is built from,
@@ -49,6 +56,24 @@ function planVariables(info: GraphQLResolveInfo, argument: string): string[] {
  * per slug.
  */
 export function plannedStatement<T extends object>(db: Db, info: GraphQLResolveInfo, placeholderArgument: string, scope: unknown[], build: () => T): T {
-  const values = planVariables(info, placeholderArgument).map((name) => info.variableValues[name]);
-  return keptStatement(db, info.fieldNodes[0]!, JSON.stringify([values, scope]), KEPT_STATEMENTS_PER_FIELD, build);
+  return keptStatement(db, info.fieldNodes[0]!, planKey(info, placeholderArgument, scope), KEPT_STATEMENTS_PER_FIELD, build);
+}
+
+/** The statement `plannedStatement` keeps for the same field, variables and scope, if it has built one. */
+export function findPlannedStatement<T extends object>(db: Db, info: GraphQLResolveInfo, placeholderArgument: string, scope: unknown[]): T | undefined {
+  return findKeptStatement<T>(db, info.fieldNodes[0]!, planKey(info, placeholderArgument, scope));
+}
+
+/** What a `plannedRows.kept` function returns when no statement is kept for the request yet. */
+export const NOT_KEPT: unique symbol = Symbol('not kept');
+
+/**
+ * The `plannedRows` extension of a root field whose rows (and everything beneath them: relations,
+ * selected columns) come from plugin-drizzle's plan of that same field. In a compiled operation
+ * (src/graphql/operations.ts) the fields beneath then read those rows directly instead of looking up
+ * the mappings plugin-drizzle records per request. `kept`, when given, answers from a statement kept
+ * for the document without planning again, or returns NOT_KEPT to have the field resolved in full.
+ */
+export interface PlannedRows {
+  kept?: (root: unknown, args: Record<string, unknown>, ctx: Context, info: GraphQLResolveInfo) => unknown;
 }
