@@ -94,7 +94,13 @@ describe('SQL statements per request', () => {
 
   it('loads a connector with its relations in one statement', async () => {
     h.statements.length = 0;
-    await h.gql(`{ connector(slug: "source-stripe") { slug breakingChanges { version } certificationHistory { actor } availableOn } }`);
+    const res = await h.gql(`{ connector(slug: "source-stripe") { slug breakingChanges { version } certificationHistory { actor } availableOn supportState } }`);
     expect(h.statements).toHaveLength(1);
+    expect(res.data!.connector).toMatchObject({ slug: 'source-stripe', availableOn: expect.arrayContaining(['CLOUD']), supportState: expect.any(String) });
+    expect(res.data!.connector.breakingChanges.length).toBeGreaterThan(1);
+    // Only the connector columns its fields read: the slug, enabled_on, the tag supportState compares.
+    const [detail] = h.statements;
+    for (const read of ['slug', 'enabled_on', 'docker_image_tag']) expect(detail).toContain(`"d0"."${read}"`);
+    for (const unread of ['docker_repository', 'documentation_url', 'tags', 'license']) expect(detail).not.toContain(`"d0"."${unread}"`);
   });
 });

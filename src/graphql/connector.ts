@@ -227,8 +227,22 @@ const ROW_FIELDS: Record<string, readonly ConnectorColumn[]> = {
   updatedAt: ['updatedAt'],
 };
 
-/** The columns the nodes of a connection selection read, or null when some field needs more than its row. */
-function rowColumns(info: GraphQLResolveInfo): Set<ConnectorColumn> | null {
+/**
+ * Fields of a connector whose data plugin-drizzle's plan loads beside the row (relations, `select`
+ * fields), with the columns of the row they read themselves.
+ */
+const PLANNED_FIELDS: Record<string, readonly ConnectorColumn[]> = {
+  breakingChanges: [],
+  certificationHistory: [],
+  supportState: ['dockerImageTag'],
+};
+
+/**
+ * The columns a selection of connectors reads, starting at a connection's selection or at a
+ * connector's own, or null when some field is not one of `fields` (it may need any column).
+ * Directives are not evaluated: a field under `@include(if: false)` still counts.
+ */
+function selectedColumns(info: GraphQLResolveInfo, start: 'connection' | 'node', fields: Record<string, readonly ConnectorColumn[]>): Set<ConnectorColumn> | null {
   const columns = new Set<ConnectorColumn>();
   const visit = (set: SelectionSetNode | undefined, level: 'connection' | 'edge' | 'node'): boolean => {
     for (const selection of set?.selections ?? []) {
@@ -242,14 +256,29 @@ function rowColumns(info: GraphQLResolveInfo): Set<ConnectorColumn> | null {
       } else if (level === 'edge') {
         if (selection.name.value === 'node' && !visit(selection.selectionSet, 'node')) return false;
       } else {
-        const read = ROW_FIELDS[selection.name.value];
+        const read = fields[selection.name.value];
         if (!read) return false;
         for (const column of read) columns.add(column);
       }
     }
     return true;
   };
-  return info.fieldNodes.every((node) => visit(node.selectionSet, 'connection')) ? columns : null;
+  return info.fieldNodes.every((node) => visit(node.selectionSet, start)) ? columns : null;
+}
+
+/** The columns the nodes of a connection selection read, or null when some field needs more than its row. */
+function rowColumns(info: GraphQLResolveInfo): Set<ConnectorColumn> | null {
+  return selectedColumns(info, 'connection', ROW_FIELDS);
+}
+
+/**
+ * The connector columns a planned `connector(slug:)` selection reads (the id always), or null for
+ * all of them. The type's own selection is every column, so that its fields need no planning; a
+ * detail that asks for five of them reads five (and SQLite, better-sqlite3 and drizzle handle five).
+ */
+function detailColumns(info: GraphQLResolveInfo): Record<string, true> | null {
+  const columns = selectedColumns(info, 'node', { ...ROW_FIELDS, ...PLANNED_FIELDS });
+  return columns && Object.fromEntries(['id', ...columns].map((c) => [c, true]));
 }
 
 /** A connector row from a mutation, with its deployments read now (a row returned by an insert predates its availability rows). */
@@ -365,7 +394,10 @@ builder.queryFields((t) => ({
       // slug left as a placeholder. findMany with a literal limit: findFirst binds `limit 1`, which
       // makes SQLite compile the statement again on every run (src/db/limit.ts).
       const config = query({ where: { slug: sql.placeholder('slug'), RAW: (t) => visibleSql(t, ctx.visibility) ?? sql`1` }, limit: literalLimit(1) as never });
-      const statement = plannedStatement(ctx.db, info, 'slug', [ctx.visibility], () => ctx.db.query.connectors.findMany(config as never).prepare());
+      const statement = plannedStatement(ctx.db, info, 'slug', [ctx.visibility], () => {
+        const columns = detailColumns(info);
+        return ctx.db.query.connectors.findMany((columns ? { ...config, columns } : config) as never).prepare();
+      });
       return firstRow(statement, args.slug) as never;
     },
   }),
