@@ -244,18 +244,28 @@ class Edge<Row> {
 /** Cuts the one-extra row fetched to learn whether a next page exists, and describes the page. */
 export function pageOf<Row>(rows: Row[], first: number, after: string | null | undefined, cursorOf: (row: Row) => string) {
   const edges: { cursor: string; node: Row }[] = rows.slice(0, first).map((node) => new Edge(node, cursorOf));
-  // The cursors, like the edges', are made only when asked for.
-  const pageInfo: PageInfo = {
-    hasNextPage: rows.length > first,
-    hasPreviousPage: !!after,
-    get startCursor() {
-      return edges[0]?.cursor ?? null;
-    },
-    get endCursor() {
-      return edges[edges.length - 1]?.cursor ?? null;
-    },
-  };
-  return { edges, pageInfo };
+  return { edges, pageInfo: new PageInfoOf(edges, rows.length > first, !!after) };
+}
+
+/**
+ * A page's PageInfo; its cursors, like the edges', are made only when asked for. A class rather than
+ * an object literal with getters: V8 gives every such literal its own hidden class, which the young
+ * generation collector then keeps (and copies) until a full collection.
+ */
+class PageInfoOf implements PageInfo {
+  constructor(
+    private readonly edges: readonly { cursor: string }[],
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.edges[this.edges.length - 1]?.cursor ?? null;
+  }
 }
 
 export interface Page<Row> {
