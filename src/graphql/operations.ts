@@ -11,6 +11,7 @@ import {
   type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLField,
+  type GraphQLFieldConfig,
   type GraphQLFieldResolver,
   type GraphQLInterfaceType,
   type GraphQLNamedType,
@@ -22,6 +23,7 @@ import {
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { LRUCache } from 'lru-cache';
+import { z } from 'zod';
 import type { Context } from '../context.js';
 import { estimateCost } from './cost.js';
 import { NOT_KEPT, type PlannedRows } from './planned-statements.js';
@@ -107,6 +109,8 @@ export function compiledSchema(schema: GraphQLSchema): GraphQLSchema {
         if (extensions.pothosExposedField === name) return { ...field, resolve: undefined };
         return { ...field, resolve: extensions.pothosOriginalResolve as GraphQLFieldResolver<unknown, unknown> };
       }
+      const validated = syncValidation(field);
+      if (validated) return { ...field, resolve: validated };
       const kept = (extensions.plannedRows as PlannedRows | undefined)?.kept;
       const full = field.resolve;
       if (kept && full) {
@@ -121,6 +125,27 @@ export function compiledSchema(schema: GraphQLSchema): GraphQLSchema {
       return field;
     },
   });
+}
+
+/**
+ * For a field whose arguments plugin-zod validates: its own resolver behind the same validators,
+ * parsed synchronously. plugin-zod parses asynchronously, which made every list query a promise, so
+ * each request read in one turn of the event loop waited with its whole result in memory until the
+ * next (see fast-path.ts). Only for a field with nothing else in front of its resolver (no auth
+ * scopes, no argument mapping such as global IDs, no field-level `validate`). Invalid arguments throw,
+ * the compiled operation ends with an error, and the request goes to yoga, which words the error as
+ * it always does. Null when this does not apply.
+ */
+function syncValidation(field: GraphQLFieldConfig<unknown, unknown>): GraphQLFieldResolver<unknown, unknown> | null {
+  const extensions = field.extensions ?? {};
+  const original = extensions.pothosOriginalResolve;
+  const options = extensions.pothosOptions as { authScopes?: unknown; validate?: unknown } | undefined;
+  const mappers = extensions.pothosArgMappers as unknown[] | undefined;
+  const validators = Object.entries(field.args ?? {}).filter(([, arg]) => arg.extensions?.validator);
+  if (!validators.length || typeof original !== 'function' || options?.authScopes || options?.validate || mappers?.length) return null;
+  const args = z.looseObject(Object.fromEntries(validators.map(([name, arg]) => [name, arg.extensions!.validator as z.ZodType])));
+  const resolve = original as GraphQLFieldResolver<unknown, unknown>;
+  return (root, raw, ctx, info) => resolve(root, args.parse(raw), ctx, info);
 }
 
 function compile(schema: GraphQLSchema, jitSchema: GraphQLSchema, document: DocumentNode, operationName: string | null): CompiledQuery | null {

@@ -6,6 +6,7 @@
 // routes. The answer is the same bytes either way (a test compares them on a corpus of documents).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { execute, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { isPromise } from 'node:util/types';
 import type { Context } from '../context.js';
 import { PUBLIC, visibilityFor } from '../domain/connectors/visibility.js';
 import type { TokenRow } from '../domain/tokens/tokens.js';
@@ -131,8 +132,15 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     options.finish(scope, 200, cached);
   };
 
-  /** Answers from the cache or by executing a known operation; false when yoga must answer instead. */
-  const answer = async (req: IncomingMessage, res: ServerResponse, text: string, started: number): Promise<boolean> => {
+  /**
+   * Answers from the cache or by executing a known operation; false when yoga must answer instead.
+   * Synchronous whenever execution is (every resolver of a compiled list or detail is): a request is
+   * then read, run, serialized and written in one go, as a hand-written endpoint would. Awaiting the
+   * result instead let every request read in the same turn of the event loop run first and wait with
+   * its whole result in memory, which the young-generation collector then copied (at 50 connections
+   * that was 10% of the server's time).
+   */
+  const answer = (req: IncomingMessage, res: ServerResponse, text: string, started: number): boolean | Promise<boolean> => {
     const viewer = options.viewerFor(req.headers.authorization);
     if (viewer === null) return false; // a bad token: yoga answers 401
     const accept = req.headers.accept ?? '';
@@ -158,19 +166,34 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     const cost = known.fixedCost ?? estimateCost(options.schema, known.document, known.operationName, variables);
     if (cost > options.maxCost) return false;
     const contextValue = options.contextFor(viewer ?? null, scope.requestId);
-    const result = (await (known.compiled
+    const result = known.compiled
       ? known.compiled.query(undefined, contextValue, variables)
-      : execute({ schema: options.schema, document: known.document, operationName: known.operationName, variableValues: variables, contextValue }))) as ExecutionResult;
-    // yoga answers anything with an error, so every error keeps one shape, code and status.
-    if (result.errors?.length) return false;
-    const body = JSON.stringify(result);
-    if (cache) {
-      options.cacheLookup('miss');
-      cache.set(key!, { version: version!, body: Buffer.from(body), contentType: known.contentType });
-    }
-    options.outcome('executed');
-    send(res, scope, known.contentType, body, cache ? 'miss' : null);
-    return true;
+      : execute({ schema: options.schema, document: known.document, operationName: known.operationName, variableValues: variables, contextValue });
+    const complete = (done: ExecutionResult): boolean => {
+      // yoga answers anything with an error, so every error keeps one shape, code and status.
+      if (done.errors?.length) return false;
+      const body = JSON.stringify(done);
+      if (cache) {
+        options.cacheLookup('miss');
+        cache.set(key!, { version: version!, body: Buffer.from(body), contentType: known.contentType });
+      }
+      options.outcome('executed');
+      send(res, scope, known.contentType, body, cache ? 'miss' : null);
+      return true;
+    };
+    return isPromise(result) ? (result as Promise<ExecutionResult>).then(complete) : complete(result as ExecutionResult);
+  };
+
+  /** Only a bug gets here (yoga masks resolver errors itself); never leave the client hanging. */
+  const fail = (res: ServerResponse, error: unknown) => {
+    options.log({ level: 'error', message: 'unexpected error', error: String(error), stack: error instanceof Error ? error.stack : undefined });
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+    res.end('{"errors":[{"message":"Unexpected error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}');
+  };
+
+  const passOn = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+    options.outcome('passed_on');
+    fallBack(req, res, body).catch((error: unknown) => fail(res, error));
   };
 
   return (req, res) => {
@@ -197,18 +220,24 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     };
     const done = () => {
       const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      answer(req, res, body.toString('utf8'), started)
-        .then((answered) => {
-          if (answered) return;
-          options.outcome('passed_on');
-          return fallBack(req, res, body);
-        })
-        .catch((error: unknown) => {
-          // Only a bug gets here (yoga masks resolver errors itself); never leave the client hanging.
-          options.log({ level: 'error', message: 'unexpected error', error: String(error), stack: error instanceof Error ? error.stack : undefined });
-          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-          res.end('{"errors":[{"message":"Unexpected error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}');
-        });
+      let answered: boolean | Promise<boolean>;
+      try {
+        answered = answer(req, res, body.toString('utf8'), started);
+      } catch (error) {
+        fail(res, error);
+        return;
+      }
+      if (answered === true) return;
+      if (answered === false) {
+        passOn(req, res, body);
+        return;
+      }
+      answered.then(
+        (yes) => {
+          if (!yes) passOn(req, res, body);
+        },
+        (error: unknown) => fail(res, error),
+      );
     };
     req.on('data', collect);
     req.on('end', done);
