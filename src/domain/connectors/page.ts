@@ -1,11 +1,12 @@
 // Keyset pagination over connectors: a page is "the next `first` rows after this cursor in this
 // ordering", so its cost does not grow with how deep into the list it is.
-import { and, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, getTableColumns, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { connectors, type SupportLevelKey } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import type { Visibility } from './visibility.js';
 import type { Db } from '../../db/client.js';
+import { jsonRowsStatement, plainColumns } from '../../db/json-rows.js';
 import { keptStatement } from '../../db/kept.js';
 import { literalLimit } from '../../db/limit.js';
 import { connectorFilterSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
@@ -119,13 +120,13 @@ export const CURSOR_COLUMNS = { id: true, name: true, slug: true, updatedAt: tru
 
 export type ConnectorColumn = keyof typeof connectors.$inferSelect;
 
+type PageRow = { id: number } & Partial<typeof connectors.$inferSelect>;
+
 /**
  * One page of connectors with only the given columns (and those a cursor needs), in one statement:
  * for a list that needs nothing but the connectors' own columns.
  */
-export function connectorPage(
-  input: Parameters<typeof connectorPageQuery>[0] & { columns: Iterable<ConnectorColumn> },
-): ({ id: number } & Partial<typeof connectors.$inferSelect>)[] {
+export function connectorPage(input: Parameters<typeof connectorPageQuery>[0] & { columns: Iterable<ConnectorColumn> }): PageRow[] {
   // The row id and the ordering's column make the cursors; the rest is what the nodes read.
   const columns: Partial<Record<ConnectorColumn, true>> = { id: true, [(input.order ?? DEFAULT_ORDER).field]: true };
   for (const c of input.columns) columns[c] = true;
@@ -142,10 +143,16 @@ export function connectorPage(
   ]);
   // Building the statement (the SQL text and its parameters from the filter, order and cursor) cost
   // about as much as running it on the seed data; it is kept per input, for the catalog it used.
-  const statement = keptStatement(input.db, input.catalog, key, BUILT_PAGES_MAX, () =>
-    input.db.query.connectors.findMany({ columns, ...connectorPageQuery(input) } as never).prepare(),
-  );
-  return statement.execute().sync() as never;
+  // Plain columns (the usual case) come back as one JSON text (src/db/json-rows.ts).
+  const read = keptStatement(input.db, input.catalog, key, BUILT_PAGES_MAX, () => {
+    const query = input.db.query.connectors.findMany({ columns, ...connectorPageQuery(input) } as never);
+    const all = getTableColumns(connectors);
+    const selected = Object.fromEntries(Object.keys(columns).map((c) => [c, all[c as ConnectorColumn]]));
+    if (plainColumns(selected)) return jsonRowsStatement<PageRow>(input.db, query, selected);
+    const statement = query.prepare();
+    return () => statement.execute().sync() as unknown as PageRow[];
+  });
+  return read();
 }
 
 /** How many built page statements are kept per database (a page read again skips building its SQL). */
