@@ -186,11 +186,6 @@ export const Connector = builder.drizzleNode('connectors', {
   }),
 });
 
-/**
- * The columns each Connector field reads, for the fields that read nothing but their own row. A list whose nodes select only these is read with just
- * those columns (src/domain/connectors/page.ts: connectorPage); a field missing here (a relation,
- * supportState) sends the list through plugin-drizzle's planner instead.
- */
 /** The kept statement of `connector(slug:)`: one connector row (with what the plan loads) or none. */
 interface ConnectorBySlug {
   execute(values: { slug: string }): { sync(): unknown[] };
@@ -200,6 +195,11 @@ function firstRow(statement: ConnectorBySlug, slug: string): unknown {
   return statement.execute({ slug }).sync()[0] ?? null;
 }
 
+/**
+ * The columns each Connector field reads, for the fields that read nothing but their own row. A list whose nodes select only these is read with just
+ * those columns (src/domain/connectors/page.ts: connectorPage); a field missing here (a relation,
+ * supportState) sends the list through plugin-drizzle's planner instead.
+ */
 const ROW_FIELDS: Record<string, readonly ConnectorColumn[]> = {
   __typename: [],
   id: ['id'],

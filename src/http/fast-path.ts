@@ -137,8 +137,7 @@ export function createRequestListener(options: FastPathOptions): RequestListener
    * Synchronous whenever execution is (every resolver of a compiled list or detail is): a request is
    * then read, run, serialized and written in one go, as a hand-written endpoint would. Awaiting the
    * result instead let every request read in the same turn of the event loop run first and wait with
-   * its whole result in memory, which the young-generation collector then copied (at 50 connections
-   * that was 10% of the server's time).
+   * its whole result in memory, for the young-generation collector to copy.
    */
   const answer = (req: IncomingMessage, res: ServerResponse, text: string, started: number): boolean | Promise<boolean> => {
     const viewer = options.viewerFor(req.headers.authorization);
