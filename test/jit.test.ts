@@ -138,4 +138,15 @@ describe('plugin-drizzle fields in the compiled schema', () => {
     expect(field(gateway, 'Connector', 'breakingChanges').resolve).not.toBe(field(jit, 'Connector', 'breakingChanges').resolve);
     expect(field(gateway, 'BreakingChange', 'version').resolve).toBeTypeOf('function');
   });
+
+  it('validate arguments synchronously only where nothing but plugin-zod stands in front of the resolver', async () => {
+    // connectors: plugin-zod's rules on `first`, checked synchronously in the compiled schema.
+    const connectors = field(jit, 'Query', 'connectors');
+    expect(connectors.resolve).not.toBe(field(gateway, 'Query', 'connectors').resolve);
+    expect(() => connectors.resolve!({}, { first: 0 }, {}, {} as never)).toThrow(/at least 1/);
+    // A field behind auth scopes keeps its whole resolver, scope check first.
+    for (const [type, name] of [['Mutation', 'certifyConnector'], ['Mutation', 'announceBreakingChange'], ['Query', 'webhooks']] as const) {
+      expect(field(jit, type, name).resolve, `${type}.${name}`).toBe(field(gateway, type, name).resolve);
+    }
+  });
 });

@@ -101,7 +101,7 @@ function readsOnlyItsRow(type: GraphQLObjectType | GraphQLInterfaceType, field: 
  */
 export function compiledSchema(schema: GraphQLSchema): GraphQLSchema {
   return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (field, name) => {
+    [MapperKind.OBJECT_FIELD]: (field, name, typeName) => {
       const extensions = field.extensions ?? {};
       if (extensions.rowProperty === true) return { ...field, resolve: undefined };
       if (extensions.pothosDrizzleSelect && typeof extensions.pothosOriginalResolve === 'function') {
@@ -109,7 +109,8 @@ export function compiledSchema(schema: GraphQLSchema): GraphQLSchema {
         if (extensions.pothosExposedField === name) return { ...field, resolve: undefined };
         return { ...field, resolve: extensions.pothosOriginalResolve as GraphQLFieldResolver<unknown, unknown> };
       }
-      const validated = syncValidation(field);
+      const typeOptions = schema.getType(typeName)?.extensions?.pothosOptions as { authScopes?: unknown } | undefined;
+      const validated = typeOptions?.authScopes ? null : syncValidation(field);
       if (validated) return { ...field, resolve: validated };
       const kept = (extensions.plannedRows as PlannedRows | undefined)?.kept;
       const full = field.resolve;
@@ -132,7 +133,8 @@ export function compiledSchema(schema: GraphQLSchema): GraphQLSchema {
  * parsed synchronously. plugin-zod parses asynchronously, which made every list query a promise, so
  * each request read in one turn of the event loop waited with its whole result in memory until the
  * next (see fast-path.ts). Only for a field with nothing else in front of its resolver (no auth
- * scopes, no argument mapping such as global IDs, no field-level `validate`). Invalid arguments throw,
+ * scopes of its own or of its type, no argument mapping such as global IDs, no field-level
+ * `validate`). Invalid arguments throw,
  * the compiled operation ends with an error, and the request goes to yoga, which words the error as
  * it always does. Null when this does not apply.
  */
