@@ -16,7 +16,7 @@ export function analyze(sqlite: Database.Database, how: 'full' | 'stale'): void 
 }
 
 /** Empties sqlite_stat4 (when SQLite keeps one) and has the planner reload the statistics without it. */
-export function dropValueSamples(sqlite: Database.Database): void {
+function dropValueSamples(sqlite: Database.Database): void {
   const kept = sqlite.prepare("select 1 from sqlite_schema where type = 'table' and name = 'sqlite_stat4'").get();
   if (!kept || !sqlite.prepare('select 1 from sqlite_stat4 limit 1').get()) return;
   sqlite.exec('DELETE FROM sqlite_stat4');
