@@ -409,6 +409,14 @@ describe('the fast path', () => {
       expect(JSON.parse(answer.body).data.supportLevels).toHaveLength(5);
     }
     expect(await outcomes()).toEqual({ passed_on: 1, executed: 1 });
+    // A body sent in several chunks, within the limit, is put back together.
+    const several = JSON.stringify({ query: `{ supportLevels { key } }${' '.repeat(1200)}` });
+    for (let i = 0; i < 2; i++) {
+      const answer = await chunked(fast, several);
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body).data.supportLevels).toHaveLength(5);
+    }
+    expect(await outcomes()).toEqual({ passed_on: 2, executed: 2 });
     const large = JSON.stringify({ query: '{ supportLevels { key } }', variables: { pad: 'x'.repeat(5000) } });
     const refused = await chunked(fast, large);
     expect(refused).toEqual({ status: 413, body: JSON.stringify({ errors: [{ message: 'The request body is larger than the limit of 2048 bytes.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }) });

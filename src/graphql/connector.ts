@@ -3,7 +3,7 @@ import { connectors, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey 
 import { connectorPage, connectorPageQuery, CURSOR_COLUMNS, MAX_PAGE_SIZE, toPage, type ConnectorColumn } from '../domain/connectors/page.js';
 import { availabilityOf, countConnectors, type ConnectorFilter, type ConnectorOrder, type ConnectorRow } from '../domain/connectors/store.js';
 import { getTableColumns, sql } from 'drizzle-orm';
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { Context } from '../context.js';
 import { visibleSql } from '../domain/connectors/visibility.js';
 import { builder, ROW_PROPERTY } from './builder.js';
@@ -237,37 +237,58 @@ const PLANNED_FIELDS: Record<string, readonly ConnectorColumn[]> = {
   supportState: ['dockerImageTag'],
 };
 
+/** The fields of a connector a detail can read from its planned row. */
+const DETAIL_FIELDS = { ...ROW_FIELDS, ...PLANNED_FIELDS };
+
 /**
  * The columns a selection of connectors reads, starting at a connection's selection or at a
  * connector's own, or null when some field is not one of `fields` (it may need any column).
- * Directives are not evaluated: a field under `@include(if: false)` still counts.
+ * Directives are not evaluated: a field under `@include(if: false)` still counts. The answer depends
+ * only on the document, so it is worked out once per field node (when the field is asked once).
  */
-function selectedColumns(info: GraphQLResolveInfo, start: 'connection' | 'node', fields: Record<string, readonly ConnectorColumn[]>): Set<ConnectorColumn> | null {
+function selectedColumns(info: GraphQLResolveInfo, start: 'connection' | 'node', fields: Record<string, readonly ConnectorColumn[]>): ReadonlySet<ConnectorColumn> | null {
+  const single = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : null;
+  let known = columnsByField.get(fields);
+  if (!known) columnsByField.set(fields, (known = new WeakMap()));
+  if (single && known.has(single)) return known.get(single)!;
   const columns = new Set<ConnectorColumn>();
-  const visit = (set: SelectionSetNode | undefined, level: 'connection' | 'edge' | 'node'): boolean => {
-    for (const selection of set?.selections ?? []) {
-      if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = info.fragments[selection.name.value];
-        if (!fragment || !visit(fragment.selectionSet, level)) return false;
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        if (!visit(selection.selectionSet, level)) return false;
-      } else if (level === 'connection') {
-        if (selection.name.value === 'edges' && !visit(selection.selectionSet, 'edge')) return false;
-      } else if (level === 'edge') {
-        if (selection.name.value === 'node' && !visit(selection.selectionSet, 'node')) return false;
-      } else {
-        const read = fields[selection.name.value];
-        if (!read) return false;
-        for (const column of read) columns.add(column);
-      }
+  const all = info.fieldNodes.every((node) => visitColumns(node.selectionSet, start, info.fragments, fields, columns));
+  const result = all ? columns : null;
+  if (single) known.set(single, result);
+  return result;
+}
+
+const columnsByField = new WeakMap<object, WeakMap<FieldNode, ReadonlySet<ConnectorColumn> | null>>();
+
+/** Adds the columns read beneath `set` (at `level` of a connection) to `columns`; false when a field is not one of `fields`. */
+function visitColumns(
+  set: SelectionSetNode | undefined,
+  level: 'connection' | 'edge' | 'node',
+  fragments: GraphQLResolveInfo['fragments'],
+  fields: Record<string, readonly ConnectorColumn[]>,
+  columns: Set<ConnectorColumn>,
+): boolean {
+  for (const selection of set?.selections ?? []) {
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = fragments[selection.name.value];
+      if (!fragment || !visitColumns(fragment.selectionSet, level, fragments, fields, columns)) return false;
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      if (!visitColumns(selection.selectionSet, level, fragments, fields, columns)) return false;
+    } else if (level === 'connection') {
+      if (selection.name.value === 'edges' && !visitColumns(selection.selectionSet, 'edge', fragments, fields, columns)) return false;
+    } else if (level === 'edge') {
+      if (selection.name.value === 'node' && !visitColumns(selection.selectionSet, 'node', fragments, fields, columns)) return false;
+    } else {
+      const read = fields[selection.name.value];
+      if (!read) return false;
+      for (const column of read) columns.add(column);
     }
-    return true;
-  };
-  return info.fieldNodes.every((node) => visit(node.selectionSet, start)) ? columns : null;
+  }
+  return true;
 }
 
 /** The columns the nodes of a connection selection read, or null when some field needs more than its row. */
-function rowColumns(info: GraphQLResolveInfo): Set<ConnectorColumn> | null {
+function rowColumns(info: GraphQLResolveInfo): ReadonlySet<ConnectorColumn> | null {
   return selectedColumns(info, 'connection', ROW_FIELDS);
 }
 
@@ -277,7 +298,7 @@ function rowColumns(info: GraphQLResolveInfo): Set<ConnectorColumn> | null {
  * detail that asks for five of them reads five (and SQLite, better-sqlite3 and drizzle handle five).
  */
 function detailColumns(info: GraphQLResolveInfo): Record<string, true> | null {
-  const columns = selectedColumns(info, 'node', { ...ROW_FIELDS, ...PLANNED_FIELDS });
+  const columns = selectedColumns(info, 'node', DETAIL_FIELDS);
   return columns && Object.fromEntries(['id', ...columns].map((c) => [c, true]));
 }
 
@@ -319,6 +340,12 @@ export const ConnectorOrderInput = builder.inputType('ConnectorOrder', {
     direction: t.field({ type: OrderDirectionEnum, required: true, defaultValue: 'asc', description: 'Which way.' }),
   }),
 });
+
+/** How a page counts the connectors its filter matches, when totalCount is asked. */
+function counter(filter: ConnectorFilter | null | undefined): (c: Context) => number {
+  // Returned unnamed: tsx names a function bound to a name with a defineProperty call each time one is made.
+  return (c) => countConnectors(c.db, filter, c.catalog, c.visibility);
+}
 
 const ConnectorConnection = connectionType('Connector', Connector, 'connector');
 
@@ -370,7 +397,7 @@ builder.queryFields((t) => ({
       ) as unknown as ({ id: number } & Record<string, unknown>)[];
       return {
         ...toPage(rows, { first: args.first, after: args.after, order }),
-        count: (c: Context) => countConnectors(c.db, filter, c.catalog, c.visibility),
+        count: counter(filter),
       };
     },
   }),
