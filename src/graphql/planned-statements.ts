@@ -42,10 +42,19 @@ function planVariables(info: GraphQLResolveInfo, argument: string): string[] {
   return names;
 }
 
+/** Keys of plans that read no variables, by their one frozen scope object (the usual visibility). */
+const scopeKeys = new WeakMap<object, string>();
+
 /** The key a planned statement is kept under for the field `info` resolves. */
 function planKey(info: GraphQLResolveInfo, placeholderArgument: string, scope: unknown[]): string {
-  const values = planVariables(info, placeholderArgument).map((name) => info.variableValues[name]);
-  return JSON.stringify([values, scope]);
+  const names = planVariables(info, placeholderArgument);
+  const only = scope.length === 1 ? scope[0] : undefined;
+  if (names.length === 0 && typeof only === 'object' && only !== null && Object.isFrozen(only)) {
+    let key = scopeKeys.get(only);
+    if (key === undefined) scopeKeys.set(only, (key = JSON.stringify([[], scope])));
+    return key;
+  }
+  return JSON.stringify([names.map((name) => info.variableValues[name]), scope]);
 }
 
 /**

@@ -5,8 +5,8 @@ import type { connectors } from '../../db/schema.js';
 
 export type Visibility = { kind: 'all' } | { kind: 'public' } | { kind: 'organization'; organization: string };
 
-export const PUBLIC: Visibility = { kind: 'public' };
-export const EVERYTHING: Visibility = { kind: 'all' };
+export const PUBLIC: Visibility = Object.freeze({ kind: 'public' });
+export const EVERYTHING: Visibility = Object.freeze({ kind: 'all' });
 
 /** Scopes that let a token of an organization read that organization's private connectors. */
 export const PRIVATE_READ_SCOPES = ['read:private', 'certify', 'publish', 'import'];
