@@ -19,10 +19,10 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `src/server.ts` on an ephemeral loopback port and resolves once it is listening. */
-export async function startServer(env: Record<string, string>): Promise<RunningServer> {
+/** Starts `src/server.ts` on an ephemeral loopback port and resolves once it is listening; `nodeArgs` go to node before tsx. */
+export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<RunningServer> {
   // One process (node with tsx's loader), not the tsx wrapper: a signal must reach the server itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

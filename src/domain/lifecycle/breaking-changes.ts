@@ -22,15 +22,17 @@ import type { PolicyCatalog } from '../support/policy.js';
 export type BreakingChangeRow = typeof breakingChanges.$inferSelect;
 export type SupportState = 'supported' | 'deprecated' | 'unsupported';
 
-/** `5.4.0`, `4.3.0-rc.5` → comparable parts; a pre-release sorts before its release, as in semver. */
+/** `5.4.0`, `4.3.0-rc.5` → comparable parts. */
+function versionParts(v: string): { nums: [number, number, number]; pre: string | null } {
+  const [core = '', pre] = v.split('-', 2);
+  const nums = core.split('.').map((n) => Number.parseInt(n, 10) || 0);
+  return { nums: [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 0], pre: pre ?? null };
+}
+
+/** Orders two versions; a pre-release sorts before its release, as in semver. */
 export function compareVersions(a: string, b: string): number {
-  const parse = (v: string) => {
-    const [core = '', pre] = v.split('-', 2);
-    const nums = core.split('.').map((n) => Number.parseInt(n, 10) || 0);
-    return { nums: [nums[0] ?? 0, nums[1] ?? 0, nums[2] ?? 0], pre: pre ?? null };
-  };
-  const x = parse(a);
-  const y = parse(b);
+  const x = versionParts(a);
+  const y = versionParts(b);
   for (let i = 0; i < 3; i++) if (x.nums[i] !== y.nums[i]) return x.nums[i]! - y.nums[i]!;
   if (x.pre === y.pre) return 0;
   if (x.pre === null) return 1;
