@@ -59,6 +59,10 @@ function jitSafe(schema: GraphQLSchema, document: DocumentNode, operationName: s
   const operation = pickOperation(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return false;
+  // graphql-jit (0.8.9) reports a required variable left out of a request as not provided, even
+  // with a default value, where graphql-js uses the default: the answer would be an error, and the
+  // request would go to yoga and run twice.
+  if (operation.variableDefinitions?.some((v) => v.defaultValue && v.type.kind === Kind.NON_NULL_TYPE)) return false;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const walk = (type: GraphQLNamedType | undefined, set: SelectionSetNode, planned: boolean): boolean => {
