@@ -19,6 +19,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  visit,
 } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
@@ -37,6 +38,18 @@ export interface KnownOperation {
   fixedCost: number | null;
   /** The operation compiled by graphql-jit, when it is safe to run that way (see `jitSafe`); else null. */
   compiled: CompiledQuery | null;
+  /**
+   * Required variables with a default, compiled as nullable ones (see `compile`): a request that
+   * sends one of them as null runs on graphql-js, which refuses it as the full pipeline does.
+   */
+  loosened: readonly string[];
+}
+
+/** Whether a request with these variables may run the compiled operation. */
+export function runsCompiled(known: KnownOperation, variables: Readonly<Record<string, unknown>>): boolean {
+  if (!known.compiled) return false;
+  for (const name of known.loosened) if (variables[name] === null) return false;
+  return true;
 }
 
 /**
@@ -59,10 +72,6 @@ function jitSafe(schema: GraphQLSchema, document: DocumentNode, operationName: s
   const operation = pickOperation(document, operationName);
   const root = operation && schema.getRootType(operation.operation);
   if (!operation || !root) return false;
-  // graphql-jit (0.8.9) reports a required variable left out of a request as not provided, even
-  // with a default value, where graphql-js uses the default: the answer would be an error, and the
-  // request would go to yoga and run twice.
-  if (operation.variableDefinitions?.some((v) => v.defaultValue && v.type.kind === Kind.NON_NULL_TYPE)) return false;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const walk = (type: GraphQLNamedType | undefined, set: SelectionSetNode, planned: boolean): boolean => {
@@ -154,10 +163,26 @@ function syncValidation(field: GraphQLFieldConfig<unknown, unknown>): GraphQLFie
   return (root, raw, ctx, info) => resolve(root, args.parse(raw), ctx, info);
 }
 
-function compile(schema: GraphQLSchema, jitSchema: GraphQLSchema, document: DocumentNode, operationName: string | null): CompiledQuery | null {
-  if (!jitSafe(schema, document, operationName)) return null;
-  const compiled = compileQuery(jitSchema, document, operationName ?? undefined);
-  return isCompiledQuery(compiled) ? compiled : null;
+/**
+ * The operation compiled by graphql-jit, or null. graphql-jit (0.8.9) takes a required variable that
+ * a request leaves out as missing even when it has a default (`$slug: String! = "source-github"`),
+ * where graphql-js uses the default; it applies the default only to a nullable variable. Such
+ * variables are therefore compiled as nullable ones: left out, they take their default; given a
+ * value, it is coerced as before; given null, graphql-js runs the request instead (`runsCompiled`).
+ */
+function compile(schema: GraphQLSchema, jitSchema: GraphQLSchema, document: DocumentNode, operationName: string | null): { compiled: CompiledQuery | null; loosened: string[] } {
+  if (!jitSafe(schema, document, operationName)) return { compiled: null, loosened: [] };
+  const operation = pickOperation(document, operationName)!;
+  const loosened = (operation.variableDefinitions ?? []).filter((v) => v.defaultValue && v.type.kind === Kind.NON_NULL_TYPE).map((v) => v.variable.name.value);
+  const compiledDocument = loosened.length
+    ? visit(document, {
+        VariableDefinition: (v) => (v.defaultValue && v.type.kind === Kind.NON_NULL_TYPE ? { ...v, type: v.type.type } : undefined),
+        // Only the picked operation's variables: another operation in the document keeps its own.
+        OperationDefinition: (o) => (o === operation ? undefined : false),
+      })
+    : document;
+  const compiled = compileQuery(jitSchema, compiledDocument, operationName ?? undefined);
+  return isCompiledQuery(compiled) ? { compiled, loosened } : { compiled: null, loosened: [] };
 }
 
 /** The operation `operationName` picks in `document` (the only one when no name is given). */
@@ -199,7 +224,7 @@ export class KnownOperations {
       operationName: input.operationName,
       contentType: input.contentType,
       fixedCost,
-      compiled: compile(this.schema, this.jitSchema, input.document, input.operationName),
+      ...compile(this.schema, this.jitSchema, input.document, input.operationName),
     });
   }
 

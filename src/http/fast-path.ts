@@ -12,7 +12,7 @@ import { PUBLIC, visibilityFor } from '../domain/connectors/visibility.js';
 import type { TokenRow } from '../domain/tokens/tokens.js';
 import { estimateCost } from '../graphql/cost.js';
 import { payloadTooLarge } from '../graphql/limits.js';
-import type { KnownOperation, KnownOperations } from '../graphql/operations.js';
+import { runsCompiled, type KnownOperation, type KnownOperations } from '../graphql/operations.js';
 import { LRUCache } from 'lru-cache';
 import type { ResponseCache } from './response-cache.js';
 
@@ -200,8 +200,8 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     if (!request || request.cost > options.maxCost) return false;
     const { known, variables } = request;
     const contextValue = options.contextFor(viewer ?? null, scope.requestId);
-    const result = known.compiled
-      ? known.compiled.query(undefined, contextValue, variables)
+    const result = runsCompiled(known, variables)
+      ? known.compiled!.query(undefined, contextValue, variables)
       : execute({ schema: options.schema, document: known.document, operationName: known.operationName, variableValues: variables, contextValue });
     if (!isPromise(result)) return complete(res, scope, known, key, version, result as ExecutionResult);
     return (result as Promise<ExecutionResult>).then((done) => complete(res, scope, known, key, version, done));
