@@ -93,25 +93,33 @@ export function connectorPageQuery(input: {
   const order = input.order ?? DEFAULT_ORDER;
   const cursor = input.after ? decodeCursor(input.after, order) : null;
   const desc = order.direction === 'desc';
+  // The callbacks are made by functions that return them unnamed: tsx (keepNames) gives a function
+  // bound to a name a defineProperty call each time one is made, and these are made per request.
   return {
-    where: {
-      RAW: (t: Table) => {
-        // The candidates already meet the filter and the cursor: the outer query only picks among them.
-        const candidates = perLevelCandidates(input, order, cursor);
-        if (candidates) return sql`${t.id} in (${candidates})`;
-        const parts: (SQL | undefined)[] = [connectorFilterSql(t, input.filter, input.catalog, input.visibility)];
-        if (cursor) {
-          parts.push(afterCursorSql(orderExpression(t, order), t.id, cursor, desc));
-        }
-        return and(...parts) ?? sql`1`;
-      },
-    },
-    orderBy: (t: Table) => {
-      const expr = orderExpression(t, order);
-      return desc ? [sql`${expr} desc`, sql`${t.id} desc`] : [sql`${expr} asc`, sql`${t.id} asc`];
-    },
+    where: { RAW: pageWhere(input, order, cursor, desc) },
+    orderBy: pageOrderBy(order, desc),
     // One row more than asked tells whether there is a next page.
     limit: literalLimit(input.first + 1),
+  };
+}
+
+function pageWhere(input: Parameters<typeof connectorPageQuery>[0], order: ConnectorOrder, cursor: Cursor | null, desc: boolean): (t: Table) => SQL {
+  return (t) => {
+    // The candidates already meet the filter and the cursor: the outer query only picks among them.
+    const candidates = perLevelCandidates(input, order, cursor);
+    if (candidates) return sql`${t.id} in (${candidates})`;
+    const parts: (SQL | undefined)[] = [connectorFilterSql(t, input.filter, input.catalog, input.visibility)];
+    if (cursor) {
+      parts.push(afterCursorSql(orderExpression(t, order), t.id, cursor, desc));
+    }
+    return and(...parts) ?? sql`1`;
+  };
+}
+
+function pageOrderBy(order: ConnectorOrder, desc: boolean): (t: Table) => SQL[] {
+  return (t) => {
+    const expr = orderExpression(t, order);
+    return desc ? [sql`${expr} desc`, sql`${t.id} desc`] : [sql`${expr} asc`, sql`${t.id} asc`];
   };
 }
 

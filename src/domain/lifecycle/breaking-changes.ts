@@ -215,14 +215,16 @@ export function breakingChangePageQuery(input: {
   visibility: Visibility;
 }) {
   const cursor = input.after ? decodeKeysetCursor(input.after, ORDER_FIELD, 'asc') : null;
-  return {
-    where: {
-      RAW: (t: BcTable) =>
-        and(filterSql(t, input.filter, input.today, input.visibility), cursor ? afterCursorSql(sql`${t.upgradeDeadline}`, t.id, cursor, false) : undefined) ?? sql`1`,
-    },
-    orderBy: (t: BcTable) => [sql`${t.upgradeDeadline} asc`, sql`${t.id} asc`],
-    limit: literalLimit(input.first + 1),
-  };
+  // Made per request: the callback comes unnamed from a function (tsx names a function bound to a name where it is made).
+  return { where: { RAW: breakingChangeWhere(input, cursor) }, orderBy: breakingChangeOrderBy, limit: literalLimit(input.first + 1) };
+}
+
+function breakingChangeWhere(input: Parameters<typeof breakingChangePageQuery>[0], cursor: ReturnType<typeof decodeKeysetCursor> | null): (t: BcTable) => SQL {
+  return (t) => and(filterSql(t, input.filter, input.today, input.visibility), cursor ? afterCursorSql(sql`${t.upgradeDeadline}`, t.id, cursor, false) : undefined) ?? sql`1`;
+}
+
+function breakingChangeOrderBy(t: BcTable): SQL[] {
+  return [sql`${t.upgradeDeadline} asc`, sql`${t.id} asc`];
 }
 
 export function breakingChangePage<Row extends { id: number; upgradeDeadline: string }>(rows: Row[], first: number, after: string | null | undefined) {
