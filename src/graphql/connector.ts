@@ -122,7 +122,8 @@ export const Connector = builder.drizzleNode('connectors', {
     supportLevel: t.field({ type: SupportLevelEnum, resolve: (c) => c.supportLevel, extensions: ROW_PROPERTY, description: 'Who maintains it and how it is supported.' }),
     releaseStage: t.field({
       type: ReleaseStageEnum,
-      resolve: (c) => c.releaseStage, extensions: ROW_PROPERTY,
+      resolve: (c) => c.releaseStage,
+      extensions: ROW_PROPERTY,
       nullable: true,
       description: 'The older maturity label from the registry.',
     }),
@@ -178,7 +179,8 @@ export const Connector = builder.drizzleNode('connectors', {
       query: { orderBy: { id: 'desc' } },
     }),
     revision: t.int({
-      resolve: (c) => c.revision, extensions: ROW_PROPERTY,
+      resolve: (c) => c.revision,
+      extensions: ROW_PROPERTY,
       description: 'Bumped on every change; pass it as expectedRevision to refuse a change to a connector you read earlier.',
     }),
     createdAt: t.string({ resolve: (c) => c.createdAt, extensions: ROW_PROPERTY, description: 'When the connector was added (ISO-8601, UTC).' }),
@@ -196,9 +198,10 @@ function firstRow(statement: ConnectorBySlug, slug: string): unknown {
 }
 
 /**
- * The columns each Connector field reads, for the fields that read nothing but their own row. A list whose nodes select only these is read with just
- * those columns (src/domain/connectors/page.ts: connectorPage); a field missing here (a relation,
- * supportState) sends the list through plugin-drizzle's planner instead.
+ * The columns each Connector field reads, for the fields that read nothing but their own row. A list
+ * whose nodes select only these is read with just those columns (src/domain/connectors/page.ts:
+ * connectorPage); a field missing here (a relation, supportState) sends the list through
+ * plugin-drizzle's planner instead.
  */
 const ROW_FIELDS: Record<string, readonly ConnectorColumn[]> = {
   __typename: [],

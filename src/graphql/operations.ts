@@ -17,8 +17,10 @@ import {
   type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLSchema,
+  type NonNullTypeNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type VariableDefinitionNode,
   visit,
 } from 'graphql';
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
@@ -96,11 +98,14 @@ function jitSafe(schema: GraphQLSchema, document: DocumentNode, operationName: s
   return walk(root, operation.selectionSet, false);
 }
 
+/** Whether a field or type has plugin-scope-auth's scopes in front of its resolvers. */
+function authScoped(extensions: { pothosOptions?: unknown } | null | undefined): boolean {
+  return !!(extensions?.pothosOptions as { authScopes?: unknown } | undefined)?.authScopes;
+}
+
 /** Whether a plugin-drizzle field's own resolver reads the parent row and nothing else stands in front of it. */
 function readsOnlyItsRow(type: GraphQLObjectType | GraphQLInterfaceType, field: GraphQLField<unknown, unknown>): boolean {
-  const options = field.extensions?.pothosOptions as { authScopes?: unknown } | undefined;
-  const typeOptions = type.extensions?.pothosOptions as { authScopes?: unknown } | undefined;
-  return typeof field.extensions?.pothosOriginalResolve === 'function' && !options?.authScopes && !typeOptions?.authScopes;
+  return typeof field.extensions?.pothosOriginalResolve === 'function' && !authScoped(field.extensions) && !authScoped(type.extensions);
 }
 
 /**
@@ -122,8 +127,7 @@ export function compiledSchema(schema: GraphQLSchema): GraphQLSchema {
         if (extensions.pothosExposedField === name) return { ...field, resolve: undefined };
         return { ...field, resolve: extensions.pothosOriginalResolve as GraphQLFieldResolver<unknown, unknown> };
       }
-      const typeOptions = schema.getType(typeName)?.extensions?.pothosOptions as { authScopes?: unknown } | undefined;
-      const validated = typeOptions?.authScopes ? null : syncValidation(field);
+      const validated = authScoped(schema.getType(typeName)?.extensions) ? null : syncValidation(field);
       if (validated) return { ...field, resolve: validated };
       const kept = (extensions.plannedRows as PlannedRows | undefined)?.kept;
       const full = field.resolve;
@@ -147,17 +151,16 @@ export function compiledSchema(schema: GraphQLSchema): GraphQLSchema {
  * each request read in one turn of the event loop waited with its whole result in memory until the
  * next (see fast-path.ts). Only for a field with nothing else in front of its resolver (no auth
  * scopes of its own or of its type, no argument mapping such as global IDs, no field-level
- * `validate`). Invalid arguments throw,
- * the compiled operation ends with an error, and the request goes to yoga, which words the error as
- * it always does. Null when this does not apply.
+ * `validate`). Invalid arguments throw, the compiled operation ends with an error, and the request
+ * goes to yoga, which words the error as it always does. Null when this does not apply.
  */
 function syncValidation(field: GraphQLFieldConfig<unknown, unknown>): GraphQLFieldResolver<unknown, unknown> | null {
   const extensions = field.extensions ?? {};
   const original = extensions.pothosOriginalResolve;
-  const options = extensions.pothosOptions as { authScopes?: unknown; validate?: unknown } | undefined;
+  const options = extensions.pothosOptions as { validate?: unknown } | undefined;
   const mappers = extensions.pothosArgMappers as unknown[] | undefined;
   const validators = Object.entries(field.args ?? {}).filter(([, arg]) => arg.extensions?.validator);
-  if (!validators.length || typeof original !== 'function' || options?.authScopes || options?.validate || mappers?.length) return null;
+  if (!validators.length || typeof original !== 'function' || authScoped(extensions) || options?.validate || mappers?.length) return null;
   const args = z.looseObject(Object.fromEntries(validators.map(([name, arg]) => [name, arg.extensions!.validator as z.ZodType])));
   const resolve = original as GraphQLFieldResolver<unknown, unknown>;
   return (root, raw, ctx, info) => resolve(root, args.parse(raw), ctx, info);
@@ -173,16 +176,21 @@ function syncValidation(field: GraphQLFieldConfig<unknown, unknown>): GraphQLFie
 function compile(schema: GraphQLSchema, jitSchema: GraphQLSchema, document: DocumentNode, operationName: string | null): { compiled: CompiledQuery | null; loosened: string[] } {
   if (!jitSafe(schema, document, operationName)) return { compiled: null, loosened: [] };
   const operation = pickOperation(document, operationName)!;
-  const loosened = (operation.variableDefinitions ?? []).filter((v) => v.defaultValue && v.type.kind === Kind.NON_NULL_TYPE).map((v) => v.variable.name.value);
+  const loosened = (operation.variableDefinitions ?? []).filter(requiredWithDefault).map((v) => v.variable.name.value);
   const compiledDocument = loosened.length
     ? visit(document, {
-        VariableDefinition: (v) => (v.defaultValue && v.type.kind === Kind.NON_NULL_TYPE ? { ...v, type: v.type.type } : undefined),
+        VariableDefinition: (v) => (requiredWithDefault(v) ? { ...v, type: v.type.type } : undefined),
         // Only the picked operation's variables: another operation in the document keeps its own.
         OperationDefinition: (o) => (o === operation ? undefined : false),
       })
     : document;
   const compiled = compileQuery(jitSchema, compiledDocument, operationName ?? undefined);
   return isCompiledQuery(compiled) ? { compiled, loosened } : { compiled: null, loosened: [] };
+}
+
+/** A variable of a non-null type with a default value. */
+function requiredWithDefault(v: VariableDefinitionNode): v is VariableDefinitionNode & { type: NonNullTypeNode } {
+  return v.defaultValue !== undefined && v.type.kind === Kind.NON_NULL_TYPE;
 }
 
 /** The operation `operationName` picks in `document` (the only one when no name is given). */

@@ -139,6 +139,11 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     return request;
   };
 
+  /** What the access log and metrics record of a request read here. */
+  function scopeOf(req: IncomingMessage, started: number): RequestScope {
+    return { requestId: options.requestIdFor(req.headers['x-request-id'] as string | undefined), started, method: 'POST', path: endpoint };
+  }
+
   /** Hands a request whose body was already read to yoga, and writes yoga's answer. */
   const fallBack = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
     const headers = new Headers();
@@ -182,7 +187,7 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     const viewer = options.viewerFor(req.headers.authorization);
     if (viewer === null) return false; // a bad token: yoga answers 401
     const accept = req.headers.accept ?? '';
-    const scope: RequestScope = { requestId: options.requestIdFor(req.headers['x-request-id'] as string | undefined), started, method: 'POST', path: endpoint };
+    const scope = scopeOf(req, started);
     let key: string | undefined;
     let version: string | undefined;
     if (cache) {
@@ -260,7 +265,7 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     const refusal = payloadTooLarge(maxBodyBytes);
     res.writeHead(refusal.status, { ...refusal.headers, connection: 'close' });
     res.end(refusal.body, () => req.destroy());
-    options.finish({ requestId: options.requestIdFor(req.headers['x-request-id'] as string | undefined), started, method: 'POST', path: endpoint }, 413, null);
+    options.finish(scopeOf(req, started), 413, null);
   }
 
   // The listeners made for each request are anonymous functions: the server runs under tsx, whose

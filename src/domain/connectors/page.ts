@@ -189,7 +189,7 @@ function connectorRows(db: Db): number {
   const now = performance.now();
   let estimate = rowEstimates.get(db);
   if (!estimate || now - estimate.at > ROWS_ESTIMATE_MS) {
-    // Read at most once a second: preparing the statement each time costs nothing that matters.
+    // Prepared anew each time: once a second, that costs nothing that matters.
     estimate = { at: now, rows: db.$client.prepare('select coalesce(max(id), 0) from connectors').pluck().get() as number };
     rowEstimates.set(db, estimate);
   }
