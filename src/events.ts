@@ -5,6 +5,7 @@ import type { Db } from './db/client.js';
 import { findConnectorById } from './domain/connectors/store.js';
 import type { CertificationEventRow } from './domain/certification/certify.js';
 import type { BreakingChangeRow } from './domain/lifecycle/breaking-changes.js';
+import { WebhookDispatcher } from './domain/webhooks/webhooks.js';
 
 export type LiveEvents = {
   certification: [{ event: CertificationEventRow; organization: string | null }];
@@ -38,4 +39,16 @@ export function breakingChangePayload(db: Db, b: BreakingChangeRow) {
     migrationDocumentationUrl: b.migrationDocumentationUrl,
     scopedImpact: b.scopedImpact,
   };
+}
+
+/** Turns every event published on `events` into deliveries to the webhooks that asked for it. */
+export function deliverEventsTo(db: Db, events: EventBus, options: ConstructorParameters<typeof WebhookDispatcher>[1]): void {
+  const dispatcher = new WebhookDispatcher(db, options);
+  void (async () => {
+    for await (const e of events.subscribe('certification')) dispatcher.enqueue('certification', certificationPayload(db, e.event));
+  })();
+  void (async () => {
+    for await (const e of events.subscribe('breakingChange')) dispatcher.enqueue('breaking_change', breakingChangePayload(db, e.breakingChange));
+  })();
+  dispatcher.resume();
 }

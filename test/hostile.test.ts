@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../src/app.js';
-import { CSRF_HEADER } from '../src/graphql/limits.js';
+import { CSRF_HEADER } from '../src/http/checks.js';
 import { createHarness } from './helpers/harness.js';
 
 async function post(h: ReturnType<typeof createHarness>, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {

@@ -6,7 +6,7 @@
 import { buildSchema, execute, isObjectType, parse, type ExecutionResult, type GraphQLObjectType } from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { describe, expect, it } from 'vitest';
-import { compiledSchema } from '../src/graphql/operations.js';
+import { compiledSchema } from '../src/fast-lane/compiled-schema.js';
 import { buildSchema as buildGatewaySchema } from '../src/graphql/schema.js';
 
 const schema = buildSchema(`

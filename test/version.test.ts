@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
-import { KeptUntilChange, databaseVersion } from '../src/db/version.js';
+import { databaseVersion } from '../src/db/version.js';
+import { KeptUntilChange } from '../src/fast-lane/kept.js';
 import { seedIfEmpty } from '../seed/index.js';
 
 function database() {

@@ -64,3 +64,12 @@ function statementCache(sqlite: Database.Database) {
     transaction: sqlite.transaction.bind(sqlite),
   } as unknown as Database.Database;
 }
+
+/** Whether the database answers a trivial query (the health check). */
+export function databaseAnswers(db: Db): boolean {
+  try {
+    return db.$client.prepare('select 1 as ok').get() !== undefined;
+  } catch {
+    return false;
+  }
+}

@@ -100,13 +100,6 @@ function presentIds<T extends { id: string; typename: string }>(ctx: Context, id
   return ids.map((g, i) => (rowIds[i] !== null && present.has(rowIds[i]!) ? g : null));
 }
 
-/**
- * The extensions of a field whose resolver returns the parent's property of the field's own name and
- * does nothing else. Compiled operations (src/graphql/operations.ts) read such a property directly
- * instead of calling the resolver; test/jit.test.ts checks every marked resolver does just that.
- */
-export const ROW_PROPERTY = { rowProperty: true } as const;
-
 export interface PothosTypes {
   Context: Context;
   DrizzleRelations: typeof relations;

@@ -2,7 +2,8 @@
 import type { ObjectRef } from '@pothos/core';
 import type { Context } from '../context.js';
 import type { PageInfo } from '../domain/connectors/page.js';
-import { builder, ROW_PROPERTY } from './builder.js';
+import { ROW_PROPERTY } from '../fast-lane/index.js';
+import { builder } from './builder.js';
 
 export interface ConnectionShape {
   edges: { cursor: string; node: object }[];

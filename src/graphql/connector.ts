@@ -1,14 +1,22 @@
 // The Connector type, its breaking changes and certification history, and the queries that list them.
 import { connectors, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey } from '../db/schema.js';
-import { connectorPage, connectorPageQuery, CURSOR_COLUMNS, MAX_PAGE_SIZE, toPage, type ConnectorColumn } from '../domain/connectors/page.js';
-import { availabilityOf, countConnectors, type ConnectorFilter, type ConnectorOrder, type ConnectorRow } from '../domain/connectors/store.js';
-import { getTableColumns, sql } from 'drizzle-orm';
-import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { connectorPage, connectorPageQuery, CURSOR_COLUMNS, MAX_PAGE_SIZE, toPage } from '../domain/connectors/page.js';
+import {
+  availabilityOf,
+  connectorBySlugQuery,
+  connectorBySlugStatement,
+  countConnectors,
+  plannedConnectorRows,
+  type ConnectorFilter,
+  type ConnectorOrder,
+  type ConnectorRow,
+} from '../domain/connectors/store.js';
+import { getTableColumns } from 'drizzle-orm';
+import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
-import { visibleSql } from '../domain/connectors/visibility.js';
-import { builder, ROW_PROPERTY } from './builder.js';
-import { findPlannedStatement, NOT_KEPT, plannedStatement, type PlannedRows } from './planned-statements.js';
-import { literalLimit } from '../db/limit.js';
+import { firstRow, KeptUntilChange, keptStatement, plannedStatement, selectedColumns, type PlannedRows } from '../fast-lane/index.js';
+import { builder } from './builder.js';
+import { column, plannedWith, readsColumns, renamedColumn } from './columns.js';
 import { connectionType } from './connection.js';
 import {
   CertificationSourceEnum,
@@ -102,58 +110,66 @@ const ALL_CONNECTOR_COLUMNS = Object.fromEntries(Object.keys(getTableColumns(con
   [K in keyof typeof connectors.$inferSelect]: true;
 };
 
+/** The row of a Connector, for the column fields below. */
+const col = <K extends keyof ConnectorRow & string>(key: K) => column<ConnectorRow, K>(key);
+const renamed = <K extends keyof ConnectorRow & string>(key: K) => renamedColumn<ConnectorRow, K>(key);
+
 // Scalar columns are resolved from the row directly rather than with t.expose*: an exposed column goes
-// through plugin-drizzle's per-field loader check, which costs ~2 µs a field, and the type's default
-// selection loads every column anyway (in-process, 50 connectors × 10 fields: 1.9 ms before, 1.2 ms after).
+// through plugin-drizzle's per-field loader check, and the type's own selection loads every column anyway.
 export const Connector = builder.drizzleNode('connectors', {
   name: 'Connector',
   description: 'A data connector: a source that reads from a system or a destination that writes to one.',
-  id: { column: (c) => c.id, description: 'The global ID, for `node(id:)` and `certifyConnector`.', extensions: { syncGlobalID: true } },
+  id: {
+    column: (c) => c.id,
+    description: 'The global ID, for `node(id:)` and `certifyConnector`.',
+    extensions: { syncGlobalID: true, ...readsColumns('id') },
+  },
   // Every column, the deployments it is enabled on (`enabled_on`, what availableOn and support read)
   // included, is part of the type's own selection, so those fields need no per-field planning. The
-  // deployments are a comma-separated column kept by triggers: a JSON array of availability rows per
-  // connector cost twice as much to build and parse, a group_concat subquery per row ~1 µs a row.
+  // deployments are a comma-separated column kept by triggers: cheaper to read than a JSON array of
+  // availability rows or a group_concat subquery per row.
   select: { columns: ALL_CONNECTOR_COLUMNS },
   fields: (t) => ({
-    definitionId: t.string({ resolve: (c) => c.definitionId, extensions: ROW_PROPERTY, description: "Airbyte's definition UUID." }),
-    slug: t.string({ resolve: (c) => c.slug, extensions: ROW_PROPERTY, description: 'The unique short name, e.g. source-postgres.' }),
-    name: t.string({ resolve: (c) => c.name, extensions: ROW_PROPERTY, description: 'Display name.' }),
-    type: t.field({ type: ConnectorTypeEnum, resolve: (c) => c.type, extensions: ROW_PROPERTY, description: 'Source or destination.' }),
-    supportLevel: t.field({ type: SupportLevelEnum, resolve: (c) => c.supportLevel, extensions: ROW_PROPERTY, description: 'Who maintains it and how it is supported.' }),
+    definitionId: t.string({ ...col('definitionId'), description: "Airbyte's definition UUID." }),
+    slug: t.string({ ...col('slug'), description: 'The unique short name, e.g. source-postgres.' }),
+    name: t.string({ ...col('name'), description: 'Display name.' }),
+    type: t.field({ type: ConnectorTypeEnum, ...col('type'), description: 'Source or destination.' }),
+    supportLevel: t.field({ type: SupportLevelEnum, ...col('supportLevel'), description: 'Who maintains it and how it is supported.' }),
     releaseStage: t.field({
       type: ReleaseStageEnum,
-      resolve: (c) => c.releaseStage,
-      extensions: ROW_PROPERTY,
+      ...col('releaseStage'),
       nullable: true,
       description: 'The older maturity label from the registry.',
     }),
-    dockerRepository: t.string({ resolve: (c) => c.dockerRepository, extensions: ROW_PROPERTY, description: 'The image repository, e.g. airbyte/source-postgres.' }),
-    dockerImageTag: t.string({ resolve: (c) => c.dockerImageTag, extensions: ROW_PROPERTY, description: 'The current image tag (version).' }),
-    documentationUrl: t.string({ resolve: (c) => c.documentationUrl, extensions: ROW_PROPERTY, nullable: true, description: 'The documentation page.' }),
-    iconUrl: t.string({ resolve: (c) => c.iconUrl, extensions: ROW_PROPERTY, nullable: true, description: 'The icon.' }),
-    language: t.string({ resolve: (c) => c.language, extensions: ROW_PROPERTY, nullable: true, description: 'Implementation language, e.g. python, java, manifest-only.' }),
-    license: t.string({ resolve: (c) => c.license, extensions: ROW_PROPERTY, nullable: true, description: 'The license, e.g. ELv2, MIT.' }),
-    subtype: t.string({ resolve: (c) => c.subtype, extensions: ROW_PROPERTY, nullable: true, description: 'Kind of system, e.g. api, database, file.' }),
-    tags: t.stringList({ resolve: (c) => c.tags, extensions: ROW_PROPERTY, description: 'Registry tags, e.g. language:python, cdk:low-code.' }),
-    releaseDate: t.string({ resolve: (c) => c.releaseDate, extensions: ROW_PROPERTY, nullable: true, description: 'First release date (YYYY-MM-DD).' }),
+    dockerRepository: t.string({ ...col('dockerRepository'), description: 'The image repository, e.g. airbyte/source-postgres.' }),
+    dockerImageTag: t.string({ ...col('dockerImageTag'), description: 'The current image tag (version).' }),
+    documentationUrl: t.string({ ...col('documentationUrl'), nullable: true, description: 'The documentation page.' }),
+    iconUrl: t.string({ ...col('iconUrl'), nullable: true, description: 'The icon.' }),
+    language: t.string({ ...col('language'), nullable: true, description: 'Implementation language, e.g. python, java, manifest-only.' }),
+    license: t.string({ ...col('license'), nullable: true, description: 'The license, e.g. ELv2, MIT.' }),
+    subtype: t.string({ ...col('subtype'), nullable: true, description: 'Kind of system, e.g. api, database, file.' }),
+    tags: t.stringList({ ...col('tags'), description: 'Registry tags, e.g. language:python, cdk:low-code.' }),
+    releaseDate: t.string({ ...col('releaseDate'), nullable: true, description: 'First release date (YYYY-MM-DD).' }),
     internalSupportLevel: t.int({
-      resolve: (c) => c.internalSl,
+      ...renamed('internalSl'),
       nullable: true,
       description: "Airbyte's internal support level (ab_internal.sl: 0, 100, 200, 300).",
     }),
     internalQualityLevel: t.int({
-      resolve: (c) => c.internalQl,
+      ...renamed('internalQl'),
       nullable: true,
       description: "Airbyte's internal quality level (ab_internal.ql: 0 to 600).",
     }),
     availableOn: t.field({
       type: [DeploymentEnum],
       description: 'The deployments where the connector is available, in display order.',
+      extensions: readsColumns('enabledOn'),
       resolve: (c, _args, ctx) => ctx.catalog.deployments.map((d) => d.key).filter((d) => isEnabledOn(c, d)),
     }),
     support: t.field({
       type: SupportAnswerRef,
       description: 'The support this connector gets on a deployment.',
+      extensions: readsColumns('supportLevel', 'enabledOn'),
       args: {
         deployment: t.arg({ type: DeploymentEnum, required: true, description: 'The deployment to ask about.' }),
         premiumSupport: t.arg.boolean({
@@ -173,135 +189,25 @@ export const Connector = builder.drizzleNode('connectors', {
     breakingChanges: t.relation('breakingChanges', {
       description: 'Announced breaking changes, latest deadline first.',
       query: { orderBy: BREAKING_CHANGES_ORDER },
+      extensions: plannedWith(),
     }),
     certificationHistory: t.relation('certificationEvents', {
       description: 'Support-level changes, newest first.',
       query: { orderBy: { id: 'desc' } },
+      extensions: plannedWith(),
     }),
     revision: t.int({
-      resolve: (c) => c.revision,
-      extensions: ROW_PROPERTY,
+      ...col('revision'),
       description: 'Bumped on every change; pass it as expectedRevision to refuse a change to a connector you read earlier.',
     }),
-    createdAt: t.string({ resolve: (c) => c.createdAt, extensions: ROW_PROPERTY, description: 'When the connector was added (ISO-8601, UTC).' }),
-    updatedAt: t.string({ resolve: (c) => c.updatedAt, extensions: ROW_PROPERTY, description: 'When the connector last changed (ISO-8601, UTC).' }),
+    createdAt: t.string({ ...col('createdAt'), description: 'When the connector was added (ISO-8601, UTC).' }),
+    updatedAt: t.string({ ...col('updatedAt'), description: 'When the connector last changed (ISO-8601, UTC).' }),
   }),
 });
 
-/** The kept statement of `connector(slug:)`: one connector row (with what the plan loads) or none. */
-interface ConnectorBySlug {
-  execute(values: { slug: string }): { sync(): unknown[] };
-}
-
-function firstRow(statement: ConnectorBySlug, slug: string): unknown {
-  return statement.execute({ slug }).sync()[0] ?? null;
-}
-
-/**
- * The columns each Connector field reads, for the fields that read nothing but their own row. A list
- * whose nodes select only these is read with just those columns (src/domain/connectors/page.ts:
- * connectorPage); a field missing here (a relation, supportState) sends the list through
- * plugin-drizzle's planner instead.
- */
-const ROW_FIELDS: Record<string, readonly ConnectorColumn[]> = {
-  __typename: [],
-  id: ['id'],
-  definitionId: ['definitionId'],
-  slug: ['slug'],
-  name: ['name'],
-  type: ['type'],
-  supportLevel: ['supportLevel'],
-  releaseStage: ['releaseStage'],
-  dockerRepository: ['dockerRepository'],
-  dockerImageTag: ['dockerImageTag'],
-  documentationUrl: ['documentationUrl'],
-  iconUrl: ['iconUrl'],
-  language: ['language'],
-  license: ['license'],
-  subtype: ['subtype'],
-  tags: ['tags'],
-  releaseDate: ['releaseDate'],
-  internalSupportLevel: ['internalSl'],
-  internalQualityLevel: ['internalQl'],
-  availableOn: ['enabledOn'],
-  support: ['supportLevel', 'enabledOn'],
-  revision: ['revision'],
-  createdAt: ['createdAt'],
-  updatedAt: ['updatedAt'],
-};
-
-/**
- * Fields of a connector whose data plugin-drizzle's plan loads beside the row (relations, `select`
- * fields), with the columns of the row they read themselves.
- */
-const PLANNED_FIELDS: Record<string, readonly ConnectorColumn[]> = {
-  breakingChanges: [],
-  certificationHistory: [],
-  supportState: ['dockerImageTag'],
-};
-
-/** The fields of a connector a detail can read from its planned row. */
-const DETAIL_FIELDS = { ...ROW_FIELDS, ...PLANNED_FIELDS };
-
-/**
- * The columns a selection of connectors reads, starting at a connection's selection or at a
- * connector's own, or null when some field is not one of `fields` (it may need any column).
- * Directives are not evaluated: a field under `@include(if: false)` still counts. The answer depends
- * only on the document, so it is worked out once per field node (when the field is asked once).
- */
-function selectedColumns(info: GraphQLResolveInfo, start: 'connection' | 'node', fields: Record<string, readonly ConnectorColumn[]>): ReadonlySet<ConnectorColumn> | null {
-  const single = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : null;
-  let known = columnsByField.get(fields);
-  if (!known) columnsByField.set(fields, (known = new WeakMap()));
-  if (single && known.has(single)) return known.get(single)!;
-  const columns = new Set<ConnectorColumn>();
-  const all = info.fieldNodes.every((node) => visitColumns(node.selectionSet, start, info.fragments, fields, columns));
-  const result = all ? columns : null;
-  if (single) known.set(single, result);
-  return result;
-}
-
-const columnsByField = new WeakMap<object, WeakMap<FieldNode, ReadonlySet<ConnectorColumn> | null>>();
-
-/** Adds the columns read beneath `set` (at `level` of a connection) to `columns`; false when a field is not one of `fields`. */
-function visitColumns(
-  set: SelectionSetNode | undefined,
-  level: 'connection' | 'edge' | 'node',
-  fragments: GraphQLResolveInfo['fragments'],
-  fields: Record<string, readonly ConnectorColumn[]>,
-  columns: Set<ConnectorColumn>,
-): boolean {
-  for (const selection of set?.selections ?? []) {
-    if (selection.kind === Kind.FRAGMENT_SPREAD) {
-      const fragment = fragments[selection.name.value];
-      if (!fragment || !visitColumns(fragment.selectionSet, level, fragments, fields, columns)) return false;
-    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      if (!visitColumns(selection.selectionSet, level, fragments, fields, columns)) return false;
-    } else if (level === 'connection') {
-      if (selection.name.value === 'edges' && !visitColumns(selection.selectionSet, 'edge', fragments, fields, columns)) return false;
-    } else if (level === 'edge') {
-      if (selection.name.value === 'node' && !visitColumns(selection.selectionSet, 'node', fragments, fields, columns)) return false;
-    } else {
-      const read = fields[selection.name.value];
-      if (!read) return false;
-      for (const column of read) columns.add(column);
-    }
-  }
-  return true;
-}
-
-/** The columns the nodes of a connection selection read, or null when some field needs more than its row. */
-function rowColumns(info: GraphQLResolveInfo): ReadonlySet<ConnectorColumn> | null {
-  return selectedColumns(info, 'connection', ROW_FIELDS);
-}
-
-/**
- * The connector columns a planned `connector(slug:)` selection reads (the id always), or null for
- * all of them. The type's own selection is every column, so that its fields need no planning; a
- * detail that asks for five of them reads five (and SQLite, better-sqlite3 and drizzle handle five).
- */
+/** The connector columns a `connector(slug:)` selection reads (the id always), or null for all of them. */
 function detailColumns(info: GraphQLResolveInfo): Record<string, true> | null {
-  const columns = selectedColumns(info, 'node', DETAIL_FIELDS);
+  const columns = selectedColumns(info, 'node', true);
   return columns && Object.fromEntries(['id', ...columns].map((c) => [c, true]));
 }
 
@@ -344,11 +250,16 @@ export const ConnectorOrderInput = builder.inputType('ConnectorOrder', {
   }),
 });
 
+/** Counts are kept until the database changes: a count reads every matching row, and a page asks for it each time. */
+const counts = new KeptUntilChange<number>(1000);
+
 /** How a page counts the connectors its filter matches, when totalCount is asked. */
 function counter(filter: ConnectorFilter | null | undefined): (c: Context) => number {
-  // Returned unnamed: tsx names a function bound to a name with a defineProperty call each time one is made.
-  return (c) => countConnectors(c.db, filter, c.catalog, c.visibility);
+  return (c) => counts.get(c.db, JSON.stringify([filter ?? null, c.visibility]), () => countConnectors(c.db, filter, c.catalog, c.visibility));
 }
+
+/** Built page statements kept per policy catalog (a page read again skips building its SQL). */
+const KEPT_PAGES_MAX = 500;
 
 const ConnectorConnection = connectionType('Connector', Connector, 'connector');
 
@@ -378,26 +289,22 @@ builder.queryFields((t) => ({
       const order = (args.orderBy as ConnectorOrder | null | undefined) ?? null;
       const filter = args.filter as ConnectorFilter | null | undefined;
       const input = { db: ctx.db, filter, order, first: args.first, after: args.after, catalog: ctx.catalog, visibility: ctx.visibility };
-      // Nodes that read only their own row: just the columns they select (the headline page reads 12
-      // of 22, which halves the SQL time), without the planner. Otherwise plugin-drizzle plans the
-      // whole selection, relations included, into the same single statement.
-      const columns = rowColumns(info);
-      const rows = (
-        columns
-          ? connectorPage({ ...input, columns })
-          : ctx.db.query.connectors
-              .findMany(
-                t.drizzleQueryFromInfo('connectors', {
-                  context: ctx,
-                  info,
-                  path: ['edges', 'node'],
-                  // The columns the cursor needs, whatever the client selected.
-                  columns: CURSOR_COLUMNS,
-                  ...connectorPageQuery(input),
-                } as never),
-              )
-              .sync()
-      ) as unknown as ({ id: number } & Record<string, unknown>)[];
+      // Nodes that read only their own row: just the columns they select, without the planner.
+      // Otherwise plugin-drizzle plans the whole selection, relations included, into one statement.
+      const columns = selectedColumns(info, 'connection', false);
+      const rows = columns
+        ? connectorPage({ ...input, columns }, (key, build) => keptStatement(ctx.db, ctx.catalog, key, KEPT_PAGES_MAX, build))
+        : plannedConnectorRows(
+            ctx.db,
+            t.drizzleQueryFromInfo('connectors', {
+              context: ctx,
+              info,
+              path: ['edges', 'node'],
+              // The columns the cursor needs, whatever the client selected.
+              columns: CURSOR_COLUMNS,
+              ...connectorPageQuery(input),
+            } as never),
+          );
       return {
         ...toPage(rows, { first: args.first, after: args.after, order }),
         count: counter(filter),
@@ -409,26 +316,14 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One connector by slug, or null when there is none.',
     args: { slug: t.arg.string({ required: true, description: 'The slug, e.g. source-postgres.' }) },
-    extensions: {
-      // A compiled operation answers from the kept statement without planning again.
-      plannedRows: {
-        kept: (_root, args, ctx, info) => {
-          const statement = findPlannedStatement<ConnectorBySlug>(ctx.db, info, 'slug', [ctx.visibility]);
-          return statement ? firstRow(statement, args.slug as string) : NOT_KEPT;
-        },
-      } satisfies PlannedRows,
-    },
+    // A compiled operation answers from the statement kept below without planning again.
+    extensions: { plannedRows: { keptBy: 'slug' } satisfies PlannedRows },
     resolve: (query, _root, args, ctx, info) => {
       // plugin-drizzle plans the selection (and records how to map the row) on every request; the
-      // statement built from that plan is the same for the same document, so it is kept with it, the
-      // slug left as a placeholder. findMany with a literal limit: findFirst binds `limit 1`, which
-      // makes SQLite compile the statement again on every run (src/db/limit.ts).
-      const config = query({ where: { slug: sql.placeholder('slug'), RAW: (t) => visibleSql(t, ctx.visibility) ?? sql`1` }, limit: literalLimit(1) as never });
-      const statement = plannedStatement(ctx.db, info, 'slug', [ctx.visibility], () => {
-        const columns = detailColumns(info);
-        return ctx.db.query.connectors.findMany((columns ? { ...config, columns } : config) as never).prepare();
-      });
-      return firstRow(statement, args.slug) as never;
+      // statement built from that plan is the same for the same document, so it is kept with it.
+      const config = query(connectorBySlugQuery(ctx.visibility));
+      const statement = plannedStatement(ctx, info, 'slug', () => connectorBySlugStatement(ctx.db, config, detailColumns(info)));
+      return firstRow(statement, 'slug', args.slug) as never;
     },
   }),
 }));

@@ -9,6 +9,7 @@ import {
   announceInputFields,
   breakingChangePage,
   breakingChangePageQuery,
+  breakingChangeRows,
   countBreakingChanges,
   isoDay,
   supportStateFor,
@@ -24,7 +25,8 @@ import { DeadlineActionEnum, DeploymentEnum, keyed, SupportLevelEnum } from './e
 import { idempotencyKeySchema, idempotent } from '../domain/idempotency.js';
 import { UserError } from './errors.js';
 import { connectorGlobalId } from './ids.js';
-import type { PlannedRows } from './planned-statements.js';
+import { type PlannedRows } from '../fast-lane/index.js';
+import { plannedWith } from './columns.js';
 
 const SupportStateEnum = builder.enumType('SupportState', {
   description: 'Whether a connection pinned to a version is still supported, as Airbyte derives it from upgrade deadlines.',
@@ -46,6 +48,7 @@ builder.drizzleObjectField(Connector, 'supportState', (t) =>
       columns: { dockerImageTag: true },
       with: { breakingChanges: { orderBy: BREAKING_CHANGES_ORDER } },
     },
+    extensions: plannedWith('dockerImageTag'),
     resolve: (c, args, ctx) => supportStateFor(args.version ?? c.dockerImageTag, c.breakingChanges, today(ctx)),
   }),
 );
@@ -99,7 +102,7 @@ builder.queryField('breakingChanges', (t) =>
         columns: { id: true, upgradeDeadline: true },
         ...page,
       } as never);
-      const rows = ctx.db.query.breakingChanges.findMany(query).sync() as unknown as BreakingChangeRow[];
+      const rows = breakingChangeRows(ctx.db, query);
       return { ...breakingChangePage(rows, args.first, args.after), count: breakingChangeCounter(filter, day) };
     },
   }),

@@ -1,8 +1,7 @@
 // Webhooks: an admin registers a URL for certification and breaking-change events.
 import { z } from 'zod';
 import type { UserError as UserErrorShape } from '../domain/errors.js';
-import { registerWebhook, registerWebhookSchema, type WebhookRow } from '../domain/webhooks/webhooks.js';
-import { literalLimit } from '../db/limit.js';
+import { listWebhooks, RECENT_DELIVERIES_QUERY, registerWebhook, registerWebhookSchema, type WebhookRow } from '../domain/webhooks/webhooks.js';
 import { builder } from './builder.js';
 import { keyed } from './enums.js';
 import { UserError } from './errors.js';
@@ -52,8 +51,7 @@ const Webhook = builder.drizzleObject('webhooks', {
     active: t.exposeBoolean('active', { description: 'Whether it receives deliveries.' }),
     deliveries: t.relation('deliveries', {
       description: 'The 20 most recent deliveries, newest first.',
-      // A literal limit: a bound one makes SQLite compile the statement again on every run.
-      query: { orderBy: { id: 'desc' }, limit: literalLimit(20) as never },
+      query: RECENT_DELIVERIES_QUERY,
     }),
   }),
 });
@@ -64,7 +62,7 @@ builder.queryField('webhooks', (t) =>
     type: ['webhooks'],
     description: 'Every webhook, with its recent deliveries. Admin tokens only.',
     authScopes: { admin: true },
-    resolve: (query, _root, _args, ctx) => ctx.db.query.webhooks.findMany(query({ orderBy: { id: 'asc' } })),
+    resolve: (query, _root, _args, ctx) => listWebhooks(ctx.db, query),
   }),
 );
 

@@ -1,4 +1,4 @@
-// Plain HTTP endpoints beside /graphql: health and the registry export.
+// Plain HTTP endpoints beside /graphql: health, metrics, the catalog page and the registry export.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,9 @@ import type { Db } from '../db/client.js';
 import type { RegistryKey } from '../db/schema.js';
 import { exportRegistry } from '../domain/registry/export.js';
 import type { Visibility } from '../domain/connectors/visibility.js';
+import { databaseAnswers } from '../db/client.js';
+import type { Plugin } from 'graphql-yoga';
+import type { Metrics } from './metrics.js';
 
 type FetchAPI = { Response: typeof Response };
 
@@ -22,12 +25,7 @@ function json(fetchAPI: FetchAPI, status: number, body: unknown, headers: Record
 }
 
 export function healthResponse(db: Db, fetchAPI: FetchAPI): Response {
-  let ok = false;
-  try {
-    ok = db.$client.prepare('select 1 as ok').get() !== undefined;
-  } catch {
-    ok = false;
-  }
+  const ok = databaseAnswers(db);
   return json(fetchAPI, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', database: ok });
 }
 
@@ -74,4 +72,19 @@ export function catalogResponse(request: Request, fetchAPI: FetchAPI): Response 
       'x-content-type-options': 'nosniff',
     },
   });
+}
+
+/** Serves /health, the catalog page, /metrics and the registry exports in front of the GraphQL endpoint. */
+export function routesPlugin(db: Db, metrics: Metrics, visibilityOf: (request: Request) => Visibility | null): Plugin {
+  return {
+    async onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname === '/health') return endResponse(healthResponse(db, fetchAPI));
+      if (url.pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')) return endResponse(catalogResponse(request, fetchAPI));
+      if (url.pathname === '/metrics') {
+        return endResponse(new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
+      }
+      const registry = registryResponse(db, request, url.pathname, fetchAPI, () => visibilityOf(request));
+      if (registry) return endResponse(registry);
+    },
+  };
 }

@@ -1,13 +1,12 @@
 // Keyset pagination over connectors: a page is "the next `first` rows after this cursor in this
 // ordering", so its cost does not grow with how deep into the list it is.
-import { and, getTableColumns, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, getTableColumns, sql, type AnyColumn, type Column, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import { connectors, type SupportLevelKey } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import type { Visibility } from './visibility.js';
 import type { Db } from '../../db/client.js';
 import { jsonRowsStatement, plainColumns } from '../../db/json-rows.js';
-import { keptStatement } from '../../db/kept.js';
 import { literalLimit } from '../../db/limit.js';
 import { connectorFilterSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
 
@@ -93,8 +92,6 @@ export function connectorPageQuery(input: {
   const order = input.order ?? DEFAULT_ORDER;
   const cursor = input.after ? decodeCursor(input.after, order) : null;
   const desc = order.direction === 'desc';
-  // The callbacks are made by functions that return them unnamed: tsx (keepNames) gives a function
-  // bound to a name a defineProperty call each time one is made, and these are made per request.
   return {
     where: { RAW: pageWhere(input, order, cursor, desc) },
     orderBy: pageOrderBy(order, desc),
@@ -130,16 +127,20 @@ export type ConnectorColumn = keyof typeof connectors.$inferSelect;
 
 type PageRow = { id: number } & Partial<typeof connectors.$inferSelect>;
 
+/** Keeps a built statement under `key`, or builds it now (the default: nothing is kept). */
+export type Keep = <T extends object>(key: string, build: () => T) => T;
+const buildNow: Keep = (_key, build) => build();
+
 /**
  * One page of connectors with only the given columns (and those a cursor needs), in one statement:
- * for a list that needs nothing but the connectors' own columns.
+ * for a list that needs nothing but the connectors' own columns. `keep` may keep the built statement
+ * under a key made of everything it is built from.
  */
-export function connectorPage(input: Parameters<typeof connectorPageQuery>[0] & { columns: Iterable<ConnectorColumn> }): PageRow[] {
+export function connectorPage(input: Parameters<typeof connectorPageQuery>[0] & { columns: Iterable<string> }, keep: Keep = buildNow): PageRow[] {
   // The row id and the ordering's column make the cursors; the rest is what the nodes read.
-  const columns: Partial<Record<ConnectorColumn, true>> = { id: true, [(input.order ?? DEFAULT_ORDER).field]: true };
+  const columns: Record<string, true> = { id: true, [(input.order ?? DEFAULT_ORDER).field]: true };
   for (const c of input.columns) columns[c] = true;
-  // Everything the statement is built from. The level merge depends on the registry's size, so
-  // whether it applies is part of the key; the rest is the request's own input.
+  // The level merge depends on the registry's size, so whether it applies is part of the key.
   const key = JSON.stringify([
     Object.keys(columns).sort(),
     input.filter ?? null,
@@ -149,13 +150,11 @@ export function connectorPage(input: Parameters<typeof connectorPageQuery>[0] & 
     input.visibility,
     connectorRows(input.db) >= PER_LEVEL_MIN_ROWS,
   ]);
-  // Building the statement (the SQL text and its parameters from the filter, order and cursor) cost
-  // about as much as running it on the seed data; it is kept per input, for the catalog it used.
   // Plain columns (the usual case) come back as one JSON text (src/db/json-rows.ts).
-  const read = keptStatement(input.db, input.catalog, key, BUILT_PAGES_MAX, () => {
+  const read = keep(key, () => {
     const query = input.db.query.connectors.findMany({ columns, ...connectorPageQuery(input) } as never);
-    const all = getTableColumns(connectors);
-    const selected = Object.fromEntries(Object.keys(columns).map((c) => [c, all[c as ConnectorColumn]]));
+    const all = getTableColumns(connectors) as Record<string, Column>;
+    const selected = Object.fromEntries(Object.keys(columns).map((c) => [c, all[c]!]));
     if (plainColumns(selected)) return jsonRowsStatement<PageRow>(input.db, query, selected);
     const statement = query.prepare();
     return () => statement.execute().sync() as unknown as PageRow[];
@@ -163,15 +162,11 @@ export function connectorPage(input: Parameters<typeof connectorPageQuery>[0] & 
   return read();
 }
 
-/** How many built page statements are kept per database (a page read again skips building its SQL). */
-export const BUILT_PAGES_MAX = 500;
-
 const k = alias(connectors, 'k');
 
 /**
  * Below this many connectors a plain query, which sorts the matching rows, beats merging per-level
- * index reads (headline page: 1,000 connectors 144 µs against 203 µs; 3,000 about even; 10,000 574 µs
- * against 210 µs; 100,000 13.7 ms against 0.22 ms).
+ * index reads (measured from 1,000 to 100,000 connectors: about even at 3,000; see bench/RESULTS.md).
  */
 export const PER_LEVEL_MIN_ROWS = 3000;
 

@@ -2,7 +2,7 @@
 // so the list and its totalCount can never disagree.
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import { KeptUntilChange } from '../../db/version.js';
+import { literalLimit } from '../../db/limit.js';
 import {
   breakingChanges,
   connectorAvailability,
@@ -99,23 +99,28 @@ export function connectorFilterSql(
   return parts.length ? and(...parts) : undefined;
 }
 
-const counts = new KeptUntilChange<number>(1000);
-
-/**
- * How many connectors match. A count reads every matching row (100,000 connectors: 14 ms), so it is
- * kept until the database changes, by anyone; a page asks for it with every request.
- */
+/** How many connectors match (every matching row is read: callers keep the answer while nothing changes). */
 export function countConnectors(
   db: Db,
   filter: ConnectorFilter | null | undefined,
   catalog: PolicyCatalog,
   visibility: Visibility,
 ): number {
-  return counts.get(
-    db,
-    JSON.stringify([filter ?? null, visibility]),
-    () => db.select({ n: count() }).from(connectors).where(connectorFilterSql(connectors, filter, catalog, visibility)).get()?.n ?? 0,
-  );
+  return db.select({ n: count() }).from(connectors).where(connectorFilterSql(connectors, filter, catalog, visibility)).get()?.n ?? 0;
+}
+
+/**
+ * The query options of `connector(slug:)`: the connector whose slug is bound as the `slug` placeholder,
+ * if the caller may see it. A literal limit: a bound one makes SQLite plan the statement again on every
+ * run (src/db/limit.ts).
+ */
+export function connectorBySlugQuery(visibility: Visibility) {
+  return { where: { slug: sql.placeholder('slug'), RAW: (t: typeof connectors) => visibleSql(t, visibility) ?? sql`1` }, limit: literalLimit(1) as never };
+}
+
+/** The prepared statement for `query` (connectorBySlugQuery, as a planner extended it), reading only `columns` when given. */
+export function connectorBySlugStatement(db: Db, query: object, columns: Record<string, true> | null) {
+  return db.query.connectors.findMany((columns ? { ...query, columns } : query) as never).prepare();
 }
 
 export function findConnectorBySlug(db: Db, slug: string): ConnectorRow | undefined {
@@ -227,4 +232,9 @@ export function touchConnector(db: Db, id: number, set: Partial<typeof connector
     .get();
   if (!row) throw new Error(`connector ${id} vanished inside its own transaction`);
   return row;
+}
+
+/** The rows of a connector page for query options a planner built from connectorPageQuery. */
+export function plannedConnectorRows(db: Db, query: object): ({ id: number } & Record<string, unknown>)[] {
+  return db.query.connectors.findMany(query as never).sync() as unknown as ({ id: number } & Record<string, unknown>)[];
 }

@@ -230,3 +230,8 @@ function breakingChangeOrderBy(t: BcTable): SQL[] {
 export function breakingChangePage<Row extends { id: number; upgradeDeadline: string }>(rows: Row[], first: number, after: string | null | undefined) {
   return pageOf(rows, first, after, (r) => encodeKeysetCursor({ f: ORDER_FIELD, d: 'asc', v: r.upgradeDeadline, id: r.id }));
 }
+
+/** The rows of a page of breaking changes, for query options a planner built from breakingChangePageQuery. */
+export function breakingChangeRows(db: Db, query: object): BreakingChangeRow[] {
+  return db.query.breakingChanges.findMany(query as never).sync() as unknown as BreakingChangeRow[];
+}

@@ -5,6 +5,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
+import { literalLimit } from '../../db/limit.js';
 import { WEBHOOK_EVENT_KEYS, webhookDeliveries, webhooks, type WebhookEventKey } from '../../db/schema.js';
 
 export type WebhookRow = typeof webhooks.$inferSelect;
@@ -31,6 +32,14 @@ export function verify(secret: string, timestamp: string, body: string, signatur
   const expected = Buffer.from(sign(secret, timestamp, body));
   const given = Buffer.from(signature);
   return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** A webhook's 20 most recent deliveries, newest first. A literal limit: a bound one makes SQLite plan the statement again on every run. */
+export const RECENT_DELIVERIES_QUERY = { orderBy: { id: 'desc' }, limit: literalLimit(20) as never } as const;
+
+/** Every webhook in registration order, with what `plan` (a planner's selection) loads beside it. */
+export function listWebhooks<T>(db: Db, plan: (options: { orderBy: { id: 'asc' } }) => T) {
+  return db.query.webhooks.findMany(plan({ orderBy: { id: 'asc' } }) as never);
 }
 
 export function registerWebhook(db: Db, input: z.infer<typeof registerWebhookSchema>, createdBy: string): { webhook: WebhookRow; secret: string } {

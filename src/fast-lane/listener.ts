@@ -3,18 +3,16 @@
 // otherwise by executing the already-validated document (compiled by graphql-jit where that is safe,
 // on graphql-js otherwise). Everything else, and anything that does not end in a clean 200 answer,
 // goes to yoga, which stays the one place that produces errors, GraphiQL, subscriptions and the other
-// routes. The answer is the same bytes either way (a test compares them on a corpus of documents).
+// routes. The answer is the same bytes either way (test/fast-path.test.ts compares them on a corpus).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { execute, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { isPromise } from 'node:util/types';
 import type { Context } from '../context.js';
-import { PUBLIC, visibilityFor } from '../domain/connectors/visibility.js';
 import type { TokenRow } from '../domain/tokens/tokens.js';
-import { estimateCost } from '../graphql/cost.js';
-import { payloadTooLarge } from '../graphql/limits.js';
-import { runsCompiled, type KnownOperation, type KnownOperations } from '../graphql/operations.js';
+import { runsCompiled, type KnownOperation, type KnownOperations } from './known-operations.js';
 import { LRUCache } from 'lru-cache';
-import type { ResponseCache } from './response-cache.js';
+import type { PassedOn } from './plugin.js';
+import type { Lookup, ResponseCache } from './response-cache.js';
 
 export interface RequestScope {
   requestId: string;
@@ -23,35 +21,36 @@ export interface RequestScope {
   path: string;
 }
 
-export interface FastPathOptions {
+/** A finished answer to write: the same shape from yoga's size check and from this listener. */
+export interface Refusal {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface ListenerOptions {
   schema: GraphQLSchema;
   endpoint: string;
   maxBodyBytes: number;
   maxCost: number;
   operations: KnownOperations;
   cache: ResponseCache | null;
+  /** The answer to a body over `maxBodyBytes`. */
+  payloadTooLarge: () => Refusal;
   /** undefined when no Authorization header is sent, null when it does not carry a valid token. */
   viewerFor: (authorization: string | undefined) => TokenRow | null | undefined;
   contextFor: (viewer: TokenRow | null, requestId: string) => Context;
   requestIdFor: (header: string | undefined) => string;
   /** Metrics and the access-log line, as for a request yoga answers. */
   finish: (scope: RequestScope, status: number, cache: 'hit' | 'miss' | null) => void;
-  cacheLookup: (result: 'hit' | 'miss') => void;
   /** How an eligible request was answered. */
   outcome: (result: 'cache_hit' | 'executed' | 'passed_on') => void;
   log: (line: { level: 'error'; message: string } & Record<string, unknown>) => void;
   /** yoga, as a Fetch handler (for a request whose body was read here) and as a Node listener. */
   yoga: {
-    fetch: (url: string, init: RequestInit, serverContext: Record<string, unknown>) => Response | Promise<Response>;
+    fetch: (url: string, init: RequestInit, serverContext: PassedOn) => Response | Promise<Response>;
     listener: RequestListener;
   };
-}
-
-/** The key a cached answer is kept under: who may see what, how it was asked, and the exact request. */
-export function cacheKeyFor(viewer: TokenRow | null, accept: string, body: string): string {
-  const visibility = viewer ? visibilityFor(viewer) : PUBLIC;
-  const who = visibility.kind === 'organization' ? `org:${visibility.organization}` : visibility.kind;
-  return `${who}\n${accept}\n${body}`;
 }
 
 const CONTENT_LENGTH = /^\d{1,12}$/;
@@ -118,12 +117,12 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function createRequestListener(options: FastPathOptions): RequestListener {
+export function createListener(options: ListenerOptions): RequestListener {
   const { endpoint, maxBodyBytes, operations, cache } = options;
   // Clients send the same bodies again and again: the body's operation, variables and cost are kept
   // with it (the variables frozen: execution coerces them into objects of its own), which spares
-  // parsing the body and looking the operation up (about 3 µs of the detail query's 62 at 50
-  // connections). Kept by body text; an entry made for another Accept header is made again.
+  // parsing the body and looking the operation up. Kept by body text; an entry made for another
+  // Accept header is made again.
   const requests = new LRUCache<string, KnownRequest>({ max: KNOWN_REQUESTS_MAX, maxSize: KNOWN_REQUESTS_MAX_CHARS, sizeCalculation: (_entry, text) => text.length + 1 });
   const knownRequest = (accept: string, text: string): KnownRequest | null => {
     const kept = requests.get(text);
@@ -133,7 +132,7 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     const known = operations.get(accept, params.query, params.operationName);
     if (!known) return null;
     const variables = deepFreeze(params.variables ?? {});
-    const cost = known.fixedCost ?? estimateCost(options.schema, known.document, known.operationName, variables);
+    const cost = operations.costOf(known, variables);
     const request = { accept, known, variables, cost };
     if (text.length <= KNOWN_REQUESTS_MAX_CHARS / 16) requests.set(text, request);
     return request;
@@ -145,7 +144,7 @@ export function createRequestListener(options: FastPathOptions): RequestListener
   }
 
   /** Hands a request whose body was already read to yoga, and writes yoga's answer. */
-  const fallBack = async (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+  const fallBack = async (req: IncomingMessage, res: ServerResponse, body: Buffer, passed: PassedOn) => {
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined || name === 'transfer-encoding' || name === 'content-length') continue;
@@ -153,7 +152,7 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     }
     // The body is whole now, however it was sent.
     headers.set('content-length', String(body.byteLength));
-    const response = await options.yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: 'POST', headers, body: body as unknown as BodyInit }, {});
+    const response = await options.yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: 'POST', headers, body: body as unknown as BodyInit }, passed);
     const bytes = Buffer.from(await response.arrayBuffer());
     const out: Record<string, string> = {};
     response.headers.forEach((value, name) => {
@@ -183,23 +182,18 @@ export function createRequestListener(options: FastPathOptions): RequestListener
    * result instead let every request read in the same turn of the event loop run first and wait with
    * its whole result in memory, for the young-generation collector to copy.
    */
-  const answer = (req: IncomingMessage, res: ServerResponse, text: string, started: number): boolean | Promise<boolean> => {
+  const answer = (req: IncomingMessage, res: ServerResponse, text: string, started: number, passed: PassedOn): boolean | Promise<boolean> => {
     const viewer = options.viewerFor(req.headers.authorization);
     if (viewer === null) return false; // a bad token: yoga answers 401
     const accept = req.headers.accept ?? '';
     const scope = scopeOf(req, started);
-    let key: string | undefined;
-    let version: string | undefined;
-    if (cache) {
-      key = cacheKeyFor(viewer ?? null, accept, text);
-      version = cache.version();
-      const hit = cache.get(key, version);
-      if (hit) {
-        options.cacheLookup('hit');
-        options.outcome('cache_hit');
-        send(res, scope, hit.contentType, hit.body, 'hit');
-        return true;
-      }
+    const lookup = cache?.lookup(viewer ?? null, accept, text);
+    // Passed on, the request takes its lookup along: yoga's side of the cache does not look again.
+    passed.lookup = lookup;
+    if (lookup?.hit) {
+      options.outcome('cache_hit');
+      send(res, scope, lookup.hit.contentType, lookup.hit.body, 'hit');
+      return true;
     }
     const request = knownRequest(accept, text);
     if (!request || request.cost > options.maxCost) return false;
@@ -208,21 +202,18 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     const result = runsCompiled(known, variables)
       ? known.compiled!.query(undefined, contextValue, variables)
       : execute({ schema: options.schema, document: known.document, operationName: known.operationName, variableValues: variables, contextValue });
-    if (!isPromise(result)) return complete(res, scope, known, key, version, result as ExecutionResult);
-    return (result as Promise<ExecutionResult>).then((done) => complete(res, scope, known, key, version, done));
+    if (!isPromise(result)) return complete(res, scope, known, lookup, result as ExecutionResult);
+    return (result as Promise<ExecutionResult>).then((done) => complete(res, scope, known, lookup, done));
   };
 
   /** Writes an executed answer (and keeps it in the cache); false when it has errors, which yoga answers. */
-  function complete(res: ServerResponse, scope: RequestScope, known: KnownOperation, key: string | undefined, version: string | undefined, done: ExecutionResult): boolean {
+  function complete(res: ServerResponse, scope: RequestScope, known: KnownOperation, lookup: Lookup | undefined, done: ExecutionResult): boolean {
     // yoga answers anything with an error, so every error keeps one shape, code and status.
     if (done.errors?.length) return false;
     const body = JSON.stringify(done);
-    if (cache) {
-      options.cacheLookup('miss');
-      cache.set(key!, { version: version!, body: Buffer.from(body), contentType: known.contentType });
-    }
+    if (lookup) cache!.store(lookup, Buffer.from(body), known.contentType);
     options.outcome('executed');
-    send(res, scope, known.contentType, body, cache ? 'miss' : null);
+    send(res, scope, known.contentType, body, lookup ? 'miss' : null);
     return true;
   }
 
@@ -233,28 +224,29 @@ export function createRequestListener(options: FastPathOptions): RequestListener
     res.end('{"errors":[{"message":"Unexpected error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}');
   };
 
-  const passOn = (req: IncomingMessage, res: ServerResponse, body: Buffer) => {
+  const passOn = (req: IncomingMessage, res: ServerResponse, body: Buffer, passed: PassedOn) => {
     options.outcome('passed_on');
-    fallBack(req, res, body).catch((error: unknown) => fail(res, error));
+    fallBack(req, res, body, passed).catch((error: unknown) => fail(res, error));
   };
 
   /** Answers a request whose body has been read whole. */
   function respond(req: IncomingMessage, res: ServerResponse, body: Buffer, started: number): void {
+    const passed: PassedOn = {};
     let answered: boolean | Promise<boolean>;
     try {
-      answered = answer(req, res, body.toString('utf8'), started);
+      answered = answer(req, res, body.toString('utf8'), started, passed);
     } catch (error) {
       fail(res, error);
       return;
     }
     if (answered === true) return;
     if (answered === false) {
-      passOn(req, res, body);
+      passOn(req, res, body, passed);
       return;
     }
     answered.then(
       (yes) => {
-        if (!yes) passOn(req, res, body);
+        if (!yes) passOn(req, res, body, passed);
       },
       (error: unknown) => fail(res, error),
     );
@@ -262,15 +254,12 @@ export function createRequestListener(options: FastPathOptions): RequestListener
 
   /** A chunked body past the limit: answer now and close the connection rather than read on. */
   function refuse(req: IncomingMessage, res: ServerResponse, started: number): void {
-    const refusal = payloadTooLarge(maxBodyBytes);
+    const refusal = options.payloadTooLarge();
     res.writeHead(refusal.status, { ...refusal.headers, connection: 'close' });
     res.end(refusal.body, () => req.destroy());
     options.finish(scopeOf(req, started), 413, null);
   }
 
-  // The listeners made for each request are anonymous functions: the server runs under tsx, whose
-  // esbuild transform (keepNames) gives every function bound to a name an Object.defineProperty call
-  // where it is made, about half a microsecond each.
   return (req, res) => {
     if (!eligible(req, endpoint, maxBodyBytes)) {
       options.yoga.listener(req, res);

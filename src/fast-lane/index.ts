@@ -1,0 +1,76 @@
+// The fast lane: everything that exists only to make reads fast, behind this one entry point. Its
+// rules are written once, in README.md beside this file. The app creates it with `createFastLane` and
+// serves its listener; the GraphQL type files use the declarations below to tell it what their
+// fields read, and keep their planned statements through it.
+import type { RequestListener } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Context } from '../context.js';
+import type { Db } from '../db/client.js';
+import type { TokenRow } from '../domain/tokens/tokens.js';
+import { KnownOperations, type EstimateCost } from './known-operations.js';
+import { createListener, type ListenerOptions, type Refusal, type RequestScope } from './listener.js';
+import { lanePlugin, type PassedOn } from './plugin.js';
+import { ResponseCache } from './response-cache.js';
+
+export { reads, ROW_PROPERTY, selectedColumns, type Reads } from './columns.js';
+export { KeptUntilChange, keptStatement } from './kept.js';
+export { firstRow, plannedStatement, type OneRowStatement, type PlannedRows } from './planned-statements.js';
+export type { RequestScope } from './listener.js';
+
+/** Operations kept for the listener. */
+export const KNOWN_OPERATIONS_MAX = 1000;
+
+export interface FastLaneOptions {
+  schema: GraphQLSchema;
+  db: Db;
+  endpoint: string;
+  maxBodyBytes: number;
+  maxCost: number;
+  /** The cost estimate the pipeline's cost limit uses. */
+  estimateCost: EstimateCost;
+  /** The pipeline's answer to a body over the size limit. */
+  payloadTooLarge: () => Refusal;
+  responseCache: { enabled: boolean; maxEntries: number; maxBytes: number };
+  /** Who is asking: undefined without an Authorization header, null when it carries no valid token. */
+  viewerFor: (authorization: string | null | undefined) => TokenRow | null | undefined;
+  /** The same, for a Fetch request (looked up once per request). */
+  viewerOf: (request: Request) => TokenRow | null | undefined;
+  contextFor: (viewer: TokenRow | null, requestId: string) => Context;
+  requestIdFor: (header: string | null | undefined) => string;
+  /** Metrics and the access-log line for a request the listener answered. */
+  finish: ListenerOptions['finish'];
+  /** Metrics: a response-cache lookup, and how an eligible request was answered. */
+  cacheLookup: (result: 'hit' | 'miss') => void;
+  outcome: ListenerOptions['outcome'];
+  log: ListenerOptions['log'];
+}
+
+export interface FastLane {
+  /** The lane's part in yoga's pipeline: the shared response cache and learning known operations. */
+  plugin: Plugin<Record<string, unknown>, PassedOn>;
+  /** The Node listener to serve, in front of yoga's own. */
+  listener(yoga: { fetch: ListenerOptions['yoga']['fetch']; requestListener: RequestListener }): RequestListener;
+  /** Queries answered once by the pipeline, which the listener runs directly. */
+  knownOperations: KnownOperations;
+}
+
+export function createFastLane(options: FastLaneOptions): FastLane {
+  const { responseCache } = options;
+  const cache = responseCache.enabled
+    ? new ResponseCache(options.db, { maxEntries: responseCache.maxEntries, maxBytes: responseCache.maxBytes, looked: options.cacheLookup })
+    : null;
+  const knownOperations = new KnownOperations(options.schema, KNOWN_OPERATIONS_MAX, options.estimateCost);
+  const plugin = lanePlugin({ endpoint: options.endpoint, maxBodyBytes: options.maxBodyBytes, cache, operations: knownOperations, viewerOf: options.viewerOf });
+  return {
+    plugin,
+    knownOperations,
+    listener: (yoga) =>
+      createListener({
+        ...options,
+        operations: knownOperations,
+        cache,
+        yoga: { fetch: yoga.fetch, listener: yoga.requestListener },
+      }),
+  };
+}

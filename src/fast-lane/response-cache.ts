@@ -1,0 +1,72 @@
+// A byte cache in front of GraphQL execution for repeated reads, the one both the listener and yoga's
+// pipeline use. The key is what decides the answer: the request body, the Accept header, and which
+// connectors the caller may see (never one organization's private connectors for another caller).
+// Every entry remembers the database version it was made at; any write, by this process or another,
+// moves the version, so a read after a write is never answered from before it.
+import { LRUCache } from 'lru-cache';
+import type { Db } from '../db/client.js';
+import { databaseVersion } from '../db/version.js';
+import { PUBLIC, visibilityFor } from '../domain/connectors/visibility.js';
+import type { TokenRow } from '../domain/tokens/tokens.js';
+
+export interface CacheEntry {
+  version: string;
+  body: Uint8Array;
+  contentType: string;
+}
+
+/** A lookup's outcome: the entry when there is a fresh one, and where to store the answer otherwise. */
+export interface Lookup {
+  key: string;
+  version: string;
+  hit: CacheEntry | undefined;
+}
+
+export interface ResponseCacheOptions {
+  maxEntries: number;
+  maxBytes: number;
+  /** Called once per lookup, for the metrics. */
+  looked?: (result: 'hit' | 'miss') => void;
+}
+
+/** The key a cached answer is kept under: who may see what, how it was asked, and the exact request. */
+function keyFor(viewer: TokenRow | null, accept: string, body: string): string {
+  const visibility = viewer ? visibilityFor(viewer) : PUBLIC;
+  const who = visibility.kind === 'organization' ? `org:${visibility.organization}` : visibility.kind;
+  return `${who}\n${accept}\n${body}`;
+}
+
+export class ResponseCache {
+  private readonly entries: LRUCache<string, CacheEntry>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: ResponseCacheOptions,
+  ) {
+    this.entries = new LRUCache<string, CacheEntry>({
+      max: options.maxEntries,
+      maxSize: options.maxBytes,
+      sizeCalculation: (e) => e.body.byteLength + 64,
+    });
+  }
+
+  /** Looks a request up; the database version is read once, here, and travels with the lookup to `store`. */
+  lookup(viewer: TokenRow | null, accept: string, body: string): Lookup {
+    const key = keyFor(viewer, accept, body);
+    const version = databaseVersion(this.db);
+    const entry = this.entries.get(key);
+    const hit = entry && entry.version === version ? entry : undefined;
+    this.options.looked?.(hit ? 'hit' : 'miss');
+    return { key, version, hit };
+  }
+
+  /** Keeps a complete answer for the request `lookup` missed, unless a write landed meanwhile. */
+  store(lookup: Lookup, body: Uint8Array, contentType: string): void {
+    if (lookup.version !== databaseVersion(this.db)) return;
+    this.entries.set(lookup.key, { version: lookup.version, body, contentType });
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
