@@ -29,8 +29,8 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   const db = drizzle({
     client: statementCache(sqlite),
     relations,
-    // Row mappers generated for each query's shape instead of one generic loop (drizzle's `jit`): the
-    // connector detail's row with its relations maps in 8.3 µs instead of 9.3 (statement included).
+    // Row mappers generated for each query's shape instead of one generic loop (drizzle's `jit`):
+    // relation rows map faster (docs/performance.md).
     jit: true,
     logger: onQuery ? { logQuery: (query) => onQuery(query) } : false,
   }) as Db;
@@ -44,8 +44,7 @@ export const STATEMENT_CACHE_SIZE = 500;
 
 /**
  * The connection as drizzle sees it, with prepared statements kept by SQL text. drizzle prepares a
- * statement on every call, and preparing costs more than running a small query (the headline query:
- * 70 µs to prepare, 240 µs to run). drizzle only calls all, get, run and raw on them, synchronously,
+ * statement on every call, and preparing can cost as much as running a small query. drizzle only calls all, get, run and raw on them, synchronously,
  * so one statement can serve every call; raw mode is reset because drizzle sets it but never clears it.
  */
 function statementCache(sqlite: Database.Database) {

@@ -1,6 +1,6 @@
 // Rows of a drizzle query read back as one JSON text. better-sqlite3 builds every row through V8's API
 // a value at a time; SQLite can write the same rows as one JSON array, which V8's JSON.parse turns into
-// arrays faster (the headline page at 50 connections: 244 → 231 µs of server CPU a request). Only for
+// arrays faster (figures in bench/RESULTS.md). Only for
 // plain text and integer columns, which JSON carries exactly (integers within 2^53, as row ids and
 // levels are) and drizzle passes through unchanged; anything else (a json-mode column, a timestamp)
 // is left to drizzle's own statement, which decodes it.

@@ -1,7 +1,7 @@
 // LIMIT values written into the SQL text instead of bound as parameters. SQLite's query planner reads
 // the value bound to `limit ?` when it plans (SQLite 3.53 here), so such a statement is compiled again
-// every time it runs, however long it has been kept prepared: the connector detail statement took 52 µs
-// a run with `limit ?` against 8 µs with `limit 1`. Every limit the gateway sets is a small integer it
+// every time it runs, however long it has been kept prepared (several times slower than with a literal
+// limit, bench/RESULTS.md). Every limit the gateway sets is a small integer it
 // computed itself (a page size plus one, a fixed count), never text from a request.
 import { sql, type SQL } from 'drizzle-orm';
 

@@ -3,8 +3,8 @@
 // the server starts. better-sqlite3's SQLite is built with STAT4, so ANALYZE also keeps samples of
 // values (sqlite_stat4); with samples, every statement that compares an indexed column with a bound
 // value is planned again each time it runs, in case the value changes the plan, which undoes keeping
-// statements prepared (the headline page's statement took 170 µs a request in the server with
-// samples, 100 µs without; the detail statement's plan is the same either way). The gateway keeps the
+// statements prepared (the headline page's statement is markedly slower with samples; the detail
+// statement's plan is the same either way). The gateway keeps the
 // per-index figures and drops the samples; its large lists do not depend on them (the per-level merge
 // in src/domain/connectors/page.ts reads the same indexes with or without statistics).
 import type Database from 'better-sqlite3';

@@ -117,152 +117,68 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-export function createListener(options: ListenerOptions): RequestListener {
-  const { endpoint, maxBodyBytes, operations, cache } = options;
-  // Clients send the same bodies again and again: the body's operation, variables and cost are kept
-  // with it (the variables frozen: execution coerces them into objects of its own), which spares
-  // parsing the body and looking the operation up. Kept by body text; an entry made for another
-  // Accept header is made again.
-  const requests = new LRUCache<string, KnownRequest>({ max: KNOWN_REQUESTS_MAX, maxSize: KNOWN_REQUESTS_MAX_CHARS, sizeCalculation: (_entry, text) => text.length + 1 });
-  const knownRequest = (accept: string, text: string): KnownRequest | null => {
-    const kept = requests.get(text);
+/**
+ * Request bodies kept matched to their known operation. Clients send the same bodies again and again:
+ * the body's operation, variables (frozen: execution coerces them into objects of its own) and cost are
+ * kept with it, which spares parsing the body and looking the operation up. Kept by body text; an entry
+ * made for another Accept header is made again.
+ */
+class KnownRequests {
+  private readonly requests = new LRUCache<string, KnownRequest>({
+    max: KNOWN_REQUESTS_MAX,
+    maxSize: KNOWN_REQUESTS_MAX_CHARS,
+    sizeCalculation: (_entry, text) => text.length + 1,
+  });
+
+  constructor(private readonly operations: KnownOperations) {}
+
+  /** The known operation a body asks for, or null when the body is not of the plain form or not known. */
+  get(accept: string, text: string): KnownRequest | null {
+    const kept = this.requests.get(text);
     if (kept && kept.accept === accept) return kept;
     const params = paramsOf(text);
     if (!params) return null;
-    const known = operations.get(accept, params.query, params.operationName);
+    const known = this.operations.get(accept, params.query, params.operationName);
     if (!known) return null;
     const variables = deepFreeze(params.variables ?? {});
-    const cost = operations.costOf(known, variables);
-    const request = { accept, known, variables, cost };
-    if (text.length <= KNOWN_REQUESTS_MAX_CHARS / 16) requests.set(text, request);
+    const request = { accept, known, variables, cost: this.operations.costOf(known, variables) };
+    if (text.length <= KNOWN_REQUESTS_MAX_CHARS / 16) this.requests.set(text, request);
     return request;
-  };
+  }
+}
 
-  /** What the access log and metrics record of a request read here. */
-  function scopeOf(req: IncomingMessage, started: number): RequestScope {
-    return { requestId: options.requestIdFor(req.headers['x-request-id'] as string | undefined), started, method: 'POST', path: endpoint };
+/** Hands a request whose body was already read to yoga, and writes yoga's answer. */
+async function passToYoga(yoga: ListenerOptions['yoga'], req: IncomingMessage, res: ServerResponse, body: Buffer, passed: PassedOn): Promise<void> {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === 'transfer-encoding' || name === 'content-length') continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  // The body is whole now, however it was sent.
+  headers.set('content-length', String(body.byteLength));
+  const response = await yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: 'POST', headers, body: body as unknown as BodyInit }, passed);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const out: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    out[name] = value;
+  });
+  out['content-length'] = String(bytes.byteLength);
+  res.writeHead(response.status, out);
+  res.end(bytes);
+}
+
+/** The listener: reads an eligible request's body, answers it here when it can, and passes it on otherwise. */
+class Listener {
+  private readonly requests: KnownRequests;
+
+  constructor(private readonly options: ListenerOptions) {
+    this.requests = new KnownRequests(options.operations);
   }
 
-  /** Hands a request whose body was already read to yoga, and writes yoga's answer. */
-  const fallBack = async (req: IncomingMessage, res: ServerResponse, body: Buffer, passed: PassedOn) => {
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value === undefined || name === 'transfer-encoding' || name === 'content-length') continue;
-      for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-    }
-    // The body is whole now, however it was sent.
-    headers.set('content-length', String(body.byteLength));
-    const response = await options.yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: 'POST', headers, body: body as unknown as BodyInit }, passed);
-    const bytes = Buffer.from(await response.arrayBuffer());
-    const out: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      out[name] = value;
-    });
-    out['content-length'] = String(bytes.byteLength);
-    res.writeHead(response.status, out);
-    res.end(bytes);
-  };
-
-  const send = (res: ServerResponse, scope: RequestScope, contentType: string, body: string | Uint8Array, cached: 'hit' | 'miss' | null) => {
-    const headers: Record<string, string | number> = {
-      'content-type': contentType,
-      'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
-      'x-request-id': scope.requestId,
-    };
-    if (cached) headers['x-cache'] = cached;
-    res.writeHead(200, headers);
-    res.end(body);
-    options.finish(scope, 200, cached);
-  };
-
-  /**
-   * Answers from the cache or by executing a known operation; false when yoga must answer instead.
-   * Synchronous whenever execution is (every resolver of a compiled list or detail is): a request is
-   * then read, run, serialized and written in one go, as a hand-written endpoint would. Awaiting the
-   * result instead let every request read in the same turn of the event loop run first and wait with
-   * its whole result in memory, for the young-generation collector to copy.
-   */
-  const answer = (req: IncomingMessage, res: ServerResponse, text: string, started: number, passed: PassedOn): boolean | Promise<boolean> => {
-    const viewer = options.viewerFor(req.headers.authorization);
-    if (viewer === null) return false; // a bad token: yoga answers 401
-    const accept = req.headers.accept ?? '';
-    const scope = scopeOf(req, started);
-    const lookup = cache?.lookup(viewer ?? null, accept, text);
-    // Passed on, the request takes its lookup along: yoga's side of the cache does not look again.
-    passed.lookup = lookup;
-    if (lookup?.hit) {
-      options.outcome('cache_hit');
-      send(res, scope, lookup.hit.contentType, lookup.hit.body, 'hit');
-      return true;
-    }
-    const request = knownRequest(accept, text);
-    if (!request || request.cost > options.maxCost) return false;
-    const { known, variables } = request;
-    const contextValue = options.contextFor(viewer ?? null, scope.requestId);
-    const result = runsCompiled(known, variables)
-      ? known.compiled!.query(undefined, contextValue, variables)
-      : execute({ schema: options.schema, document: known.document, operationName: known.operationName, variableValues: variables, contextValue });
-    if (!isPromise(result)) return complete(res, scope, known, lookup, result as ExecutionResult);
-    return (result as Promise<ExecutionResult>).then((done) => complete(res, scope, known, lookup, done));
-  };
-
-  /** Writes an executed answer (and keeps it in the cache); false when it has errors, which yoga answers. */
-  function complete(res: ServerResponse, scope: RequestScope, known: KnownOperation, lookup: Lookup | undefined, done: ExecutionResult): boolean {
-    // yoga answers anything with an error, so every error keeps one shape, code and status.
-    if (done.errors?.length) return false;
-    const body = JSON.stringify(done);
-    if (lookup) cache!.store(lookup, Buffer.from(body), known.contentType);
-    options.outcome('executed');
-    send(res, scope, known.contentType, body, lookup ? 'miss' : null);
-    return true;
-  }
-
-  /** Only a bug gets here (yoga masks resolver errors itself); never leave the client hanging. */
-  const fail = (res: ServerResponse, error: unknown) => {
-    options.log({ level: 'error', message: 'unexpected error', error: String(error), stack: error instanceof Error ? error.stack : undefined });
-    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-    res.end('{"errors":[{"message":"Unexpected error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}');
-  };
-
-  const passOn = (req: IncomingMessage, res: ServerResponse, body: Buffer, passed: PassedOn) => {
-    options.outcome('passed_on');
-    fallBack(req, res, body, passed).catch((error: unknown) => fail(res, error));
-  };
-
-  /** Answers a request whose body has been read whole. */
-  function respond(req: IncomingMessage, res: ServerResponse, body: Buffer, started: number): void {
-    const passed: PassedOn = {};
-    let answered: boolean | Promise<boolean>;
-    try {
-      answered = answer(req, res, body.toString('utf8'), started, passed);
-    } catch (error) {
-      fail(res, error);
-      return;
-    }
-    if (answered === true) return;
-    if (answered === false) {
-      passOn(req, res, body, passed);
-      return;
-    }
-    answered.then(
-      (yes) => {
-        if (!yes) passOn(req, res, body, passed);
-      },
-      (error: unknown) => fail(res, error),
-    );
-  }
-
-  /** A chunked body past the limit: answer now and close the connection rather than read on. */
-  function refuse(req: IncomingMessage, res: ServerResponse, started: number): void {
-    const refusal = options.payloadTooLarge();
-    res.writeHead(refusal.status, { ...refusal.headers, connection: 'close' });
-    res.end(refusal.body, () => req.destroy());
-    options.finish(scopeOf(req, started), 413, null);
-  }
-
-  return (req, res) => {
-    if (!eligible(req, endpoint, maxBodyBytes)) {
-      options.yoga.listener(req, res);
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const { maxBodyBytes } = this.options;
+    if (!eligible(req, this.options.endpoint, maxBodyBytes)) {
+      this.options.yoga.listener(req, res);
       return;
     }
     const started = performance.now();
@@ -275,7 +191,7 @@ export function createListener(options: ListenerOptions): RequestListener {
       size += chunk.byteLength;
       if (size > maxBodyBytes) {
         refused = true;
-        refuse(req, res, started);
+        this.refuse(req, res, started);
       } else if (first === null) {
         first = chunk;
       } else {
@@ -283,7 +199,115 @@ export function createListener(options: ListenerOptions): RequestListener {
       }
     });
     req.on('end', () => {
-      if (!refused) respond(req, res, more ? Buffer.concat(more) : (first ?? Buffer.alloc(0)), started);
+      if (!refused) this.respond(req, res, more ? Buffer.concat(more) : (first ?? Buffer.alloc(0)), started);
     });
-  };
+  }
+
+  /** Answers a request whose body has been read whole. */
+  private respond(req: IncomingMessage, res: ServerResponse, body: Buffer, started: number): void {
+    const passed: PassedOn = {};
+    let answered: boolean | Promise<boolean>;
+    try {
+      answered = this.answer(req, res, body.toString('utf8'), started, passed);
+    } catch (error) {
+      this.fail(res, error);
+      return;
+    }
+    if (answered === true) return;
+    if (answered === false) {
+      this.passOn(req, res, body, passed);
+      return;
+    }
+    answered.then(
+      (yes) => {
+        if (!yes) this.passOn(req, res, body, passed);
+      },
+      (error: unknown) => this.fail(res, error),
+    );
+  }
+
+  /**
+   * Answers from the cache or by executing a known operation; false when yoga must answer instead.
+   * Synchronous whenever execution is (every resolver of a compiled list or detail is): a request is
+   * then read, run, serialized and written in one go, as a hand-written endpoint would. Awaiting the
+   * result instead let every request read in the same turn of the event loop run first and wait with
+   * its whole result in memory, for the young-generation collector to copy.
+   */
+  private answer(req: IncomingMessage, res: ServerResponse, text: string, started: number, passed: PassedOn): boolean | Promise<boolean> {
+    const { options } = this;
+    const viewer = options.viewerFor(req.headers.authorization);
+    if (viewer === null) return false; // a bad token: yoga answers 401
+    const accept = req.headers.accept ?? '';
+    const scope = this.scopeOf(req, started);
+    const lookup = options.cache?.lookup(viewer ?? null, accept, text);
+    // Passed on, the request takes its lookup along: yoga's side of the cache does not look again.
+    passed.lookup = lookup;
+    if (lookup?.hit) {
+      options.outcome('cache_hit');
+      this.send(res, scope, lookup.hit.contentType, lookup.hit.body, 'hit');
+      return true;
+    }
+    const request = this.requests.get(accept, text);
+    if (!request || request.cost > options.maxCost) return false;
+    const { known, variables } = request;
+    const contextValue = options.contextFor(viewer ?? null, scope.requestId);
+    const result = runsCompiled(known, variables)
+      ? known.compiled!.query(undefined, contextValue, variables)
+      : execute({ schema: options.schema, document: known.document, operationName: known.operationName, variableValues: variables, contextValue });
+    if (!isPromise(result)) return this.complete(res, scope, known, lookup, result as ExecutionResult);
+    return (result as Promise<ExecutionResult>).then((done) => this.complete(res, scope, known, lookup, done));
+  }
+
+  /** Writes an executed answer (and keeps it in the cache); false when it has errors, which yoga answers. */
+  private complete(res: ServerResponse, scope: RequestScope, known: KnownOperation, lookup: Lookup | undefined, done: ExecutionResult): boolean {
+    // yoga answers anything with an error, so every error keeps one shape, code and status.
+    if (done.errors?.length) return false;
+    const body = JSON.stringify(done);
+    if (lookup) this.options.cache!.store(lookup, Buffer.from(body), known.contentType);
+    this.options.outcome('executed');
+    this.send(res, scope, known.contentType, body, lookup ? 'miss' : null);
+    return true;
+  }
+
+  private send(res: ServerResponse, scope: RequestScope, contentType: string, body: string | Uint8Array, cached: 'hit' | 'miss' | null): void {
+    const headers: Record<string, string | number> = {
+      'content-type': contentType,
+      'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
+      'x-request-id': scope.requestId,
+    };
+    if (cached) headers['x-cache'] = cached;
+    res.writeHead(200, headers);
+    res.end(body);
+    this.options.finish(scope, 200, cached);
+  }
+
+  private passOn(req: IncomingMessage, res: ServerResponse, body: Buffer, passed: PassedOn): void {
+    this.options.outcome('passed_on');
+    passToYoga(this.options.yoga, req, res, body, passed).catch((error: unknown) => this.fail(res, error));
+  }
+
+  /** Only a bug gets here (yoga masks resolver errors itself); never leave the client hanging. */
+  private fail(res: ServerResponse, error: unknown): void {
+    this.options.log({ level: 'error', message: 'unexpected error', error: String(error), stack: error instanceof Error ? error.stack : undefined });
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+    res.end('{"errors":[{"message":"Unexpected error.","extensions":{"code":"INTERNAL_SERVER_ERROR"}}]}');
+  }
+
+  /** A chunked body past the limit: answer now and close the connection rather than read on. */
+  private refuse(req: IncomingMessage, res: ServerResponse, started: number): void {
+    const refusal = this.options.payloadTooLarge();
+    res.writeHead(refusal.status, { ...refusal.headers, connection: 'close' });
+    res.end(refusal.body, () => req.destroy());
+    this.options.finish(this.scopeOf(req, started), 413, null);
+  }
+
+  /** What the access log and metrics record of a request read here. */
+  private scopeOf(req: IncomingMessage, started: number): RequestScope {
+    return { requestId: this.options.requestIdFor(req.headers['x-request-id'] as string | undefined), started, method: 'POST', path: this.options.endpoint };
+  }
+}
+
+export function createListener(options: ListenerOptions): RequestListener {
+  const listener = new Listener(options);
+  return (req, res) => listener.handle(req, res);
 }

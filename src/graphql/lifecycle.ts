@@ -185,6 +185,5 @@ builder.mutationField('announceBreakingChange', (t) =>
 
 /** How a page of breaking changes counts the ones its filter matches, when totalCount is asked. */
 function breakingChangeCounter(filter: BreakingChangeFilter | null | undefined, day: string): (ctx: Context) => number {
-  // Returned unnamed: tsx names a function bound to a name with a defineProperty call each time one is made.
   return (ctx) => countBreakingChanges(ctx.db, filter, day, ctx.visibility);
 }

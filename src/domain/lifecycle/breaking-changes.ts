@@ -215,7 +215,6 @@ export function breakingChangePageQuery(input: {
   visibility: Visibility;
 }) {
   const cursor = input.after ? decodeKeysetCursor(input.after, ORDER_FIELD, 'asc') : null;
-  // Made per request: the callback comes unnamed from a function (tsx names a function bound to a name where it is made).
   return { where: { RAW: breakingChangeWhere(input, cursor) }, orderBy: breakingChangeOrderBy, limit: literalLimit(input.first + 1) };
 }
 
