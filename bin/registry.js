@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// `npx registry …`: runs src/cli/registry.ts through tsx's loader.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// `npx registry …`: runs the compiled src/cli/registry.ts (dist/src/cli/registry.js), building dist/ first if it is stale.
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
-const script = fileURLToPath(new URL('../src/cli/registry.ts', import.meta.url));
-const result = spawnSync(process.execPath, ['--import', 'tsx', script, ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+try {
+  await ensureBuilt();
+} catch (error) {
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
+const entry = fileURLToPath(new URL('../dist/src/cli/registry.js', import.meta.url));
+process.argv[1] = entry;
+await import(pathToFileURL(entry).href);

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { printSchema } from 'graphql';
 import { printableSchema } from '../graphql/schema.js';
 
-const path = new URL('../../schema.graphql', import.meta.url);
+// The checkout's schema.graphql, from src/cli/ (run as .ts) or from dist/src/cli/ (compiled).
+const path = new URL(import.meta.url.endsWith('.ts') ? '../../schema.graphql' : '../../../schema.graphql', import.meta.url);
 writeFileSync(path, `${printSchema(printableSchema())}\n`);
 process.stdout.write(`Wrote ${path.pathname}\n`);

@@ -3,6 +3,7 @@
 // certify, query and export talk to a server (--endpoint / REGISTRY_ENDPOINT, --token / REGISTRY_TOKEN);
 // import, token and backup work on the database file (DATABASE_PATH) where the server runs.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:4000/graphql';
@@ -135,10 +136,12 @@ program
   });
 
 // Commands that work on the database file run the project's own scripts, so there is one implementation.
+// They sit beside this file, compiled (.js) or not (.ts, run with the same node flags, e.g. tsx's loader).
+const scriptExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 for (const [name, script, description] of [
-  ['import', 'registry-import.ts', 'Import a registry file, URL or metadata folder into DATABASE_PATH (see registry import --help).'],
-  ['token', 'token.ts', 'Create, list and revoke API tokens in DATABASE_PATH (see registry token --help).'],
-  ['backup', 'backup.ts', 'Take an online backup of DATABASE_PATH.'],
+  ['import', 'registry-import', 'Import a registry file, URL or metadata folder into DATABASE_PATH (see registry import --help).'],
+  ['token', 'token', 'Create, list and revoke API tokens in DATABASE_PATH (see registry token --help).'],
+  ['backup', 'backup', 'Take an online backup of DATABASE_PATH.'],
 ] as const) {
   program
     .command(name)
@@ -148,8 +151,8 @@ for (const [name, script, description] of [
     .argument('[args...]')
     .action(async (args: string[]) => {
       const { spawnSync } = await import('node:child_process');
-      const target = new URL(`./${script}`, import.meta.url);
-      const r = spawnSync(process.execPath, ['--import', 'tsx', target.pathname, ...args], { stdio: 'inherit' });
+      const target = fileURLToPath(new URL(`./${script}${scriptExtension}`, import.meta.url));
+      const r = spawnSync(process.execPath, [...process.execArgv, target, ...args], { stdio: 'inherit' });
       process.exitCode = r.status ?? 1;
     });
 }

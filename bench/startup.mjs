@@ -1,0 +1,128 @@
+// npm run bench:startup [-- --runs 5]: how fast the compiled server answers and how much memory it holds idle.
+//
+// Builds dist/ if it is stale, makes a seeded database once (the server seeds an empty one), then for each run
+// copies it to a temp file, starts the server on PORT=0 and measures:
+//   - from spawning the process to the first 200 from /health (the port is read from the "listening" log line),
+//   - VmRSS from /proc/PID/status a few seconds after that, the server idle,
+// for `node dist/src/server.js` and for `npm start` (which adds npm's own start-up and the build check), and
+// prints the median of the runs. Every server is stopped by its pid.
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ensureBuilt } from '../scripts/ensure-build.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, settle: { type: 'string', default: '3000' } } });
+const RUNS = Number(values.runs);
+const SETTLE_MS = Number(values.settle);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a command; resolves with its process, the server's pid and url once the "listening" line is out. */
+function start(command, args, env) {
+  const t0 = performance.now();
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const listening = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no "listening" line in 30 s:\n${out}`)), 30_000);
+    const onData = (d) => {
+      out += d;
+      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)\/graphql"/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', () => reject(new Error(`exited before listening:\n${out}`)));
+  });
+  return { t0, child, exited, listening, output: () => out };
+}
+
+/** The process in `root`'s tree (itself included) whose command line runs the server. */
+function serverPid(root) {
+  const children = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(name));
+    } catch {}
+  }
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift();
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (cmd[0].endsWith('node') && cmd.some((a) => a.endsWith('server.js'))) return pid;
+    } catch {}
+    queue.push(...(children.get(pid) ?? []));
+  }
+  throw new Error(`no server process under ${root}`);
+}
+
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m[1]) / 1024;
+}
+
+async function stop(run, pid) {
+  process.kill(pid, 'SIGTERM');
+  await Promise.race([run.exited, sleep(10_000).then(() => process.kill(pid, 'SIGKILL'))]);
+}
+
+async function measure(kind, dbFile) {
+  const run = kind === 'node' ? start(process.execPath, ['dist/src/server.js'], { DATABASE_PATH: dbFile }) : start('npm', ['start', '--silent'], { DATABASE_PATH: dbFile });
+  const url = await run.listening;
+  let status = 0;
+  while (status !== 200) {
+    status = await fetch(`${url}/health`)
+      .then((r) => r.arrayBuffer().then(() => r.status))
+      .catch(() => 0);
+  }
+  const ms = performance.now() - run.t0;
+  const pid = serverPid(run.child.pid);
+  await sleep(SETTLE_MS);
+  const rss = rssMb(pid);
+  await stop(run, pid);
+  return { ms, rss };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+await ensureBuilt();
+const dir = mkdtempSync(join(tmpdir(), 'bench-startup-'));
+try {
+  const seeded = join(dir, 'seeded.db');
+  const first = start(process.execPath, ['dist/src/server.js'], { DATABASE_PATH: seeded });
+  await first.listening;
+  await stop(first, first.child.pid);
+  const rows = [];
+  for (const kind of ['node', 'npm']) {
+    const results = [];
+    for (let i = 0; i < RUNS; i++) {
+      const db = join(dir, `run-${kind}-${i}.db`);
+      copyFileSync(seeded, db);
+      results.push(await measure(kind, db));
+    }
+    const label = kind === 'node' ? 'node dist/src/server.js' : 'npm start';
+    rows.push({ label, ms: median(results.map((r) => r.ms)), rss: median(results.map((r) => r.rss)), all: results });
+  }
+  console.log(`startup on a seeded database, median of ${RUNS} runs (RSS ${SETTLE_MS / 1000} s after the first 200 from /health):`);
+  for (const r of rows) {
+    const all = r.all.map((x) => `${Math.round(x.ms)}`).join(' ');
+    console.log(`  ${r.label.padEnd(24)} first 200 from /health in ${Math.round(r.ms)} ms (runs: ${all}), idle RSS ${r.rss.toFixed(1)} MB`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
