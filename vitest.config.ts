@@ -9,6 +9,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // Builds dist/ when stale (the process tests run the compiled server and CLIs) and reports a missing browser once.
+    globalSetup: ['test/helpers/global-build.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
-import { launchBrowser } from './helpers/browser.js';
-import { ROOT, runTsx, startServer, tempDir, type RunningServer } from './helpers/process.js';
+import { describeWithBrowser, launchBrowser } from './helpers/browser.js';
+import { ROOT, runNode, startServer, tempDir, type RunningServer } from './helpers/process.js';
 
 const PUBLIC = SEED_CONNECTORS.filter((c) => !c.organization);
 
-describe('the catalog page in a real browser', () => {
+describeWithBrowser('the catalog page in a real browser', () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
@@ -26,7 +26,7 @@ describe('the catalog page in a real browser', () => {
 
   beforeAll(async () => {
     server = await startServer(env);
-    token = runTsx(['src/cli/token.ts', 'create', '--name', 'catalog-bot', '--scopes', 'certify,publish'], env).stdout.trim().split('\n').at(-1)!;
+    token = runNode(['dist/src/cli/token.js', 'create', '--name', 'catalog-bot', '--scopes', 'certify,publish'], env).stdout.trim().split('\n').at(-1)!;
     // An upcoming change with a deadline far enough ahead that this test keeps its meaning for years.
     await api('mutation { announceBreakingChange(input: {connectorSlug: "source-github", version: "9.0.0", upgradeDeadline: "2036-01-01", message: "Version 9.0.0 drops the legacy streams."}) { userErrors { code } } }');
     browser = await launchBrowser();

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTsxAsync, startServer, tempDir, type RunningServer } from './helpers/process.js';
+import { runNodeAsync, startServer, tempDir, type RunningServer } from './helpers/process.js';
 
 describe('the registry CLI against a running server', () => {
   let server: RunningServer;
   const dir = tempDir();
   const env: Record<string, string> = { DATABASE_PATH: join(dir, 'registry.db') };
   const cli = (args: string[], extra: Record<string, string> = {}) =>
-    runTsxAsync(['src/cli/registry.ts', ...args], { ...env, REGISTRY_ENDPOINT: `${server.url}/graphql`, ...extra });
+    runNodeAsync(['bin/registry.js', ...args], { ...env, REGISTRY_ENDPOINT: `${server.url}/graphql`, ...extra });
 
   beforeAll(async () => {
     server = await startServer(env);

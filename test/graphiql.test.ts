@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from './helpers/browser.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithBrowser, launchBrowser } from './helpers/browser.js';
 import { ROOT, startServer, tempDir, type RunningServer } from './helpers/process.js';
 
-describe('GraphiQL in a real browser', () => {
+describeWithBrowser('GraphiQL in a real browser', () => {
   let server: RunningServer;
   let browser: Browser;
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTsx, startServer, tempDir, type RunningServer } from './helpers/process.js';
+import { runNode, startServer, tempDir, type RunningServer } from './helpers/process.js';
 
 /** Opens a subscription as a Server-Sent Events stream and collects its `data:` payloads. */
 function subscribe(url: string, query: string, headers: Record<string, string> = {}) {
@@ -51,8 +51,8 @@ describe('live updates over Server-Sent Events', () => {
   beforeAll(async () => {
     server = await startServer(env);
     for (const [name, scopes, org] of [['bot', 'certify,publish', ''], ['acme', 'read:private', 'acme']] as const) {
-      const args = ['src/cli/token.ts', 'create', '--name', name, '--scopes', scopes, ...(org ? ['--organization', org] : [])];
-      tokens[name] = runTsx(args, env).stdout.trim().split('\n').at(-1)!;
+      const args = ['dist/src/cli/token.js', 'create', '--name', name, '--scopes', scopes, ...(org ? ['--organization', org] : [])];
+      tokens[name] = runNode(args, env).stdout.trim().split('\n').at(-1)!;
     }
   });
   afterAll(async () => {
@@ -86,7 +86,7 @@ describe('live updates over Server-Sent Events', () => {
     const anonymous = subscribe(server.url, 'subscription { breakingChangeAnnounced { version connector { slug } } }');
     const owner = subscribe(server.url, 'subscription { breakingChangeAnnounced { version connector { slug } } }', { authorization: `Bearer ${tokens.acme}` });
     await Promise.all([anonymous.opened, owner.opened]);
-    const admin = runTsx(['src/cli/token.ts', 'create', '--name', 'root', '--scopes', 'admin'], env).stdout.trim().split('\n').at(-1)!;
+    const admin = runNode(['dist/src/cli/token.js', 'create', '--name', 'root', '--scopes', 'admin'], env).stdout.trim().split('\n').at(-1)!;
     await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { ImportError, loadImportSource, loadRegistryJson } from '../src/domain/registry/load.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
-import { runTsx, runTsxAsync, tempDir } from './helpers/process.js';
+import { runNode, runNodeAsync, tempDir } from './helpers/process.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 const SMALL_OSS = join(FIXTURES, 'oss_registry.small.json');
@@ -310,14 +310,14 @@ describe('the registry CLI', () => {
   it('imports from a URL, says what it did, and exports the same entries to a file', async () => {
     const dir = tempDir();
     const env = { DATABASE_PATH: join(dir, 'r.db') };
-    const imported = await runTsxAsync(['src/cli/registry-import.ts', url], env);
+    const imported = await runNodeAsync(['dist/src/cli/registry-import.js', url], env);
     expect(imported.status).toBe(0);
     expect(imported.stderr).toContain('4/4 connectors');
     expect(imported.stdout).toContain('added 4, updated 0, unchanged 0, level changes 0, now unavailable 0, skipped 0');
-    const again = await runTsxAsync(['src/cli/registry-import.ts', '--quiet', url], env);
+    const again = await runNodeAsync(['dist/src/cli/registry-import.js', '--quiet', url], env);
     expect(again.stdout).toContain('added 0, updated 0, unchanged 4');
     const out = join(dir, 'oss.json');
-    const exported = runTsx(['src/cli/registry-export.ts', '--registry', 'oss', '--out', out], env);
+    const exported = runNode(['dist/src/cli/registry-export.js', '--registry', 'oss', '--out', out], env);
     expect(exported.stderr).toContain('Wrote 3 sources and 1 destinations');
     const original = JSON.parse(readFileSync(SMALL_OSS, 'utf8'));
     const written = JSON.parse(readFileSync(out, 'utf8'));
@@ -331,11 +331,11 @@ describe('the registry CLI', () => {
     const env = { DATABASE_PATH: join(dir, 'r.db') };
     const file = join(dir, 'bad_registry.json');
     writeFileSync(file, editedFixture((d) => (d.sources[0].dockerImageTag = '')));
-    const result = runTsx(['src/cli/registry-import.ts', file], env);
+    const result = runNode(['dist/src/cli/registry-import.js', file], env);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('nothing was written');
     expect(result.stderr).toContain('sources[0] (Widgets): sources[0].dockerImageTag: must not be empty');
-    const skipped = runTsx(['src/cli/registry-import.ts', '--skip-invalid', file], env);
+    const skipped = runNode(['dist/src/cli/registry-import.js', '--skip-invalid', file], env);
     expect(skipped.stdout).toContain('added 3, updated 0, unchanged 0, level changes 0, now unavailable 0, skipped 1');
   });
 });

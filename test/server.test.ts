@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADLINE_QUERY } from '../src/graphql/examples.js';
-import { runTsx, startServer, tempDir, type RunningServer } from './helpers/process.js';
+import { runNode, startServer, tempDir, type RunningServer } from './helpers/process.js';
 
 describe('the server, as a real process on a loopback port', () => {
   let server: RunningServer;
@@ -13,7 +13,7 @@ describe('the server, as a real process on a loopback port', () => {
   beforeAll(async () => {
     server = await startServer(env);
     // The token CLI works against the same database while the server runs.
-    const created = runTsx(['src/cli/token.ts', 'create', '--name', 'e2e-bot', '--scopes', 'certify'], env);
+    const created = runNode(['dist/src/cli/token.js', 'create', '--name', 'e2e-bot', '--scopes', 'certify'], env);
     expect(created.status).toBe(0);
     token = created.stdout.trim().split('\n').at(-1)!;
   });
@@ -58,19 +58,19 @@ describe('the server, as a real process on a loopback port', () => {
     });
     const body = (await res.json()) as any;
     expect(body.data.certifyConnector).toEqual({ connector: { supportLevel: 'CERTIFIED', revision: 2 }, userErrors: [] });
-    const listed = runTsx(['src/cli/token.ts', 'list'], env);
+    const listed = runNode(['dist/src/cli/token.js', 'list'], env);
     expect(listed.stdout).toMatch(/^e2e-bot\tcertify\t-\tactive\tcreated \S+\tlast used \d{4}-/m);
   });
 
   it('takes an online backup while the server runs, with the latest write in it', () => {
     const file = join(dir, 'backup.db');
-    const result = runTsx(['src/cli/backup.ts', file], env);
+    const result = runNode(['dist/src/cli/backup.js', file], env);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^Backed up .*registry\.db to .*backup\.db: \d+ pages, 51 connectors, integrity ok/);
     const copy = new Database(file, { readonly: true });
     expect(copy.prepare("select support_level from connectors where slug = 'source-pokeapi'").pluck().get()).toBe('certified');
     copy.close();
-    expect(runTsx(['src/cli/backup.ts', file], env).stderr).toContain('already exists');
+    expect(runNode(['dist/src/cli/backup.js', file], env).stderr).toContain('already exists');
   });
 
   it('shuts down cleanly on SIGTERM, and the data survives a restart', async () => {
@@ -90,7 +90,7 @@ describe('the server, as a real process on a loopback port', () => {
 
 describe('configuration', () => {
   it('refuses a bad setting with a message naming it', () => {
-    const result = runTsx(['src/server.ts'], { PORT: 'eighty', DATABASE_PATH: join(tempDir(), 'x.db') });
+    const result = runNode(['dist/src/server.js'], { PORT: 'eighty', DATABASE_PATH: join(tempDir(), 'x.db') });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('Invalid configuration:');
     expect(result.stderr).toContain('PORT: ');
@@ -102,18 +102,18 @@ describe('token CLI', () => {
   const env = { DATABASE_PATH: join(tempDir(), 'tokens.db') };
 
   it('creates, refuses duplicates and unknown scopes, lists and revokes', () => {
-    const created = runTsx(['src/cli/token.ts', 'create', '--name', 'ci', '--scopes', 'certify,publish'], env);
+    const created = runNode(['dist/src/cli/token.js', 'create', '--name', 'ci', '--scopes', 'certify,publish'], env);
     expect(created.status).toBe(0);
     expect(created.stdout.trim().split('\n').at(-1)).toMatch(/^crg_[A-Za-z0-9_-]{43}$/);
-    const dup = runTsx(['src/cli/token.ts', 'create', '--name', 'ci', '--scopes', 'certify'], env);
+    const dup = runNode(['dist/src/cli/token.js', 'create', '--name', 'ci', '--scopes', 'certify'], env);
     expect(dup.status).toBe(1);
     expect(dup.stderr).toContain('a token named "ci" already exists');
-    const bad = runTsx(['src/cli/token.ts', 'create', '--name', 'x', '--scopes', 'certfy'], env);
+    const bad = runNode(['dist/src/cli/token.js', 'create', '--name', 'x', '--scopes', 'certfy'], env);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('unknown scope certfy');
-    const revoked = runTsx(['src/cli/token.ts', 'revoke', '--name', 'ci'], env);
+    const revoked = runNode(['dist/src/cli/token.js', 'revoke', '--name', 'ci'], env);
     expect(revoked.stdout).toContain('Revoked token "ci".');
-    expect(runTsx(['src/cli/token.ts', 'list'], env).stdout).toMatch(/^ci\tcertify,publish\t-\trevoked /m);
-    expect(runTsx(['src/cli/token.ts', 'revoke', '--name', 'ci'], env).status).toBe(1);
+    expect(runNode(['dist/src/cli/token.js', 'list'], env).stdout).toMatch(/^ci\tcertify,publish\t-\trevoked /m);
+    expect(runNode(['dist/src/cli/token.js', 'revoke', '--name', 'ci'], env).status).toBe(1);
   });
 });

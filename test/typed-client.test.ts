@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../examples/typed-client/src/index.js';
-import { ROOT, runTsx, startServer, tempDir, type RunningServer } from './helpers/process.js';
+import { ROOT, runNode, startServer, tempDir, type RunningServer } from './helpers/process.js';
 
 describe('the typed client example', () => {
   let server: RunningServer;
@@ -10,7 +10,7 @@ describe('the typed client example', () => {
   const env = { DATABASE_PATH: join(tempDir(), 'typed.db') };
   beforeAll(async () => {
     server = await startServer(env);
-    token = runTsx(['src/cli/token.ts', 'create', '--name', 'typed', '--scopes', 'certify'], env).stdout.trim().split('\n').at(-1)!;
+    token = runNode(['dist/src/cli/token.js', 'create', '--name', 'typed', '--scopes', 'certify'], env).stdout.trim().split('\n').at(-1)!;
   });
   afterAll(async () => {
     await server.stop();

@@ -1,4 +1,5 @@
-// Runs the real server (or a CLI) as a child process on a loopback port, for end-to-end tests.
+// Runs the real server (or a CLI) as a child process on a loopback port, for end-to-end tests. They run the
+// compiled code in dist/, as production does; the test run's global setup (global-build.ts) builds it when stale.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 export function tempDir(prefix = 'registry-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -19,10 +19,9 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `src/server.ts` on an ephemeral loopback port and resolves once it is listening; `nodeArgs` go to node before tsx. */
+/** Starts `dist/src/server.js` on an ephemeral loopback port and resolves once it is listening; `nodeArgs` go to node before it. */
 export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<RunningServer> {
-  // One process (node with tsx's loader), not the tsx wrapper: a signal must reach the server itself.
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, 'dist/src/server.js'], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -57,16 +56,16 @@ export async function startServer(env: Record<string, string>, nodeArgs: string[
   };
 }
 
-/** Runs an npm script's command (through tsx) synchronously and returns its output. */
-export function runTsx(args: string[], env: Record<string, string>) {
-  const result = spawnSync(TSX, args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
+/** Runs `node args…` in the checkout (args[0] a compiled script, e.g. dist/src/cli/token.js) synchronously and returns its output. */
+export function runNode(args: string[], env: Record<string, string>) {
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** Like runTsx, without blocking this process (needed when the child talks to a server in this process). */
-export function runTsxAsync(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** Like runNode, without blocking this process (needed when the child talks to a server in this process). */
+export function runNodeAsync(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(TSX, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
