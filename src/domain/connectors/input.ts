@@ -1,6 +1,8 @@
 // The one description of a valid connector, shared by the seed loader, the tests and the importer.
+import { createInsertSchema } from 'drizzle-orm/zod';
 import { z } from 'zod';
 import {
+  connectors,
   CONNECTOR_TYPE_KEYS,
   DEADLINE_ACTION_KEYS,
   DEPLOYMENT_KEYS,
@@ -32,34 +34,41 @@ export const breakingChangeInputSchema = z.object({
 });
 export type BreakingChangeInput = z.infer<typeof breakingChangeInputSchema>;
 
-export const connectorSeedSchema = z.object({
-  // Airbyte's own IDs are not all RFC 4122 (destination-redshift's is not), so any 8-4-4-4-12 hex is accepted.
-  definitionId: z.guid({ message: 'must be a UUID (8-4-4-4-12 hex digits)' }),
-  slug: slugSchema,
-  name: z.string().min(1).max(200),
-  type: z.enum(CONNECTOR_TYPE_KEYS),
-  supportLevel: z.enum(SUPPORT_LEVEL_KEYS),
-  releaseStage: z.enum(RELEASE_STAGE_KEYS).nullable(),
-  dockerRepository: z.string().min(1).max(300),
-  dockerImageTag: z.string().min(1).max(100),
-  documentationUrl: z.url().nullable(),
-  iconUrl: z.url().nullable(),
-  language: z.string().nullable(),
-  license: z.string().nullable(),
-  subtype: z.string().nullable(),
-  tags: z.array(z.string()),
-  releaseDate: isoDateSchema.nullable(),
-  internalSl: z.number().int().min(0).nullable(),
-  internalQl: z.number().int().min(0).nullable(),
-  organization: z.string().min(1).nullable(),
-  availability: z.array(
-    z.object({
-      deployment: z.enum(DEPLOYMENT_KEYS),
-      enabled: z.boolean(),
-      dockerImageTag: z.string().nullish(),
-      dockerRepository: z.string().nullish(),
-    }),
-  ),
-  breakingChanges: z.array(breakingChangeInputSchema),
-});
+/** The columns the database keeps (key, timestamps, revision, enabled_on by triggers): never part of an input. */
+export const MANAGED_COLUMNS = { id: true, createdAt: true, updatedAt: true, revision: true, enabledOn: true } as const;
+
+/**
+ * A connector as insertConnector takes it: every column of the table but the managed ones, each checked by
+ * its column's type unless a rule below is tighter (a nullable column may be left out), with its
+ * availability and breaking changes. A new column is part of it without a line here.
+ */
+export const connectorSeedSchema = createInsertSchema(connectors)
+  .omit(MANAGED_COLUMNS)
+  .extend({
+    // Airbyte's own IDs are not all RFC 4122 (destination-redshift's is not), so any 8-4-4-4-12 hex is accepted.
+    definitionId: z.guid({ message: 'must be a UUID (8-4-4-4-12 hex digits)' }),
+    slug: slugSchema,
+    name: z.string().min(1).max(200),
+    type: z.enum(CONNECTOR_TYPE_KEYS),
+    supportLevel: z.enum(SUPPORT_LEVEL_KEYS),
+    releaseStage: z.enum(RELEASE_STAGE_KEYS).nullish(),
+    dockerRepository: z.string().min(1).max(300),
+    dockerImageTag: z.string().min(1).max(100),
+    documentationUrl: z.url().nullish(),
+    iconUrl: z.url().nullish(),
+    tags: z.array(z.string()).optional(),
+    releaseDate: isoDateSchema.nullish(),
+    internalSl: z.number().int().min(0).nullish(),
+    internalQl: z.number().int().min(0).nullish(),
+    organization: z.string().min(1).nullish(),
+    availability: z.array(
+      z.object({
+        deployment: z.enum(DEPLOYMENT_KEYS),
+        enabled: z.boolean(),
+        dockerImageTag: z.string().nullish(),
+        dockerRepository: z.string().nullish(),
+      }),
+    ),
+    breakingChanges: z.array(breakingChangeInputSchema),
+  });
 export type ConnectorSeed = z.input<typeof connectorSeedSchema>;

@@ -133,35 +133,13 @@ export function findConnectorById(db: Db, id: number): ConnectorRow | undefined 
 
 /** Inserts one connector with its availability and breaking changes. Call inside a transaction. */
 export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
-  const c = connectorSeedSchema.parse(input);
-  const row = db
-    .insert(connectors)
-    .values({
-      definitionId: c.definitionId,
-      slug: c.slug,
-      name: c.name,
-      type: c.type,
-      supportLevel: c.supportLevel,
-      releaseStage: c.releaseStage,
-      dockerRepository: c.dockerRepository,
-      dockerImageTag: c.dockerImageTag,
-      documentationUrl: c.documentationUrl,
-      iconUrl: c.iconUrl,
-      language: c.language,
-      license: c.license,
-      subtype: c.subtype,
-      tags: c.tags,
-      releaseDate: c.releaseDate,
-      internalSl: c.internalSl,
-      internalQl: c.internalQl,
-      organization: c.organization,
-    })
-    .returning()
-    .get();
-  if (c.availability.length) {
+  const { availability, breakingChanges: changes, ...columns } = connectorSeedSchema.parse(input);
+  // The parsed seed holds every column but the managed ones (input.ts), so all of them are written.
+  const row = db.insert(connectors).values(columns).returning().get();
+  if (availability.length) {
     db.insert(connectorAvailability)
       .values(
-        c.availability.map((a) => ({
+        availability.map((a) => ({
           connectorId: row.id,
           deployment: a.deployment,
           enabled: a.enabled,
@@ -171,16 +149,16 @@ export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
       )
       .run();
   }
-  if (c.breakingChanges.length) {
+  if (changes.length) {
     db.insert(breakingChanges)
       .values(
-        c.breakingChanges.map((b) => ({
+        changes.map((b) => ({
           connectorId: row.id,
           version: b.version,
           upgradeDeadline: b.upgradeDeadline,
           message: b.message,
           migrationDocumentationUrl:
-            b.migrationDocumentationUrl ?? (c.documentationUrl ? `${c.documentationUrl}-migrations#${b.version}` : null),
+            b.migrationDocumentationUrl ?? (row.documentationUrl ? `${row.documentationUrl}-migrations#${b.version}` : null),
           deadlineAction: b.deadlineAction ?? null,
           scopedImpact: b.scopedImpact ?? null,
         })),

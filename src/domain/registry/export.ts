@@ -8,7 +8,7 @@ import type { ConnectorRow } from '../connectors/store.js';
 import { PUBLIC, visibleSql, type Visibility } from '../connectors/visibility.js';
 import type { RegistryKey } from '../../db/schema.js';
 import { compareVersions } from '../lifecycle/breaking-changes.js';
-import { REGISTRY_DEPLOYMENTS } from './format.js';
+import { put, REGISTRY_DEPLOYMENTS, writeCopiedColumns } from './format.js';
 
 export interface RegistryDocument {
   sources: Record<string, unknown>[];
@@ -28,16 +28,6 @@ type ConnectorForExport = ConnectorRow & {
   registryEntries: { registry: string; entry: Record<string, unknown> }[];
 };
 
-/** Writes `value` at `key`; a null value removes a non-null one, and leaves an absent or null one as it is. */
-function put(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (value == null) {
-    if (target[key] != null) delete target[key];
-    return;
-  }
-  if (Array.isArray(value) && value.length === 0 && !(key in target)) return;
-  target[key] = value;
-}
-
 function asObject(value: unknown): Record<string, unknown> {
   return value && typeof value === 'object' && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : {};
 }
@@ -50,27 +40,18 @@ export function toRegistryEntry(c: ConnectorForExport, registry: RegistryKey): R
   const here =
     c.availability.find((a) => a.deployment === primary && a.enabled) ??
     c.availability.find((a) => a.deployment === secondary && a.enabled);
+  // The definition ID, every copied column back to its field, then the other derived columns by their rules (format.ts).
   put(entry, c.type === 'source' ? 'sourceDefinitionId' : 'destinationDefinitionId', c.definitionId);
-  put(entry, 'name', c.name);
-  put(entry, 'dockerRepository', here?.dockerRepository ?? c.dockerRepository);
-  put(entry, 'dockerImageTag', here?.dockerImageTag ?? c.dockerImageTag);
-  put(entry, 'documentationUrl', c.documentationUrl ?? (kept ? null : ''));
-  put(entry, 'iconUrl', c.iconUrl);
-  put(entry, 'sourceType', c.subtype);
-  put(entry, 'releaseStage', c.releaseStage);
+  writeCopiedColumns(entry, c);
   // A missing supportLevel means community; keep it missing while that is still true.
   if (!(kept && !('supportLevel' in kept) && c.supportLevel === 'community')) put(entry, 'supportLevel', c.supportLevel);
-  put(entry, 'releaseDate', c.releaseDate);
-  put(entry, 'tags', c.tags);
   // The language is derived from the tags when an entry lacks it; do not add it where the entry had none.
   if (!kept || 'language' in kept) put(entry, 'language', c.language);
-  put(entry, 'license', c.license);
-  if (c.internalSl != null || c.internalQl != null || entry.ab_internal) {
-    const ab = asObject(entry.ab_internal);
-    put(ab, 'sl', c.internalSl);
-    put(ab, 'ql', c.internalQl);
-    entry.ab_internal = ab;
-  }
+  // The image this registry pins, where it pins one, is the one it lists.
+  if (here?.dockerRepository) put(entry, 'dockerRepository', here.dockerRepository);
+  if (here?.dockerImageTag) put(entry, 'dockerImageTag', here.dockerImageTag);
+  // An entry must have a documentationUrl: a connector made here without one gets an empty one.
+  if (!kept) entry.documentationUrl ??= '';
   if (c.breakingChanges.length) {
     const releases = asObject(entry.releases);
     const keptChanges = asObject(releases.breakingChanges);

@@ -2,10 +2,11 @@
 // changed ones (bumping their revision, logging support-level changes), leaves unchanged ones alone,
 // and marks connectors that a registry no longer lists as unavailable there. Nothing is ever deleted.
 import { basename } from 'node:path';
+import { getTableColumns, type Column as DrizzleColumn } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import type { DeploymentKey, RegistryKey } from '../../db/schema.js';
+import { connectors, type DeploymentKey, type RegistryKey } from '../../db/schema.js';
 import type { BreakingChangeInput } from '../connectors/input.js';
-import { REGISTRY_DEPLOYMENTS } from './format.js';
+import { IMPORTED_COLUMNS, REGISTRY_DEPLOYMENTS } from './format.js';
 import type { ImportItem, LoadedImport } from './load.js';
 import { analyze } from '../../db/statistics.js';
 
@@ -23,17 +24,12 @@ export interface ImportSummary {
 
 export class ImportConflictError extends Error {}
 
-const COLUMNS = [
-  'slug', 'name', 'type', 'supportLevel', 'releaseStage', 'dockerRepository', 'dockerImageTag', 'documentationUrl',
-  'iconUrl', 'language', 'license', 'subtype', 'tags', 'releaseDate', 'internalSl', 'internalQl',
-] as const;
+// The columns an import writes (format.ts declares them), less the definition ID it finds a connector by;
+// their SQL names and stored forms come from the table.
+const COLUMNS = IMPORTED_COLUMNS.filter((c) => c !== 'definitionId');
 type Column = (typeof COLUMNS)[number];
-const SQL_NAME: Record<Column, string> = {
-  slug: 'slug', name: 'name', type: 'type', supportLevel: 'support_level', releaseStage: 'release_stage',
-  dockerRepository: 'docker_repository', dockerImageTag: 'docker_image_tag', documentationUrl: 'documentation_url',
-  iconUrl: 'icon_url', language: 'language', license: 'license', subtype: 'subtype', tags: 'tags',
-  releaseDate: 'release_date', internalSl: 'internal_sl', internalQl: 'internal_ql',
-};
+const TABLE: Record<Column, DrizzleColumn> = getTableColumns(connectors);
+const SQL_NAME = (column: Column) => TABLE[column].name;
 
 interface ExistingConnector {
   id: number;
@@ -41,8 +37,10 @@ interface ExistingConnector {
   values: Record<Column, unknown>;
 }
 
+/** A column's value as SQLite stores it (a JSON column as its text), to write or compare with what is there. */
 function dbValue(column: Column, item: ImportItem): unknown {
-  return column === 'tags' ? JSON.stringify(item.tags) : item[column];
+  const value = item[column];
+  return value == null ? null : TABLE[column].mapToDriverValue(value);
 }
 
 function bcRow(b: BreakingChangeInput) {
@@ -77,7 +75,7 @@ export function importConnectors(
     // Read what is there once; compare in memory; write only differences.
     const existing = new Map<string, ExistingConnector>();
     const slugOwner = new Map<string, string>();
-    const selectColumns = COLUMNS.map((c) => `${SQL_NAME[c]} as "${c}"`).join(', ');
+    const selectColumns = COLUMNS.map((c) => `${SQL_NAME(c)} as "${c}"`).join(', ');
     for (const row of sqlite.prepare(`select id, definition_id, organization, ${selectColumns} from connectors`).iterate() as Iterable<Record<string, unknown>>) {
       const { id, definition_id, organization, ...values } = row;
       existing.set(definition_id as string, { id: id as number, organization: organization as string | null, values: values as Record<Column, unknown> });
@@ -102,7 +100,7 @@ export function importConnectors(
     }
 
     const insertConnector = sqlite.prepare(
-      `insert into connectors (definition_id, ${COLUMNS.map((c) => SQL_NAME[c]).join(', ')}) values (?, ${COLUMNS.map(() => '?').join(', ')}) returning id`,
+      `insert into connectors (definition_id, ${COLUMNS.map(SQL_NAME).join(', ')}) values (?, ${COLUMNS.map(() => '?').join(', ')}) returning id`,
     );
     const upsertAvailability = sqlite.prepare(
       `insert into connector_availability (connector_id, deployment, enabled, docker_image_tag, docker_repository) values (?, ?, ?, ?, ?)
@@ -121,7 +119,7 @@ export function importConnectors(
     const insertEvent = sqlite.prepare(
       `insert into certification_events (connector_id, from_level, to_level, actor, reason, evidence, source) values (?, ?, ?, ?, ?, ?, 'import')`,
     );
-    const updateColumn = new Map(COLUMNS.map((c) => [c, sqlite.prepare(`update connectors set ${SQL_NAME[c]} = ? where id = ?`)]));
+    const updateColumn = new Map(COLUMNS.map((c) => [c, sqlite.prepare(`update connectors set ${SQL_NAME(c)} = ? where id = ?`)]));
 
     const seen = new Set<string>();
     let done = 0;

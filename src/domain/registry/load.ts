@@ -8,6 +8,7 @@ import type { ConnectorTypeKey, DeploymentKey, RegistryKey, SupportLevelKey } fr
 import type { BreakingChangeInput } from '../connectors/input.js';
 import type { ConnectorRow } from '../connectors/store.js';
 import {
+  copiedColumns,
   entryFromMetadata,
   languageFromTags,
   metadataFileSchema,
@@ -15,6 +16,7 @@ import {
   registryEntrySchema,
   registryFileSchema,
   slugFromRepository,
+  type ImportedColumn,
   type MetadataData,
   type RegistryEntry,
 } from './format.js';
@@ -25,16 +27,10 @@ export interface AvailabilityInput {
   dockerRepository: string | null;
 }
 
-/** A connector as one import sees it. */
-/** A connector as one import sees it: the model's columns, and what else the import decides. */
-export type ImportItem = Pick<
-  ConnectorRow,
-  | 'slug' | 'name' | 'type' | 'supportLevel' | 'releaseStage' | 'dockerRepository' | 'dockerImageTag' | 'documentationUrl'
-  | 'iconUrl' | 'language' | 'license' | 'subtype' | 'tags' | 'releaseDate' | 'internalSl' | 'internalQl'
-> & {
+/** A connector as one import sees it: the columns an import writes (format.ts), and what else the import decides. */
+export type ImportItem = Pick<ConnectorRow, ImportedColumn> & {
   /** Where it came from, for messages: `sources[12] (Stripe)` or a metadata.yaml path. */
   label: string;
-  definitionId: string;
   /** Whether this import owns the connector's own columns (an OSS entry or a metadata.yaml does; a cloud entry only for cloud-only connectors). */
   ownsColumns: boolean | 'unless-in-oss';
   availability: Partial<Record<DeploymentKey, AvailabilityInput>>;
@@ -90,25 +86,15 @@ function breakingChangesOf(entry: { releases?: RegistryEntry['releases'] }): Bre
   }));
 }
 
-function columnsOf(entry: RegistryEntry, type: ConnectorTypeKey) {
+/** The columns an entry gives (the definition ID aside): the copied fields, and the rules of the derived columns. */
+function columnsOf(entry: RegistryEntry, type: ConnectorTypeKey): Omit<Pick<ConnectorRow, ImportedColumn>, 'definitionId'> {
   const level: SupportLevelKey = entry.supportLevel ?? (entry.ab_internal?.isEnterprise ? 'enterprise' : 'community');
   return {
+    ...copiedColumns(entry),
     slug: slugFromRepository(entry.dockerRepository, type),
-    name: entry.name,
     type,
     supportLevel: level,
-    releaseStage: entry.releaseStage ?? null,
-    dockerRepository: entry.dockerRepository,
-    dockerImageTag: entry.dockerImageTag,
-    documentationUrl: entry.documentationUrl ?? null,
-    iconUrl: entry.iconUrl ?? null,
     language: entry.language ?? languageFromTags(entry.tags),
-    license: entry.license ?? null,
-    subtype: entry.sourceType ?? null,
-    tags: entry.tags ?? [],
-    releaseDate: entry.releaseDate ?? null,
-    internalSl: entry.ab_internal?.sl ?? null,
-    internalQl: entry.ab_internal?.ql ?? null,
   };
 }
 
