@@ -1,22 +1,51 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getTableColumns } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
 import { connectors } from '../src/db/schema.js';
 import type { Db } from '../src/db/client.js';
 import { connectorSeedSchema, MANAGED_COLUMNS } from '../src/domain/connectors/input.js';
 import { insertConnector } from '../src/domain/connectors/store.js';
 import { CONNECTOR_COLUMNS, REGISTRY_FIELDS } from '../src/domain/registry/format.js';
-import { createHarness } from './helpers/harness.js';
+import { importConnectors } from '../src/domain/registry/import.js';
+import { ImportError, loadImportSource, loadRegistryJson } from '../src/domain/registry/load.js';
+import { createHarness, type Harness } from './helpers/harness.js';
 
+const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
+const SMALL_OSS = join(FIXTURES, 'oss_registry.small.json');
 const REAL_OSS = fileURLToPath(new URL('../../shared/airbyte-registry/oss-registry-2025-01-29/oss_registry.json', import.meta.url));
+const REAL_METADATA = fileURLToPath(new URL('../../shared/airbyte-registry/monorepo-metadata-2025-11-11', import.meta.url));
 
 const TABLE = getTableColumns(connectors);
+
+async function importFile(h: Harness, path: string) {
+  const loaded = await loadImportSource(path);
+  if (loaded.problems.length) throw new ImportError(loaded.problems);
+  return importConnectors(h.db, loaded);
+}
+
+/** Each connector's max_seconds_between_messages, by definition ID (null ones left out). */
+function storedMaxSeconds(h: Harness): Map<string, number> {
+  const rows = h.db.$client
+    .prepare('select definition_id id, max_seconds_between_messages n from connectors where max_seconds_between_messages is not null')
+    .all() as { id: string; n: number }[];
+  return new Map(rows.map((r) => [r.id, r.n]));
+}
 
 /** The value at a dotted path of an entry, as format.ts reads it. */
 function fieldAt(entry: Record<string, any>, path: readonly string[]): unknown {
   return path.reduce<any>((value, key) => (value && typeof value === 'object' ? value[key] : undefined), entry);
+}
+
+function metadataFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return metadataFiles(path);
+    return name === 'metadata.yaml' ? [path] : [];
+  });
 }
 
 describe('the connector columns and the registry', () => {
@@ -47,5 +76,87 @@ describe('the connector columns and the registry', () => {
     const h = createHarness({ connectors: false });
     const row = h.db.transaction((tx) => insertConnector(tx as unknown as Db, seed as never)) as Record<string, unknown>;
     for (const column of writable) expect(row[column], column).toEqual(seed[column]);
+  });
+});
+
+describe('maxSecondsBetweenMessages', () => {
+  let h: Harness;
+  let original: { sources: any[]; destinations: any[] };
+  beforeAll(async () => {
+    h = createHarness({ connectors: false });
+    original = JSON.parse(readFileSync(REAL_OSS, 'utf8'));
+    await importFile(h, REAL_OSS);
+  });
+
+  it('is stored for exactly the sources of the real 2025 OSS registry that carry it, with their values', () => {
+    const expected = new Map(
+      original.sources.filter((s) => s.maxSecondsBetweenMessages != null).map((s) => [s.sourceDefinitionId, s.maxSecondsBetweenMessages]),
+    );
+    expect(expected.size).toBeGreaterThan(0);
+    expect(storedMaxSeconds(h)).toEqual(expected);
+  });
+
+  it('is exported as the registry had it: the same number where present, absent where absent', async () => {
+    const exported = await (await h.get('/registries/v0/oss_registry.json')).json();
+    const byId = new Map(exported.sources.map((e: any) => [e.sourceDefinitionId, e]));
+    for (const source of original.sources) {
+      const out = byId.get(source.sourceDefinitionId) as Record<string, unknown>;
+      expect('maxSecondsBetweenMessages' in out, source.name).toBe('maxSecondsBetweenMessages' in source);
+      expect(out.maxSecondsBetweenMessages, source.name).toBe(source.maxSecondsBetweenMessages);
+    }
+  });
+
+  it('is exported from the column, not from the kept entry: a changed value shows, a null one is left out', async () => {
+    const h2 = createHarness({ connectors: false });
+    await importFile(h2, SMALL_OSS);
+    const set = h2.db.$client.prepare('update connectors set max_seconds_between_messages = ? where slug = ?');
+    set.run(60, 'source-widgets');
+    set.run(7200, 'source-doodads');
+    const exported = await (await h2.get('/registries/v0/oss_registry.json')).json();
+    const byName = new Map(exported.sources.map((e: any) => [e.name, e]));
+    expect(byName.get('Widgets')).toMatchObject({ maxSecondsBetweenMessages: 60 });
+    expect(byName.get('Doodads')).toMatchObject({ maxSecondsBetweenMessages: 7200 });
+    set.run(null, 'source-widgets');
+    const again = await (await h2.get('/registries/v0/oss_registry.json')).json();
+    expect(again.sources.find((e: any) => e.name === 'Widgets')).not.toHaveProperty('maxSecondsBetweenMessages');
+  });
+
+  it('is refused when it is not an integer, naming the entry and the field', () => {
+    const doc = JSON.parse(readFileSync(SMALL_OSS, 'utf8'));
+    doc.sources[0].maxSecondsBetweenMessages = '90 minutes';
+    doc.sources[1].maxSecondsBetweenMessages = 1.5;
+    const loaded = loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss');
+    expect(loaded.problems.map(({ entry, path }) => ({ entry, path }))).toEqual([
+      { entry: 'sources[0] (Widgets)', path: 'sources[0].maxSecondsBetweenMessages' },
+      { entry: 'sources[1] (Gizmo Tracker)', path: 'sources[1].maxSecondsBetweenMessages' },
+    ]);
+  });
+
+  it('is read from data.maxSecondsBetweenMessages of a metadata.yaml and exported with the entry built from it', async () => {
+    const h2 = createHarness({ connectors: false });
+    await importFile(h2, join(FIXTURES, 'metadata'));
+    expect(storedMaxSeconds(h2)).toEqual(new Map([['11111111-1111-4111-8111-111111111111', 5400]]));
+    const cloud = await (await h2.get('/registries/v0/cloud_registry.json')).json();
+    expect(cloud.sources[0]).toMatchObject({ name: 'Widgets', maxSecondsBetweenMessages: 5400 });
+    const oss = await (await h2.get('/registries/v0/oss_registry.json')).json();
+    expect(oss.destinations[0]).not.toHaveProperty('maxSecondsBetweenMessages');
+  });
+
+  it('is read from every metadata.yaml of the real monorepo snapshot that carries it', async () => {
+    const h2 = createHarness({ connectors: false });
+    const loaded = await loadImportSource(REAL_METADATA);
+    importConnectors(h2.db, loaded);
+    // The file a connector came from is the one with its definition ID and image.
+    const inFiles = new Map<string, unknown>();
+    for (const file of metadataFiles(REAL_METADATA)) {
+      const data = (parseYaml(readFileSync(file, 'utf8')) as { data?: Record<string, unknown> } | null)?.data;
+      if (data) inFiles.set(`${String(data.definitionId).toLowerCase()} ${data.dockerRepository}`, data.maxSecondsBetweenMessages ?? null);
+    }
+    const rows = h2.db.$client
+      .prepare('select definition_id || \' \' || docker_repository key, max_seconds_between_messages n from connectors')
+      .all() as { key: string; n: number | null }[];
+    expect(rows.length).toBe(loaded.items.length);
+    expect(rows.filter((r) => r.n != null).length).toBeGreaterThan(0);
+    for (const row of rows) expect(row.n, row.key).toBe(inFiles.get(row.key));
   });
 });

@@ -155,6 +155,9 @@ export const connectors = sqliteTable(
     releaseDate: text('release_date'),
     internalSl: integer('internal_sl'),
     internalQl: integer('internal_ql'),
+    // Airbyte's heartbeat for a source: the most seconds it may go without a message before the platform
+    // fails the sync; null leaves the platform's default.
+    maxSecondsBetweenMessages: integer('max_seconds_between_messages'),
     // The organization that owns a custom connector; null for public connectors.
     organization: text('organization'),
     createdAt: text('created_at').notNull().default(nowIso),

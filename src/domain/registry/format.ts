@@ -47,6 +47,7 @@ export const CONNECTOR_COLUMNS = {
   releaseDate: { field: 'releaseDate' },
   internalSl: { field: 'ab_internal.sl' },
   internalQl: { field: 'ab_internal.ql' },
+  maxSecondsBetweenMessages: { field: 'maxSecondsBetweenMessages' },
   organization: 'internal',
   createdAt: 'internal',
   updatedAt: 'internal',

@@ -1,0 +1,1 @@
+ALTER TABLE `connectors` ADD `max_seconds_between_messages` integer;
