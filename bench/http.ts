@@ -2,7 +2,7 @@
 // the same machine: B0 writes the gateway's exact response bytes (the ceiling), B1 runs the same SQL
 // with prepared statements (a hand-written REST endpoint). Loopback only; every run is bounded.
 //   npm run bench [-- --duration 3 --runs 3 --count 100000 --scenarios 1,2,3]
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
@@ -37,6 +37,9 @@ const RUNS = Math.min(Math.max(Number(values.runs), 1), 9);
 const COUNT = Math.min(Math.max(Number(values.count), 1000), 500_000);
 const CONNECTIONS = values.connections!.split(',').map(Number);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const GATEWAY = 'dist/src/server.js';
+// The gateway under test is the compiled build; make it when it is missing or stale.
+if (spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) process.exit(1);
 const dir = mkdtempSync(join(tmpdir(), 'registry-bench-'));
 const children: ChildProcess[] = [];
 
@@ -49,8 +52,10 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Starts a server and waits for its /health. The gateway runs compiled, as `npm start` serves it; the bare servers under tsx. */
 async function start(args: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const argv = args[0]!.startsWith('dist/') ? args : ['--import', 'tsx', ...args];
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   for (let i = 0; i < 200; i++) {
     try {
@@ -191,7 +196,7 @@ async function runScenario(s: Scenario, dbPath: string) {
   const gPort = await freePort();
   // LOG_LEVEL=warn: the figures are for the gateway without one access-log line per request.
   const gEnv = { DATABASE_PATH: dbPath, PORT: String(gPort), HOST: '127.0.0.1', SEED: 'false', GRAPHIQL: 'false', LOG_LEVEL: 'warn' };
-  let g = await start(['src/server.ts'], { ...gEnv, RESPONSE_CACHE: 'false' }, gPort);
+  let g = await start([GATEWAY], { ...gEnv, RESPONSE_CACHE: 'false' }, gPort);
   const expected = await (await fetch(`http://127.0.0.1:${gPort}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body })).text();
   if (!expected.startsWith('{"data"') || expected.includes('"errors"')) throw new Error(`scenario ${s.id}: the gateway answered ${expected.slice(0, 300)}`);
   const b1Body = s.handler(new Database(dbPath, { readonly: true }))();
@@ -207,7 +212,7 @@ async function runScenario(s: Scenario, dbPath: string) {
   };
   await measure('G', gPort);
   await stop(g);
-  g = await start(['src/server.ts'], { ...gEnv, RESPONSE_CACHE: 'true' }, gPort);
+  g = await start([GATEWAY], { ...gEnv, RESPONSE_CACHE: 'true' }, gPort);
   await measure('G+cache', gPort);
   await stop(g);
   const b0Port = await freePort();

@@ -96,6 +96,28 @@ describe('maxSecondsBetweenMessages', () => {
     expect(storedMaxSeconds(h)).toEqual(expected);
   });
 
+  it('is served in GraphQL from the one column declaration, through a lean list page and a planned detail alike', async () => {
+    const expected = new Map<string, number | null>(original.sources.map((s) => [s.dockerRepository.replace('airbyte/', ''), s.maxSecondsBetweenMessages ?? null]));
+    const served = new Map<string, number | null>();
+    let after: string | null = null;
+    // Columns only: the lean page reads just the selected columns (the column is declared once, with its field).
+    for (let page = 0; page < 20; page++) {
+      const res = await h.gql<any>(
+        'query($after: String) { connectors(filter: { type: SOURCE }, first: 100, after: $after) { edges { node { slug maxSecondsBetweenMessages } } pageInfo { hasNextPage endCursor } } }',
+        { after },
+      );
+      for (const { node } of res.data!.connectors.edges) served.set(node.slug, node.maxSecondsBetweenMessages);
+      if (!res.data!.connectors.pageInfo.hasNextPage) break;
+      after = res.data!.connectors.pageInfo.endCursor;
+    }
+    expect(served.size).toBe(original.sources.length);
+    for (const [slug, value] of served) expect(value, slug).toBe(expected.get(slug) ?? null);
+    const slug = [...expected].find(([, v]) => v != null)![0];
+    // With a relation beside it, the detail goes through plugin-drizzle's plan: the same value.
+    const detail = await h.gql<any>('query($slug: String!) { connector(slug: $slug) { maxSecondsBetweenMessages breakingChanges { version } } }', { slug });
+    expect(detail.data!.connector.maxSecondsBetweenMessages).toBe(expected.get(slug));
+  });
+
   it('is exported as the registry had it: the same number where present, absent where absent', async () => {
     const exported = await (await h.get('/registries/v0/oss_registry.json')).json();
     const byId = new Map(exported.sources.map((e: any) => [e.sourceDefinitionId, e]));

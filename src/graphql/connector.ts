@@ -160,6 +160,12 @@ export const Connector = builder.drizzleNode('connectors', {
       nullable: true,
       description: "Airbyte's internal quality level (ab_internal.ql: 0 to 600).",
     }),
+    maxSecondsBetweenMessages: t.int({
+      ...col('maxSecondsBetweenMessages'),
+      nullable: true,
+      description:
+        "A source's heartbeat limit from the registry (maxSecondsBetweenMessages): the most seconds it may go without a message before the platform fails the sync; null when the registry sets none and the platform default applies.",
+    }),
     availableOn: t.field({
       type: [DeploymentEnum],
       description: 'The deployments where the connector is available, in display order.',
