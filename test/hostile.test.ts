@@ -4,7 +4,7 @@ import { CSRF_HEADER } from '../src/http/checks.js';
 import { createHarness } from './helpers/harness.js';
 
 async function post(h: ReturnType<typeof createHarness>, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
-  const res = await h.app.fetch('http://yoga/graphql', { method: 'POST', headers, body });
+  const res = await h.fetch('/graphql', { method: 'POST', headers, body });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
@@ -53,12 +53,12 @@ describe('hostile requests are refused before they run', () => {
   it('refuses batched arrays, mutations over GET, other methods, content types and malformed JSON', async () => {
     const batch = await post(h, JSON.stringify([{ query: '{ deployments { key } }' }, { query: '{ deployments { key } }' }]));
     expect([batch.status, batch.body.errors[0].message, batch.body.errors[0].extensions.code]).toEqual([400, 'Batching is not supported.', 'BAD_REQUEST']);
-    const mutationGet = await h.app.fetch(`http://yoga/graphql?query=${encodeURIComponent('mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "over a GET request"}) { dryRun } }')}`, {
+    const mutationGet = await h.fetch(`/graphql?query=${encodeURIComponent('mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "over a GET request"}) { dryRun } }')}`, {
       headers: { accept: 'application/json', [CSRF_HEADER]: '1' },
     });
     expect(mutationGet.status).toBe(405);
     expect((await mutationGet.json()).errors[0].message).toBe('Can only perform a mutation operation from a POST request.');
-    const put = await h.app.fetch('http://yoga/graphql', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: q('{ deployments { key } }') });
+    const put = await h.fetch('/graphql', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: q('{ deployments { key } }') });
     expect(put.status).toBe(405);
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
       const res = await post(h, q('{ deployments { key } }'), { 'content-type': type });
@@ -80,19 +80,19 @@ describe('hostile requests are refused before they run', () => {
         controller.close();
       },
     });
-    const chunked = await h.app.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks, duplex: 'half' } as RequestInit);
+    const chunked = await h.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks, duplex: 'half' } as RequestInit);
     expect(chunked.status).toBe(413);
   });
 
   it('refuses a GET without the CSRF header, and answers one with it', async () => {
-    const url = `http://yoga/graphql?query=${encodeURIComponent('{ deployments { key } }')}`;
-    const without = await h.app.fetch(url, { headers: { accept: 'application/json' } });
+    const url = `/graphql?query=${encodeURIComponent('{ deployments { key } }')}`;
+    const without = await h.fetch(url, { headers: { accept: 'application/json' } });
     expect(without.status).toBe(403);
     expect((await without.json()).errors[0]).toEqual({
       message: `A GET request must send the ${CSRF_HEADER} header (any value), or use POST with application/json.`,
       extensions: { code: 'CSRF_HEADER_REQUIRED' },
     });
-    const withHeader = await h.app.fetch(url, { headers: { accept: 'application/json', [CSRF_HEADER]: '1' } });
+    const withHeader = await h.fetch(url, { headers: { accept: 'application/json', [CSRF_HEADER]: '1' } });
     expect(withHeader.status).toBe(200);
     expect((await withHeader.json()).data.deployments).toHaveLength(4);
   });
@@ -116,7 +116,7 @@ describe('introspection and error masking', () => {
     const h = createHarness({ log: (l) => lines.push(l) });
     // Break the database under the server: a real fault, not a mock.
     h.db.$client.exec('drop table certification_events');
-    const res = await h.app.fetch('http://yoga/graphql', {
+    const res = await h.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'test-req-42' },
       body: q('{ connector(slug: "source-stripe") { certificationHistory { actor } } }'),

@@ -7,36 +7,36 @@ import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson } from '../src/domain/registry/load.js';
 import { createToken } from '../src/domain/tokens/tokens.js';
 import { seedIfEmpty } from '../seed/index.js';
-import { createHarness } from './helpers/harness.js';
+import { createHarness, serve, type Served } from './helpers/harness.js';
 import { tempDir } from './helpers/process.js';
 
 const LIST = JSON.stringify({ query: '{ connectors(filter: {supportLevels: [COMMUNITY, CUSTOM]}, first: 100) { totalCount edges { node { slug supportLevel } } } }' });
 
-async function ask(app: { fetch: typeof fetch }, body: string, headers: Record<string, string> = {}) {
-  const res = await app.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+async function ask(app: Served, body: string, headers: Record<string, string> = {}) {
+  const res = await app.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   return { status: res.status, cache: res.headers.get('x-cache'), body: await res.json() };
 }
 
 describe('the response cache', () => {
   it('serves a repeated read from the cache, byte for byte', async () => {
     const h = createHarness();
-    const first = await ask(h.app as never, LIST);
-    const second = await ask(h.app as never, LIST);
+    const first = await ask(h, LIST);
+    const second = await ask(h, LIST);
     expect([first.cache, second.cache]).toEqual(['miss', 'hit']);
     expect(second.body).toEqual(first.body);
     h.statements.length = 0;
-    await ask(h.app as never, LIST);
+    await ask(h, LIST);
     expect(h.statements).toEqual([]);
   });
 
   it('returns fresh data right after a certification', async () => {
     const h = createHarness();
     const token = h.token('bot', ['certify']);
-    const before = await ask(h.app as never, LIST);
-    await ask(h.app as never, LIST);
+    const before = await ask(h, LIST);
+    await ask(h, LIST);
     const certify = JSON.stringify({ query: 'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Fresh-data test certification."}) { userErrors { code } } }' });
-    expect((await ask(h.app as never, certify, { authorization: `Bearer ${token}` })).body.data.certifyConnector.userErrors).toEqual([]);
-    const after = await ask(h.app as never, LIST);
+    expect((await ask(h, certify, { authorization: `Bearer ${token}` })).body.data.certifyConnector.userErrors).toEqual([]);
+    const after = await ask(h, LIST);
     expect(after.cache).toBe('miss');
     expect(after.body.data.connectors.totalCount).toBe(before.body.data.connectors.totalCount - 1);
     expect(after.body.data.connectors.edges.map((e: any) => e.node.slug)).not.toContain('source-faker');
@@ -47,15 +47,15 @@ describe('the response cache', () => {
     const db = openDatabase(path);
     migrateDatabase(db);
     seedIfEmpty(db);
-    const app = createApp({ db, log: () => {} });
-    const before = await ask(app as never, LIST);
-    expect((await ask(app as never, LIST)).cache).toBe('hit');
+    const app = serve(createApp({ db, log: () => {} }));
+    const before = await ask(app, LIST);
+    expect((await ask(app, LIST)).cache).toBe('hit');
     const other = openDatabase(path);
     const doc = { sources: [{ sourceDefinitionId: 'dfd88b22-b603-4c3d-aad7-3701784586b1', name: 'Sample Data', dockerRepository: 'airbyte/source-faker', dockerImageTag: '7.0.0', documentationUrl: 'https://docs.airbyte.com/integrations/sources/faker', supportLevel: 'certified', spec: {} }], destinations: [] };
     const summary = importConnectors(other, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'));
     expect(summary.levelChanges).toEqual([{ slug: 'source-faker', from: 'community', to: 'certified' }]);
     other.$client.close();
-    const after = await ask(app as never, LIST);
+    const after = await ask(app, LIST);
     expect(after.cache).toBe('miss');
     expect(after.body.data.connectors.totalCount).toBe(before.body.data.connectors.totalCount - 1);
   });
@@ -65,26 +65,26 @@ describe('the response cache', () => {
     const acme = createToken(h.db, { name: 'acme', scopes: ['read:private'], organization: 'acme' }).token;
     const globex = createToken(h.db, { name: 'globex', scopes: ['read:private'], organization: 'globex' }).token;
     const slugs = (r: { body: any }) => r.body.data.connectors.edges.map((e: any) => e.node.slug);
-    const mine = await ask(h.app as never, LIST, { authorization: `Bearer ${acme}` });
+    const mine = await ask(h, LIST, { authorization: `Bearer ${acme}` });
     expect(slugs(mine)).toContain('source-acme-billing');
-    expect((await ask(h.app as never, LIST, { authorization: `Bearer ${acme}` })).cache).toBe('hit');
+    expect((await ask(h, LIST, { authorization: `Bearer ${acme}` })).cache).toBe('hit');
     for (const headers of [{}, { authorization: `Bearer ${globex}` }] as Record<string, string>[]) {
-      const other = await ask(h.app as never, LIST, headers);
+      const other = await ask(h, LIST, headers);
       expect(slugs(other)).not.toContain('source-acme-billing');
     }
-    const bad = await ask(h.app as never, LIST, { authorization: 'Bearer crg_forged' });
+    const bad = await ask(h, LIST, { authorization: 'Bearer crg_forged' });
     expect(bad.status).toBe(401);
   });
 
   it('does not keep answers with errors, nor mutations', async () => {
     const h = createHarness();
     const broken = JSON.stringify({ query: '{ connectors(first: 0) { totalCount } }' });
-    await ask(h.app as never, broken);
-    expect((await ask(h.app as never, broken)).cache).toBeNull();
+    await ask(h, broken);
+    expect((await ask(h, broken)).cache).toBeNull();
     const token = h.token('bot', ['certify']);
     const dry = JSON.stringify({ query: 'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "A dry run, twice.", dryRun: true}) { dryRun } }' });
-    await ask(h.app as never, dry, { authorization: `Bearer ${token}` });
-    expect((await ask(h.app as never, dry, { authorization: `Bearer ${token}` })).cache).toBeNull();
+    await ask(h, dry, { authorization: `Bearer ${token}` });
+    expect((await ask(h, dry, { authorization: `Bearer ${token}` })).cache).toBeNull();
   });
 
   it('can be turned off', async () => {
@@ -92,8 +92,8 @@ describe('the response cache', () => {
     const db = openDatabase(path);
     migrateDatabase(db);
     seedIfEmpty(db);
-    const app = createApp({ db, log: () => {}, responseCache: { enabled: false } });
-    await ask(app as never, LIST);
-    expect((await ask(app as never, LIST)).cache).toBeNull();
+    const app = serve(createApp({ db, log: () => {}, responseCache: { enabled: false } }));
+    await ask(app, LIST);
+    expect((await ask(app, LIST)).cache).toBeNull();
   });
 });

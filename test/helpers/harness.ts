@@ -1,4 +1,8 @@
-// A fresh database migrated from migrations/ and seeded through the real code, and a yoga app over it.
+// A fresh database migrated from migrations/ and seeded through the real code, and the app over it,
+// asked through a loopback HTTP server on app.nodeListener: the listener `npm start` serves, fast lane
+// included. (`h.app.fetch` is yoga alone, for the tests that compare the two on purpose.)
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp, type App, type LogLine } from '../../src/app.js';
 import type { Limits } from '../../src/graphql/limits.js';
 import { openDatabase, type Db } from '../../src/db/client.js';
@@ -12,7 +16,15 @@ export interface GraphQLResponse<T = Record<string, any>> {
   errors?: { message: string; path?: string[]; extensions?: Record<string, any> }[];
 }
 
-export interface Harness {
+/** An app served on 127.0.0.1 (an ephemeral port), listening from the first request on. */
+export interface Served {
+  /** A real HTTP request to `path` (with its query string) on the app's Node listener. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** Stops listening and drops open connections; the harness works again afterwards on a new port. */
+  close(): Promise<void>;
+}
+
+export interface Harness extends Served {
   db: Db;
   app: App;
   /** SQL statements sent since the last reset. */
@@ -20,6 +32,33 @@ export interface Harness {
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
   token(name: string, scopes: TokenScope[]): string;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
+}
+
+/** Serves `app.nodeListener` on loopback; neither the server nor its connections keep the test worker alive. */
+export function serve(app: Pick<App, 'nodeListener'>): Served {
+  let server: Server | undefined;
+  let origin: Promise<string> | undefined;
+  const listen = () =>
+    (origin ??= new Promise<string>((resolve, reject) => {
+      const s = (server = createServer(app.nodeListener));
+      s.on('connection', (socket) => socket.unref());
+      s.once('error', reject);
+      s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(s.address() as AddressInfo).port}`));
+      s.unref();
+    }));
+  return {
+    async fetch(path, init) {
+      if (!path.startsWith('/')) throw new Error(`serve().fetch takes a path, not ${JSON.stringify(path)}`);
+      return fetch(`${await listen()}${path}`, init);
+    },
+    async close() {
+      const s = server;
+      if (!s) return;
+      server = origin = undefined;
+      s.closeAllConnections();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    },
+  };
 }
 
 export function createHarness(
@@ -37,15 +76,18 @@ export function createHarness(
   migrateDatabase(db);
   if (options.seed ?? true) seedIfEmpty(db, { connectors: options.connectors ?? true });
   const app = createApp({ db, now: options.now, limits: options.limits, log: options.log ?? (() => {}), webhooks: options.webhooks });
+  const served = serve(app);
   statements.length = 0;
   return {
     db,
     app,
     statements,
+    fetch: served.fetch,
+    close: served.close,
     async gql(query, variables, token) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (token) headers.authorization = `Bearer ${token}`;
-      const response = await app.fetch('http://yoga/graphql', {
+      const response = await served.fetch('/graphql', {
         method: 'POST',
         headers,
         body: JSON.stringify({ query, variables }),
@@ -54,7 +96,7 @@ export function createHarness(
       return { ...body, status: response.status } as never;
     },
     async get(path, headers = {}) {
-      return app.fetch(`http://yoga${path}`, { headers });
+      return served.fetch(path, { headers });
     },
     token(name, scopes) {
       return createToken(db, { name, scopes }).token;
