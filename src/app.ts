@@ -117,8 +117,9 @@ export function createApp(options: AppOptions): App {
         const viewer = viewerOf(request);
         return viewer === undefined ? PUBLIC : viewer && visibilityFor(viewer);
       }),
-      lane.plugin as never,
+      // The checks first: the cache never answers a request the pipeline would refuse.
       requestChecks(limits.maxBodyBytes, ENDPOINT),
+      lane.plugin as never,
       ...limitPlugins(limits),
     ],
   });

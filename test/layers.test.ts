@@ -15,6 +15,8 @@ interface Layer {
   path: string;
   /** Other layers this one may import; its own is always allowed. */
   may: LayerName[];
+  /** The one file other layers may import, when the layer has a single entry point. */
+  entry?: string;
   why: string;
 }
 
@@ -24,9 +26,20 @@ const LAYERS: Layer[] = [
   { name: 'domain', path: 'src/domain/', may: ['db'], why: 'rules and stores serve a resolver, the CLI, the seed and a test alike, so never GraphQL, HTTP or the app' },
   { name: 'events', path: 'src/events.ts', may: ['db', 'domain'], why: "the in-process bus carries the domain's news and knows nothing of transport" },
   { name: 'context', path: 'src/context.ts', may: ['db', 'domain', 'events'], why: 'what every resolver receives; the app builds it, so it names no HTTP code, not even a type' },
-  { name: 'graphql', path: 'src/graphql/', may: ['db', 'domain', 'events', 'context'], why: 'the schema is thin resolvers over the domain and never knows how it is served' },
+  {
+    name: 'fast-lane',
+    path: 'src/fast-lane/',
+    entry: 'src/fast-lane/index.ts',
+    may: ['db', 'domain', 'context'],
+    why: 'speed behind one seam: it is handed the schema and everything above it needs, so it never imports graphql, http or the app',
+  },
+  {
+    name: 'graphql',
+    path: 'src/graphql/',
+    may: ['db', 'domain', 'events', 'context', 'fast-lane'],
+    why: 'the schema is thin resolvers over the domain; its fields declare what they read to the fast lane, through its entry point',
+  },
   { name: 'http', path: 'src/http/', may: ['db', 'domain', 'events', 'context', 'graphql'], why: 'routes, metrics and caching around the schema; beside the fast lane, never through it' },
-  { name: 'fast-lane', path: 'src/fast-lane/', may: ['db', 'domain', 'context', 'graphql'], why: 'speed behind one seam: it reads the schema and the domain, and only app.ts and server.ts know it exists' },
   { name: 'config', path: 'src/config.ts', may: ['graphql'], why: 'the environment parsed once; it borrows the Limits type from the plugins that enforce the limits' },
   { name: 'app', path: 'src/app.ts', may: ['db', 'domain', 'events', 'context', 'graphql', 'http', 'fast-lane', 'config'], why: 'assembles the gateway from the layers below and listens on nothing' },
   { name: 'production', path: 'src/production.ts', may: [], why: 'process settings server.ts loads first, so it must pull in none of the app' },
@@ -151,6 +164,8 @@ describe('the layers', () => {
         else if (to.name !== layer.name && !layer.may.includes(to.name)) {
           const allowed = layer.may.length ? layer.may.join(', ') : 'nothing';
           violations.push(`${from} → ${target} (${layer.name} may import ${allowed}, not ${to.name}: ${layer.why})`);
+        } else if (to.name !== layer.name && to.entry && target !== to.entry) {
+          violations.push(`${from} → ${target} (${to.name} is known only through ${to.entry})`);
         }
       }
     }
