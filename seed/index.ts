@@ -24,7 +24,8 @@ export function seedPolicy(db: Db): void {
 export function seedConnectors(db: Db, list: readonly ConnectorSeed[] = SEED_CONNECTORS): void {
   db.transaction(
     (tx) => {
-      for (const c of list) insertConnector(tx as unknown as Db, c);
+      // Everything the seed writes is demo data: the first real registry import removes it.
+      for (const c of list) insertConnector(tx as unknown as Db, { ...c, demo: true });
     },
     { behavior: 'immediate' },
   );

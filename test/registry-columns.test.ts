@@ -69,6 +69,7 @@ describe('the connector columns and the registry', () => {
     const base = SEED_CONNECTORS.find((c) => c.slug === 'source-stripe')!;
     const sample = (column: string): unknown => {
       const type = TABLE[column as keyof typeof TABLE].dataType;
+      if (type.startsWith('boolean')) return true;
       return type.startsWith('number') ? 5400 : type.startsWith('object') ? ['sample'] : 'sample';
     };
     const seed: Record<string, unknown> = { ...base, releaseDate: '2017-07-19' };
@@ -102,7 +103,7 @@ describe('maxSecondsBetweenMessages', () => {
     let after: string | null = null;
     // Columns only: the lean page reads just the selected columns (the column is declared once, with its field).
     for (let page = 0; page < 20; page++) {
-      const res = await h.gql<any>(
+      const res: { data?: any } = await h.gql<any>(
         'query($after: String) { connectors(filter: { type: SOURCE }, first: 100, after: $after) { edges { node { slug maxSecondsBetweenMessages } } pageInfo { hasNextPage endCursor } } }',
         { after },
       );

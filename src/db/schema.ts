@@ -160,11 +160,13 @@ export const connectors = sqliteTable(
     maxSecondsBetweenMessages: integer('max_seconds_between_messages'),
     // The organization that owns a custom connector; null for public connectors.
     organization: text('organization'),
+    // Written by the demo seed, not by an import or the API: a real import removes it (src/domain/registry).
+    demo: integer('demo', { mode: 'boolean' }).notNull().default(false),
     createdAt: text('created_at').notNull().default(nowIso),
     updatedAt: text('updated_at').notNull().default(nowIso),
     revision: integer('revision').notNull().default(1),
     // The deployments the connector is enabled on, comma-separated in key order, or null for none: a
-    // copy of connector_availability kept by triggers (migration 20261125175032_enabled_on_triggers), so
+    // copy of connector_availability kept by triggers (migrations 20261125175032 and, for SQLite < 3.44, 20261130100842), so
     // a page reads it with the row instead of a subquery per connector. Never written by the code.
     enabledOn: text('enabled_on'),
   },
@@ -217,6 +219,8 @@ export const breakingChanges = sqliteTable(
     migrationDocumentationUrl: text('migration_documentation_url'),
     deadlineAction: text('deadline_action').$type<DeadlineActionKey>(),
     scopedImpact: text('scoped_impact', { mode: 'json' }).$type<ScopedImpact[]>(),
+    // Invented by the demo seed: a real import removes it, so demo data never passes for a real announcement.
+    demo: integer('demo', { mode: 'boolean' }).notNull().default(false),
     createdAt: text('created_at').notNull().default(nowIso),
   },
   (t) => [
@@ -242,6 +246,11 @@ export const certificationEvents = sqliteTable(
     reason: text('reason').notNull(),
     evidence: text('evidence'),
     source: text('source').$type<EventSourceKey>().notNull(),
+    // When the change took effect at its source (a registry's generation time, a snapshot's date); null
+    // when it took effect when it was recorded (createdAt), as every API change does.
+    effectiveAt: text('effective_at'),
+    // The import that wrote the event, if one did.
+    importId: integer('import_id').references(() => importLog.id),
     createdAt: text('created_at').notNull().default(nowIso),
   },
   (t) => [
@@ -337,4 +346,47 @@ export const webhookDeliveries = sqliteTable(
     createdAt: text('created_at').notNull().default(nowIso),
   },
   (t) => [index('webhook_deliveries_webhook_idx').on(t.webhookId, t.id), index('webhook_deliveries_status_idx').on(t.status, t.nextAttemptAt)],
+);
+
+/**
+ * Every registry import that wrote (dry runs write nothing): who, when, from what (the file or URL and
+ * the SHA-256 of its content), what it was told (registry, as-of date, forced) and what it did (the
+ * plan's counts and its refusals and conflicts, as JSON).
+ */
+export const importLog = sqliteTable('import_log', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  actor: text('actor').notNull(),
+  source: text('source').notNull(),
+  contentHash: text('content_hash').notNull(),
+  registries: text('registries', { mode: 'json' }).$type<RegistryKey[]>().notNull(),
+  // The snapshot date given with --as-of for sources that carry no generation times.
+  asOf: text('as_of'),
+  forced: integer('forced', { mode: 'boolean' }).notNull().default(false),
+  summary: text('summary', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+  startedAt: text('started_at').notNull(),
+  finishedAt: text('finished_at').notNull().default(nowIso),
+});
+
+/**
+ * A connector's identity over time: Airbyte has given connectors new definition IDs (and renamed slugs).
+ * When an import finds a known connector under another definition ID or slug, it keeps one connector and
+ * records both here.
+ */
+export const connectorRenames = sqliteTable(
+  'connector_renames',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    connectorId: integer('connector_id')
+      .notNull()
+      .references(() => connectors.id, { onDelete: 'cascade' }),
+    fromDefinitionId: text('from_definition_id').notNull(),
+    toDefinitionId: text('to_definition_id').notNull(),
+    fromSlug: text('from_slug').notNull(),
+    toSlug: text('to_slug').notNull(),
+    // The registry the other identity came from.
+    registry: text('registry').$type<RegistryKey>(),
+    importId: integer('import_id').references(() => importLog.id),
+    recordedAt: text('recorded_at').notNull().default(nowIso),
+  },
+  (t) => [index('connector_renames_connector_idx').on(t.connectorId, t.id), index('connector_renames_from_idx').on(t.fromDefinitionId)],
 );

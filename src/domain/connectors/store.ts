@@ -161,6 +161,8 @@ export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
             b.migrationDocumentationUrl ?? (row.documentationUrl ? `${row.documentationUrl}-migrations#${b.version}` : null),
           deadlineAction: b.deadlineAction ?? null,
           scopedImpact: b.scopedImpact ?? null,
+          // A demo connector's breaking changes are demo data too.
+          demo: row.demo,
         })),
       )
       .run();

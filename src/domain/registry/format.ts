@@ -52,6 +52,7 @@ export const CONNECTOR_COLUMNS = {
   createdAt: 'internal',
   updatedAt: 'internal',
   revision: 'internal',
+  demo: 'internal',
   enabledOn: 'internal',
 } as const satisfies Record<ConnectorColumn, { field: string } | 'derived' | 'internal'>;
 
