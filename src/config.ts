@@ -19,11 +19,20 @@ const bool = z
   .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1');
 
+// What a new database starts with. true and false, the values before demo data was told apart from real
+// data, still work: true meant the policy and the curated connectors (demo), false nothing (now none: the
+// policy, which is reference data, is written either way).
+const seedMode = z
+  .enum(['demo', 'none', 'true', 'false', '1', '0'], {
+    message: 'must be demo (the support policy and demo connectors) or none (the support policy only: an empty registry)',
+  })
+  .transform((v): 'demo' | 'none' => (v === 'demo' || v === 'true' || v === '1' ? 'demo' : 'none'));
+
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default('./data/registry.db'),
-  SEED: bool.default(true),
+  SEED: seedMode.default('demo'),
   DB_SYNCHRONOUS: z.enum(['OFF', 'NORMAL', 'FULL', 'EXTRA']).default('FULL'),
   DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   GRAPHIQL: bool.default(true),
@@ -46,7 +55,8 @@ export interface Config {
   port: number;
   host: string;
   databasePath: string;
-  seed: boolean;
+  /** demo: a new database gets the support policy and the demo connectors; none: the policy only. */
+  seed: 'demo' | 'none';
   dbSynchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
   dbBusyTimeoutMs: number;
   graphiql: boolean;

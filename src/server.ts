@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { analyze } from './db/statistics.js';
-import { seedIfEmpty } from '../seed/index.js';
+import { seedDatabase } from '../seed/index.js';
 
 function log(message: string, fields: Record<string, unknown> = {}): void {
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', message, ...fields })}\n`);
@@ -29,7 +29,12 @@ function main(): void {
     busyTimeoutMs: config.dbBusyTimeoutMs,
   });
   migrateDatabase(db);
-  if (config.seed && seedIfEmpty(db)) log('seeded an empty database', { databasePath: config.databasePath });
+  // SEED=demo: the policy and the demo connectors into a registry that has none and never had an import;
+  // SEED=none: the policy only (reference data, not demo), an empty registry.
+  const seeded = seedDatabase(db, config.seed);
+  if (seeded.policy || seeded.demoConnectors) {
+    log('seeded an empty database', { databasePath: config.databasePath, seed: config.seed, demoConnectors: seeded.demoConnectors });
+  }
   // Let SQLite gather the statistics its query planner needs (it analyzes only what needs it).
   analyze(db.$client, 'stale');
   const yoga = createApp({
