@@ -1,11 +1,23 @@
-// npm run seed: loads the policy and curated connectors into an empty DATABASE_PATH.
-import { seedIfEmpty } from '../../seed/index.js';
+// npm run seed: the support policy and the demo connectors, into a DATABASE_PATH that has no connectors.
+import { countDemoData } from '../domain/registry/demo.js';
+import { demoSeedRefusal, seedDatabase } from '../../seed/index.js';
 import { openConfiguredDatabase, runCli } from './open.js';
 
 await runCli(() => {
+  // Opening writes the support policy into a new database; the demo connectors are this command's work.
   const db = openConfiguredDatabase();
   try {
-    process.stdout.write(seedIfEmpty(db) ? 'Seeded.\n' : 'The database already has data; nothing seeded.\n');
+    const refusal = demoSeedRefusal(db);
+    if (refusal) {
+      process.stdout.write(`Nothing seeded: ${refusal}. Demo connectors go only into a registry with no connectors that never had an import.\n`);
+      return;
+    }
+    seedDatabase(db, 'demo');
+    const demo = countDemoData(db);
+    process.stdout.write(
+      `Seeded ${demo.connectors} demo connectors with ${demo.breakingChanges} breaking changes, beside the support policy. ` +
+        'They are marked as demo data: the first real registry import removes them (unless it is run with --keep-demo).\n',
+    );
   } finally {
     db.$client.close();
   }
