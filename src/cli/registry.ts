@@ -29,27 +29,82 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** One line, whatever the text held: whitespace collapsed, cut to `max` characters. */
+function oneLine(text: string, max = 80): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+/** Why fetch could not get an answer, in words: its errors hide the reason in `cause` (an AggregateError for localhost's two addresses). */
+function unreachable(error: unknown, url: URL): string {
+  const e = error as Error & { cause?: unknown };
+  if (e?.name === 'TimeoutError') return 'no answer within 60 s';
+  const cause = (e?.cause ?? e) as (Error & { code?: string; errors?: Error[] }) | undefined;
+  const code = cause?.code ?? (cause?.errors?.[0] as { code?: string } | undefined)?.code;
+  const words: Record<string, string> = {
+    ECONNREFUSED: 'connection refused (is the gateway running there?)',
+    ENOTFOUND: 'no such host',
+    EAI_AGAIN: 'the host name could not be resolved',
+    ECONNRESET: 'the connection was reset',
+    ETIMEDOUT: 'the connection timed out',
+    EHOSTUNREACH: 'the host is unreachable',
+    UND_ERR_SOCKET: 'the connection closed before an answer came',
+  };
+  // fetch refuses the ports browsers block (9, 25, 6000, …) without trying them.
+  if (cause?.message === 'bad port') return `fetch refuses to connect to port ${url.port} (a port browsers block)`;
+  if (code && words[code]) return words[code];
+  const message = cause?.message || cause?.errors?.[0]?.message || e?.message;
+  return message ? oneLine(message, 200) : (code ?? 'no answer');
+}
+
+/**
+ * Sends one GraphQL request to the gateway and returns its `data`. Whatever answers instead (nothing,
+ * a web page, a 404, JSON of another shape) becomes one CliError line naming the endpoint.
+ */
 async function graphql(g: Global, query: string, variables?: Record<string, unknown>): Promise<any> {
+  const endpoint = g.endpoint;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new CliError(`--endpoint ${JSON.stringify(endpoint)} is not a URL; give the gateway's GraphQL endpoint, e.g. ${DEFAULT_ENDPOINT}`, 2);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(`--endpoint ${endpoint} is not an http(s) URL; give the gateway's GraphQL endpoint, e.g. ${DEFAULT_ENDPOINT}`, 2);
+  }
   const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
   if (g.token) headers.authorization = `Bearer ${g.token}`;
   let res: Response;
+  let text: string;
   try {
-    res = await fetch(g.endpoint, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(60_000) });
+    res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(60_000) });
+    text = await res.text();
   } catch (error) {
-    throw new CliError(`cannot reach ${g.endpoint}: ${(error as Error).cause ?? (error as Error).message}`, 3);
+    throw new CliError(`cannot reach ${endpoint}: ${unreachable(error, url)}`, 3);
   }
-  const text = await res.text();
-  let body: any;
+  const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
+  const type = res.headers.get('content-type')?.split(';')[0]?.trim() || 'no content type';
+  // A page (the catalog at /, another site) means the path is wrong more often than the host.
+  const hint = url.pathname.endsWith('/graphql') ? '' : ' (the gateway answers GraphQL at /graphql)';
+  const notThisApi = (what: string) => new CliError(`${endpoint} is not this GraphQL API: it answered ${status}, ${what}${hint}`, 3);
+  let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new CliError(`${g.endpoint} answered HTTP ${res.status} with something that is not JSON: ${text.slice(0, 200)}`, 3);
+    throw notThisApi(text.trim() ? `${type} that is not JSON (${JSON.stringify(oneLine(text, 60))})` : 'with an empty body');
   }
-  if (body.errors?.length) {
-    const e = body.errors[0];
-    throw new CliError(`${e.extensions?.code ?? 'ERROR'}: ${e.message}`, e.extensions?.code === 'UNAUTHENTICATED' || e.extensions?.code === 'FORBIDDEN' ? 4 : 1);
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || !('data' in body || 'errors' in body)) {
+    throw notThisApi('JSON with neither data nor errors');
   }
-  return body.data;
+  const { data, errors } = body as { data?: unknown; errors?: unknown };
+  if (errors != null && !(Array.isArray(errors) && errors.length === 0)) {
+    const first = Array.isArray(errors) ? (errors[0] as { message?: unknown; extensions?: { code?: unknown } } | undefined) : undefined;
+    if (!first || typeof first.message !== 'string') throw notThisApi('errors that are not GraphQL errors');
+    const code = typeof first.extensions?.code === 'string' ? first.extensions.code : 'ERROR';
+    throw new CliError(`${code}: ${oneLine(first.message, 500)}`, code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' ? 4 : 1);
+  }
+  if (typeof data !== 'object' || data === null) throw notThisApi('with no data');
+  return data;
 }
 
 function out(g: Global, value: unknown, human: () => string): void {
@@ -88,6 +143,10 @@ program
       input: { connectorSlug: slug, reason: o.reason, evidence: o.evidence, dryRun: o.dryRun, expectedRevision: o.expectedRevision, idempotencyKey: o.idempotencyKey },
     });
     const p = data.certifyConnector;
+    // Another GraphQL API can answer with data, just not this mutation's payload.
+    if (typeof p !== 'object' || p === null || !Array.isArray(p.userErrors)) {
+      throw new CliError(`${g.endpoint} is not this GraphQL API: its answer has no certifyConnector payload`, 3);
+    }
     out(g, p, () => {
       if (p.userErrors.length) return p.userErrors.map((e: any) => `refused: ${e.code}${e.field ? ` (${e.field.join('.')})` : ''}: ${e.message}`).join('\n');
       const sla = p.newSlaDeployments.length ? `; an official SLA now applies on ${p.newSlaDeployments.join(', ')}` : '';
@@ -103,11 +162,19 @@ program
   .option('--variables <json>', 'variables as JSON (or @file)')
   .action(async (document: string, o: { variables?: string }) => {
     const g = globals();
-    const read = (v: string) => (v.startsWith('@') ? readFileSync(v.slice(1), 'utf8') : v);
+    const read = (v: string) => {
+      if (!v.startsWith('@')) return v;
+      try {
+        return readFileSync(v.slice(1), 'utf8');
+      } catch (error) {
+        throw new CliError(`cannot read ${v.slice(1)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 2);
+      }
+    };
     let variables: Record<string, unknown> | undefined;
     if (o.variables) {
+      const text = read(o.variables);
       try {
-        variables = JSON.parse(read(o.variables));
+        variables = JSON.parse(text);
       } catch (error) {
         throw new CliError(`--variables is not JSON: ${(error as Error).message}`, 2);
       }
