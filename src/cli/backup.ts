@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { announceDatabase, runCli } from './open.js';
+import { runCli } from './open.js';
 
 const program = new Command('db:backup')
   .description("Copy the database with SQLite's online backup API: readers and writers carry on meanwhile.")
@@ -17,19 +17,22 @@ const program = new Command('db:backup')
       const source = resolve(config.databasePath);
       // Opening would create an empty file; a backup of nothing is a mistake worth saying.
       if (!existsSync(source)) throw new Error(`${source}: no database there (DATABASE_PATH)`);
+      const target = resolve(file);
+      // No separate "database:" line (as the other commands print): every line this command writes names it.
       const db = openDatabase(source, { busyTimeoutMs: config.dbBusyTimeoutMs });
-      announceDatabase(source);
       try {
         const started = performance.now();
-        mkdirSync(dirname(resolve(file)), { recursive: true });
-        const result = await db.$client.backup(file);
-        const check = new Database(file, { readonly: true });
+        mkdirSync(dirname(target), { recursive: true });
+        const result = await db.$client.backup(target).catch((error: Error) => {
+          throw new Error(`backing up ${source} to ${target}: ${error.message}`);
+        });
+        const check = new Database(target, { readonly: true });
         const integrity = check.pragma('integrity_check', { simple: true });
         const connectors = check.prepare('select count(*) from connectors').pluck().get();
         check.close();
-        if (integrity !== 'ok') throw new Error(`the backup failed its integrity check: ${String(integrity)}`);
+        if (integrity !== 'ok') throw new Error(`the backup of ${source} in ${target} failed its integrity check: ${String(integrity)}`);
         process.stdout.write(
-          `Backed up ${source} to ${resolve(file)}: ${result.totalPages} pages, ${connectors} connectors, integrity ok, ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
+          `Backed up ${source} to ${target}: ${result.totalPages} pages, ${connectors} connectors, integrity ok, ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
         );
       } finally {
         db.$client.close();
