@@ -44,6 +44,13 @@ describe('the registry CLI against a running server', () => {
     expect(down.stderr).toContain('cannot reach http://127.0.0.1:9/graphql');
   });
 
+  it('names the database file its file commands work on, on stderr', async () => {
+    const listed = await cli(['token', 'list']);
+    expect(listed.status).toBe(0);
+    expect(listed.stderr).toBe(`database: ${env.DATABASE_PATH}\n`);
+    expect(listed.stdout).toMatch(/^cli-bot\tcertify\t/);
+  });
+
   it('queries and exports', async () => {
     const q = await cli(['query', 'query($s: String!) { connector(slug: $s) { supportLevel } }', '--variables', '{"s": "source-postgres"}']);
     expect(JSON.parse(q.stdout)).toEqual({ connector: { supportLevel: 'CERTIFIED' } });
