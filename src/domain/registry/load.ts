@@ -166,9 +166,13 @@ export function loadMetadataYaml(text: string, file: string): LoadedImport {
     return result;
   }
   const data: MetadataData = parsed.data.data;
-  const base = registryEntrySchema.parse(entryFromMetadata(data, null));
   const type = data.connectorType;
   const flags = data.registryOverrides ?? data.registries ?? {};
+  // The connector's own columns are the OSS default: what the OSS registry serves, registryOverrides.oss
+  // merged in (source-faker's data says 6.2.38, both registries serve 6.2.24), else what the cloud registry
+  // serves for a cloud-only connector, as a registry JSON import decides; in neither, the data as it is.
+  const owner: RegistryKey | null = flags.oss?.enabled ? 'oss' : flags.cloud?.enabled ? 'cloud' : null;
+  const base = registryEntrySchema.parse(entryFromMetadata(data, owner));
   const availability: ImportItem['availability'] = {};
   const entries: ImportItem['entries'] = {};
   for (const registry of ['oss', 'cloud'] as const) {
