@@ -5,6 +5,7 @@ import './enums.js';
 import './errors.js';
 import './support.js';
 import './connector.js';
+import './availability.js';
 import './certification.js';
 import './lifecycle.js';
 import './custom.js';

@@ -218,3 +218,36 @@ export function touchConnector(db: Db, id: number, set: Partial<typeof connector
 export function plannedConnectorRows(db: Db, query: object): ({ id: number } & Record<string, unknown>)[] {
   return db.query.connectors.findMany(query as never).sync() as unknown as ({ id: number } & Record<string, unknown>)[];
 }
+
+/** Whether a connector is enabled on a deployment, and the image and version it runs there. */
+export interface DeploymentAvailability {
+  deployment: DeploymentKey;
+  enabled: boolean;
+  dockerRepository: string;
+  dockerImageTag: string;
+}
+
+type Image = Pick<ConnectorRow, 'dockerRepository' | 'dockerImageTag'>;
+
+/**
+ * The image and version a deployment runs: the ones its registry pins (registryOverrides, the cloud
+ * registry's entry), each falling back to the connector's own (the OSS default) where it pins none.
+ */
+export function deploymentImage(connector: Image, pinned: { dockerRepository: string | null; dockerImageTag: string | null } | undefined): Image {
+  return {
+    dockerRepository: pinned?.dockerRepository ?? connector.dockerRepository,
+    dockerImageTag: pinned?.dockerImageTag ?? connector.dockerImageTag,
+  };
+}
+
+/** Every deployment of `order` (display order), with the connector's availability row there; no row is not enabled. */
+export function availabilityByDeployment(
+  connector: Image,
+  rows: readonly Pick<AvailabilityRow, 'deployment' | 'enabled' | 'dockerRepository' | 'dockerImageTag'>[],
+  order: readonly DeploymentKey[],
+): DeploymentAvailability[] {
+  return order.map((deployment) => {
+    const row = rows.find((r) => r.deployment === deployment);
+    return { deployment, enabled: row?.enabled ?? false, ...deploymentImage(connector, row) };
+  });
+}
