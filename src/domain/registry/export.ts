@@ -4,7 +4,7 @@
 // certification, an announced breaking change) show up.
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import type { ConnectorRow } from '../connectors/store.js';
+import { deploymentImage, type ConnectorRow } from '../connectors/store.js';
 import { PUBLIC, visibleSql, type Visibility } from '../connectors/visibility.js';
 import type { RegistryKey } from '../../db/schema.js';
 import { compareVersions } from '../lifecycle/breaking-changes.js';
@@ -47,9 +47,11 @@ export function toRegistryEntry(c: ConnectorForExport, registry: RegistryKey): R
   if (!(kept && !('supportLevel' in kept) && c.supportLevel === 'community')) put(entry, 'supportLevel', c.supportLevel);
   // The language is derived from the tags when an entry lacks it; do not add it where the entry had none.
   if (!kept || 'language' in kept) put(entry, 'language', c.language);
-  // The image this registry pins, where it pins one, is the one it lists.
-  if (here?.dockerRepository) put(entry, 'dockerRepository', here.dockerRepository);
-  if (here?.dockerImageTag) put(entry, 'dockerImageTag', here.dockerImageTag);
+  // The registry lists the image and version its deployment serves, as GraphQL's Connector.availability
+  // gives them: the pinned ones (a -strict-encrypt image on Cloud), else the connector's own (the OSS default).
+  const image = deploymentImage(c, here);
+  put(entry, 'dockerRepository', image.dockerRepository);
+  put(entry, 'dockerImageTag', image.dockerImageTag);
   // An entry must have a documentationUrl: a connector made here without one gets an empty one.
   if (!kept) entry.documentationUrl ??= '';
   if (c.breakingChanges.length) {
