@@ -338,10 +338,9 @@ describe('registry:import --registry cloud', () => {
     for (const [id, e] of cloudById) expect(imageOf(exported.get(id)!), e.name).toEqual(imageOf(e));
   });
 
-  // The 2023 pair has no breaking changes. A cloud entry whose breaking changes differ from the OSS ones
-  // rewrites them today: import.ts writes an item's breaking changes whether or not it owns the connector.
-  // Marked as failing until import.ts applies them only to connectors the item owns (as it does the columns).
-  it.fails("leaves the breaking changes the OSS registry gave alone when a cloud entry words them otherwise", async () => {
+  // The 2023 pair has no breaking changes: a cloud entry that words them otherwise must not rewrite
+  // the ones of a connector the OSS registry owns (import.ts applies them only where it owns the columns).
+  it("leaves the breaking changes the OSS registry gave alone when a cloud entry words them otherwise", async () => {
     const h = createHarness({ connectors: false });
     await importFile(h, SMALL_OSS);
     const before = ossFacing(h.db.$client);
