@@ -82,10 +82,14 @@ async function stop(run, pid) {
 }
 
 async function measure(kind, dbFile) {
-  const run = kind === 'node' ? start(process.execPath, ['dist/src/server.js'], { DATABASE_PATH: dbFile }) : start('npm', ['start', '--silent'], { DATABASE_PATH: dbFile });
+  const run =
+    kind === 'node'
+      ? start(process.execPath, ['dist/src/server.js'], { DATABASE_PATH: dbFile })
+      : start('npm', ['start', '--silent'], { DATABASE_PATH: dbFile });
   const url = await run.listening;
-  let status = 0;
-  while (status !== 200) {
+  const deadline = performance.now() + 10_000;
+  for (let status = 0; status !== 200; ) {
+    if (performance.now() > deadline) throw new Error(`no 200 from ${url}/health in 10 s (last status ${status}):\n${run.output()}`);
     status = await fetch(`${url}/health`)
       .then((r) => r.arrayBuffer().then(() => r.status))
       .catch(() => 0);
