@@ -141,8 +141,16 @@ export const Connector = builder.drizzleNode('connectors', {
       nullable: true,
       description: 'The older maturity label from the registry.',
     }),
-    dockerRepository: t.string({ ...col('dockerRepository'), description: 'The image repository, e.g. airbyte/source-postgres.' }),
-    dockerImageTag: t.string({ ...col('dockerImageTag'), description: 'The current image tag (version).' }),
+    dockerRepository: t.string({
+      ...col('dockerRepository'),
+      description:
+        'The image repository of the OSS default, e.g. airbyte/source-postgres: what the OSS registry lists (the cloud registry\'s, for a connector only Cloud lists). A deployment may run another image, e.g. airbyte/destination-postgres-strict-encrypt on Cloud: see `availability`.',
+    }),
+    dockerImageTag: t.string({
+      ...col('dockerImageTag'),
+      description:
+        'The OSS default version (image tag): what the OSS registry lists (the cloud registry\'s, for a connector only Cloud lists). A deployment may pin another version: see `availability`.',
+    }),
     documentationUrl: t.string({ ...col('documentationUrl'), nullable: true, description: 'The documentation page.' }),
     iconUrl: t.string({ ...col('iconUrl'), nullable: true, description: 'The icon.' }),
     language: t.string({ ...col('language'), nullable: true, description: 'Implementation language, e.g. python, java, manifest-only.' }),
