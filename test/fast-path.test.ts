@@ -144,6 +144,14 @@ const CORPUS: { name: string; query: string; variables?: Record<string, unknown>
     query: '{ connector(slug: "source-stripe") { ...Changes soon: breakingChanges { upgradeDeadline deadlineAction } } } fragment Changes on Connector { breakingChanges { version message } old: supportState(version: "0.1.0") supportState }',
   },
   {
+    name: 'a page of connectors with their images per deployment',
+    query: '{ connectors(first: 5, filter: {supportedOn: CLOUD}) { edges { node { slug dockerImageTag availability { deployment enabled dockerRepository dockerImageTag } } } } }',
+  },
+  {
+    name: 'a detail with its images per deployment beside its relations',
+    query: '{ connector(slug: "destination-postgres") { slug availability { deployment enabled dockerImageTag } breakingChanges { version } } }',
+  },
+  {
     name: 'a page of connectors with their relations',
     query: '{ connectors(first: 4, filter: {supportLevels: [CERTIFIED]}, orderBy: {field: SLUG, direction: DESC}) { edges { node { slug breakingChanges { version } certificationHistory { actor toLevel } } } } }',
   },
@@ -259,6 +267,8 @@ describe('the fast path', () => {
       'relations under a variable slug': true,
       'relations under a variable slug, another connector (same text)': true,
       'an aliased relation beside the same relation in a fragment': true,
+      'a page of connectors with their images per deployment': true,
+      'a detail with its images per deployment beside its relations': true,
       'a page of connectors with their relations': true,
       'a required variable with a default, left out': true,
       'a required variable with a default, given (same text)': true,
