@@ -76,12 +76,14 @@ describe('importing a registry JSON file', () => {
     expect(gizmo.data!.connector).toMatchObject({ name: 'Gizmo Tracker', language: 'java', supportLevel: 'COMMUNITY' });
   });
 
-  it('changes nothing and writes no events when the same file is imported again', async () => {
+  it('changes nothing and writes no events when the same file is imported again, and logs both imports', async () => {
     await importFile(h, SMALL_OSS);
-    const before = snapshot(h.db);
+    const { import_log: firstLog, ...before } = snapshot(h.db);
     const again = await importFile(h, SMALL_OSS);
     expect(again).toMatchObject({ added: 0, updated: 0, unchanged: 4, levelChanges: [], disabled: [] });
-    expect(snapshot(h.db)).toEqual(before);
+    const { import_log: log, ...after } = snapshot(h.db);
+    expect(after).toEqual(before);
+    expect(log).toEqual([...firstLog!, expect.objectContaining({ id: again.importId, content_hash: (firstLog![0] as { content_hash: string }).content_hash })]);
   });
 
   it('writes a certification event with source IMPORT when a support level changes, and bumps the revision', async () => {
@@ -113,7 +115,8 @@ describe('importing a registry JSON file', () => {
       'oss_registry.json',
       'oss',
     );
-    const summary = importConnectors(h.db, without);
+    // One of four is more than the default share an import may make unavailable (test/import-guards.test.ts).
+    const summary = importConnectors(h.db, without, { maxUnavailableShare: 0.25 });
     expect(summary.disabled).toEqual(['source-doodads']);
     const res = await h.gql(DETAIL, { slug: 'source-doodads' });
     expect(res.data!.connector).toMatchObject({ availableOn: [], revision: 2 });
@@ -333,8 +336,9 @@ describe('the registry CLI', () => {
     writeFileSync(file, editedFixture((d) => (d.sources[0].dockerImageTag = '')));
     const result = runNode(['dist/src/cli/registry-import.js', file], env);
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('nothing was written');
-    expect(result.stderr).toContain('sources[0] (Widgets): sources[0].dockerImageTag: must not be empty');
+    // One line on stderr; the plan on stdout lists the refused entry with each of its problems.
+    expect(result.stderr.trim().split('\n').at(-1)).toMatch(/^error: refused: 1 of the 4 entries is invalid\. .*Nothing was written; --skip-invalid imports/);
+    expect(result.stdout).toContain('  refused sources[0] (Widgets):\n      sources[0].dockerImageTag: must not be empty');
     const skipped = runNode(['dist/src/cli/registry-import.js', '--skip-invalid', file], env);
     expect(skipped.stdout).toContain('added 3, updated 0, unchanged 0, level changes 0, now unavailable 0, skipped 1');
   });

@@ -1,221 +1,309 @@
-// Writes a loaded import into the database in one IMMEDIATE transaction: adds new connectors, updates
-// changed ones (bumping their revision, logging support-level changes), leaves unchanged ones alone,
-// and marks connectors that a registry no longer lists as unavailable there. Nothing is ever deleted.
+// Runs an import: in one transaction, reads the stored state the plan compares with (plan.ts), and, for a
+// real import the guards let through, applies the plan's steps: new connectors inserted, changed ones
+// updated field by field (their revision bumped, support-level changes logged with the time they took
+// effect at the source), renames recorded, connectors a registry no longer lists marked unavailable
+// there, demo data removed when asked, and the import logged in import_log. Nothing is ever deleted
+// but demo data. A dry run reads in a plain transaction and writes nothing.
 import { basename } from 'node:path';
-import { getTableColumns, type Column as DrizzleColumn } from 'drizzle-orm';
+import type Database from 'better-sqlite3';
 import type { Db } from '../../db/client.js';
-import { connectors, type DeploymentKey, type RegistryKey } from '../../db/schema.js';
-import type { BreakingChangeInput } from '../connectors/input.js';
-import { IMPORTED_COLUMNS, REGISTRY_DEPLOYMENTS } from './format.js';
-import type { ImportItem, LoadedImport } from './load.js';
+import { REGISTRY_DEPLOYMENTS } from './format.js';
+import type { DeploymentKey, RegistryKey, SupportLevelKey } from '../../db/schema.js';
 import { analyze } from '../../db/statistics.js';
+import { removeDemoData, type DemoCounts } from './demo.js';
+import { registryTime, type LoadedImport } from './load.js';
+import {
+  breakingChangeRow,
+  columnSqlName,
+  dbValue,
+  PLAN_COLUMNS,
+  planImport,
+  refusalMessage,
+  type ImportPlan,
+  type ImportReport,
+  type ListedConnector,
+  type PlanColumn,
+  type PlanOptions,
+  type Step,
+  type StoredConnector,
+  type StoredEntry,
+  type StoredState,
+} from './plan.js';
 
+export interface ImportOptions extends PlanOptions {
+  /** Plan only: report what the import would do and write nothing. */
+  dryRun?: boolean;
+  /** Who runs the import, for import_log (default `import:<file name>`). */
+  actor?: string;
+  onProgress?: (done: number, total: number) => void;
+  now?: () => Date;
+}
+
+/** What an import did (or, for a dry run, would do): the plan's report, and the counts as before. */
 export interface ImportSummary {
   source: string;
+  /** The import_log row; null for a dry run. */
+  importId: number | null;
+  dryRun: boolean;
   added: number;
   updated: number;
   unchanged: number;
   levelChanges: { slug: string; from: string; to: string }[];
-  /** Connectors this import's registries no longer list, now unavailable on their deployments. */
+  /** Connectors now unavailable on one or more deployments. */
   disabled: string[];
   skipped: { entry: string; path: string; message: string }[];
   notes: string[];
+  report: ImportReport;
 }
 
-export class ImportConflictError extends Error {}
-
-// The columns an import writes (format.ts declares them), less the definition ID it finds a connector by;
-// their SQL names and stored forms come from the table.
-const COLUMNS = IMPORTED_COLUMNS.filter((c) => c !== 'definitionId');
-type Column = (typeof COLUMNS)[number];
-const TABLE: Record<Column, DrizzleColumn> = getTableColumns(connectors);
-const SQL_NAME = (column: Column) => TABLE[column].name;
-
-interface ExistingConnector {
-  id: number;
-  organization: string | null;
-  values: Record<Column, unknown>;
+/** A real import the guards refused; nothing was written. The report says what it would have done. */
+export class ImportRefusedError extends Error {
+  constructor(readonly report: ImportReport) {
+    super(refusalMessage(report));
+    this.name = 'ImportRefusedError';
+  }
 }
 
-/** A column's value as SQLite stores it (a JSON column as its text), to write or compare with what is there. */
-function dbValue(column: Column, item: ImportItem): unknown {
-  const value = item[column];
-  return value == null ? null : TABLE[column].mapToDriverValue(value);
-}
-
-function bcRow(b: BreakingChangeInput) {
-  return {
-    upgradeDeadline: b.upgradeDeadline,
-    message: b.message,
-    migrationDocumentationUrl: b.migrationDocumentationUrl ?? null,
-    deadlineAction: b.deadlineAction ?? null,
-    scopedImpact: b.scopedImpact ? JSON.stringify(b.scopedImpact) : null,
-  };
-}
-
-export function importConnectors(
-  db: Db,
-  loaded: LoadedImport,
-  options: { onProgress?: (done: number, total: number) => void } = {},
-): ImportSummary {
+export function importConnectors(db: Db, loaded: LoadedImport, options: ImportOptions = {}): ImportSummary {
   const sqlite = db.$client;
-  const summary: ImportSummary = {
-    source: loaded.source,
-    added: 0,
-    updated: 0,
-    unchanged: 0,
-    levelChanges: [],
-    disabled: [],
-    skipped: loaded.problems.map((p) => ({ entry: `${p.file}: ${p.entry}`, path: p.path, message: p.message })),
-    notes: loaded.notes,
-  };
-  const actor = `import:${basename(loaded.source)}`;
-
+  const startedAt = (options.now?.() ?? new Date()).toISOString();
   const run = sqlite.transaction(() => {
-    // Read what is there once; compare in memory; write only differences.
-    const existing = new Map<string, ExistingConnector>();
-    const slugOwner = new Map<string, string>();
-    const selectColumns = COLUMNS.map((c) => `${SQL_NAME(c)} as "${c}"`).join(', ');
-    for (const row of sqlite.prepare(`select id, definition_id, organization, ${selectColumns} from connectors`).iterate() as Iterable<Record<string, unknown>>) {
-      const { id, definition_id, organization, ...values } = row;
-      existing.set(definition_id as string, { id: id as number, organization: organization as string | null, values: values as Record<Column, unknown> });
-      slugOwner.set(values.slug as string, definition_id as string);
-    }
-    const availability = new Map<number, Map<DeploymentKey, { enabled: number; docker_image_tag: string | null; docker_repository: string | null }>>();
-    for (const row of sqlite.prepare('select connector_id, deployment, enabled, docker_image_tag, docker_repository from connector_availability').iterate() as Iterable<any>) {
-      let m = availability.get(row.connector_id);
-      if (!m) availability.set(row.connector_id, (m = new Map()));
-      m.set(row.deployment, row);
-    }
-    const changes = new Map<number, Map<string, Record<string, unknown>>>();
-    for (const row of sqlite.prepare('select connector_id, version, upgrade_deadline as upgradeDeadline, message, migration_documentation_url as migrationDocumentationUrl, deadline_action as deadlineAction, scoped_impact as scopedImpact from breaking_changes').iterate() as Iterable<any>) {
-      let m = changes.get(row.connector_id);
-      if (!m) changes.set(row.connector_id, (m = new Map()));
-      const { connector_id, version, ...rest } = row;
-      m.set(version, rest);
-    }
-    const entries = new Map<string, string>();
-    for (const row of sqlite.prepare('select connector_id, registry, entry from registry_entries').iterate() as Iterable<any>) {
-      entries.set(`${row.connector_id}/${row.registry}`, row.entry);
-    }
+    const plan = planImport(storedState(sqlite), loaded, options);
+    if (options.dryRun) return { plan, importId: null };
+    if (plan.report.blockers.length) throw new ImportRefusedError(plan.report);
+    return { plan, importId: applyPlan(db, plan, { ...options, startedAt }) };
+  });
+  const { plan, importId } = options.dryRun ? run.deferred() : run.immediate();
+  // Fresh statistics let SQLite choose an index by how many rows a filter keeps (src/db/statistics.ts).
+  if (importId !== null && plan.report.counts.added + plan.report.counts.changed > 0) analyze(sqlite, 'full');
+  return summaryOf(plan.report, importId);
+}
 
-    const insertConnector = sqlite.prepare(
-      `insert into connectors (definition_id, ${COLUMNS.map(SQL_NAME).join(', ')}) values (?, ${COLUMNS.map(() => '?').join(', ')}) returning id`,
+function summaryOf(report: ImportReport, importId: number | null): ImportSummary {
+  return {
+    source: report.source,
+    importId,
+    dryRun: importId === null,
+    added: report.counts.added,
+    updated: report.counts.changed,
+    unchanged: report.counts.unchanged,
+    levelChanges: report.levelChanges.map(({ slug, from, to }) => ({ slug, from, to })),
+    disabled: [...new Set(report.unavailable.map((u) => u.slug))],
+    skipped: report.refused.map((r) => ({ entry: `${report.source}: ${r.entry}`, path: r.path, message: r.rule })),
+    notes: report.notes,
+    report,
+  };
+}
+
+// ── Reading the stored state ───────────────────────────────────────────────────────────────────────
+
+const SELECT_CONNECTOR = `select id, definition_id as "definitionId", slug, organization, demo, ${PLAN_COLUMNS.map((c) => `${columnSqlName(c)} as "v_${c}"`).join(', ')} from connectors`;
+
+function toStored(row: Record<string, unknown> | undefined): StoredConnector | undefined {
+  if (!row) return undefined;
+  const values = Object.fromEntries(PLAN_COLUMNS.map((c) => [c, row[`v_${c}`]])) as Record<PlanColumn, unknown>;
+  return { id: row.id as number, definitionId: row.definitionId as string, slug: row.slug as string, organization: row.organization as string | null, demo: row.demo === 1, values };
+}
+
+/** The stored state as plan.ts reads it, one connector at a time, with statements prepared once per import. */
+function storedState(sqlite: Database.Database): StoredState {
+  const one = (where: string) => {
+    const statement = sqlite.prepare(`${SELECT_CONNECTOR} where ${where}`);
+    return (...args: unknown[]) => toStored(statement.get(...args) as Record<string, unknown> | undefined);
+  };
+  const former = sqlite.prepare('select connector_id from connector_renames where from_definition_id = ? or to_definition_id = ? order by id desc limit 1').pluck();
+  const byId = one('id = ?');
+  const availability = sqlite.prepare('select deployment, enabled, docker_image_tag, docker_repository from connector_availability where connector_id = ?');
+  const changes = sqlite.prepare(
+    'select version, upgrade_deadline as upgradeDeadline, message, migration_documentation_url as migrationDocumentationUrl, deadline_action as deadlineAction, scoped_impact as scopedImpact from breaking_changes where connector_id = ?',
+  );
+  const latest = sqlite.prepare('select source, created_at as at from certification_events where connector_id = ? order by id desc limit 1');
+  const rename = sqlite
+    .prepare('select 1 from connector_renames where connector_id = ? and from_definition_id = ? and to_definition_id = ? and from_slug = ? and to_slug = ?')
+    .pluck();
+  return {
+    connectorByDefinitionId: one('definition_id = ?'),
+    connectorBySlug: one('slug = ?'),
+    connectorByFormerDefinitionId: (id) => {
+      const connectorId = former.get(id, id) as number | undefined;
+      return connectorId === undefined ? undefined : byId(connectorId);
+    },
+    availability: (id) =>
+      new Map(
+        (availability.all(id) as { deployment: DeploymentKey; enabled: number; docker_image_tag: string | null; docker_repository: string | null }[]).map((r) => [
+          r.deployment,
+          { enabled: r.enabled === 1, dockerImageTag: r.docker_image_tag, dockerRepository: r.docker_repository },
+        ]),
+      ),
+    breakingChanges: (id) => new Map((changes.all(id) as Record<string, unknown>[]).map(({ version, ...rest }) => [version as string, rest])),
+    entries: storedEntries(sqlite),
+    latestLevelChange: (id) => latest.get(id) as { source: string; at: string } | undefined,
+    hasRename: (id, r) => rename.get(id, r.fromDefinitionId, r.toDefinitionId, r.fromSlug, r.toSlug) !== undefined,
+    listedIn: listedIn(sqlite),
+    availableCount: () => sqlite.prepare('select count(distinct connector_id) from connector_availability where enabled = 1').pluck().get() as number,
+    demoToRemove: demoToRemove(sqlite),
+  };
+}
+
+/**
+ * A connector's kept entries with the time each speaks for: the registry's generation time, or for an
+ * entry that has none (built from metadata.yaml), the --as-of date of the import that wrote it.
+ */
+function storedEntries(sqlite: Database.Database): StoredState['entries'] {
+  const statement = sqlite.prepare(
+    `select e.registry, e.entry as text,
+       json_extract(e.entry, '$.generated.source_file_info.registry_entry_generated_at') as generatedAt,
+       coalesce(json_extract(e.entry, '$.supportLevel'), case when json_extract(e.entry, '$.ab_internal.isEnterprise') then 'enterprise' else 'community' end) as level,
+       (select l.as_of from import_log l where l.source = e.imported_from and l.started_at = e.imported_at order by l.id desc limit 1) as asOf
+     from registry_entries e where e.connector_id = ?`,
+  );
+  return (id) => {
+    const rows = statement.all(id) as { registry: RegistryKey; text: string; generatedAt: unknown; level: SupportLevelKey; asOf: string | null }[];
+    return new Map(
+      rows.map((r): [RegistryKey, StoredEntry] => {
+        const generated = registryTime(r.generatedAt);
+        const at = generated ? { at: generated, day: false } : r.asOf ? { at: `${r.asOf}T00:00:00.000Z`, day: true } : null;
+        return [r.registry, { text: r.text, at, level: r.level }];
+      }),
     );
-    const upsertAvailability = sqlite.prepare(
+  };
+}
+
+function listedIn(sqlite: Database.Database): StoredState['listedIn'] {
+  const statement = sqlite.prepare(
+    `select c.id, c.slug, c.definition_id as definitionId,
+       (select json_group_array(json_object('deployment', a.deployment, 'dockerImageTag', a.docker_image_tag, 'dockerRepository', a.docker_repository))
+          from connector_availability a where a.connector_id = c.id and a.enabled = 1 and a.deployment in (?, ?)) as enabled
+     from registry_entries e join connectors c on c.id = e.connector_id where e.registry = ? order by c.id`,
+  );
+  return function* (registry) {
+    for (const row of statement.iterate(...REGISTRY_DEPLOYMENTS[registry], registry) as Iterable<Omit<ListedConnector, 'enabled'> & { enabled: string }>) {
+      yield { ...row, enabled: JSON.parse(row.enabled) as ListedConnector['enabled'] };
+    }
+  };
+}
+
+/** What removeDemoData (demo.ts) would remove once the kept connectors, and their entries' breaking-change versions, are no longer demo. */
+function demoToRemove(sqlite: Database.Database): StoredState['demoToRemove'] {
+  return (kept) => {
+    const demoConnectors = sqlite.prepare('select id from connectors where demo = 1').pluck().all() as number[];
+    const gone = new Set(demoConnectors.filter((id) => !kept.has(id)));
+    const changes = sqlite.prepare('select connector_id as id, version, demo from breaking_changes where demo = 1 or connector_id in (select id from connectors where demo = 1)').all() as { id: number; version: string; demo: number }[];
+    const events = sqlite.prepare("select connector_id as id, source from certification_events where source = 'seed' or connector_id in (select id from connectors where demo = 1)").all() as { id: number; source: string }[];
+    return {
+      connectors: gone.size,
+      breakingChanges: changes.filter((c) => gone.has(c.id) || (c.demo === 1 && !kept.get(c.id)?.has(c.version))).length,
+      events: events.filter((e) => gone.has(e.id) || e.source === 'seed').length,
+    };
+  };
+}
+
+// ── Writing ────────────────────────────────────────────────────────────────────────────────────────
+
+interface Run extends ImportOptions {
+  startedAt: string;
+}
+
+function writers(sqlite: Database.Database) {
+  const columns = PLAN_COLUMNS.map(columnSqlName);
+  return {
+    insertLog: sqlite.prepare(
+      `insert into import_log (actor, source, content_hash, registries, as_of, forced, summary, started_at) values (?, ?, ?, ?, ?, ?, '{}', ?) returning id`,
+    ),
+    finishLog: sqlite.prepare(`update import_log set summary = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = ?`),
+    insertConnector: sqlite.prepare(`insert into connectors (definition_id, ${columns.join(', ')}) values (?, ${columns.map(() => '?').join(', ')}) returning id`),
+    updateColumn: new Map(PLAN_COLUMNS.map((c) => [c, sqlite.prepare(`update connectors set ${columnSqlName(c)} = ? where id = ?`)])),
+    setDefinitionId: sqlite.prepare('update connectors set definition_id = ? where id = ?'),
+    // A connector an import writes is real data from then on, and so are the breaking changes its entry carries.
+    undemo: sqlite.prepare('update connectors set demo = 0 where id = ? and demo = 1'),
+    undemoChanges: sqlite.prepare('update breaking_changes set demo = 0 where connector_id = ? and demo = 1 and version in (select value from json_each(?))'),
+    upsertAvailability: sqlite.prepare(
       `insert into connector_availability (connector_id, deployment, enabled, docker_image_tag, docker_repository) values (?, ?, ?, ?, ?)
        on conflict (connector_id, deployment) do update set enabled = excluded.enabled, docker_image_tag = excluded.docker_image_tag, docker_repository = excluded.docker_repository`,
-    );
-    const upsertChange = sqlite.prepare(
+    ),
+    upsertChange: sqlite.prepare(
       `insert into breaking_changes (connector_id, version, upgrade_deadline, message, migration_documentation_url, deadline_action, scoped_impact) values (?, ?, ?, ?, ?, ?, ?)
        on conflict (connector_id, version) do update set upgrade_deadline = excluded.upgrade_deadline, message = excluded.message,
-       migration_documentation_url = excluded.migration_documentation_url, deadline_action = excluded.deadline_action, scoped_impact = excluded.scoped_impact`,
-    );
-    const upsertEntry = sqlite.prepare(
-      `insert into registry_entries (connector_id, registry, entry, imported_from) values (?, ?, ?, ?)
-       on conflict (connector_id, registry) do update set entry = excluded.entry, imported_from = excluded.imported_from, imported_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`,
-    );
-    const bump = sqlite.prepare(`update connectors set revision = revision + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = ?`);
-    const insertEvent = sqlite.prepare(
-      `insert into certification_events (connector_id, from_level, to_level, actor, reason, evidence, source) values (?, ?, ?, ?, ?, ?, 'import')`,
-    );
-    const updateColumn = new Map(COLUMNS.map((c) => [c, sqlite.prepare(`update connectors set ${SQL_NAME(c)} = ? where id = ?`)]));
+       migration_documentation_url = excluded.migration_documentation_url, deadline_action = excluded.deadline_action, scoped_impact = excluded.scoped_impact, demo = 0`,
+    ),
+    // imported_at is the import's start, which is how a kept entry finds its import's --as-of (storedEntries).
+    upsertEntry: sqlite.prepare(
+      `insert into registry_entries (connector_id, registry, entry, imported_from, imported_at) values (?, ?, ?, ?, ?)
+       on conflict (connector_id, registry) do update set entry = excluded.entry, imported_from = excluded.imported_from, imported_at = excluded.imported_at`,
+    ),
+    bump: sqlite.prepare(`update connectors set revision = revision + 1, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = ?`),
+    insertEvent: sqlite.prepare(
+      `insert into certification_events (connector_id, from_level, to_level, actor, reason, evidence, source, effective_at, import_id) values (?, ?, ?, ?, ?, null, 'import', ?, ?)`,
+    ),
+    insertRename: sqlite.prepare(
+      `insert into connector_renames (connector_id, from_definition_id, to_definition_id, from_slug, to_slug, registry, import_id) values (?, ?, ?, ?, ?, ?, ?)`,
+    ),
+  };
+}
+type Writers = ReturnType<typeof writers>;
 
-    const seen = new Set<string>();
-    let done = 0;
-    for (const item of loaded.items) {
-      seen.add(item.definitionId);
-      const found = existing.get(item.definitionId);
-      const owner = slugOwner.get(item.slug);
-      if (owner && owner !== item.definitionId) {
-        throw new ImportConflictError(`${loaded.source}: ${item.label}: slug ${item.slug} already belongs to the connector with definition ID ${owner}`);
-      }
-      if (found?.organization) {
-        throw new ImportConflictError(`${loaded.source}: ${item.label}: definition ID ${item.definitionId} belongs to a custom connector of ${found.organization}`);
-      }
-      let id: number;
-      let changed = false;
-      if (!found) {
-        id = (insertConnector.get(item.definitionId, ...COLUMNS.map((c) => dbValue(c, item))) as { id: number }).id;
-        slugOwner.set(item.slug, item.definitionId);
-        summary.added++;
-      } else {
-        id = found.id;
-        const owns =
-          item.ownsColumns === true ||
-          (item.ownsColumns === 'unless-in-oss' && !entries.has(`${id}/oss`));
-        if (owns) {
-          for (const column of COLUMNS) {
-            const next = dbValue(column, item);
-            if (found.values[column] !== next) {
-              updateColumn.get(column)!.run(next, id);
-              changed = true;
-            }
-          }
-          const from = found.values.supportLevel as string;
-          if (from !== item.supportLevel) {
-            insertEvent.run(id, from, item.supportLevel, actor, `The support level is ${item.supportLevel} in ${loaded.source}.`, null);
-            summary.levelChanges.push({ slug: item.slug, from, to: item.supportLevel });
-          }
-        }
-      }
-      const current = availability.get(id);
-      for (const [deployment, a] of Object.entries(item.availability) as [DeploymentKey, NonNullable<ImportItem['availability'][DeploymentKey]>][]) {
-        const before = current?.get(deployment);
-        const enabled = a.enabled ? 1 : 0;
-        if (!before || before.enabled !== enabled || before.docker_image_tag !== a.dockerImageTag || before.docker_repository !== a.dockerRepository) {
-          upsertAvailability.run(id, deployment, enabled, a.dockerImageTag, a.dockerRepository);
-          changed ||= !!found;
-        }
-      }
-      const knownChanges = changes.get(id);
-      for (const b of item.breakingChanges) {
-        const next = bcRow(b);
-        const before = knownChanges?.get(b.version);
-        if (!before || Object.keys(next).some((k) => before[k] !== next[k as keyof typeof next])) {
-          upsertChange.run(id, b.version, next.upgradeDeadline, next.message, next.migrationDocumentationUrl, next.deadlineAction, next.scopedImpact);
-          changed ||= !!found;
-        }
-      }
-      for (const [registry, entry] of Object.entries(item.entries) as [RegistryKey, Record<string, unknown>][]) {
-        const text = JSON.stringify(entry);
-        if (entries.get(`${id}/${registry}`) !== text) {
-          upsertEntry.run(id, registry, text, loaded.source);
-          changed ||= !!found;
-        }
-      }
-      if (found) {
-        if (changed) {
-          bump.run(id);
-          summary.updated++;
-        } else summary.unchanged++;
-      }
-      done++;
-      if (options.onProgress && (done % 1000 === 0 || done === loaded.items.length)) options.onProgress(done, loaded.items.length);
-    }
-
-    // Connectors a registry used to list and no longer does: unavailable there, kept otherwise.
-    for (const registry of loaded.registries) {
-      const deployments = REGISTRY_DEPLOYMENTS[registry];
-      const rows = sqlite
-        .prepare(
-          `select c.id, c.slug, c.definition_id from registry_entries e join connectors c on c.id = e.connector_id where e.registry = ?`,
-        )
-        .all(registry) as { id: number; slug: string; definition_id: string }[];
-      for (const row of rows) {
-        if (seen.has(row.definition_id)) continue;
-        const current = availability.get(row.id);
-        const live = deployments.filter((d) => current?.get(d)?.enabled);
-        if (!live.length) continue;
-        for (const d of live) upsertAvailability.run(row.id, d, 0, current?.get(d)?.docker_image_tag ?? null, current?.get(d)?.docker_repository ?? null);
-        bump.run(row.id);
-        summary.disabled.push(row.slug);
-      }
-    }
+function applyPlan(db: Db, plan: ImportPlan, run: Run): number {
+  const w = writers(db.$client);
+  const r = plan.report;
+  const actor = run.actor ?? `import:${basename(r.source)}`;
+  const { id: importId } = w.insertLog.get(actor, r.source, r.contentHash, JSON.stringify(r.registries), r.asOf, r.forced ? 1 : 0, run.startedAt) as { id: number };
+  const total = plan.steps.length;
+  plan.steps.forEach((step, i) => {
+    applyStep(w, step, { importId, source: r.source, startedAt: run.startedAt });
+    const done = i + 1;
+    if (run.onProgress && (done % 1000 === 0 || done === total)) run.onProgress(done, total);
   });
-  run.immediate();
-  // Fresh statistics let SQLite choose an index by how many rows a filter keeps (src/db/statistics.ts).
-  // Cheap next to the import itself.
-  if (summary.added + summary.updated > 0) analyze(sqlite, 'full');
-  return summary;
+  for (const off of plan.disable) {
+    for (const row of off.rows) w.upsertAvailability.run(off.connectorId, row.deployment, 0, row.dockerImageTag, row.dockerRepository);
+    w.bump.run(off.connectorId);
+  }
+  const demoRemoved = run.removeDemo ? removeDemoData(db) : null;
+  w.finishLog.run(JSON.stringify(logSummary(r, demoRemoved)), importId);
+  return importId;
+}
+
+function applyStep(w: Writers, step: Step, at: { importId: number; source: string; startedAt: string }): void {
+  const { item } = step;
+  let id = step.connectorId;
+  if (id === undefined) {
+    id = (w.insertConnector.get(item.definitionId, ...PLAN_COLUMNS.map((c) => dbValue(c, item))) as { id: number }).id;
+  } else {
+    if (step.definitionId) w.setDefinitionId.run(step.definitionId, id);
+    for (const column of step.columns) w.updateColumn.get(column)!.run(dbValue(column, item), id);
+    if (step.level) {
+      const reason = `The support level is ${step.level.to} in ${at.source}.`;
+      w.insertEvent.run(id, step.level.from, step.level.to, `import:${basename(at.source)}`, reason, step.level.effectiveAt, at.importId);
+    }
+    if (step.undemo) {
+      w.undemo.run(id);
+      w.undemoChanges.run(id, JSON.stringify(item.breakingChanges.map((b) => b.version)));
+    }
+    const r = step.rename;
+    if (r) w.insertRename.run(id, r.fromDefinitionId, r.toDefinitionId, r.fromSlug, r.toSlug, r.registry, at.importId);
+  }
+  for (const deployment of step.availability) {
+    const a = item.availability[deployment]!;
+    w.upsertAvailability.run(id, deployment, a.enabled ? 1 : 0, a.dockerImageTag, a.dockerRepository);
+  }
+  for (const version of step.breakingChanges) {
+    const b = breakingChangeRow(item.breakingChanges.find((c) => c.version === version)!);
+    w.upsertChange.run(id, version, b.upgradeDeadline, b.message, b.migrationDocumentationUrl, b.deadlineAction, b.scopedImpact);
+  }
+  for (const registry of step.entries) w.upsertEntry.run(id, registry, JSON.stringify(item.entries[registry]), at.source, at.startedAt);
+  if (step.bump) w.bump.run(id);
+}
+
+/** What import_log keeps of a report: the counts, and what an operator must be able to find later. */
+function logSummary(r: ImportReport, demoRemoved: DemoCounts | null): Record<string, unknown> {
+  return {
+    counts: r.counts,
+    levelChanges: r.levelChanges,
+    unavailable: r.unavailable,
+    renames: r.renames,
+    refused: r.refused,
+    conflicts: r.conflicts,
+    absence: r.absence,
+    demoRemoved,
+    notes: r.notes,
+  };
 }

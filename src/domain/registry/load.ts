@@ -1,5 +1,6 @@
 // Reads a registry JSON file (path or URL) or a folder of metadata.yaml files, validates every entry,
 // and turns each into the connector the model stores. No database access here.
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -37,6 +38,8 @@ export type ImportItem = Pick<ConnectorRow, ImportedColumn> & {
   breakingChanges: BreakingChangeInput[];
   /** The registry entries to keep whole, for export. */
   entries: Partial<Record<RegistryKey, Record<string, unknown>>>;
+  /** When the registry generated the entry (ISO-8601, UTC), when it says; metadata.yaml never does. */
+  generatedAt?: string | null;
 };
 
 export interface ImportProblem {
@@ -54,6 +57,42 @@ export interface LoadedImport {
   problems: ImportProblem[];
   /** Things worth telling that are not problems. */
   notes: string[];
+  /** SHA-256 (hex) of what was read: the file's bytes, or a metadata folder's files in path order. */
+  contentHash?: string;
+  /** Definition IDs of the entries refused as invalid: still in the file, so their connectors are not absent from it. */
+  refusedIds?: string[];
+  /** Refused entries whose definition ID cannot be read (or `(file)`): the file cannot say which connectors it lacks. */
+  unreadable?: string[];
+}
+
+/** SHA-256 of some bytes, hex. */
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * When a registry generated an entry: `generated.source_file_info.registry_entry_generated_at` (FORMAT.md §1),
+ * written without a zone and read as UTC, as ISO-8601 with milliseconds; null when the entry does not say.
+ */
+export function entryGeneratedAt(entry: unknown): string | null {
+  const info = (entry as { generated?: { source_file_info?: { registry_entry_generated_at?: unknown } } } | null)?.generated?.source_file_info;
+  return registryTime(info?.registry_entry_generated_at);
+}
+
+/** A registry's timestamp as ISO-8601 UTC with milliseconds (one without a zone is UTC), or null when it is none. */
+export function registryTime(at: unknown): string | null {
+  if (typeof at !== 'string') return null;
+  const ms = Date.parse(/(Z|[+-]\d\d:?\d\d)$/i.test(at) ? at : `${at}Z`);
+  return Number.isNaN(ms) ? null : new Date(ms).toISOString();
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The definition ID of an entry that failed validation, when it still has a readable one. */
+function readableDefinitionId(raw: unknown, type: ConnectorTypeKey): string | null {
+  const entry = (raw ?? {}) as Record<string, unknown>;
+  const id = entry[type === 'source' ? 'sourceDefinitionId' : 'destinationDefinitionId'];
+  return typeof id === 'string' && UUID.test(id) ? id.toLowerCase() : null;
 }
 
 export class ImportError extends Error {
@@ -100,17 +139,21 @@ function columnsOf(entry: RegistryEntry, type: ConnectorTypeKey): Omit<Pick<Conn
 
 /** Reads a registry JSON document: `{sources: [...], destinations: [...]}`. */
 export function loadRegistryJson(text: string, file: string, registry: RegistryKey): LoadedImport {
-  const result: LoadedImport = { source: file, registries: [registry], items: [], problems: [], notes: [] };
+  const refusedIds: string[] = [];
+  const unreadable: string[] = [];
+  const result: LoadedImport = { source: file, registries: [registry], items: [], problems: [], notes: [], contentHash: sha256(text), refusedIds, unreadable };
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (error) {
     result.problems.push({ file, entry: '(file)', path: '', message: `not valid JSON: ${(error as Error).message}` });
+    unreadable.push('(file)');
     return result;
   }
   const top = registryFileSchema.safeParse(doc);
   if (!top.success) {
     result.problems.push(...zodProblems(top.error, file, '(file)', ''));
+    unreadable.push('(file)');
     return result;
   }
   const [first, second] = REGISTRY_DEPLOYMENTS[registry];
@@ -120,17 +163,19 @@ export function loadRegistryJson(text: string, file: string, registry: RegistryK
       const name = (raw as { name?: unknown })?.name;
       const label = typeof name === 'string' ? `${at} (${name})` : at;
       const parsed = registryEntrySchema.safeParse(raw);
-      if (!parsed.success) {
-        result.problems.push(...zodProblems(parsed.error, file, label, at));
+      const definitionId = parsed.success ? (type === 'source' ? parsed.data.sourceDefinitionId : parsed.data.destinationDefinitionId) : undefined;
+      if (!parsed.success || !definitionId) {
+        // A refused entry is still in the file: its connector is present, not gone, when its ID can be read.
+        if (parsed.success) {
+          const idKey = type === 'source' ? 'sourceDefinitionId' : 'destinationDefinitionId';
+          result.problems.push({ file, entry: label, path: `${at}.${idKey}`, message: 'is required' });
+        } else result.problems.push(...zodProblems(parsed.error, file, label, at));
+        const id = readableDefinitionId(raw, type);
+        if (id) refusedIds.push(id);
+        else unreadable.push(label);
         return;
       }
       const entry = parsed.data;
-      const definitionId = type === 'source' ? entry.sourceDefinitionId : entry.destinationDefinitionId;
-      if (!definitionId) {
-        const idKey = type === 'source' ? 'sourceDefinitionId' : 'destinationDefinitionId';
-        result.problems.push({ file, entry: label, path: `${at}.${idKey}`, message: 'is required' });
-        return;
-      }
       const here: AvailabilityInput = { enabled: true, dockerImageTag: entry.dockerImageTag, dockerRepository: entry.dockerRepository };
       result.items.push({
         label,
@@ -141,6 +186,7 @@ export function loadRegistryJson(text: string, file: string, registry: RegistryK
         breakingChanges: breakingChangesOf(entry),
         // The entry exactly as the file has it, so an export gives it back unchanged.
         entries: { [registry]: raw as Record<string, unknown> },
+        generatedAt: entryGeneratedAt(raw),
       });
     });
   }
@@ -219,11 +265,16 @@ export function loadMetadataFolder(folder: string): LoadedImport {
   if (!files.length) {
     result.problems.push({ file: folder, entry: '(folder)', path: '', message: 'has no metadata.yaml files' });
   }
+  // The folder's content hash: each file's path within the folder and its bytes, in path order.
+  const hash = createHash('sha256');
   for (const file of files) {
-    const one = loadMetadataYaml(readFileSync(file, 'utf8'), relative(process.cwd(), file) || file);
+    const bytes = readFileSync(file);
+    hash.update(`${relative(folder, file).split('\\').join('/')}\0`).update(bytes).update('\0');
+    const one = loadMetadataYaml(bytes.toString('utf8'), relative(process.cwd(), file) || file);
     result.items.push(...one.items);
     result.problems.push(...one.problems);
   }
+  result.contentHash = hash.digest('hex');
   return result;
 }
 
@@ -241,13 +292,19 @@ export async function loadImportSource(
     const response = await fetch(location, { signal: AbortSignal.timeout(options.timeoutMs ?? 120_000) });
     if (!response.ok) throw new Error(`${location}: HTTP ${response.status} ${response.statusText}`);
     const registry = options.registry ?? registryFromFileName(new URL(location).pathname);
-    loaded = loadRegistryJson(await response.text(), location, registry);
+    const bytes = Buffer.from(await response.arrayBuffer());
+    loaded = loadRegistryJson(bytes.toString('utf8'), location, registry);
+    loaded.contentHash = sha256(bytes);
   } else {
     const stat = statSync(location, { throwIfNoEntry: false });
     if (!stat) throw new Error(`${location}: no such file or folder`);
     if (stat.isDirectory()) loaded = loadMetadataFolder(location);
-    else if (/\.ya?ml$/i.test(location)) loaded = loadMetadataYaml(readFileSync(location, 'utf8'), location);
-    else loaded = loadRegistryJson(readFileSync(location, 'utf8'), location, options.registry ?? registryFromFileName(location));
+    else {
+      const bytes = readFileSync(location);
+      if (/\.ya?ml$/i.test(location)) loaded = loadMetadataYaml(bytes.toString('utf8'), location);
+      else loaded = loadRegistryJson(bytes.toString('utf8'), location, options.registry ?? registryFromFileName(location));
+      loaded.contentHash = sha256(bytes);
+    }
   }
   // One definition ID, one connector. In the monorepo a "-strict-encrypt" copy shares its parent's ID
   // but is enabled in no registry (the parent points its cloud image at it): such a copy is passed over.

@@ -1,0 +1,52 @@
+// The import log and the renames imports recorded, as stored (import.ts writes them): read newest first.
+import { count, desc, eq, lt } from 'drizzle-orm';
+import type { Db } from '../../db/client.js';
+import { connectorRenames, importLog } from '../../db/schema.js';
+import { decodeKeysetCursor, encodeKeysetCursor } from '../connectors/page.js';
+import type { ImportCounts } from './plan.js';
+
+export type ImportLogRow = typeof importLog.$inferSelect;
+export type ConnectorRenameRow = typeof connectorRenames.$inferSelect;
+
+export const MAX_IMPORTS_PAGE = 100;
+
+const CURSOR = { field: 'import', direction: 'desc' } as const;
+
+/** A page of the import log, newest first, after a cursor this function returned. */
+export function listImports(db: Db, page: { first: number; after?: string | null }): { rows: ImportLogRow[]; hasNextPage: boolean; cursor: (row: ImportLogRow) => string } {
+  const after = page.after ? decodeKeysetCursor(page.after, CURSOR.field, CURSOR.direction).id : null;
+  const rows = db
+    .select()
+    .from(importLog)
+    .where(after === null ? undefined : lt(importLog.id, after))
+    .orderBy(desc(importLog.id))
+    .limit(page.first + 1)
+    .all();
+  return {
+    rows: rows.slice(0, page.first),
+    hasNextPage: rows.length > page.first,
+    cursor: (row) => encodeKeysetCursor({ f: CURSOR.field, d: CURSOR.direction, v: '', id: row.id }),
+  };
+}
+
+export function countImports(db: Db): number {
+  return db.select({ n: count() }).from(importLog).get()?.n ?? 0;
+}
+
+/** The counts an import logged (zeros for what an older summary lacks). */
+export function importCounts(row: ImportLogRow): ImportCounts {
+  const counts = (row.summary as { counts?: Partial<ImportCounts> }).counts ?? {};
+  const keys: (keyof ImportCounts)[] = ['entries', 'added', 'changed', 'unchanged', 'refused', 'levelChanges', 'availabilityChanges', 'unavailable', 'renames', 'conflicts', 'older', 'undated'];
+  return Object.fromEntries(keys.map((k) => [k, counts[k] ?? 0])) as unknown as ImportCounts;
+}
+
+/** A list an import logged in its summary (refused, conflicts, …), or none. */
+export function importSummaryList<T>(row: ImportLogRow, key: 'refused' | 'conflicts' | 'renames' | 'levelChanges' | 'unavailable'): T[] {
+  const list = (row.summary as Record<string, unknown>)[key];
+  return Array.isArray(list) ? (list as T[]) : [];
+}
+
+/** The identities a connector was known by, as imports recorded them, newest first. */
+export function renamesOf(db: Db, connectorId: number): ConnectorRenameRow[] {
+  return db.select().from(connectorRenames).where(eq(connectorRenames.connectorId, connectorId)).orderBy(desc(connectorRenames.id)).all();
+}
