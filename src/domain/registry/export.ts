@@ -2,11 +2,11 @@
 // kept entry is the starting point and every value the model owns is written over it, so an import
 // followed by an export gives the same connectors with the same values, and later changes (a
 // certification, an announced breaking change) show up.
-import { sql } from 'drizzle-orm';
+import { and, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { deploymentImage, type ConnectorRow } from '../connectors/store.js';
 import { PUBLIC, visibleSql, type Visibility } from '../connectors/visibility.js';
-import type { RegistryKey } from '../../db/schema.js';
+import { importLog, type RegistryKey } from '../../db/schema.js';
 import { compareVersions } from '../lifecycle/breaking-changes.js';
 import { put, REGISTRY_DEPLOYMENTS, writeCopiedColumns } from './format.js';
 
@@ -73,18 +73,28 @@ export function toRegistryEntry(c: ConnectorForExport, registry: RegistryKey): R
   return entry;
 }
 
-/** The registry document for `registry`: the connectors `visibility` allows that are enabled on one of its deployments, by name. */
+/** Whether a registry import has ever written to this database (after one, demo data is never exported). */
+function everImported(db: Db): boolean {
+  return db.select({ id: importLog.id }).from(importLog).limit(1).get() !== undefined;
+}
+
+/**
+ * The registry document for `registry`: the connectors `visibility` allows that are enabled on one of
+ * its deployments, by name. Once a real import has run, demo connectors (kept with --keep-demo) and
+ * demo breaking changes are left out: the document holds only what was imported or made through the API.
+ */
 export function exportRegistry(db: Db, registry: RegistryKey, visibility: Visibility = PUBLIC): RegistryDocument {
   const deployments = [...REGISTRY_DEPLOYMENTS[registry]];
+  const real = everImported(db);
   const rows = db.query.connectors.findMany({
     where: {
-      RAW: (t) => visibleSql(t, visibility) ?? sql`1`,
+      RAW: (t) => and(visibleSql(t, visibility), real ? sql`${t.demo} = 0` : undefined) ?? sql`1`,
       availability: { deployment: { in: deployments }, enabled: true },
     },
     orderBy: { name: 'asc', id: 'asc' },
     with: {
       availability: true,
-      breakingChanges: { orderBy: { version: 'asc' } },
+      breakingChanges: { orderBy: { version: 'asc' }, ...(real ? { where: { demo: false } } : {}) },
       registryEntries: { columns: { registry: true, entry: true } },
     },
   }).sync() as unknown as ConnectorForExport[];
