@@ -11,6 +11,7 @@ import './lifecycle.js';
 import './custom.js';
 import './live.js';
 import './webhooks.js';
+import './imports.js';
 
 let schema: GraphQLSchema | undefined;
 

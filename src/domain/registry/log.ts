@@ -2,7 +2,7 @@
 import { count, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { connectorRenames, importLog } from '../../db/schema.js';
-import { decodeKeysetCursor, encodeKeysetCursor } from '../connectors/page.js';
+import { decodeKeysetCursor, encodeKeysetCursor, type PageInfo } from '../connectors/page.js';
 import type { ImportCounts } from './plan.js';
 
 export type ImportLogRow = typeof importLog.$inferSelect;
@@ -12,8 +12,8 @@ export const MAX_IMPORTS_PAGE = 100;
 
 const CURSOR = { field: 'import', direction: 'desc' } as const;
 
-/** A page of the import log, newest first, after a cursor this function returned. */
-export function listImports(db: Db, page: { first: number; after?: string | null }): { rows: ImportLogRow[]; hasNextPage: boolean; cursor: (row: ImportLogRow) => string } {
+/** A page of the import log, newest first, after a cursor an earlier page gave. */
+export function listImports(db: Db, page: { first: number; after?: string | null }): { edges: { cursor: string; node: ImportLogRow }[]; pageInfo: PageInfo } {
   const after = page.after ? decodeKeysetCursor(page.after, CURSOR.field, CURSOR.direction).id : null;
   const rows = db
     .select()
@@ -22,10 +22,10 @@ export function listImports(db: Db, page: { first: number; after?: string | null
     .orderBy(desc(importLog.id))
     .limit(page.first + 1)
     .all();
+  const edges = rows.slice(0, page.first).map((node) => ({ cursor: encodeKeysetCursor({ f: CURSOR.field, d: CURSOR.direction, v: '', id: node.id }), node }));
   return {
-    rows: rows.slice(0, page.first),
-    hasNextPage: rows.length > page.first,
-    cursor: (row) => encodeKeysetCursor({ f: CURSOR.field, d: CURSOR.direction, v: '', id: row.id }),
+    edges,
+    pageInfo: { hasNextPage: rows.length > page.first, hasPreviousPage: after !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
   };
 }
 
