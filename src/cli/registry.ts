@@ -202,6 +202,33 @@ program
     }
   });
 
+program
+  .command('imports')
+  .description('List the registry imports logged in DATABASE_PATH, newest first: who ran each, from what, and what it did.')
+  .option('--limit <n>', 'how many to list', positiveInt, 20)
+  .action(async (o: { limit: number }) => {
+    const g = globals();
+    const { openConfiguredDatabase } = await import('./open.js');
+    const { importCounts, listImports } = await import('../domain/registry/log.js');
+    const { countsLine } = await import('../domain/registry/plan.js');
+    const db = openConfiguredDatabase();
+    try {
+      const rows = listImports(db, { first: o.limit }).edges.map((e) => e.node);
+      out(g, rows, () =>
+        rows.length
+          ? rows
+              .map((r) => {
+                const told = [r.registries.join(' and ') || 'no registry', r.asOf ? `as of ${r.asOf}` : '', r.forced ? 'forced' : ''].filter(Boolean).join(', ');
+                return [`import ${r.id}  ${r.startedAt}  by ${r.actor}  (${told})`, `  ${r.source}  sha256 ${r.contentHash}`, `  ${countsLine(importCounts(r))}`].join('\n');
+              })
+              .join('\n')
+          : 'No imports logged.',
+      );
+    } finally {
+      db.$client.close();
+    }
+  });
+
 // Commands that work on the database file run the project's own scripts, so there is one implementation.
 // They sit beside this file, compiled (.js) or not (.ts, run with the same node flags, e.g. tsx's loader).
 const scriptExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -219,7 +246,9 @@ for (const [name, script, description] of [
     .action(async (args: string[]) => {
       const { spawnSync } = await import('node:child_process');
       const target = fileURLToPath(new URL(`./${script}${scriptExtension}`, import.meta.url));
-      const r = spawnSync(process.execPath, [...process.execArgv, target, ...args], { stdio: 'inherit' });
+      // `registry import --json …`: commander reads --json as the global option; the import prints JSON too.
+      const forwarded = name === 'import' && globals().json ? ['--json', ...args] : args;
+      const r = spawnSync(process.execPath, [...process.execArgv, target, ...forwarded], { stdio: 'inherit' });
       process.exitCode = r.status ?? 1;
     });
 }
