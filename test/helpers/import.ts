@@ -1,0 +1,96 @@
+// Helpers for the import tests: databases in files (PRAGMA data_version only moves between connections
+// to one file), a watcher that proves a database was not written, the real registry files, and the CLI.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { expect } from 'vitest';
+import { openDatabase, type Db } from '../../src/db/client.js';
+import { migrateDatabase } from '../../src/db/migrate.js';
+import { importConnectors, type ImportOptions } from '../../src/domain/registry/import.js';
+import { loadImportSource } from '../../src/domain/registry/load.js';
+import { seedIfEmpty } from '../../seed/index.js';
+import { runNode, tempDir } from './process.js';
+
+const SHARED = fileURLToPath(new URL('../../../shared/airbyte-registry/', import.meta.url));
+export const REAL = {
+  oss2025: join(SHARED, 'oss-registry-2025-01-29/oss_registry.json'),
+  metadata2025: join(SHARED, 'monorepo-metadata-2025-11-11'),
+  oss2023: join(SHARED, 'monorepo-test-fixtures-2023/oss_registry.json'),
+  cloud2023: join(SHARED, 'monorepo-test-fixtures-2023/cloud_registry.json'),
+  archive: join(SHARED, 'connector-archive-2025-03-28'),
+};
+const FIXTURES = fileURLToPath(new URL('../fixtures/import/', import.meta.url));
+export const FIXTURE = {
+  base: join(FIXTURES, 'oss_registry.base.json'),
+  oneInvalid: join(FIXTURES, 'oss_registry.one-invalid.json'),
+  unreadableId: join(FIXTURES, 'oss_registry.unreadable-id.json'),
+  older: join(FIXTURES, 'oss_registry.older.json'),
+  renamed: join(FIXTURES, 'oss_registry.renamed.json'),
+  empty: join(FIXTURES, 'empty_registry.json'),
+};
+
+export type Entry = Record<string, any>;
+export interface RegistryDoc {
+  sources: Entry[];
+  destinations: Entry[];
+}
+export const readDoc = (path: string): RegistryDoc => JSON.parse(readFileSync(path, 'utf8'));
+export const entriesOf = (doc: RegistryDoc): Entry[] => [...doc.sources, ...doc.destinations];
+export const idOf = (e: Entry): string => String(e.sourceDefinitionId ?? e.destinationDefinitionId).toLowerCase();
+/** The image's own name, which is the slug for Airbyte's images: airbyte/source-postgres → source-postgres. */
+export const imageName = (e: Entry): string => String(e.dockerRepository).split('/').pop()!;
+
+/** A migrated database in a file of its own, with the support policy, and the demo connectors when asked. */
+export function fileDatabase(options: { demo?: boolean } = {}): { path: string; db: Db } {
+  const path = join(tempDir('import-test-'), 'registry.db');
+  const db = openDatabase(path);
+  migrateDatabase(db);
+  seedIfEmpty(db, { connectors: options.demo ?? false });
+  return { path, db };
+}
+
+/** Opens a database file the tests made before (after a CLI wrote to it). */
+export const openFile = (path: string): Db => openDatabase(path);
+
+/** A SHA-256 of every row of every table (SQLite's own included), by table, values with their storage types. */
+export function tableHashes(sqlite: Database.Database): Record<string, string> {
+  const tables = sqlite.prepare("select name from sqlite_schema where type = 'table' order by name").pluck().all() as string[];
+  return Object.fromEntries(
+    tables.map((table) => {
+      const columns = (sqlite.prepare(`select name from pragma_table_info('${table}')`).pluck().all() as string[]).map((c) => `typeof("${c}"), hex("${c}")`);
+      const hash = createHash('sha256');
+      for (const row of sqlite.prepare(`select json_array(${columns.join(', ')}) from "${table}" order by rowid`).pluck().iterate()) hash.update(`${row}\n`);
+      return [table, hash.digest('hex')];
+    }),
+  );
+}
+
+/**
+ * Watches a database file from a second connection: `expectUnchanged()` asserts that no connection
+ * committed a change since (PRAGMA data_version) and that every table holds the same bytes.
+ */
+export function watchDatabase(path: string): { expectUnchanged(): void; close(): void } {
+  const observer = new Database(path, { readonly: true });
+  const version = () => observer.pragma('data_version', { simple: true }) as number;
+  const before = { version: version(), tables: tableHashes(observer) };
+  return {
+    expectUnchanged() {
+      expect(version(), 'PRAGMA data_version seen from a second connection').toBe(before.version);
+      expect(tableHashes(observer)).toEqual(before.tables);
+    },
+    close: () => observer.close(),
+  };
+}
+
+/** Loads a source as the CLI does and imports it through the domain. */
+export async function importPath(db: Db, path: string, options: ImportOptions & { registry?: 'oss' | 'cloud' } = {}) {
+  const { registry, ...rest } = options;
+  return importConnectors(db, await loadImportSource(path, { registry }), rest);
+}
+
+/** Runs the compiled registry:import on a database file. */
+export function importCli(database: string, args: string[], env: Record<string, string> = {}) {
+  return runNode(['dist/src/cli/registry-import.js', ...args], { DATABASE_PATH: database, ...env });
+}
