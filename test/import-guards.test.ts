@@ -206,6 +206,36 @@ describe('the age guard', () => {
   });
 });
 
+describe('the connector archive (metadata of removed connectors) over the 2025-01-29 OSS registry', () => {
+  it('archives the connectors the registry still offered and makes them unavailable, dated by --as-of; an earlier --as-of or none is refused', async () => {
+    const { path, db } = fileDatabase();
+    await importPath(db, REAL.oss2025);
+    const oss = new Map(entriesOf(readDoc(REAL.oss2025)).map((e) => [idOf(e), e]));
+    const archived = metadataFiles(REAL.archive)
+      .map((file) => (parseYaml(readFileSync(file, 'utf8')) as { data?: Record<string, any> } | null)?.data)
+      .filter((data): data is Record<string, any> => !!data && oss.has(String(data.definitionId).toLowerCase()));
+    expect(archived.length).toBeGreaterThan(0);
+    const idOfSlug = (slug: string) => db.$client.prepare('select definition_id from connectors where slug = ?').pluck().get(slug);
+    const ossTime = (data: Record<string, any>) => registryTime(oss.get(String(data.definitionId).toLowerCase())!.generated.source_file_info.registry_entry_generated_at)!;
+
+    const undated = await expectRefused(path, db, REAL.archive, { skipInvalid: true });
+    expect(undated.counts.undated).toBe(archived.length);
+    const early = '2024-12-01';
+    const older = await expectRefused(path, db, REAL.archive, { skipInvalid: true, asOf: early });
+    expect(older.counts.older).toBe(archived.filter((d) => ossTime(d).slice(0, 10) > early).length);
+
+    const done = await importPath(db, REAL.archive, { skipInvalid: true, asOf: '2025-03-28' });
+    const changed = archived.filter((d) => (d.supportLevel ?? 'community') !== (oss.get(String(d.definitionId).toLowerCase())!.supportLevel ?? 'community'));
+    expect(done.report.levelChanges.map((c) => ({ id: idOfSlug(c.slug), to: c.to, effectiveAt: c.effectiveAt }))).toEqual(
+      changed.map((d) => ({ id: String(d.definitionId).toLowerCase(), to: d.supportLevel, effectiveAt: '2025-03-28T00:00:00.000Z' })),
+    );
+    const gone = archived.filter((d) => !(d.registryOverrides ?? d.registries)?.oss?.enabled);
+    expect(done.report.unavailable.map((u) => ({ id: idOfSlug(u.slug), deployments: u.deployments, reason: u.reason }))).toEqual(
+      gone.map((d) => ({ id: String(d.definitionId).toLowerCase(), deployments: ['community_oss', 'self_managed_enterprise'], reason: 'disabled' })),
+    );
+  });
+});
+
 describe('a support level set through the API', () => {
   const catalog = (db: Db) => loadPolicyCatalog(db);
   it('is kept against a re-import of the registry, and reported as a conflict each time, until --force', async () => {
