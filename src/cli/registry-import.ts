@@ -32,6 +32,8 @@ function share(value: string): number {
 function date(value: string): string {
   const parsed = isoDateSchema.safeParse(value);
   if (!parsed.success) throw new InvalidArgumentError(parsed.error.issues[0]?.message ?? 'must be a date as YYYY-MM-DD');
+  // A snapshot from the future would make every later import look older than what is stored.
+  if (parsed.data > new Date().toISOString().slice(0, 10)) throw new InvalidArgumentError('must not be after today');
   return parsed.data;
 }
 
@@ -50,6 +52,13 @@ function capped(lines: string[], max = 20): string[] {
 
 const show = (v: unknown): string => (v === null || v === undefined ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
 
+/** The deployments of each connector, in the order the list names them. */
+function grouped(list: { slug: string; deployment: string }[]): Map<string, string[]> {
+  const bySlug = new Map<string, string[]>();
+  for (const { slug, deployment } of list) bySlug.set(slug, [...(bySlug.get(slug) ?? []), deployment]);
+  return bySlug;
+}
+
 /** The plan's details, one line per connector or entry; refused entries list each of their problems. */
 function detailLines(r: ImportReport, dryRun: boolean): string[] {
   const refused = new Map<string, string[]>();
@@ -58,8 +67,11 @@ function detailLines(r: ImportReport, dryRun: boolean): string[] {
   return [
     ...r.levelChanges.map((c) => `  level: ${c.slug} ${c.from} → ${c.to}${c.effectiveAt ? ` (effective ${c.effectiveAt})` : ''}`),
     ...capped(r.unavailable.map((u) => `  unavailable on ${off(u.deployments)}: ${u.slug} (${u.reason === 'absent' ? 'no longer listed' : 'its entry leaves that registry'})`)),
-    ...capped(r.availability.filter((a) => a.to).map((a) => `  available on ${a.deployment}: ${a.slug}`)),
-    ...r.renames.map((n) => `  renamed: ${n.fromSlug}${n.toSlug !== n.fromSlug ? ` → ${n.toSlug}` : ''}, definition ID ${n.fromDefinitionId}${n.toDefinitionId !== n.fromDefinitionId ? ` → ${n.toDefinitionId}` : ''} (${n.entry})`),
+    ...capped([...grouped(r.availability.filter((a) => a.to))].map(([slug, deployments]) => `  available on ${off(deployments)}: ${slug}`)),
+    ...r.renames.map(
+      (n) =>
+        `  renamed: ${n.fromSlug}${n.toSlug !== n.fromSlug ? ` → ${n.toSlug}` : ''}, definition ID ${n.fromDefinitionId}${n.toDefinitionId !== n.fromDefinitionId ? ` → ${n.toDefinitionId}` : ''} (${n.registry ? `${n.registry} registry, ` : ''}${n.entry})`,
+    ),
     ...r.conflicts.map((c) => `  conflict (${c.kind}): ${c.entry}: ${c.message}`),
     ...[...refused].flatMap(([entry, problems]) => [`  refused ${entry}:`, ...problems]),
     ...capped(r.older.map((o) => `  older: ${o.slug}: ${o.at}, stored ${o.stored}`)),

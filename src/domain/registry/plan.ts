@@ -8,7 +8,7 @@ import { getTableColumns, type Column as DrizzleColumn } from 'drizzle-orm';
 import { connectors, REGISTRY_KEYS, type DeploymentKey, type RegistryKey, type SupportLevelKey } from '../../db/schema.js';
 import type { BreakingChangeInput } from '../connectors/input.js';
 import type { DemoCounts } from './demo.js';
-import { IMPORTED_COLUMNS, REGISTRY_DEPLOYMENTS } from './format.js';
+import { IMPORTED_COLUMNS } from './format.js';
 import type { ImportItem, ImportProblem, LoadedImport } from './load.js';
 
 /** The connector columns an import compares and writes (the definition ID, its identity, apart). */
@@ -247,6 +247,10 @@ export function planImport(state: StoredState, loaded: LoadedImport, options: Pl
   }
   planAbsence(p);
   const r = p.report;
+  const undatedLevels = r.levelChanges.filter((c) => !c.effectiveAt).length;
+  if (undatedLevels) {
+    r.notes.push(`${plural(undatedLevels, 'support-level change has', 'support-level changes have')} no time from the source (no generation time, no --as-of): recorded as effective when imported`);
+  }
   r.demo = options.removeDemo ? state.demoToRemove(p.kept) : null;
   r.share.unavailable = new Set(r.unavailable.map((u) => u.slug)).size;
   r.share.available = state.availableCount();
@@ -309,7 +313,10 @@ function planItem(p: Planning, item: ImportItem): void {
     return;
   }
   const target = found.target;
-  if (!target) return planAdd(p, item);
+  if (!target) {
+    planAdd(p, item);
+    return;
+  }
   p.present.add(target.id);
   const entries = p.state.entries(target.id);
   const owns = item.ownsColumns === true || (item.ownsColumns === 'unless-in-oss' && !entries.has('oss'));
