@@ -41,7 +41,10 @@ export function toRegistryEntry(c: ConnectorForExport, registry: RegistryKey): R
     c.availability.find((a) => a.deployment === primary && a.enabled) ??
     c.availability.find((a) => a.deployment === secondary && a.enabled);
   // The definition ID, every copied column back to its field, then the other derived columns by their rules (format.ts).
-  put(entry, c.type === 'source' ? 'sourceDefinitionId' : 'destinationDefinitionId', c.definitionId);
+  const idKey = c.type === 'source' ? 'sourceDefinitionId' : 'destinationDefinitionId';
+  const own = c.registryEntries.find((e) => e.registry === registry)?.entry?.[idKey];
+  // A registry's entry keeps the definition ID that registry gave (Airbyte gave some connectors new ones: connector_renames).
+  put(entry, idKey, typeof own === 'string' ? own.toLowerCase() : c.definitionId);
   writeCopiedColumns(entry, c);
   // A missing supportLevel means community; keep it missing while that is still true.
   if (!(kept && !('supportLevel' in kept) && c.supportLevel === 'community')) put(entry, 'supportLevel', c.supportLevel);

@@ -1,0 +1,62 @@
+// What an export serves after real imports: each registry's own definition IDs, and no demo data.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { exportRegistry } from '../src/domain/registry/export.js';
+import { importConnectors } from '../src/domain/registry/import.js';
+import { loadImportSource } from '../src/domain/registry/load.js';
+import { createHarness } from './helpers/harness.js';
+
+const SHARED = '../../shared/airbyte-registry/';
+const OSS_2025 = fileURLToPath(new URL(`${SHARED}oss-registry-2025-01-29/oss_registry.json`, import.meta.url));
+const CLOUD_2023 = fileURLToPath(new URL(`${SHARED}monorepo-test-fixtures-2023/cloud_registry.json`, import.meta.url));
+const SMALL = fileURLToPath(new URL('./fixtures/oss_registry.small.json', import.meta.url));
+
+type Entry = Record<string, any>;
+const idOf = (e: Entry) => e.sourceDefinitionId ?? e.destinationDefinitionId;
+const byRepository = (doc: { sources: Entry[]; destinations: Entry[] }) =>
+  new Map([...doc.sources, ...doc.destinations].map((e) => [e.dockerRepository.replace(/-strict-encrypt$/, ''), e]));
+
+describe('exports after real imports', () => {
+  it("keep the definition ID each registry gave a connector Airbyte renamed", async () => {
+    const h = createHarness({ connectors: false });
+    importConnectors(h.db, await loadImportSource(OSS_2025));
+    importConnectors(h.db, await loadImportSource(CLOUD_2023, { registry: 'cloud' }));
+    const renamed = h.db.$client.prepare('select c.slug, r.from_definition_id f, r.to_definition_id t from connector_renames r join connectors c on c.id = r.connector_id').all() as { slug: string }[];
+    expect(renamed.length).toBeGreaterThan(0);
+    const ossFile = byRepository(JSON.parse(readFileSync(OSS_2025, 'utf8')));
+    const cloudFile = byRepository(JSON.parse(readFileSync(CLOUD_2023, 'utf8')));
+    const ossExport = byRepository(exportRegistry(h.db, 'oss'));
+    const cloudExport = byRepository(exportRegistry(h.db, 'cloud'));
+    for (const { slug } of renamed) {
+      const repository = `airbyte/${slug}`;
+      expect(idOf(cloudFile.get(repository)!), slug).not.toBe(idOf(ossFile.get(repository)!));
+      expect(idOf(ossExport.get(repository)!), slug).toBe(idOf(ossFile.get(repository)!));
+      expect(idOf(cloudExport.get(repository)!), slug).toBe(idOf(cloudFile.get(repository)!));
+    }
+  });
+
+  it('leave demo connectors and demo breaking changes out once an import has run, even when kept', async () => {
+    const h = createHarness();
+    const demoSlugs = (h.db.$client.prepare('select slug from connectors where demo = 1').pluck().all() as string[]).sort();
+    expect(demoSlugs.length).toBeGreaterThan(0);
+    // Before any import, the demo registry is what there is to export.
+    const before = exportRegistry(h.db, 'oss');
+    expect([...before.sources, ...before.destinations].length).toBeGreaterThan(0);
+    importConnectors(h.db, await loadImportSource(SMALL), { removeDemo: false, maxUnavailableShare: 1 });
+    const stillDemo = h.db.$client.prepare('select count(*) from connectors where demo = 1').pluck().get() as number;
+    expect(stillDemo).toBeGreaterThan(0);
+    const after = exportRegistry(h.db, 'oss');
+    const small = JSON.parse(readFileSync(SMALL, 'utf8')) as { sources: Entry[]; destinations: Entry[] };
+    const imported = new Set([...small.sources, ...small.destinations].map((e) => idOf(e).toLowerCase()));
+    const exported = [...after.sources, ...after.destinations];
+    for (const e of exported) expect(imported.has(idOf(e).toLowerCase()), e.dockerRepository).toBe(true);
+    const demoChanges = h.db.$client.prepare('select count(*) from breaking_changes where demo = 1').pluck().get() as number;
+    expect(demoChanges).toBeGreaterThan(0);
+    for (const e of exported) {
+      const versions = Object.keys(e.releases?.breakingChanges ?? {});
+      const entry = [...small.sources, ...small.destinations].find((s) => idOf(s).toLowerCase() === idOf(e).toLowerCase())!;
+      expect(versions.sort(), e.dockerRepository).toEqual(Object.keys(entry.releases?.breakingChanges ?? {}).sort());
+    }
+  });
+});
