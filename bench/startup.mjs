@@ -6,6 +6,7 @@
 //   - VmRSS from /proc/PID/status a few seconds after that, the server idle,
 // for `node dist/src/server.js` and for `npm start` (which adds npm's own start-up and the build check), and
 // prints the median of the runs. Every server is stopped by its pid.
+// Options: --runs N (5), --settle MS (3000), --entry FILE (dist/src/server.js), --skip-npm.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,15 @@ import { parseArgs } from 'node:util';
 import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, settle: { type: 'string', default: '3000' } } });
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    settle: { type: 'string', default: '3000' },
+    // Another compiled entry to compare, e.g. an experiment; `npm start` always runs dist/src/server.js.
+    entry: { type: 'string', default: 'dist/src/server.js' },
+    'skip-npm': { type: 'boolean', default: false },
+  },
+});
 const RUNS = Number(values.runs);
 const SETTLE_MS = Number(values.settle);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -47,8 +56,8 @@ function start(command, args, env) {
   return { t0, child, exited, listening, output: () => out };
 }
 
-/** The process in `root`'s tree (itself included) whose command line runs the server. */
-function serverPid(root) {
+/** The node process in `root`'s tree (itself included) with `arg` on its command line. */
+function serverPid(root, arg) {
   const children = new Map();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -64,7 +73,7 @@ function serverPid(root) {
     const pid = queue.shift();
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (cmd[0].endsWith('node') && cmd.some((a) => a.endsWith('server.js'))) return pid;
+      if (cmd[0].endsWith('node') && cmd.includes(arg)) return pid;
     } catch {}
     queue.push(...(children.get(pid) ?? []));
   }
@@ -84,7 +93,7 @@ async function stop(run, pid) {
 async function measure(kind, dbFile) {
   const run =
     kind === 'node'
-      ? start(process.execPath, ['dist/src/server.js'], { DATABASE_PATH: dbFile })
+      ? start(process.execPath, [values.entry], { DATABASE_PATH: dbFile })
       : start('npm', ['start', '--silent'], { DATABASE_PATH: dbFile });
   const url = await run.listening;
   const deadline = performance.now() + 10_000;
@@ -95,7 +104,7 @@ async function measure(kind, dbFile) {
       .catch(() => 0);
   }
   const ms = performance.now() - run.t0;
-  const pid = serverPid(run.child.pid);
+  const pid = serverPid(run.child.pid, kind === 'node' ? values.entry : 'scripts/run.mjs');
   await sleep(SETTLE_MS);
   const rss = rssMb(pid);
   await stop(run, pid);
@@ -112,14 +121,14 @@ try {
   await first.listening;
   await stop(first, first.child.pid);
   const rows = [];
-  for (const kind of ['node', 'npm']) {
+  for (const kind of values['skip-npm'] ? ['node'] : ['node', 'npm']) {
     const results = [];
     for (let i = 0; i < RUNS; i++) {
       const db = join(dir, `run-${kind}-${i}.db`);
       copyFileSync(seeded, db);
       results.push(await measure(kind, db));
     }
-    const label = kind === 'node' ? 'node dist/src/server.js' : 'npm start';
+    const label = kind === 'node' ? `node ${values.entry}` : 'npm start';
     rows.push({ label, ms: median(results.map((r) => r.ms)), rss: median(results.map((r) => r.rss)), all: results });
   }
   console.log(`startup on a seeded database, median of ${RUNS} runs (RSS ${SETTLE_MS / 1000} s after the first 200 from /health):`);
