@@ -40,6 +40,9 @@ describe('registry query and certify against an endpoint that is not this GraphQ
     } else if (path.startsWith('/text')) {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('OK\nall systems go\n');
+    } else if (path.startsWith('/registries/')) {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<!doctype html>\n<html><body>Sign in</body></html>\n');
     } else if (path.startsWith('/json')) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"status":"ok","version":3}');
@@ -90,6 +93,22 @@ describe('registry query and certify against an endpoint that is not this GraphQ
       }
     });
   }
+
+  it('export exits non-zero with one line for a page that is not a registry and for a closed port', async () => {
+    const out = join(tempDir('export-words-'), 'oss.json');
+    for (const [endpoint, words] of [
+      [`${base}/graphql`, /is not this gateway's registry export: it answered text\/html \("<!doctype html>/],
+      [`http://127.0.0.1:${closedPort}/graphql`, /cannot reach \S+: connection refused/],
+    ] as const) {
+      const result = await runNodeAsync(['bin/registry.js', '--endpoint', endpoint, 'export', '--registry', 'oss', '--out', out], {});
+      const lines = result.stderr.split('\n').filter(Boolean);
+      expect(result.status, result.stderr).toBe(3);
+      expect(lines, result.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(words);
+      expect(lines[0]).not.toMatch(/\bat \S+ \(|undefined/);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
 
   it('certify names an API that answers GraphQL but not this mutation', async () => {
     const other = createServer((_req, res) => {

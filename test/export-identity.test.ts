@@ -49,7 +49,7 @@ describe('exports after real imports', () => {
     const after = exportRegistry(h.db, 'oss');
     const small = JSON.parse(readFileSync(SMALL, 'utf8')) as { sources: Entry[]; destinations: Entry[] };
     const imported = new Set([...small.sources, ...small.destinations].map((e) => idOf(e).toLowerCase()));
-    const exported = [...after.sources, ...after.destinations];
+    const exported = [...after.sources, ...after.destinations] as Entry[];
     for (const e of exported) expect(imported.has(idOf(e).toLowerCase()), e.dockerRepository).toBe(true);
     const demoChanges = h.db.$client.prepare('select count(*) from breaking_changes where demo = 1').pluck().get() as number;
     expect(demoChanges).toBeGreaterThan(0);

@@ -191,14 +191,27 @@ program
   .action(async (o: { registry: string; out: string }) => {
     const g = globals();
     const url = new URL(`/registries/v0/${o.registry}_registry.json`, g.endpoint);
-    const res = await fetch(url, { headers: g.token ? { authorization: `Bearer ${g.token}` } : {} });
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: g.token ? { authorization: `Bearer ${g.token}` } : {} });
+    } catch (error) {
+      throw new CliError(`cannot reach ${url}: ${unreachable(error, url)}`, 3);
+    }
     if (!res.ok) throw new CliError(`${url}: HTTP ${res.status}`, res.status === 401 ? 4 : 1);
     const text = await res.text();
+    let parsed: { sources?: unknown; destinations?: unknown } | null = null;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // answered below
+    }
+    if (!parsed || !Array.isArray(parsed.sources) || !Array.isArray(parsed.destinations)) {
+      throw new CliError(`${url} is not this gateway's registry export: it answered ${res.headers.get('content-type') ?? 'no content type'} ("${oneLine(text)}")`, 3);
+    }
     if (o.out === '-') process.stdout.write(text);
     else {
       writeFileSync(o.out, text);
-      const doc = JSON.parse(text);
-      process.stderr.write(`Wrote ${doc.sources.length} sources and ${doc.destinations.length} destinations to ${o.out}\n`);
+      process.stderr.write(`Wrote ${(parsed.sources as unknown[]).length} sources and ${(parsed.destinations as unknown[]).length} destinations to ${o.out}\n`);
     }
   });
 
@@ -259,5 +272,10 @@ try {
   if (error instanceof CliError) {
     if (error.message) process.stderr.write(`error: ${error.message}\n`);
     process.exitCode = error.exitCode;
-  } else throw error;
+  } else {
+    // A bug, not a refusal: one line still, the stack only when asked for.
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    if (process.env.DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+    process.exitCode = 1;
+  }
 }
