@@ -29,6 +29,19 @@ const RUNS = Number(values.runs);
 const SETTLE_MS = Number(values.settle);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// Each command runs in a process group of its own, so that npm and the server it starts can be stopped together
+// if a run fails, or if this benchmark is interrupted.
+const groups = new Set();
+const killGroups = () => {
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {}
+  }
+};
+process.on('exit', killGroups);
+process.on('SIGINT', () => process.exit(130));
+
 /** Starts a command; resolves with its process, the server's pid and url once the "listening" line is out. */
 function start(command, args, env) {
   const t0 = performance.now();
@@ -36,9 +49,14 @@ function start(command, args, env) {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  groups.add(child.pid);
   let out = '';
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  const exited = new Promise((resolve) => child.on('exit', resolve)).then((code) => {
+    groups.delete(child.pid);
+    return code;
+  });
   const listening = new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no "listening" line in 30 s:\n${out}`)), 30_000);
     const onData = (d) => {
@@ -95,6 +113,18 @@ async function measure(kind, dbFile) {
     kind === 'node'
       ? start(process.execPath, [values.entry], { DATABASE_PATH: dbFile })
       : start('npm', ['start', '--silent'], { DATABASE_PATH: dbFile });
+  // Whatever goes wrong below, the server started here does not outlive the benchmark.
+  try {
+    return await measureRun(run, kind);
+  } catch (error) {
+    try {
+      process.kill(-run.child.pid, 'SIGKILL');
+    } catch {}
+    throw error;
+  }
+}
+
+async function measureRun(run, kind) {
   const url = await run.listening;
   const deadline = performance.now() + 10_000;
   for (let status = 0; status !== 200; ) {
