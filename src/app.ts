@@ -1,7 +1,6 @@
 // Builds the gateway: yoga over the schema, the fast lane in front of it, and the plugins between.
 // It composes and does nothing else: no I/O at import time, no listening here.
 import type { RequestListener } from 'node:http';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
 import type { Context } from './context.js';
@@ -99,7 +98,8 @@ export function createApp(options: AppOptions): App {
     graphiql:
       options.graphiql === false ? false : { title: 'Connector registry', defaultQuery: HEADLINE_QUERY, defaultTabs: GRAPHIQL_TABS, headers: '{}' },
     // GraphiQL's scripts and styles come from the installed package, not from a CDN: it works offline.
-    renderGraphiQL,
+    // Loaded when a browser first asks for it: the module is large, and a server may never be asked.
+    renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
     maskedErrors: { maskError: createMaskError(log, scope.requestId) },
     logging: false,
     context: ({ request }) => {
