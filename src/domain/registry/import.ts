@@ -4,6 +4,13 @@
 // effect at the source), renames recorded, connectors a registry no longer lists marked unavailable
 // there, demo data removed when asked, and the import logged in import_log. Nothing is ever deleted
 // but demo data. A dry run reads in a plain transaction and writes nothing.
+//
+// Large imports: the plan is made in full before the first write, from each entry's identity and the
+// entries of stored connectors only, and the writes then read again the entries they need, in file
+// order (load.ts's StreamedItems), so memory holds the plan, never the file. Plan and writes share one
+// IMMEDIATE transaction: guards and plan see exactly what they change, a reader never sees half an
+// import, and under WAL readers go on reading the state before it meanwhile (bench/import.ts measures
+// the headline query during a 100,000-connector import).
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Db } from '../../db/client.js';
@@ -11,7 +18,7 @@ import { REGISTRY_DEPLOYMENTS } from './format.js';
 import type { DeploymentKey, RegistryKey, SupportLevelKey } from '../../db/schema.js';
 import { analyze } from '../../db/statistics.js';
 import { removeDemoData, type DemoCounts } from './demo.js';
-import { registryTime, type LoadedImport } from './load.js';
+import { itemReader, registryTime, type ImportItem, type ItemReader, type LoadedImport } from './load.js';
 import {
   breakingChangeRow,
   columnSqlName,
@@ -71,9 +78,19 @@ export function importConnectors(db: Db, loaded: LoadedImport, options: ImportOp
     const plan = planImport(storedState(sqlite), loaded, options);
     if (options.dryRun) return { plan, importId: null };
     if (plan.report.blockers.length) throw new ImportRefusedError(plan.report);
-    return { plan, importId: applyPlan(db, plan, { ...options, startedAt }) };
+    return { plan, importId: applyPlan(db, plan, itemReader(loaded.items), { ...options, startedAt }) };
   });
-  const { plan, importId } = options.dryRun ? run.deferred() : run.immediate();
+  // The upserts' statement journals (a trigger keeps connectors.enabled_on) stay in memory rather than in
+  // temporary files: a third of a large import's time otherwise. Only this connection's setting changes.
+  const tempStore = sqlite.pragma('temp_store', { simple: true }) as number;
+  sqlite.pragma('temp_store = MEMORY');
+  let result: ReturnType<typeof run>;
+  try {
+    result = options.dryRun ? run.deferred() : run.immediate();
+  } finally {
+    sqlite.pragma(`temp_store = ${tempStore}`);
+  }
+  const { plan, importId } = result;
   // Fresh statistics let SQLite choose an index by how many rows a filter keeps (src/db/statistics.ts).
   if (importId !== null && plan.report.counts.added + plan.report.counts.changed > 0) analyze(sqlite, 'full');
   return summaryOf(plan.report, importId);
@@ -211,7 +228,7 @@ function writers(sqlite: Database.Database) {
       `insert into import_log (actor, source, content_hash, registries, as_of, forced, summary, started_at) values (?, ?, ?, ?, ?, ?, '{}', ?) returning id`,
     ),
     finishLog: sqlite.prepare(`update import_log set summary = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = ?`),
-    insertConnector: sqlite.prepare(`insert into connectors (definition_id, ${columns.join(', ')}) values (?, ${columns.map(() => '?').join(', ')}) returning id`),
+    insertConnector: sqlite.prepare(`insert into connectors (definition_id, ${columns.join(', ')}) values (?, ${columns.map(() => '?').join(', ')})`),
     updateColumn: new Map(PLAN_COLUMNS.map((c) => [c, sqlite.prepare(`update connectors set ${columnSqlName(c)} = ? where id = ?`)])),
     setDefinitionId: sqlite.prepare('update connectors set definition_id = ? where id = ?'),
     // A connector an import writes is real data from then on, and so are the breaking changes its entry carries.
@@ -242,14 +259,16 @@ function writers(sqlite: Database.Database) {
 }
 type Writers = ReturnType<typeof writers>;
 
-function applyPlan(db: Db, plan: ImportPlan, run: Run): number {
+function applyPlan(db: Db, plan: ImportPlan, items: ItemReader, run: Run): number {
   const w = writers(db.$client);
   const r = plan.report;
   const actor = run.actor ?? `import:${basename(r.source)}`;
   const { id: importId } = w.insertLog.get(actor, r.source, r.contentHash, JSON.stringify(r.registries), r.asOf, r.forced ? 1 : 0, run.startedAt) as { id: number };
   const total = plan.steps.length;
+  const at = { importId, source: r.source, startedAt: run.startedAt };
   plan.steps.forEach((step, i) => {
-    applyStep(w, step, { importId, source: r.source, startedAt: run.startedAt });
+    // An unchanged connector's entry is not read again.
+    if (writes(step)) applyStep(w, step, items.item(step.index), at);
     const done = i + 1;
     if (run.onProgress && (done % 1000 === 0 || done === total)) run.onProgress(done, total);
   });
@@ -262,11 +281,27 @@ function applyPlan(db: Db, plan: ImportPlan, run: Run): number {
   return importId;
 }
 
-function applyStep(w: Writers, step: Step, at: { importId: number; source: string; startedAt: string }): void {
-  const { item } = step;
+/** Whether a step writes anything. */
+function writes(step: Step): boolean {
+  return (
+    step.connectorId === undefined ||
+    step.bump ||
+    step.undemo ||
+    step.level !== undefined ||
+    step.rename !== undefined ||
+    step.definitionId !== undefined ||
+    step.columns.length + step.availability.length + step.breakingChanges.length + step.entries.length > 0
+  );
+}
+
+function applyStep(w: Writers, step: Step, item: ImportItem, at: { importId: number; source: string; startedAt: string }): void {
   let id = step.connectorId;
+  // A new connector gets everything its item gives; a stored one what the plan found changed.
+  const availability = id === undefined ? (Object.keys(item.availability) as DeploymentKey[]) : step.availability;
+  const breakingChanges = id === undefined ? item.breakingChanges.map((b) => b.version) : step.breakingChanges;
+  const entries = id === undefined ? (Object.keys(item.entries) as RegistryKey[]) : step.entries;
   if (id === undefined) {
-    id = (w.insertConnector.get(item.definitionId, ...PLAN_COLUMNS.map((c) => dbValue(c, item))) as { id: number }).id;
+    id = Number(w.insertConnector.run(item.definitionId, ...PLAN_COLUMNS.map((c) => dbValue(c, item))).lastInsertRowid);
   } else {
     if (step.definitionId) w.setDefinitionId.run(step.definitionId, id);
     for (const column of step.columns) w.updateColumn.get(column)!.run(dbValue(column, item), id);
@@ -281,15 +316,15 @@ function applyStep(w: Writers, step: Step, at: { importId: number; source: strin
     const r = step.rename;
     if (r) w.insertRename.run(id, r.fromDefinitionId, r.toDefinitionId, r.fromSlug, r.toSlug, r.registry, at.importId);
   }
-  for (const deployment of step.availability) {
+  for (const deployment of availability) {
     const a = item.availability[deployment]!;
     w.upsertAvailability.run(id, deployment, a.enabled ? 1 : 0, a.dockerImageTag, a.dockerRepository);
   }
-  for (const version of step.breakingChanges) {
+  for (const version of breakingChanges) {
     const b = breakingChangeRow(item.breakingChanges.find((c) => c.version === version)!);
     w.upsertChange.run(id, version, b.upgradeDeadline, b.message, b.migrationDocumentationUrl, b.deadlineAction, b.scopedImpact);
   }
-  for (const registry of step.entries) w.upsertEntry.run(id, registry, JSON.stringify(item.entries[registry]), at.source, at.startedAt);
+  for (const registry of entries) w.upsertEntry.run(id, registry, JSON.stringify(item.entries[registry]), at.source, at.startedAt);
   if (step.bump) w.bump.run(id);
 }
 

@@ -3,13 +3,15 @@
 // the entries refused and why, what the file no longer lists, the demo data that would go, and why a
 // real import would be refused. Pure over what it reads through StoredState; import.ts reads that from
 // SQLite inside the import's transaction and applies the plan's steps. The plan keeps per-connector
-// differences and points at the loaded items; it never holds a copy of the stored catalog.
+// differences and the position of each item, never the items themselves nor a copy of the stored catalog:
+// an entry that matches no stored connector is planned from its identity alone, and only the entries of
+// stored connectors are read whole (a registry file read as a stream reads them again from the file).
 import { getTableColumns, type Column as DrizzleColumn } from 'drizzle-orm';
 import { connectors, REGISTRY_KEYS, type DeploymentKey, type RegistryKey, type SupportLevelKey } from '../../db/schema.js';
 import type { BreakingChangeInput } from '../connectors/input.js';
 import type { DemoCounts } from './demo.js';
 import { IMPORTED_COLUMNS } from './format.js';
-import type { ImportItem, ImportProblem, LoadedImport } from './load.js';
+import { itemReader, type ImportItem, type ImportProblem, type ItemIdentity, type ItemReader, type LoadedImport } from './load.js';
 
 /** The connector columns an import compares and writes (the definition ID, its identity, apart). */
 export const PLAN_COLUMNS = IMPORTED_COLUMNS.filter((c) => c !== 'definitionId');
@@ -192,8 +194,9 @@ export interface ImportReport {
 
 /** One stored or new connector's writes. */
 export interface Step {
-  item: ImportItem;
-  /** The stored connector; undefined to insert one. */
+  /** The item's position among the loaded items: the writes read it there again. */
+  index: number;
+  /** The stored connector; undefined to insert one with everything its item gives (the lists below stay empty). */
   connectorId?: number;
   columns: PlanColumn[];
   definitionId?: string;
@@ -222,6 +225,7 @@ export interface ImportPlan {
 interface Planning {
   state: StoredState;
   loaded: LoadedImport;
+  items: ItemReader;
   force: boolean;
   asOf: RegistryTime | null;
   report: ImportReport;
@@ -234,13 +238,16 @@ interface Planning {
   /** Slugs this import gives, with the entry that gives them. */
   slugs: Map<string, string>;
   /** Connectors the import writes (no longer demo), with the breaking-change versions their entries carry. */
-  kept: Map<number, Set<string>>;
+  kept: Map<number, ReadonlySet<string>>;
 }
+
+/** The versions of a connector whose entry carries none (most): one set for them all. */
+const NO_VERSIONS: ReadonlySet<string> = new Set();
 
 /** Compares `loaded` with the stored state and says what an import would do and whether it may. */
 export function planImport(state: StoredState, loaded: LoadedImport, options: PlanOptions = {}): ImportPlan {
   const p = startPlanning(state, loaded, options);
-  for (const item of loaded.items) planItem(p, item);
+  for (let index = 0; index < p.items.length; index++) planItem(p, index);
   for (const id of loaded.refusedIds ?? []) {
     const stored = state.connectorByDefinitionId(id) ?? state.connectorByFormerDefinitionId(id);
     if (stored) p.present.add(stored.id);
@@ -254,13 +261,15 @@ export function planImport(state: StoredState, loaded: LoadedImport, options: Pl
   r.demo = options.removeDemo ? state.demoToRemove(p.kept) : null;
   r.share.unavailable = new Set(r.unavailable.map((u) => u.slug)).size;
   r.share.available = state.availableCount();
-  countReport(r, p.steps, loaded.items.length);
-  r.blockers = blockersOf(r, loaded, options);
+  countReport(r, p.steps, p.items.length);
+  r.blockers = blockersOf(r, loaded, p.items.length, options);
   return { report: r, steps: p.steps, disable: p.disable };
 }
 
 function startPlanning(state: StoredState, loaded: LoadedImport, options: PlanOptions): Planning {
-  const written = REGISTRY_KEYS.filter((k) => loaded.registries.includes(k) || loaded.items.some((i) => i.entries[k]));
+  // A streamed registry file's entries are all of the registry it speaks for, so only items in memory need looking at.
+  const inItems = (k: RegistryKey) => Array.isArray(loaded.items) && loaded.items.some((i) => i.entries[k]);
+  const written = REGISTRY_KEYS.filter((k) => loaded.registries.includes(k) || inItems(k));
   const report: ImportReport = {
     source: loaded.source,
     contentHash: loaded.contentHash ?? '',
@@ -287,6 +296,7 @@ function startPlanning(state: StoredState, loaded: LoadedImport, options: PlanOp
   return {
     state,
     loaded,
+    items: itemReader(loaded.items),
     force: options.force ?? false,
     asOf: options.asOf ? { at: `${options.asOf}T00:00:00.000Z`, day: true } : null,
     report,
@@ -305,18 +315,20 @@ function problemEntry(loaded: LoadedImport, p: ImportProblem): string {
   return p.entry === '(file)' ? p.file : `${p.file} (${p.entry})`;
 }
 
-function planItem(p: Planning, item: ImportItem): void {
-  const found = resolve(p, item);
+function planItem(p: Planning, index: number): void {
+  const entry = p.items.identity(index);
+  const found = resolve(p, entry);
   if ('conflict' in found) {
     if (found.present !== undefined) p.present.add(found.present);
-    p.report.conflicts.push({ kind: 'identity', entry: item.label, slug: item.slug, message: `${found.conflict}; the entry is not imported`, kept: true });
+    p.report.conflicts.push({ kind: 'identity', entry: entry.label, slug: entry.slug, message: `${found.conflict}; the entry is not imported`, kept: true });
     return;
   }
   const target = found.target;
   if (!target) {
-    planAdd(p, item);
+    planAdd(p, entry, index);
     return;
   }
+  const item = p.items.item(index);
   p.present.add(target.id);
   const entries = p.state.entries(target.id);
   const owns = item.ownsColumns === true || (item.ownsColumns === 'unless-in-oss' && !entries.has('oss'));
@@ -328,7 +340,7 @@ function planItem(p: Planning, item: ImportItem): void {
   }
   p.claimed.set(target.id, item.label);
   if (owns) p.slugs.set(item.slug, item.label);
-  planUpdate(p, item, target, owns, entries);
+  planUpdate(p, item, index, target, owns, entries);
 }
 
 /** Who already has a slug: an earlier entry of this import, or a stored connector. */
@@ -346,7 +358,7 @@ type Resolved = { target?: StoredConnector } | { conflict: string; present?: num
  * by slug (Airbyte gave some connectors new definition IDs). A custom connector, or one an earlier entry
  * of the same file took, is a conflict.
  */
-function resolve(p: Planning, item: ImportItem): Resolved {
+function resolve(p: Planning, item: ItemIdentity): Resolved {
   const target =
     p.state.connectorByDefinitionId(item.definitionId) ??
     p.state.connectorByFormerDefinitionId(item.definitionId) ??
@@ -362,30 +374,22 @@ function resolve(p: Planning, item: ImportItem): Resolved {
   return earlier ? { conflict: `${earlier} already takes the slug ${item.slug}` } : {};
 }
 
-function planAdd(p: Planning, item: ImportItem): void {
+function planAdd(p: Planning, item: ItemIdentity, index: number): void {
   p.slugs.set(item.slug, item.label);
   p.report.added.push({ slug: item.slug, definitionId: item.definitionId, entry: item.label });
-  p.steps.push({
-    item,
-    columns: [...PLAN_COLUMNS],
-    availability: Object.keys(item.availability) as DeploymentKey[],
-    breakingChanges: item.breakingChanges.map((b) => b.version),
-    entries: Object.keys(item.entries) as RegistryKey[],
-    undemo: false,
-    bump: false,
-  });
+  p.steps.push({ index, columns: [], availability: [], breakingChanges: [], entries: [], undemo: false, bump: false });
 }
 
-function planUpdate(p: Planning, item: ImportItem, target: StoredConnector, owns: boolean, entries: Map<RegistryKey, StoredEntry>): void {
-  const step: Step = { item, connectorId: target.id, columns: [], availability: [], breakingChanges: [], entries: [], undemo: target.demo, bump: false };
+function planUpdate(p: Planning, item: ImportItem, index: number, target: StoredConnector, owns: boolean, entries: Map<RegistryKey, StoredEntry>): void {
+  const step: Step = { index, connectorId: target.id, columns: [], availability: [], breakingChanges: [], entries: [], undemo: target.demo, bump: false };
   const time = itemTime(p, item);
   checkAge(p, item, owns, entries, time);
   const fields = [
-    ...(owns ? planColumns(p, step, target, entries, time) : []),
-    ...planAvailability(p, step, target),
+    ...(owns ? planColumns(p, step, item, target, entries, time) : []),
+    ...planAvailability(p, step, item, target),
     // Like its columns, a connector's breaking changes are the word of the entry that owns it.
-    ...(owns ? planBreakingChanges(step, p.state.breakingChanges(target.id)) : []),
-    ...planEntries(step, entries),
+    ...(owns ? planBreakingChanges(step, item, p.state.breakingChanges(target.id)) : []),
+    ...planEntries(step, item, entries),
   ];
   const rename = planRename(p, item, target, owns);
   if (rename) step.rename = rename;
@@ -393,7 +397,7 @@ function planUpdate(p: Planning, item: ImportItem, target: StoredConnector, owns
     step.bump = true;
     p.report.changed.push({ slug: target.slug, definitionId: target.definitionId, fields });
   }
-  p.kept.set(target.id, new Set(owns ? item.breakingChanges.map((b) => b.version) : []));
+  p.kept.set(target.id, owns && item.breakingChanges.length ? new Set(item.breakingChanges.map((b) => b.version)) : NO_VERSIONS);
   p.steps.push(step);
 }
 
@@ -420,14 +424,13 @@ function checkAge(p: Planning, item: ImportItem, owns: boolean, entries: Map<Reg
   else if (isOlder(time, stored)) p.report.older.push({ slug: item.slug, at: time.at, stored: stored.at });
 }
 
-function planColumns(p: Planning, step: Step, target: StoredConnector, entries: Map<RegistryKey, StoredEntry>, time: RegistryTime | null): FieldChange[] {
-  const { item } = step;
+function planColumns(p: Planning, step: Step, item: ImportItem, target: StoredConnector, entries: Map<RegistryKey, StoredEntry>, time: RegistryTime | null): FieldChange[] {
   const fields: FieldChange[] = [];
   if (item.definitionId !== target.definitionId) {
     step.definitionId = item.definitionId;
     fields.push({ field: 'definitionId', from: target.definitionId, to: item.definitionId });
   }
-  const writeLevel = planLevel(p, step, target, entries, time);
+  const writeLevel = planLevel(p, step, item, target, entries, time);
   for (const column of PLAN_COLUMNS) {
     if (column === 'supportLevel' && !writeLevel) continue;
     const next = dbValue(column, item);
@@ -443,18 +446,18 @@ function planColumns(p: Planning, step: Step, target: StoredConnector, entries: 
  * says nothing newer: the API change came after the registry's last stored word, or the registry repeats
  * the level it gave before (so a kept level is not undone by the next import). --force writes the file's.
  */
-function planLevel(p: Planning, step: Step, target: StoredConnector, entries: Map<RegistryKey, StoredEntry>, time: RegistryTime | null): boolean {
+function planLevel(p: Planning, step: Step, item: ImportItem, target: StoredConnector, entries: Map<RegistryKey, StoredEntry>, time: RegistryTime | null): boolean {
   const from = target.values.supportLevel as SupportLevelKey;
-  const to = step.item.supportLevel;
+  const to = item.supportLevel;
   if (from === to) return true;
   const last = p.state.latestLevelChange(target.id);
   if (last?.source === 'mutation') {
-    const said = newestStored(step.item, true, entries);
+    const said = newestStored(item, true, entries);
     const newer = !said?.at || isOlder(said.at, { at: last.at, day: false });
     if (newer || said.level === to) {
       const registryWord = said?.at ? `the registry's entry of ${said.at.at}` : 'any registry entry stored here';
       const message = `set to ${from} through the API at ${last.at}, after ${registryWord}; the file says ${to}: ${p.force ? `${to} applied (--force)` : `${from} kept (--force applies ${to})`}`;
-      p.report.conflicts.push({ kind: 'certification', entry: step.item.label, slug: target.slug, message, kept: !p.force });
+      p.report.conflicts.push({ kind: 'certification', entry: item.label, slug: target.slug, message, kept: !p.force });
       if (!p.force) return false;
     }
   }
@@ -464,11 +467,11 @@ function planLevel(p: Planning, step: Step, target: StoredConnector, entries: Ma
   return true;
 }
 
-function planAvailability(p: Planning, step: Step, target: StoredConnector): FieldChange[] {
+function planAvailability(p: Planning, step: Step, item: ImportItem, target: StoredConnector): FieldChange[] {
   const stored = p.state.availability(target.id);
   const fields: FieldChange[] = [];
   const off: DeploymentKey[] = [];
-  for (const [deployment, next] of Object.entries(step.item.availability) as [DeploymentKey, StoredAvailability][]) {
+  for (const [deployment, next] of Object.entries(item.availability) as [DeploymentKey, StoredAvailability][]) {
     const before = stored.get(deployment);
     if (before && before.enabled === next.enabled && before.dockerImageTag === next.dockerImageTag && before.dockerRepository === next.dockerRepository) continue;
     step.availability.push(deployment);
@@ -497,9 +500,9 @@ export function breakingChangeRow(b: BreakingChangeInput) {
   };
 }
 
-function planBreakingChanges(step: Step, stored: Map<string, Record<string, unknown>>): FieldChange[] {
+function planBreakingChanges(step: Step, item: ImportItem, stored: Map<string, Record<string, unknown>>): FieldChange[] {
   const fields: FieldChange[] = [];
-  for (const b of step.item.breakingChanges) {
+  for (const b of item.breakingChanges) {
     const next = breakingChangeRow(b);
     const before = stored.get(b.version);
     const differs = (Object.keys(next) as (keyof typeof next)[]).filter((k) => before?.[k] !== next[k]);
@@ -519,9 +522,9 @@ function brief(value: unknown): unknown {
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
-function planEntries(step: Step, stored: Map<RegistryKey, StoredEntry>): FieldChange[] {
+function planEntries(step: Step, item: ImportItem, stored: Map<RegistryKey, StoredEntry>): FieldChange[] {
   const fields: FieldChange[] = [];
-  for (const [registry, entry] of Object.entries(step.item.entries) as [RegistryKey, Record<string, unknown>][]) {
+  for (const [registry, entry] of Object.entries(item.entries) as [RegistryKey, Record<string, unknown>][]) {
     const before = stored.get(registry);
     if (before?.text === JSON.stringify(entry)) continue;
     step.entries.push(registry);
@@ -564,7 +567,7 @@ function planAbsence(p: Planning): void {
     p.report.notes.push(p.report.absence.unknown);
     return;
   }
-  if (!p.loaded.items.length && !p.loaded.problems.length) p.report.notes.push('the file lists no sources and no destinations');
+  if (!p.items.length && !p.loaded.problems.length) p.report.notes.push('the file lists no sources and no destinations');
   for (const registry of registries) {
     for (const listed of p.state.listedIn(registry)) {
       if (p.present.has(listed.id) || !listed.enabled.length) continue;
@@ -598,7 +601,7 @@ export const plural = (n: number, one: string, many: string): string => `${n} ${
 const percent = (share: number): string => `${Math.round(share * 1000) / 10}%`;
 
 /** Why a real import would be refused: invalid entries (unless skipped), and, unless forced, the guards. */
-function blockersOf(r: ImportReport, loaded: LoadedImport, options: PlanOptions): Blocker[] {
+function blockersOf(r: ImportReport, loaded: LoadedImport, items: number, options: PlanOptions): Blocker[] {
   const blockers: Blocker[] = [];
   const c = r.counts;
   if (c.refused && options.skipInvalid === false) {
@@ -607,7 +610,7 @@ function blockersOf(r: ImportReport, loaded: LoadedImport, options: PlanOptions)
   if (options.force) return blockers;
   const share = r.share.available ? r.share.unavailable / r.share.available : 0;
   if (share > r.share.max) {
-    const empty = loaded.registries.length && !loaded.items.length && !loaded.problems.length ? ': the file lists no sources and no destinations' : '';
+    const empty = loaded.registries.length && !items && !loaded.problems.length ? ': the file lists no sources and no destinations' : '';
     blockers.push({
       guard: 'unavailable-share',
       message: `it would make ${r.share.unavailable} of the ${r.share.available} available connectors unavailable (${percent(share)}, more than the ${percent(r.share.max)} --max-unavailable-share allows)${empty}`,
