@@ -1,4 +1,6 @@
 // Synthetic connectors in Airbyte's registry format, shared by the benchmarks.
+import { closeSync, openSync, writeSync } from 'node:fs';
+
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0').slice(-width);
 }
@@ -40,4 +42,33 @@ export function syntheticRegistry(count: number): { sources: Record<string, unkn
     sources: Array.from({ length: count - half }, (_, i) => syntheticEntry(i, 'source')),
     destinations: Array.from({ length: half }, (_, i) => syntheticEntry(i, 'destination')),
   };
+}
+
+/**
+ * Writes the same document as JSON.stringify(syntheticRegistry(count)) to a file, an entry at a time, so
+ * that making a large registry costs this process no more memory than the entries of one write.
+ */
+export function writeSyntheticRegistry(path: string, count: number): void {
+  const half = Math.floor(count / 2);
+  const fd = openSync(path, 'w');
+  try {
+    let pending: string[] = [];
+    let size = 0;
+    const write = (text: string) => {
+      pending.push(text);
+      size += text.length;
+      if (size < 1 << 20) return;
+      writeSync(fd, pending.join(''));
+      pending = [];
+      size = 0;
+    };
+    for (const [key, type, n] of [['sources', 'source', count - half], ['destinations', 'destination', half]] as const) {
+      write(key === 'sources' ? '{"sources":[' : '],"destinations":[');
+      for (let i = 0; i < n; i++) write(`${i ? ',' : ''}${JSON.stringify(syntheticEntry(i, type))}`);
+    }
+    write(']}');
+    writeSync(fd, pending.join(''));
+  } finally {
+    closeSync(fd);
+  }
 }
