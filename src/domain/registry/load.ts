@@ -264,12 +264,12 @@ class FileProblem extends Error {
   }
 }
 
-const { LEFT_BRACE, RIGHT_BRACE, LEFT_BRACKET, RIGHT_BRACKET, COMMA, STRING, NULL } = TokenType;
+const { LEFT_BRACE, RIGHT_BRACE, LEFT_BRACKET, RIGHT_BRACKET, COMMA, STRING } = TokenType;
 
 /**
  * Splits a registry JSON stream into its entries with @streamparser/json's tokenizer. The tokens around the
  * entries go on to its token parser, which checks the document's grammar and builds its top level with each
- * entry standing there as a null; each entry's own bytes are parsed with JSON.parse, as the whole-document
+ * entry standing there empty (`{}`); each entry's own bytes are parsed with JSON.parse, as the whole-document
  * path parses them, so both give the same values. `onEntry` gets every element of `sources` and
  * `destinations` in file order, with its byte range (an element that is no object or array has none).
  */
@@ -343,6 +343,9 @@ class EntryScanner {
     this.lastOffset = t.offset;
     if (this.list !== null && this.depth === 2 && kind !== RIGHT_BRACKET && kind !== COMMA) {
       if (kind === LEFT_BRACE || kind === LEFT_BRACKET) {
+        // The token parser sees the entry as empty, where it begins: a grammar error there names that byte.
+        this.outer.write(t);
+        this.outer.write(kind === LEFT_BRACE ? { token: RIGHT_BRACE, value: '}' } : { token: RIGHT_BRACKET, value: ']' });
         this.entryStart = t.offset;
         this.depth++;
         return;
@@ -392,7 +395,6 @@ class EntryScanner {
       throw new FileProblem(`not valid JSON in ${list}[${index}] (bytes ${start} to ${end}): ${(error as Error).message}`);
     }
     this.onEntry(list, index, raw, start, end);
-    this.outer.write({ token: NULL, value: null });
   }
 }
 
