@@ -1,12 +1,14 @@
-// npm run bench:startup [-- --runs 5]: how fast the compiled server answers and how much memory it holds idle.
+// npm run bench:startup [-- --runs 5]: how fast the server answers and how much memory it holds idle.
 //
 // Builds dist/ if it is stale, makes a seeded database once (the server seeds an empty one), then for each run
 // copies it to a temp file, starts the server on PORT=0 and measures:
 //   - from spawning the process to the first 200 from /health (the port is read from the "listening" log line),
 //   - VmRSS from /proc/PID/status a few seconds after that, the server idle,
-// for `node dist/src/server.js` and for `npm start` (which adds npm's own start-up and the build check), and
-// prints the median of the runs. Every server is stopped by its pid.
-// Options: --runs N (5), --settle MS (3000), --entry FILE (dist/src/server.js), --skip-npm.
+// for `node dist/bundle/server/server.js` (the server bundle, what production runs) and for `npm start` (the same
+// bundle, plus npm's own start-up and the build check), and prints the median of the runs. Every server is stopped
+// by its pid.
+// Options: --runs N (5), --settle MS (3000), --entry FILE (dist/bundle/server/server.js; e.g. dist/src/server.js
+// for tsc's unbundled output), --skip-npm.
 import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,12 +18,14 @@ import { parseArgs } from 'node:util';
 import { ensureBuilt } from '../scripts/ensure-build.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** What `npm start` runs (SERVER_BUNDLE in scripts/build.mjs). */
+const BUNDLE = 'dist/bundle/server/server.js';
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
     settle: { type: 'string', default: '3000' },
-    // Another compiled entry to compare, e.g. an experiment; `npm start` always runs dist/src/server.js.
-    entry: { type: 'string', default: 'dist/src/server.js' },
+    // Another compiled entry to compare, e.g. dist/src/server.js; `npm start` always runs the bundle.
+    entry: { type: 'string', default: BUNDLE },
     'skip-npm': { type: 'boolean', default: false },
   },
 });
@@ -110,9 +114,7 @@ async function stop(run, pid) {
 
 async function measure(kind, dbFile) {
   const run =
-    kind === 'node'
-      ? start(process.execPath, [values.entry], { DATABASE_PATH: dbFile })
-      : start('npm', ['start', '--silent'], { DATABASE_PATH: dbFile });
+    kind === 'node' ? start(process.execPath, [values.entry], { DATABASE_PATH: dbFile }) : start('npm', ['start', '--silent'], { DATABASE_PATH: dbFile });
   // Whatever goes wrong below, the server started here does not outlive the benchmark.
   try {
     return await measureRun(run, kind);
@@ -147,7 +149,7 @@ await ensureBuilt();
 const dir = mkdtempSync(join(tmpdir(), 'bench-startup-'));
 try {
   const seeded = join(dir, 'seeded.db');
-  const first = start(process.execPath, ['dist/src/server.js'], { DATABASE_PATH: seeded });
+  const first = start(process.execPath, [BUNDLE], { DATABASE_PATH: seeded });
   await first.listening;
   await stop(first, first.child.pid);
   const rows = [];
@@ -164,7 +166,7 @@ try {
   console.log(`startup on a seeded database, median of ${RUNS} runs (RSS ${SETTLE_MS / 1000} s after the first 200 from /health):`);
   for (const r of rows) {
     const all = r.all.map((x) => `${Math.round(x.ms)}`).join(' ');
-    console.log(`  ${r.label.padEnd(24)} first 200 from /health in ${Math.round(r.ms)} ms (runs: ${all}), idle RSS ${r.rss.toFixed(1)} MB`);
+    console.log(`  ${r.label.padEnd(34)} first 200 from /health in ${Math.round(r.ms)} ms (runs: ${all}), idle RSS ${r.rss.toFixed(1)} MB`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,11 @@
-// Builds dist/ when it is missing or older than any file or folder in src/, seed/, migrations/ or the build's own
-// configuration; otherwise does nothing (a stat of about a hundred files, a few milliseconds).
+// Builds dist/ (tsc's output and the server bundle, see build.mjs) when it is missing, has no server bundle, or is
+// older than any file or folder in src/, seed/, migrations/, the build's own configuration or the installed packages
+// (the bundle holds their code); otherwise does nothing (a stat of about a hundred files, a few milliseconds).
 //
 //   node scripts/ensure-build.mjs     used by the test run's global setup, scripts/run.mjs and bin/registry.js
 //
-// The build it makes is emit-only (tsc --noCheck, as tsx ran the code unchecked); `npm run build` and
-// `npm run typecheck` are the type-checked ones.
+// The build it makes is emit-only (tsc --noCheck, as tsx ran the code unchecked; the bundle step never checks
+// types); `npm run build` and `npm run typecheck` are the type-checked ones.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const STAMP = join(ROOT, 'dist', '.build-stamp');
 const SOURCES = ['src', 'seed', 'migrations'];
-const CONFIG = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'];
+// node_modules/.package-lock.json is rewritten by every `npm install`, so a changed package rebuilds the bundle.
+const CONFIG = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'package-lock.json', 'node_modules/.package-lock.json'];
+// The server bundle's entry (SERVER_BUNDLE in build.mjs, not imported here to keep this check light).
+const BUNDLE = join(ROOT, 'dist', 'bundle', 'server', 'server.js');
 
 function newest(path) {
   let latest = 0;
@@ -37,8 +41,9 @@ export function staleReason() {
   } catch {
     return 'dist/ has not been built';
   }
+  if (!existsSync(BUNDLE)) return 'dist/ has no server bundle';
   const sources = Math.max(...[...SOURCES, ...CONFIG].map((p) => newest(join(ROOT, p))));
-  return sources > built ? 'dist/ is older than the sources' : null;
+  return sources > built ? 'dist/ is older than the sources or the installed packages' : null;
 }
 
 /** Builds dist/ if it is stale; throws if that build fails. */

@@ -1,7 +1,7 @@
 // Runs a compiled entry point in this process, building dist/ first when it is stale:
 //
-//   node scripts/run.mjs src/server.js            what `npm start` runs (dist/src/server.js)
-//   node scripts/run.mjs src/cli/token.js list    the npm scripts for the command-line tools
+//   node scripts/run.mjs bundle/server/server.js  what `npm start` runs: the server bundle (see scripts/build.mjs)
+//   node scripts/run.mjs src/cli/token.js list    the npm scripts for the command-line tools (tsc's output)
 //
 // The entry is loaded in this same process (no second node start-up), and sees process.argv as if it had been
 // started as `node dist/<entry> args…`, so signals reach it directly.
@@ -11,7 +11,7 @@ import { ensureBuilt } from './ensure-build.mjs';
 
 const [entry, ...args] = process.argv.slice(2);
 if (!entry) {
-  process.stderr.write('usage: node scripts/run.mjs <entry under dist/, e.g. src/server.js> [args…]\n');
+  process.stderr.write('usage: node scripts/run.mjs <entry under dist/, e.g. bundle/server/server.js> [args…]\n');
   process.exit(2);
 }
 try {

@@ -1,5 +1,5 @@
-// Vitest global setup, once per `npm test`: builds dist/ when it is stale (the process tests run the compiled
-// server and CLIs, as production does), and says once whether the browser tests can run.
+// Vitest global setup, once per `npm test`: builds dist/ when it is stale (the process tests run the server
+// bundle and the compiled CLIs, as production does), and says once whether the browser tests can run.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { browserMissing, inCi } from './browser.js';

@@ -1,5 +1,6 @@
-// Runs the real server (or a CLI) as a child process on a loopback port, for end-to-end tests. They run the
-// compiled code in dist/, as production does; the test run's global setup (global-build.ts) builds it when stale.
+// Runs the real server (or a CLI) as a child process on a loopback port, for end-to-end tests. They run what
+// production runs: the server bundle (dist/bundle/server/server.js, what `npm start` runs) and the compiled CLIs
+// (dist/src/cli/*.js); the test run's global setup (global-build.ts) builds them when stale.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +20,12 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `dist/src/server.js` on an ephemeral loopback port and resolves once it is listening; `nodeArgs` go to node before it. */
+/** The server as production runs it, relative to ROOT: the bundle scripts/build.mjs makes (SERVER_BUNDLE there). */
+export const SERVER_ENTRY = 'dist/bundle/server/server.js';
+
+/** Starts the server (SERVER_ENTRY) on an ephemeral loopback port and resolves once it is listening; `nodeArgs` go to node before it. */
 export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<RunningServer> {
-  const child = spawn(process.execPath, [...nodeArgs, 'dist/src/server.js'], {
+  const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,7 +60,7 @@ export async function startServer(env: Record<string, string>, nodeArgs: string[
   };
 }
 
-/** Runs `node args…` in the checkout (args[0] a compiled script, e.g. dist/src/cli/token.js) synchronously and returns its output. */
+/** Runs `node args…` in the checkout (args[0] a compiled script, e.g. dist/src/cli/token.js or SERVER_ENTRY) synchronously and returns its output. */
 export function runNode(args: string[], env: Record<string, string>) {
   const result = spawnSync(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
