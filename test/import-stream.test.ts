@@ -192,7 +192,7 @@ describe('a malformed registry file', () => {
     expect(cli.stderr.trim().split('\n').at(-1)).toMatch(/^error: refused: 1 of the 1 entry is invalid\. It would have: .*Nothing was written; --skip-invalid/);
   });
 
-  it('says where a broken token, a stray value between entries or a cut-off file stops the reading', async () => {
+  it('says where a broken token, a stray value between entries, a cut-off file, a repeated list, a byte-order mark or nothing at all stops the reading', async () => {
     const problem = async (path: string) => (await loadImportSource(path)).problems.map((p) => p.message);
     const token = broken((rest) => rest.replace('"name"', '"name":tru,"x"'));
     expect(await problem(token)).toEqual([expect.stringMatching(new RegExp(`^not valid JSON in sources\\[300\\] \\(from byte ${start}\\): `))]);
@@ -206,6 +206,10 @@ describe('a malformed registry file', () => {
     const lists = join(tempDir('import-stream-'), 'oss_registry.json');
     writeFileSync(lists, '{"sources": [], "destinations": [], "sources": []}');
     expect((await loadImportSource(lists)).problems).toEqual([{ file: lists, entry: '(file)', path: 'sources', message: 'sources is given twice; a registry file lists it once' }]);
+
+    const bom = join(tempDir('import-stream-'), 'oss_registry.json');
+    writeFileSync(bom, `\uFEFF${text}`);
+    expect(await problem(bom)).toEqual(['not valid JSON: the file begins with a byte-order mark or is not UTF-8']);
 
     const empty = join(tempDir('import-stream-'), 'oss_registry.json');
     writeFileSync(empty, '  \n');

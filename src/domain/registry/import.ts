@@ -267,8 +267,7 @@ function applyPlan(db: Db, plan: ImportPlan, items: ItemReader, run: Run): numbe
   const total = plan.steps.length;
   const at = { importId, source: r.source, startedAt: run.startedAt };
   plan.steps.forEach((step, i) => {
-    // An unchanged connector's entry is not read again.
-    if (writes(step)) applyStep(w, step, items.item(step.index), at);
+    applyStep(w, step, items.item(step.index), at);
     const done = i + 1;
     if (run.onProgress && (done % 1000 === 0 || done === total)) run.onProgress(done, total);
   });
@@ -279,19 +278,6 @@ function applyPlan(db: Db, plan: ImportPlan, items: ItemReader, run: Run): numbe
   const demoRemoved = run.removeDemo ? removeDemoData(db) : null;
   w.finishLog.run(JSON.stringify(logSummary(r, demoRemoved)), importId);
   return importId;
-}
-
-/** Whether a step writes anything. */
-function writes(step: Step): boolean {
-  return (
-    step.connectorId === undefined ||
-    step.bump ||
-    step.undemo ||
-    step.level !== undefined ||
-    step.rename !== undefined ||
-    step.definitionId !== undefined ||
-    step.columns.length + step.availability.length + step.breakingChanges.length + step.entries.length > 0
-  );
 }
 
 function applyStep(w: Writers, step: Step, item: ImportItem, at: { importId: number; source: string; startedAt: string }): void {

@@ -300,6 +300,10 @@ class EntryScanner {
   }
 
   write(chunk: Buffer): void {
+    // JSON.parse refuses a byte-order mark, and the tokenizer would take it in without counting its bytes.
+    if (this.chunkBase === 0 && chunk.length && [0xef, 0xfe, 0xff, 0x00].includes(chunk[0]!)) {
+      throw new FileProblem('not valid JSON: the file begins with a byte-order mark or is not UTF-8');
+    }
     this.chunk = chunk;
     try {
       this.tokenizer.write(chunk);
@@ -310,7 +314,7 @@ class EntryScanner {
     this.chunkBase += chunk.length;
   }
 
-  /** The document's top level, each entry a null in it. */
+  /** The document's top level, each entry an empty object or array in it. */
   end(): unknown {
     try {
       this.tokenizer.end();

@@ -216,6 +216,7 @@ export interface DisableStep {
 
 export interface ImportPlan {
   report: ImportReport;
+  /** The connectors to write, in the order of the items: an unchanged one has no step. */
   steps: Step[];
   disable: DisableStep[];
 }
@@ -230,6 +231,8 @@ interface Planning {
   asOf: RegistryTime | null;
   report: ImportReport;
   steps: Step[];
+  /** Stored connectors the import leaves as they are (their revision is not bumped). */
+  unchanged: number;
   disable: DisableStep[];
   /** Stored connectors the file lists, written or not: they do not become unavailable. */
   present: Set<number>;
@@ -261,7 +264,7 @@ export function planImport(state: StoredState, loaded: LoadedImport, options: Pl
   r.demo = options.removeDemo ? state.demoToRemove(p.kept) : null;
   r.share.unavailable = new Set(r.unavailable.map((u) => u.slug)).size;
   r.share.available = state.availableCount();
-  countReport(r, p.steps, p.items.length);
+  countReport(r, p.unchanged, p.items.length);
   r.blockers = blockersOf(r, loaded, p.items.length, options);
   return { report: r, steps: p.steps, disable: p.disable };
 }
@@ -301,6 +304,7 @@ function startPlanning(state: StoredState, loaded: LoadedImport, options: PlanOp
     asOf: options.asOf ? { at: `${options.asOf}T00:00:00.000Z`, day: true } : null,
     report,
     steps: [],
+    unchanged: 0,
     disable: [],
     present: new Set(),
     claimed: new Map(),
@@ -398,7 +402,21 @@ function planUpdate(p: Planning, item: ImportItem, index: number, target: Stored
     p.report.changed.push({ slug: target.slug, definitionId: target.definitionId, fields });
   }
   p.kept.set(target.id, owns && item.breakingChanges.length ? new Set(item.breakingChanges.map((b) => b.version)) : NO_VERSIONS);
-  p.steps.push(step);
+  if (!step.bump) p.unchanged++;
+  // A plan of 100,000 unchanged connectors holds no step for them.
+  if (writes(step)) p.steps.push(step);
+}
+
+/** Whether a stored connector's step writes anything: a connector left as it is may still get a rename recorded or stop being demo. */
+function writes(step: Step): boolean {
+  return (
+    step.bump ||
+    step.undemo ||
+    step.level !== undefined ||
+    step.rename !== undefined ||
+    step.definitionId !== undefined ||
+    step.columns.length + step.availability.length + step.breakingChanges.length + step.entries.length > 0
+  );
 }
 
 /** When an entry took effect at its source: the registry's generation time, else the --as-of date. */
@@ -579,13 +597,13 @@ function planAbsence(p: Planning): void {
   }
 }
 
-function countReport(r: ImportReport, steps: Step[], items: number): void {
+function countReport(r: ImportReport, unchanged: number, items: number): void {
   const refusedEntries = new Set(r.refused.map((x) => x.entry)).size;
   r.counts = {
     entries: items + refusedEntries,
     added: r.added.length,
     changed: r.changed.length,
-    unchanged: steps.filter((s) => s.connectorId !== undefined && !s.bump).length,
+    unchanged,
     refused: refusedEntries,
     levelChanges: r.levelChanges.length,
     availabilityChanges: r.availability.length,
