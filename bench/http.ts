@@ -37,7 +37,7 @@ const RUNS = Math.min(Math.max(Number(values.runs), 1), 9);
 const COUNT = Math.min(Math.max(Number(values.count), 1000), 500_000);
 const CONNECTIONS = values.connections!.split(',').map(Number);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const GATEWAY = 'dist/src/server.js';
+const GATEWAY = 'dist/bundle/server/server.js';
 // The gateway under test is the compiled build; make it when it is missing or stale.
 if (spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) process.exit(1);
 const dir = mkdtempSync(join(tmpdir(), 'registry-bench-'));

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEADLINE_QUERY } from '../src/graphql/examples.js';
-import { runNode, startServer, tempDir, type RunningServer } from './helpers/process.js';
+import { runNode, startServer, tempDir, type RunningServer, SERVER_ENTRY } from './helpers/process.js';
 
 describe('the server, as a real process on a loopback port', () => {
   let server: RunningServer;
@@ -90,7 +90,7 @@ describe('the server, as a real process on a loopback port', () => {
 
 describe('configuration', () => {
   it('refuses a bad setting with a message naming it', () => {
-    const result = runNode(['dist/src/server.js'], { PORT: 'eighty', DATABASE_PATH: join(tempDir(), 'x.db') });
+    const result = runNode([SERVER_ENTRY], { PORT: 'eighty', DATABASE_PATH: join(tempDir(), 'x.db') });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('Invalid configuration:');
     expect(result.stderr).toContain('PORT: ');
