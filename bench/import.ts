@@ -8,12 +8,13 @@
 //    then the same file again (nothing changes), then registry:export of the result. Each line gives the
 //    wall time of the process, the import's own time (what the command prints) and the peak resident
 //    memory of the process (its maxRSS, reported by a module loaded before the command).
-// 2. The compiled gateway (dist/src/server.js, response cache off, so every request runs its SQL) on a
-//    database file holding the real OSS registry, and the headline query (bench/scenarios.ts) sent over
-//    `connections` keep-alive connections in a loop, each request timed to the microsecond: `duration`
-//    seconds idle, then for as long as registry:import --force writes `count` synthetic connectors into that
-//    same file from another process (and makes the real ones, which it does not list, unavailable). p50, p99
-//    and max of each; `runs` times, each on a copy of the database, then the medians and the ratio of the p99s.
+// 2. The gateway as npm start runs it (the bundle dist/bundle/server/server.js; response cache off, so every
+//    request runs its SQL) on a database file holding the real OSS registry, and the headline query
+//    (bench/scenarios.ts) sent over `connections` keep-alive connections in a loop, each request timed to
+//    the microsecond: `duration` seconds idle, then for as long as registry:import --force writes `count`
+//    synthetic connectors into that same file from another process (and makes the real ones, which it does
+//    not list, unavailable). p50, p99 and max of each; `runs` times, each on a copy of the database, then
+//    the medians and the ratio of the p99s.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -42,6 +43,8 @@ const RUNS = Math.min(Math.max(Math.trunc(Number(values.runs)) || 3, 1), 9);
 const CHILD_LIMIT_MS = 300_000;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The server npm start runs. */
+const GATEWAY = 'dist/bundle/server/server.js';
 const REAL_OSS = fileURLToPath(new URL('../../shared/airbyte-registry/oss-registry-2025-01-29/oss_registry.json', import.meta.url));
 // What is measured is the compiled build; make it when it is missing or stale.
 if (spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) process.exit(1);
@@ -107,11 +110,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The compiled gateway on a database file, once its /health answers (10 s at most). */
+/** The gateway on a database file, once its /health answers (10 s at most). */
 async function startGateway(database: string): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
   const env = { DATABASE_PATH: database, PORT: String(port), HOST: '127.0.0.1', SEED: 'none', GRAPHIQL: 'false', LOG_LEVEL: 'warn', RESPONSE_CACHE: 'false' };
-  const child = spawn(process.execPath, ['dist/src/server.js'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [GATEWAY], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.add(child);
   for (let i = 0; i < 200; i++) {
     try {
