@@ -95,7 +95,10 @@ async function load(port: number, body: string, expected: string, connections: n
       expectBody: expected,
     });
     const bad = result.non2xx + result.errors + result.timeouts + (result.mismatches ?? 0);
-    if (bad > 0) throw new Error(`port ${port}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts, ${result.mismatches} bodies that differ from the expected bytes`);
+    if (bad > 0)
+      throw new Error(
+        `port ${port}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts, ${result.mismatches} bodies that differ from the expected bytes`,
+      );
     return { reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
   };
   await run(1); // warm-up: JIT, caches, connections
@@ -197,10 +200,13 @@ async function runScenario(s: Scenario, dbPath: string) {
   // LOG_LEVEL=warn: the figures are for the gateway without one access-log line per request.
   const gEnv = { DATABASE_PATH: dbPath, PORT: String(gPort), HOST: '127.0.0.1', SEED: 'false', GRAPHIQL: 'false', LOG_LEVEL: 'warn' };
   let g = await start([GATEWAY], { ...gEnv, RESPONSE_CACHE: 'false' }, gPort);
-  const expected = await (await fetch(`http://127.0.0.1:${gPort}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body })).text();
+  const expected = await (
+    await fetch(`http://127.0.0.1:${gPort}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body })
+  ).text();
   if (!expected.startsWith('{"data"') || expected.includes('"errors"')) throw new Error(`scenario ${s.id}: the gateway answered ${expected.slice(0, 300)}`);
   const b1Body = s.handler(new Database(dbPath, { readonly: true }))();
-  if (b1Body !== expected) throw new Error(`scenario ${s.id}: B1 does not write the gateway's bytes:\nG:  ${expected.slice(0, 400)}\nB1: ${b1Body.slice(0, 400)}`);
+  if (b1Body !== expected)
+    throw new Error(`scenario ${s.id}: B1 does not write the gateway's bytes:\nG:  ${expected.slice(0, 400)}\nB1: ${b1Body.slice(0, 400)}`);
   const file = join(dir, `expected-${s.id}.json`);
   writeFileSync(file, expected);
   const measure = async (server: string, port: number) => {
@@ -256,7 +262,15 @@ try {
         },
       ]),
     );
-    results.push({ scenario: s.id, name: s.name, responseBytes: r.bytes, sqlStatementsPerRequest: r.statements, sqlShareOfServerTime: +r.sqlShare.toFixed(2), inProcessMsPerRequest: +r.serverMs.toFixed(3), ratios });
+    results.push({
+      scenario: s.id,
+      name: s.name,
+      responseBytes: r.bytes,
+      sqlStatementsPerRequest: r.statements,
+      sqlShareOfServerTime: +r.sqlShare.toFixed(2),
+      inProcessMsPerRequest: +r.serverMs.toFixed(3),
+      ratios,
+    });
   }
   const table = [
     '| scenario | server | connections | req/s | p50 ms | p99 ms |',
@@ -265,7 +279,10 @@ try {
   ].join('\n');
   console.log(table);
   console.log(JSON.stringify(results, null, 2));
-  writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify({ date: new Date().toISOString(), duration: DURATION, runs: RUNS, count: COUNT, rows, results }, null, 2)}\n`);
+  writeFileSync(
+    join(ROOT, 'bench', 'results.json'),
+    `${JSON.stringify({ date: new Date().toISOString(), duration: DURATION, runs: RUNS, count: COUNT, rows, results }, null, 2)}\n`,
+  );
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });

@@ -131,7 +131,14 @@ async function startGateway(database: string): Promise<{ port: number; child: Ch
 function post(agent: Agent, port: number, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/graphql', method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) } },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/graphql',
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', accept: 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -201,7 +208,18 @@ try {
   // 1. Time and peak memory, each import a process of its own.
   const real = await importFile(REAL_OSS, join(dir, 'real.db')).done;
   const line = (label: string, file: string, r: Awaited<ReturnType<typeof importFile>['done']>) =>
-    console.log(JSON.stringify({ label, fileMB: mb(file), importS: r.importS, processS: +r.wallS.toFixed(2), peakRssMB: r.peakRssMB, added: r.added, updated: r.updated, unchanged: r.unchanged }));
+    console.log(
+      JSON.stringify({
+        label,
+        fileMB: mb(file),
+        importS: r.importS,
+        processS: +r.wallS.toFixed(2),
+        peakRssMB: r.peakRssMB,
+        added: r.added,
+        updated: r.updated,
+        unchanged: r.unchanged,
+      }),
+    );
   line('real OSS registry 2025-01-29, new database', REAL_OSS, real);
   const big = join(dir, 'synthetic.db');
   const first = await importFile(synthetic, big).done;
@@ -224,11 +242,23 @@ try {
     const idle = await load(gateway.port, sleep(DURATION_S * 1000), DURATION_S * 1000);
     // --force: the synthetic registry lists none of the real connectors, which it makes unavailable at the end.
     const running = importFile(synthetic, reads, '--force');
-    const [during, imported] = await Promise.all([load(gateway.port, running.done.catch(() => {}), CHILD_LIMIT_MS), running.done]);
+    const [during, imported] = await Promise.all([
+      load(
+        gateway.port,
+        running.done.catch(() => {}),
+        CHILD_LIMIT_MS,
+      ),
+      running.done,
+    ]);
     await stop(gateway.child);
     runs.push({ idle, during });
     console.log(JSON.stringify({ label: `run ${run}: headline query, gateway idle, ${CONNECTIONS} connection(s)`, ...idle }));
-    console.log(JSON.stringify({ label: `run ${run}: headline query during registry:import of ${COUNT} connectors (${imported.importS} s, peak ${imported.peakRssMB} MB)`, ...during }));
+    console.log(
+      JSON.stringify({
+        label: `run ${run}: headline query during registry:import of ${COUNT} connectors (${imported.importS} s, peak ${imported.peakRssMB} MB)`,
+        ...during,
+      }),
+    );
   }
   // Other work on the machine moves a p99 from one run to the next: the medians of the runs, and each run's ratio.
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

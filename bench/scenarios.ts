@@ -20,7 +20,13 @@ export const DETAIL = `query Detail { connector(slug: "${DETAIL_SLUG}") { id slu
 
 function headlineHandler(db: Database.Database) {
   const policy = new Map(
-    (db.prepare("select p.support_level, p.coverage, p.sla_tier, t.official_sla from support_policies p join sla_tiers t on t.key = p.sla_tier where p.deployment = 'self_managed_enterprise'").all() as any[]).map((p) => [p.support_level, p]),
+    (
+      db
+        .prepare(
+          "select p.support_level, p.coverage, p.sla_tier, t.official_sla from support_policies p join sla_tiers t on t.key = p.sla_tier where p.deployment = 'self_managed_enterprise'",
+        )
+        .all() as any[]
+    ).map((p) => [p.support_level, p]),
   );
   const levels = [...policy.values()].filter((p) => p.official_sla === 1).map((p) => p.support_level);
   const stmt = db.prepare(

@@ -17,7 +17,13 @@ export function syntheticEntry(i: number, type: 'source' | 'destination'): Recor
     documentationUrl: `https://docs.example.test/${type}s/synthetic-${i}`,
     iconUrl: `https://icons.example.test/${slug}.svg`,
     sourceType: ['api', 'database', 'file'][i % 3],
-    spec: { connectionSpecification: { type: 'object', required: ['api_key'], properties: { api_key: { type: 'string', airbyte_secret: true }, start_date: { type: 'string', format: 'date' } } } },
+    spec: {
+      connectionSpecification: {
+        type: 'object',
+        required: ['api_key'],
+        properties: { api_key: { type: 'string', airbyte_secret: true }, start_date: { type: 'string', format: 'date' } },
+      },
+    },
     tombstone: false,
     public: true,
     custom: false,
@@ -30,7 +36,15 @@ export function syntheticEntry(i: number, type: 'source' | 'destination'): Recor
     tags: [`language:${language}`],
   };
   if (i % 25 === 0) {
-    entry.releases = { breakingChanges: { '2.0.0': { upgradeDeadline: '2025-06-01', message: `Version 2.0.0 of ${slug} changes a stream.`, migrationDocumentationUrl: `https://docs.example.test/${slug}-migrations#2.0.0` } } };
+    entry.releases = {
+      breakingChanges: {
+        '2.0.0': {
+          upgradeDeadline: '2025-06-01',
+          message: `Version 2.0.0 of ${slug} changes a stream.`,
+          migrationDocumentationUrl: `https://docs.example.test/${slug}-migrations#2.0.0`,
+        },
+      },
+    };
   }
   return entry;
 }
@@ -62,7 +76,10 @@ export function writeSyntheticRegistry(path: string, count: number): void {
       pending = [];
       size = 0;
     };
-    for (const [key, type, n] of [['sources', 'source', count - half], ['destinations', 'destination', half]] as const) {
+    for (const [key, type, n] of [
+      ['sources', 'source', count - half],
+      ['destinations', 'destination', half],
+    ] as const) {
       write(key === 'sources' ? '{"sources":[' : '],"destinations":[');
       for (let i = 0; i < n; i++) write(`${i ? ',' : ''}${JSON.stringify(syntheticEntry(i, type))}`);
     }

@@ -20,10 +20,18 @@ export type SeedMode = (typeof SEED_MODES)[number];
 export function seedPolicy(db: Db): void {
   db.transaction(
     (tx) => {
-      tx.insert(supportLevels).values(SUPPORT_LEVELS.map((l, i) => ({ ...l, sortOrder: i }))).run();
-      tx.insert(deployments).values(DEPLOYMENTS.map((d, i) => ({ ...d, sortOrder: i }))).run();
-      tx.insert(slaTiers).values(SLA_TIERS.map((t, i) => ({ ...t, sortOrder: i }))).run();
-      tx.insert(supportPolicies).values([...SUPPORT_POLICIES]).run();
+      tx.insert(supportLevels)
+        .values(SUPPORT_LEVELS.map((l, i) => ({ ...l, sortOrder: i })))
+        .run();
+      tx.insert(deployments)
+        .values(DEPLOYMENTS.map((d, i) => ({ ...d, sortOrder: i })))
+        .run();
+      tx.insert(slaTiers)
+        .values(SLA_TIERS.map((t, i) => ({ ...t, sortOrder: i })))
+        .run();
+      tx.insert(supportPolicies)
+        .values([...SUPPORT_POLICIES])
+        .run();
     },
     { behavior: 'immediate' },
   );

@@ -1,12 +1,6 @@
 // The support policy, transcribed from ../shared/domain/connector-support-levels.md (the support table
 // and its footnotes are the ground truth) and, for enterprise and archived, from FORMAT.md §5 and §6.
-import type {
-  CoverageKey,
-  DeploymentKey,
-  MaintainerKey,
-  SlaTierKey,
-  SupportLevelKey,
-} from '../src/db/schema.js';
+import type { CoverageKey, DeploymentKey, MaintainerKey, SlaTierKey, SupportLevelKey } from '../src/db/schema.js';
 
 export const CERTIFIED_FOOTNOTE =
   'For Certified connectors, Official Support SLAs are only available to customers with Premium Support included in their contract. Otherwise, please use our support portal and we will address your issues as soon as possible.';
@@ -37,15 +31,13 @@ export const SUPPORT_LEVELS: readonly SupportLevelSeed[] = [
     breakingChangePolicy:
       'Certified connectors should go through minimal breaking change, but in the event an upgrade is needed users will be given an adequate upgrade window.',
     minUpgradeWindowDays: 30,
-    description:
-      'A Certified connector is actively maintained and supported by the Airbyte team and maintains a high quality bar. It is production ready.',
+    description: 'A Certified connector is actively maintained and supported by the Airbyte team and maintains a high quality bar. It is production ready.',
   },
   {
     key: 'community',
     label: 'Community',
     availability: 'Available to all users',
-    whoBuilds:
-      'Typically they are built by the community. The Airbyte team may upgrade them to Certified at any time.',
+    whoBuilds: 'Typically they are built by the community. The Airbyte team may upgrade them to Certified at any time.',
     whoMaintains: 'Users',
     productionReadiness: 'Not guaranteed',
     breakingChangePolicy:
@@ -58,14 +50,12 @@ export const SUPPORT_LEVELS: readonly SupportLevelSeed[] = [
     key: 'custom',
     label: 'Custom',
     availability: 'Available to all users',
-    whoBuilds:
-      'Anyone can build custom connectors. We recommend using our Connector Builder or Low-code CDK.',
+    whoBuilds: 'Anyone can build custom connectors. We recommend using our Connector Builder or Low-code CDK.',
     whoMaintains: 'Users',
     productionReadiness: 'Not guaranteed',
     breakingChangePolicy: 'Maintenance and upgrades are owned by the customer who built the connector.',
     minUpgradeWindowDays: 0,
-    description:
-      'A Custom connector is built and maintained by a customer. Official Support SLAs need Premium Support and are provided with best efforts.',
+    description: 'A Custom connector is built and maintained by a customer. Official Support SLAs need Premium Support and are provided with best efforts.',
   },
   {
     key: 'enterprise',
@@ -74,8 +64,7 @@ export const SUPPORT_LEVELS: readonly SupportLevelSeed[] = [
     whoBuilds: 'The Airbyte team',
     whoMaintains: 'The Airbyte team',
     productionReadiness: 'Guaranteed by Airbyte',
-    breakingChangePolicy:
-      'Enterprise connectors are maintained like Certified connectors: users are given an adequate upgrade window before breaking changes.',
+    breakingChangePolicy: 'Enterprise connectors are maintained like Certified connectors: users are given an adequate upgrade window before breaking changes.',
     minUpgradeWindowDays: 30,
     description:
       'An Enterprise connector is a premium connector available to Self-Managed Enterprise and Pro customers at an additional cost; it is not available to Open Source or standard Cloud customers without the extra license.',
@@ -169,11 +158,7 @@ export interface PolicySeed {
 
 const CONTRACT_DEPLOYMENTS: readonly DeploymentKey[] = ['cloud', 'powered_by_airbyte', 'self_managed_enterprise'];
 
-function row(
-  supportLevel: SupportLevelKey,
-  deployments: readonly DeploymentKey[],
-  rest: Omit<PolicySeed, 'supportLevel' | 'deployment'>,
-): PolicySeed[] {
+function row(supportLevel: SupportLevelKey, deployments: readonly DeploymentKey[], rest: Omit<PolicySeed, 'supportLevel' | 'deployment'>): PolicySeed[] {
   return deployments.map((deployment) => ({ supportLevel, deployment, ...rest }));
 }
 

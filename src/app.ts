@@ -95,8 +95,7 @@ export function createApp(options: AppOptions): App {
     landingPage: false,
     // Yoga's own /health answers without looking at the database; ours (src/http/routes.ts) checks it.
     healthCheckEndpoint: '/live',
-    graphiql:
-      options.graphiql === false ? false : { title: 'Connector registry', defaultQuery: HEADLINE_QUERY, defaultTabs: GRAPHIQL_TABS, headers: '{}' },
+    graphiql: options.graphiql === false ? false : { title: 'Connector registry', defaultQuery: HEADLINE_QUERY, defaultTabs: GRAPHIQL_TABS, headers: '{}' },
     // GraphiQL's scripts and styles come from the installed package, not from a CDN: it works offline.
     // Loaded when a browser first asks for it: the module is large, and a server may never be asked.
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),

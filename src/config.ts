@@ -15,9 +15,7 @@ export const DEFAULT_LIMITS: Limits = {
 export const DEFAULT_WEBHOOKS = { retryBaseMs: 1000, maxAttempts: 6, timeoutMs: 10_000 };
 export const DEFAULT_RESPONSE_CACHE_ENTRIES = 2000;
 
-const bool = z
-  .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1');
+const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 
 // What a new database starts with. true and false, the values before demo data was told apart from real
 // data, still work: true meant the policy and the curated connectors (demo), false nothing (now none: the

@@ -25,7 +25,15 @@ function connectorSummary(db: Db, id: number) {
 
 /** The webhook body for a certification event. */
 export function certificationPayload(db: Db, e: CertificationEventRow) {
-  return { connector: connectorSummary(db, e.connectorId), fromLevel: e.fromLevel, toLevel: e.toLevel, actor: e.actor, reason: e.reason, evidence: e.evidence, createdAt: e.createdAt };
+  return {
+    connector: connectorSummary(db, e.connectorId),
+    fromLevel: e.fromLevel,
+    toLevel: e.toLevel,
+    actor: e.actor,
+    reason: e.reason,
+    evidence: e.evidence,
+    createdAt: e.createdAt,
+  };
 }
 
 /** The webhook body for an announced breaking change. */

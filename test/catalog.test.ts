@@ -28,7 +28,9 @@ describeWithBrowser('the catalog page in a real browser', () => {
     server = await startServer(env);
     token = runNode(['dist/src/cli/token.js', 'create', '--name', 'catalog-bot', '--scopes', 'certify,publish'], env).stdout.trim().split('\n').at(-1)!;
     // An upcoming change with a deadline far enough ahead that this test keeps its meaning for years.
-    await api('mutation { announceBreakingChange(input: {connectorSlug: "source-github", version: "9.0.0", upgradeDeadline: "2036-01-01", message: "Version 9.0.0 drops the legacy streams."}) { userErrors { code } } }');
+    await api(
+      'mutation { announceBreakingChange(input: {connectorSlug: "source-github", version: "9.0.0", upgradeDeadline: "2036-01-01", message: "Version 9.0.0 drops the legacy streams."}) { userErrors { code } } }',
+    );
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(server.url);
@@ -53,12 +55,20 @@ describeWithBrowser('the catalog page in a real browser', () => {
   it('filters by deployment and SLA, support level, type and search', async () => {
     await page.selectOption('#deployment', 'SELF_MANAGED_ENTERPRISE');
     await page.check('#sla');
-    const withSla = PUBLIC.filter((c) => ['certified', 'enterprise'].includes(c.supportLevel) && c.availability.some((a) => a.deployment === 'self_managed_enterprise'));
+    const withSla = PUBLIC.filter(
+      (c) => ['certified', 'enterprise'].includes(c.supportLevel) && c.availability.some((a) => a.deployment === 'self_managed_enterprise'),
+    );
     await expect.poll(count).toBe(`1–20 of ${withSla.length} connectors`);
     await page.uncheck('#sla');
     await page.selectOption('#deployment', '');
     await page.selectOption('#level', 'ARCHIVED');
-    await expect.poll(async () => (await slugs()).sort()).toEqual(PUBLIC.filter((c) => c.supportLevel === 'archived').map((c) => c.slug).sort());
+    await expect
+      .poll(async () => (await slugs()).sort())
+      .toEqual(
+        PUBLIC.filter((c) => c.supportLevel === 'archived')
+          .map((c) => c.slug)
+          .sort(),
+      );
     await page.selectOption('#level', '');
     await page.selectOption('#type', 'DESTINATION');
     await page.fill('#search', 'snow');
@@ -87,7 +97,9 @@ describeWithBrowser('the catalog page in a real browser', () => {
 
   it('announces a certification as it happens', async () => {
     await page.fill('#search', '');
-    await api('mutation { certifyConnector(input: {connectorSlug: "destination-duckdb", reason: "Certified while the catalog watches."}) { userErrors { code } } }');
+    await api(
+      'mutation { certifyConnector(input: {connectorSlug: "destination-duckdb", reason: "Certified while the catalog watches."}) { userErrors { code } } }',
+    );
     await expect.poll(() => page.locator('#live').innerText(), { timeout: 10_000 }).toBe('Newly certified: DuckDB');
   });
 });

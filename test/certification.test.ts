@@ -21,11 +21,28 @@ describe('certifyConnector', () => {
   });
 
   it('certifies a community connector: level changed, revision bumped, event written, in one go', async () => {
-    const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON, evidence: 'https://example.test/run/42', expectedRevision: 1 } }, certifier);
+    const res = await h.gql(
+      CERTIFY,
+      { input: { connectorSlug: 'source-faker', reason: REASON, evidence: 'https://example.test/run/42', expectedRevision: 1 } },
+      certifier,
+    );
     expect(res.errors).toBeUndefined();
     expect(res.data!.certifyConnector).toEqual({
-      connector: { slug: 'source-faker', supportLevel: 'CERTIFIED', revision: 2, availableOn: ['CLOUD', 'POWERED_BY_AIRBYTE', 'SELF_MANAGED_ENTERPRISE', 'COMMUNITY_OSS'] },
-      event: { fromLevel: 'COMMUNITY', toLevel: 'CERTIFIED', actor: 'release-bot', reason: REASON, evidence: 'https://example.test/run/42', source: 'MUTATION', connector: { slug: 'source-faker' } },
+      connector: {
+        slug: 'source-faker',
+        supportLevel: 'CERTIFIED',
+        revision: 2,
+        availableOn: ['CLOUD', 'POWERED_BY_AIRBYTE', 'SELF_MANAGED_ENTERPRISE', 'COMMUNITY_OSS'],
+      },
+      event: {
+        fromLevel: 'COMMUNITY',
+        toLevel: 'CERTIFIED',
+        actor: 'release-bot',
+        reason: REASON,
+        evidence: 'https://example.test/run/42',
+        source: 'MUTATION',
+        connector: { slug: 'source-faker' },
+      },
       fromLevel: 'COMMUNITY',
       toLevel: 'CERTIFIED',
       newSlaDeployments: ['CLOUD', 'POWERED_BY_AIRBYTE', 'SELF_MANAGED_ENTERPRISE'],
@@ -35,7 +52,11 @@ describe('certifyConnector', () => {
     const after = await h.gql(`{ connector(slug: "source-faker") { supportLevel revision certificationHistory { fromLevel toLevel actor reason } }
       connectors(filter: {supportedOn: SELF_MANAGED_ENTERPRISE, withSla: true, search: "sample"}, first: 5) { totalCount } }`);
     expect(after.data).toEqual({
-      connector: { supportLevel: 'CERTIFIED', revision: 2, certificationHistory: [{ fromLevel: 'COMMUNITY', toLevel: 'CERTIFIED', actor: 'release-bot', reason: REASON }] },
+      connector: {
+        supportLevel: 'CERTIFIED',
+        revision: 2,
+        certificationHistory: [{ fromLevel: 'COMMUNITY', toLevel: 'CERTIFIED', actor: 'release-bot', reason: REASON }],
+      },
       connectors: { totalCount: 1 },
     });
   });
@@ -62,20 +83,76 @@ describe('certifyConnector', () => {
   });
 
   const refusals: [string, Record<string, unknown>, { code: string; field: string[] | null; message: string | RegExp }][] = [
-    ['an unknown slug', { connectorSlug: 'source-does-not-exist' }, { code: 'NOT_FOUND', field: ['input', 'connectorSlug'], message: 'No connector has the slug "source-does-not-exist".' }],
-    ['an unknown id', { connectorId: 'Q29ubmVjdG9yOjk5OTk=' }, { code: 'NOT_FOUND', field: ['input', 'connectorId'], message: 'No connector has the id 9999.' }],
-    ['a certified connector', { connectorSlug: 'source-postgres' }, { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-postgres is already certified.' }],
-    ['a custom connector of another organization, as if it did not exist', { connectorSlug: 'source-acme-billing' }, { code: 'NOT_FOUND', field: ['input', 'connectorSlug'], message: 'No connector has the slug "source-acme-billing".' }],
-    ['an archived connector', { connectorSlug: 'destination-keen' }, { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'destination-keen is archived; only community connectors can be certified.' }],
-    ['an enterprise connector', { connectorSlug: 'source-workday' }, { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-workday is enterprise; only community connectors can be certified.' }],
-    ['a stale revision', { connectorSlug: 'source-faker', expectedRevision: 7 }, { code: 'STALE_REVISION', field: ['input', 'expectedRevision'], message: 'source-faker is at revision 1, not 7: it changed since you read it.' }],
-    ['a short reason', { connectorSlug: 'source-faker', reason: '  too short ' }, { code: 'VALIDATION', field: ['input', 'reason'], message: 'reason: must be at least 10 characters' }],
-    ['a long reason', { connectorSlug: 'source-faker', reason: 'x'.repeat(2001) }, { code: 'VALIDATION', field: ['input', 'reason'], message: 'reason: must be at most 2000 characters' }],
-    ['both slug and id', { connectorSlug: 'source-faker', connectorId: 'Q29ubmVjdG9yOjE=' }, { code: 'VALIDATION', field: ['input', 'connectorSlug'], message: 'connectorSlug: give exactly one of connectorSlug or connectorId' }],
-    ['neither slug nor id', {}, { code: 'VALIDATION', field: ['input', 'connectorSlug'], message: 'connectorSlug: give exactly one of connectorSlug or connectorId' }],
-    ['an id of another type', { connectorId: 'VXNlcjox' }, { code: 'VALIDATION', field: ['input', 'connectorId'], message: 'connectorId: must be a Connector id as returned by Connector.id' }],
-    ['a malformed slug', { connectorSlug: 'Postgres!' }, { code: 'VALIDATION', field: ['input', 'connectorSlug'], message: /^connectorSlug: must look like source-<name>/ }],
-    ['a revision of zero', { connectorSlug: 'source-faker', expectedRevision: 0 }, { code: 'VALIDATION', field: ['input', 'expectedRevision'], message: 'expectedRevision: must be 1 or more' }],
+    [
+      'an unknown slug',
+      { connectorSlug: 'source-does-not-exist' },
+      { code: 'NOT_FOUND', field: ['input', 'connectorSlug'], message: 'No connector has the slug "source-does-not-exist".' },
+    ],
+    [
+      'an unknown id',
+      { connectorId: 'Q29ubmVjdG9yOjk5OTk=' },
+      { code: 'NOT_FOUND', field: ['input', 'connectorId'], message: 'No connector has the id 9999.' },
+    ],
+    [
+      'a certified connector',
+      { connectorSlug: 'source-postgres' },
+      { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-postgres is already certified.' },
+    ],
+    [
+      'a custom connector of another organization, as if it did not exist',
+      { connectorSlug: 'source-acme-billing' },
+      { code: 'NOT_FOUND', field: ['input', 'connectorSlug'], message: 'No connector has the slug "source-acme-billing".' },
+    ],
+    [
+      'an archived connector',
+      { connectorSlug: 'destination-keen' },
+      { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'destination-keen is archived; only community connectors can be certified.' },
+    ],
+    [
+      'an enterprise connector',
+      { connectorSlug: 'source-workday' },
+      { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-workday is enterprise; only community connectors can be certified.' },
+    ],
+    [
+      'a stale revision',
+      { connectorSlug: 'source-faker', expectedRevision: 7 },
+      { code: 'STALE_REVISION', field: ['input', 'expectedRevision'], message: 'source-faker is at revision 1, not 7: it changed since you read it.' },
+    ],
+    [
+      'a short reason',
+      { connectorSlug: 'source-faker', reason: '  too short ' },
+      { code: 'VALIDATION', field: ['input', 'reason'], message: 'reason: must be at least 10 characters' },
+    ],
+    [
+      'a long reason',
+      { connectorSlug: 'source-faker', reason: 'x'.repeat(2001) },
+      { code: 'VALIDATION', field: ['input', 'reason'], message: 'reason: must be at most 2000 characters' },
+    ],
+    [
+      'both slug and id',
+      { connectorSlug: 'source-faker', connectorId: 'Q29ubmVjdG9yOjE=' },
+      { code: 'VALIDATION', field: ['input', 'connectorSlug'], message: 'connectorSlug: give exactly one of connectorSlug or connectorId' },
+    ],
+    [
+      'neither slug nor id',
+      {},
+      { code: 'VALIDATION', field: ['input', 'connectorSlug'], message: 'connectorSlug: give exactly one of connectorSlug or connectorId' },
+    ],
+    [
+      'an id of another type',
+      { connectorId: 'VXNlcjox' },
+      { code: 'VALIDATION', field: ['input', 'connectorId'], message: 'connectorId: must be a Connector id as returned by Connector.id' },
+    ],
+    [
+      'a malformed slug',
+      { connectorSlug: 'Postgres!' },
+      { code: 'VALIDATION', field: ['input', 'connectorSlug'], message: /^connectorSlug: must look like source-<name>/ },
+    ],
+    [
+      'a revision of zero',
+      { connectorSlug: 'source-faker', expectedRevision: 0 },
+      { code: 'VALIDATION', field: ['input', 'expectedRevision'], message: 'expectedRevision: must be 1 or more' },
+    ],
   ];
 
   for (const [what, input, error] of refusals) {
@@ -86,7 +163,9 @@ describe('certifyConnector', () => {
       const payload = res.data!.certifyConnector;
       expect(payload.userErrors).toHaveLength(1);
       expect(payload.userErrors[0]).toMatchObject({ code: error.code, field: error.field });
-      expect(payload.userErrors[0].message).toMatch(typeof error.message === 'string' ? new RegExp(`^${error.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : error.message);
+      expect(payload.userErrors[0].message).toMatch(
+        typeof error.message === 'string' ? new RegExp(`^${error.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : error.message,
+      );
       expect(payload.event).toBeNull();
       expect(snapshot(h.db)).toEqual(before);
     });
@@ -135,7 +214,7 @@ describe('certifyConnector', () => {
     expect(snapshot(h.db)).toEqual(before);
   });
 
-  it('refuses to certify its own organization\'s custom connector as an invalid transition', async () => {
+  it("refuses to certify its own organization's custom connector as an invalid transition", async () => {
     const acme = h.token('acme-bot', ['certify']);
     h.db.$client.prepare("update api_tokens set organization = 'acme' where name = 'acme-bot'").run();
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-acme-billing', reason: REASON } }, acme);

@@ -65,8 +65,16 @@ describe('registry query and certify against an endpoint that is not this GraphQ
 
   const cases = (): [string, string, RegExp][] => [
     ['a 404 page', `${base}/missing/graphql`, /is not this GraphQL API: it answered HTTP 404 Not Found, text\/html that is not JSON/],
-    ['an HTML page', `${base}/page`, /is not this GraphQL API: it answered HTTP 200 OK, text\/html that is not JSON .*\(the gateway answers GraphQL at \/graphql\)$/],
-    ['a body that is not JSON', `${base}/text/graphql`, /is not this GraphQL API: it answered HTTP 200 OK, text\/plain that is not JSON \("OK all systems go"\)$/],
+    [
+      'an HTML page',
+      `${base}/page`,
+      /is not this GraphQL API: it answered HTTP 200 OK, text\/html that is not JSON .*\(the gateway answers GraphQL at \/graphql\)$/,
+    ],
+    [
+      'a body that is not JSON',
+      `${base}/text/graphql`,
+      /is not this GraphQL API: it answered HTTP 200 OK, text\/plain that is not JSON \("OK all systems go"\)$/,
+    ],
     ['JSON without data or errors', `${base}/json/graphql`, /is not this GraphQL API: it answered HTTP 200 OK, JSON with neither data nor errors$/],
     ['a closed port', `http://127.0.0.1:${closedPort}/graphql`, /^error: cannot reach \S+: connection refused \(is the gateway running there\?\)$/],
     ['a malformed URL', 'not a url', /^error: --endpoint "not a url" is not a URL; give the gateway's GraphQL endpoint/],
@@ -117,7 +125,10 @@ describe('registry query and certify against an endpoint that is not this GraphQ
     });
     const endpoint = `http://127.0.0.1:${await listen(other)}/graphql`;
     try {
-      const result = await runNodeAsync(['bin/registry.js', '--endpoint', endpoint, 'certify', 'source-faker', '--reason', 'Passed acceptance tests for 90 days.'], {});
+      const result = await runNodeAsync(
+        ['bin/registry.js', '--endpoint', endpoint, 'certify', 'source-faker', '--reason', 'Passed acceptance tests for 90 days.'],
+        {},
+      );
       expect(result.status).toBe(3);
       expect(result.stderr).toBe(`error: ${endpoint} is not this GraphQL API: its answer has no certifyConnector payload\n`);
     } finally {
@@ -133,7 +144,9 @@ describe('npm run seed', () => {
     expect(result.status).toBe(0);
     expect(result.stderr).toBe(`database: ${path} (new file, support policy written)\n`);
     expect(result.stdout).toMatch(
-      new RegExp(`^Seeded ${SEED_CONNECTORS.length} demo connectors with \\d+ breaking changes, beside the support policy\\. They are marked as demo data: the first real registry import removes them`),
+      new RegExp(
+        `^Seeded ${SEED_CONNECTORS.length} demo connectors with \\d+ breaking changes, beside the support policy\\. They are marked as demo data: the first real registry import removes them`,
+      ),
     );
     expect(connectorsIn(path)).toEqual({ all: SEED_CONNECTORS.length, demo: SEED_CONNECTORS.length });
   });

@@ -22,10 +22,32 @@ describe('the registry CLI against a running server', () => {
   it('certifies with a dry run first, then for real, and explains a refusal with a non-zero exit', async () => {
     const dry = await cli(['certify', 'source-faker', '--reason', 'Passed acceptance tests for 90 days.', '--dry-run']);
     expect(dry.status).toBe(0);
-    expect(dry.stdout.trim()).toBe('dry run: source-faker would go from COMMUNITY to CERTIFIED; an official SLA now applies on CLOUD, POWERED_BY_AIRBYTE, SELF_MANAGED_ENTERPRISE. Nothing was written.');
-    const real = await cli(['certify', 'source-faker', '--reason', 'Passed acceptance tests for 90 days.', '--expected-revision', '1', '--idempotency-key', 'cli-1']);
-    expect(real.stdout.trim()).toBe('source-faker is CERTIFIED (revision 2); an official SLA now applies on CLOUD, POWERED_BY_AIRBYTE, SELF_MANAGED_ENTERPRISE.');
-    const retry = await cli(['certify', 'source-faker', '--reason', 'Passed acceptance tests for 90 days.', '--expected-revision', '1', '--idempotency-key', 'cli-1']);
+    expect(dry.stdout.trim()).toBe(
+      'dry run: source-faker would go from COMMUNITY to CERTIFIED; an official SLA now applies on CLOUD, POWERED_BY_AIRBYTE, SELF_MANAGED_ENTERPRISE. Nothing was written.',
+    );
+    const real = await cli([
+      'certify',
+      'source-faker',
+      '--reason',
+      'Passed acceptance tests for 90 days.',
+      '--expected-revision',
+      '1',
+      '--idempotency-key',
+      'cli-1',
+    ]);
+    expect(real.stdout.trim()).toBe(
+      'source-faker is CERTIFIED (revision 2); an official SLA now applies on CLOUD, POWERED_BY_AIRBYTE, SELF_MANAGED_ENTERPRISE.',
+    );
+    const retry = await cli([
+      'certify',
+      'source-faker',
+      '--reason',
+      'Passed acceptance tests for 90 days.',
+      '--expected-revision',
+      '1',
+      '--idempotency-key',
+      'cli-1',
+    ]);
     expect(retry.stdout).toContain('[replayed: this key was used before; nothing new was written]');
     const again = await cli(['certify', 'source-faker', '--reason', 'Passed acceptance tests for 90 days.']);
     expect(again.status).toBe(2);

@@ -15,10 +15,43 @@ describe('GraphQL over HTTP compliance', () => {
 });
 
 // Pieces of documents, real and broken, that the generator recombines.
-const FIELDS = ['connectors(first: 5)', 'connectors(first: 0)', 'connectors(first: 101)', 'connectors', 'connector(slug: "source-stripe")', 'connector(slug: $slug)',
-  'supportMatrix', 'supportLevels', 'deployments', 'slaTiers', 'breakingChanges(first: 3)', 'node(id: "Q29ubmVjdG9yOjE=")', 'node(id: $id)', 'nodes(ids: [$id])',
-  'edges', 'node', 'slug', 'name', 'support(deployment: CLOUD)', 'support(deployment: MARS)', 'availableOn', 'breakingChanges', 'connector', 'certificationHistory',
-  '__typename', '__schema', 'pageInfo', 'totalCount', 'key', 'label', 'supportState(version: $v)', 'scopedImpact', 'nope', '...on Connector', '@skip(if: true)'];
+const FIELDS = [
+  'connectors(first: 5)',
+  'connectors(first: 0)',
+  'connectors(first: 101)',
+  'connectors',
+  'connector(slug: "source-stripe")',
+  'connector(slug: $slug)',
+  'supportMatrix',
+  'supportLevels',
+  'deployments',
+  'slaTiers',
+  'breakingChanges(first: 3)',
+  'node(id: "Q29ubmVjdG9yOjE=")',
+  'node(id: $id)',
+  'nodes(ids: [$id])',
+  'edges',
+  'node',
+  'slug',
+  'name',
+  'support(deployment: CLOUD)',
+  'support(deployment: MARS)',
+  'availableOn',
+  'breakingChanges',
+  'connector',
+  'certificationHistory',
+  '__typename',
+  '__schema',
+  'pageInfo',
+  'totalCount',
+  'key',
+  'label',
+  'supportState(version: $v)',
+  'scopedImpact',
+  'nope',
+  '...on Connector',
+  '@skip(if: true)',
+];
 
 const selection: fc.Arbitrary<string> = fc.letrec<{ sel: string }>((tie) => ({
   sel: fc.oneof(
@@ -31,13 +64,26 @@ const selection: fc.Arbitrary<string> = fc.letrec<{ sel: string }>((tie) => ({
 const document = fc.oneof(
   fc.array(selection, { minLength: 1, maxLength: 4 }).map((s) => `query Q($slug: String, $id: ID!, $v: String) { ${s.join(' ')} }`),
   fc.array(selection, { minLength: 1, maxLength: 3 }).map((s) => `{ ${s.join(' ')} }`),
-  fc.constantFrom('mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "0123456789"}) { dryRun } }', 'subscription { x }', '{', '}}}', 'query { connectors(first: 1) { edges { node { slug } } } } query { deployments { key } }'),
+  fc.constantFrom(
+    'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "0123456789"}) { dryRun } }',
+    'subscription { x }',
+    '{',
+    '}}}',
+    'query { connectors(first: 1) { edges { node { slug } } } } query { deployments { key } }',
+  ),
   fc.string({ maxLength: 200 }),
 );
 
 const variables = fc.oneof(
   fc.constant(undefined),
-  fc.record({ slug: fc.oneof(fc.string(), fc.constant('source-stripe'), fc.integer()), id: fc.oneof(fc.string(), fc.constant('Q29ubmVjdG9yOjE=')), v: fc.oneof(fc.string(), fc.constant(null)) }, { requiredKeys: [] }),
+  fc.record(
+    {
+      slug: fc.oneof(fc.string(), fc.constant('source-stripe'), fc.integer()),
+      id: fc.oneof(fc.string(), fc.constant('Q29ubmVjdG9yOjE=')),
+      v: fc.oneof(fc.string(), fc.constant(null)),
+    },
+    { requiredKeys: [] },
+  ),
   fc.jsonValue({ maxDepth: 2 }),
 );
 

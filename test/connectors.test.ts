@@ -45,7 +45,10 @@ describe('connectors', () => {
     const res = await h.gql(`{ connectors(filter: {supportedOn: SELF_MANAGED_ENTERPRISE, withSla: true}, first: 100) {
       totalCount edges { node { slug support(deployment: SELF_MANAGED_ENTERPRISE) { officialSla } } } pageInfo { hasNextPage } } }`);
     expect(res.errors).toBeUndefined();
-    const expected = onSme.filter((c) => SLA_LEVELS_ON_SME.has(c.supportLevel)).map((c) => c.slug).sort();
+    const expected = onSme
+      .filter((c) => SLA_LEVELS_ON_SME.has(c.supportLevel))
+      .map((c) => c.slug)
+      .sort();
     const got = res.data!.connectors.edges.map((e: any) => e.node.slug).sort();
     expect(got).toEqual(expected);
     expect(expected.length).toBeGreaterThan(20);
@@ -56,7 +59,10 @@ describe('connectors', () => {
 
   it('answers withSla: false with the complement among the connectors available there', async () => {
     const without = await allSlugs(h, { supportedOn: 'SELF_MANAGED_ENTERPRISE', withSla: false });
-    const expected = onSme.filter((c) => !SLA_LEVELS_ON_SME.has(c.supportLevel)).map((c) => c.slug).sort();
+    const expected = onSme
+      .filter((c) => !SLA_LEVELS_ON_SME.has(c.supportLevel))
+      .map((c) => c.slug)
+      .sort();
     expect(without.sort()).toEqual(expected);
     const withSla = await allSlugs(h, { supportedOn: 'SELF_MANAGED_ENTERPRISE', withSla: true });
     const all = await allSlugs(h, { supportedOn: 'SELF_MANAGED_ENTERPRISE' });
@@ -77,13 +83,21 @@ describe('connectors', () => {
 
   it('pages in descending slug order and by release date without losing rows', async () => {
     const desc = await allSlugs(h, null, 9, { field: 'SLUG', direction: 'DESC' });
-    expect(desc).toEqual(SEED_CONNECTORS.map((c) => c.slug).sort().reverse());
+    expect(desc).toEqual(
+      SEED_CONNECTORS.map((c) => c.slug)
+        .sort()
+        .reverse(),
+    );
     const byDate = await allSlugs(h, null, 4, { field: 'RELEASE_DATE', direction: 'ASC' });
     expect(new Set(byDate).size).toBe(SEED_CONNECTORS.length);
   });
 
   it('pages through level-restricted lists without losing or repeating a row', async () => {
-    for (const filter of [{ supportedOn: 'SELF_MANAGED_ENTERPRISE', withSla: true }, { supportLevels: ['COMMUNITY', 'ARCHIVED'] }, { supportedOn: 'CLOUD', withSla: false }]) {
+    for (const filter of [
+      { supportedOn: 'SELF_MANAGED_ENTERPRISE', withSla: true },
+      { supportLevels: ['COMMUNITY', 'ARCHIVED'] },
+      { supportedOn: 'CLOUD', withSla: false },
+    ]) {
       const whole = await allSlugs(h, filter, 100);
       expect(whole.length, JSON.stringify(filter)).toBeGreaterThan(3);
       for (const size of [1, 3, 7]) expect(await allSlugs(h, filter, size), `${JSON.stringify(filter)} by ${size}`).toEqual(whole);
@@ -143,9 +157,9 @@ describe('connectors', () => {
     const first = await h.gql(page);
     const top = first.data!.connectors.edges[0].node;
     h.db.$client.prepare("update connectors set name = 'AAA renamed', support_level = 'archived' where slug = ?").run(top.slug);
-    h.db.$client.prepare("update connector_availability set enabled = 0 where deployment = 'cloud' and connector_id = (select id from connectors where slug = ?)").run(
-      first.data!.connectors.edges[1].node.slug,
-    );
+    h.db.$client
+      .prepare("update connector_availability set enabled = 0 where deployment = 'cloud' and connector_id = (select id from connectors where slug = ?)")
+      .run(first.data!.connectors.edges[1].node.slug);
     h.statements.length = 0;
     const again = await h.gql(page);
     expect(h.statements).toHaveLength(1);
@@ -196,12 +210,19 @@ describe('connectors', () => {
       [{ language: 'java', type: 'SOURCE' }, (c) => c.language === 'java' && c.type === 'source'],
       [{ search: 'POST' }, (c) => c.name.toLowerCase().includes('post') || c.slug.includes('post')],
       [{ search: 'acme' }, (c) => c.slug.includes('acme')],
-      [{ supportedOn: 'COMMUNITY_OSS', supportLevels: ['CERTIFIED'] }, (c) => c.supportLevel === 'certified' && c.availability.some((a) => a.deployment === 'community_oss')],
+      [
+        { supportedOn: 'COMMUNITY_OSS', supportLevels: ['CERTIFIED'] },
+        (c) => c.supportLevel === 'certified' && c.availability.some((a) => a.deployment === 'community_oss'),
+      ],
       [{ supportLevels: [] }, () => false],
     ];
     for (const [filter, keep] of cases) {
       const got = await allSlugs(h, filter);
-      expect(got.sort(), JSON.stringify(filter)).toEqual(SEED_CONNECTORS.filter(keep).map((c) => c.slug).sort());
+      expect(got.sort(), JSON.stringify(filter)).toEqual(
+        SEED_CONNECTORS.filter(keep)
+          .map((c) => c.slug)
+          .sort(),
+      );
       const count = await h.gql(`query($f: ConnectorFilter) { connectors(filter: $f, first: 1) { totalCount } }`, { f: filter });
       expect(count.data!.connectors.totalCount, JSON.stringify(filter)).toBe(got.length);
     }
@@ -254,7 +275,11 @@ describe('connectors', () => {
     expect(new Set([stripe.sql, duckdb.sql, missing.sql]).size).toBe(1);
     // A row written after the statement was built is read by it.
     const id = h.db.$client.prepare("select id from connectors where slug = 'destination-duckdb'").pluck().get();
-    h.db.$client.prepare("insert into breaking_changes (connector_id, version, upgrade_deadline, message, deadline_action) values (?, '9.0.0', '2099-01-01', 'Kept statement test.', 'disable')").run(id);
+    h.db.$client
+      .prepare(
+        "insert into breaking_changes (connector_id, version, upgrade_deadline, message, deadline_action) values (?, '9.0.0', '2099-01-01', 'Kept statement test.', 'disable')",
+      )
+      .run(id);
     h.db.$client.prepare("update connectors set name = 'DuckDB (renamed)' where id = ?").run(id);
     const after = await ask('destination-duckdb');
     expect(after.connector.name).toBe('DuckDB (renamed)');
@@ -303,8 +328,20 @@ describe('connectors', () => {
             migrationDocumentationUrl: 'https://docs.airbyte.com/integrations/sources/stripe-migrations#5.4.0',
             scopedImpact: [{ scopeType: 'stream', impactedScopes: ['refunds'] }],
           },
-          { version: '5.0.0', upgradeDeadline: '2023-12-11', deadlineAction: null, migrationDocumentationUrl: 'https://docs.airbyte.com/integrations/sources/stripe-migrations#5.0.0', scopedImpact: null },
-          { version: '4.0.0', upgradeDeadline: '2023-09-14', deadlineAction: null, migrationDocumentationUrl: 'https://docs.airbyte.com/integrations/sources/stripe-migrations#4.0.0', scopedImpact: null },
+          {
+            version: '5.0.0',
+            upgradeDeadline: '2023-12-11',
+            deadlineAction: null,
+            migrationDocumentationUrl: 'https://docs.airbyte.com/integrations/sources/stripe-migrations#5.0.0',
+            scopedImpact: null,
+          },
+          {
+            version: '4.0.0',
+            upgradeDeadline: '2023-09-14',
+            deadlineAction: null,
+            migrationDocumentationUrl: 'https://docs.airbyte.com/integrations/sources/stripe-migrations#4.0.0',
+            scopedImpact: null,
+          },
         ],
         certificationHistory: [],
       },
@@ -319,13 +356,21 @@ describe('connectors', () => {
     h.db.$client.prepare("update api_tokens set organization = 'acme' where name in ('acme-ci', 'acme-viewer')").run();
     h.db.$client.prepare("update api_tokens set organization = 'globex' where name = 'globex-ci'").run();
     const admin = h.token('root', ['admin']);
-    const customSlugs = ALL_SEED.filter((c) => c.organization === 'acme').map((c) => c.slug).sort();
+    const customSlugs = ALL_SEED.filter((c) => c.organization === 'acme')
+      .map((c) => c.slug)
+      .sort();
     const query = `{ connectors(filter: {supportLevels: [CUSTOM]}, first: 10) { totalCount edges { node { slug id } } }
       all: connectors(first: 1) { totalCount } one: connector(slug: "source-acme-billing") { slug } }`;
     const seen = async (token?: string) => {
       const r = await h.gql(query, {}, token);
       expect(r.errors).toBeUndefined();
-      return { slugs: r.data!.connectors.edges.map((e: any) => e.node.slug).sort(), total: r.data!.connectors.totalCount, all: r.data!.all.totalCount, one: r.data!.one, ids: r.data!.connectors.edges.map((e: any) => e.node.id) };
+      return {
+        slugs: r.data!.connectors.edges.map((e: any) => e.node.slug).sort(),
+        total: r.data!.connectors.totalCount,
+        all: r.data!.all.totalCount,
+        one: r.data!.one,
+        ids: r.data!.connectors.edges.map((e: any) => e.node.id),
+      };
     };
     const anonymous = await seen();
     expect(anonymous).toEqual({ slugs: [], total: 0, all: SEED_CONNECTORS.length, one: null, ids: [] });
@@ -335,8 +380,17 @@ describe('connectors', () => {
     expect(mine).toMatchObject({ slugs: customSlugs, total: 2, all: ALL_SEED.length, one: { slug: 'source-acme-billing' } });
     expect(await seen(admin)).toMatchObject({ slugs: customSlugs, total: 2, all: ALL_SEED.length });
     // node(id) with a private connector's id: null for anyone outside the organization.
-    for (const [token, visible] of [[undefined, false], [other, false], [acme, true], [admin, true]] as const) {
-      const r = await h.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { ... on Connector { slug } } node(id: "${mine.ids[0]}") { id } }`, { ids: mine.ids }, token);
+    for (const [token, visible] of [
+      [undefined, false],
+      [other, false],
+      [acme, true],
+      [admin, true],
+    ] as const) {
+      const r = await h.gql(
+        `query($ids: [ID!]!) { nodes(ids: $ids) { ... on Connector { slug } } node(id: "${mine.ids[0]}") { id } }`,
+        { ids: mine.ids },
+        token,
+      );
       expect(r.errors).toBeUndefined();
       expect(r.data!.nodes.every((n: any) => (n !== null) === visible)).toBe(true);
       expect(r.data!.node !== null).toBe(visible);

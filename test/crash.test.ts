@@ -84,23 +84,31 @@ describe('durability under SIGKILL with concurrent writers', () => {
         await sleep(5); // pace the load so it spans every kill
         const slug = mine[seq % (mine.length + 1)];
         if (slug && !acknowledged.certified.has(slug)) {
-          const data = await send(i, `mutation($input: CertifyConnectorInput!) { certifyConnector(input: $input) { connector { supportLevel } userErrors { code } } }`, {
-            connectorSlug: slug,
-            reason: `Certified by writer ${i} in the crash test.`,
-            idempotencyKey: `certify:${slug}`,
-          });
+          const data = await send(
+            i,
+            `mutation($input: CertifyConnectorInput!) { certifyConnector(input: $input) { connector { supportLevel } userErrors { code } } }`,
+            {
+              connectorSlug: slug,
+              reason: `Certified by writer ${i} in the crash test.`,
+              idempotencyKey: `certify:${slug}`,
+            },
+          );
           const payload = data?.certifyConnector;
           if (payload && payload.userErrors.length === 0) acknowledged.certified.add(slug);
           else if (payload) problems.push(`certify ${slug}: ${JSON.stringify(payload.userErrors)}`);
         } else {
           const version = `${i + 1}.${seq}.0`;
-          const data = await send(i, `mutation($input: AnnounceBreakingChangeInput!) { announceBreakingChange(input: $input) { userErrors { code message } } }`, {
-            connectorSlug: 'destination-duckdb',
-            version,
-            upgradeDeadline: '2031-01-01',
-            message: `Crash-test change ${version}.`,
-            idempotencyKey: `announce:${version}`,
-          });
+          const data = await send(
+            i,
+            `mutation($input: AnnounceBreakingChangeInput!) { announceBreakingChange(input: $input) { userErrors { code message } } }`,
+            {
+              connectorSlug: 'destination-duckdb',
+              version,
+              upgradeDeadline: '2031-01-01',
+              message: `Crash-test change ${version}.`,
+              idempotencyKey: `announce:${version}`,
+            },
+          );
           const payload = data?.announceBreakingChange;
           if (payload && payload.userErrors.length === 0) acknowledged.announced.add(version);
           else if (payload) problems.push(`announce ${version}: ${JSON.stringify(payload.userErrors)}`);
@@ -144,16 +152,23 @@ describe('durability under SIGKILL with concurrent writers', () => {
       .prepare("select c.slug, count(*) n from certification_events e join connectors c on c.id = e.connector_id where e.source = 'mutation' group by c.slug")
       .all() as { slug: string; n: number }[];
     expect(new Map(events.map((e) => [e.slug, e.n]))).toEqual(new Map([...acknowledged.certified].map((s) => [s, 1])));
-    const levels = db.prepare(`select slug from connectors where support_level = 'certified' and slug in (${community.map(() => '?').join(',')})`).pluck().all(...community);
+    const levels = db
+      .prepare(`select slug from connectors where support_level = 'certified' and slug in (${community.map(() => '?').join(',')})`)
+      .pluck()
+      .all(...community);
     expect(new Set(levels)).toEqual(acknowledged.certified);
     const versions = db
-      .prepare("select b.version, count(*) n from breaking_changes b join connectors c on c.id = b.connector_id where c.slug = 'destination-duckdb' and b.upgrade_deadline = '2031-01-01' group by b.version")
+      .prepare(
+        "select b.version, count(*) n from breaking_changes b join connectors c on c.id = b.connector_id where c.slug = 'destination-duckdb' and b.upgrade_deadline = '2031-01-01' group by b.version",
+      )
       .all() as { version: string; n: number }[];
     // Acknowledged announcements are all there once; an unacknowledged one may be there (it committed
     // just before a kill), but never twice.
     for (const v of acknowledged.announced) expect(versions.find((r) => r.version === v)?.n, v).toBe(1);
     expect(versions.every((r) => r.n === 1)).toBe(true);
     db.close();
-    console.log(`crash test: ${requests} requests (${retries} retried), ${acknowledged.certified.size} certifications, ${acknowledged.announced.size} announcements, 5 SIGKILLs`);
+    console.log(
+      `crash test: ${requests} requests (${retries} retried), ${acknowledged.certified.size} certifications, ${acknowledged.announced.size} announcements, 5 SIGKILLs`,
+    );
   }, 90_000);
 });

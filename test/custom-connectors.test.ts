@@ -25,14 +25,23 @@ describe('registerCustomConnector', () => {
   it('registers a custom connector that only its organization and admins can see', async () => {
     const res = await h.gql(REGISTER, { input: INPUT }, globex);
     expect(res.data!.registerCustomConnector).toEqual({
-      connector: { slug: 'source-globex-ledger', supportLevel: 'CUSTOM', releaseStage: 'CUSTOM', availableOn: ['CLOUD', 'SELF_MANAGED_ENTERPRISE'], dockerImageTag: '1.0.0' },
+      connector: {
+        slug: 'source-globex-ledger',
+        supportLevel: 'CUSTOM',
+        releaseStage: 'CUSTOM',
+        availableOn: ['CLOUD', 'SELF_MANAGED_ENTERPRISE'],
+        dockerImageTag: '1.0.0',
+      },
       userErrors: [],
     });
     const q = `{ connector(slug: "source-globex-ledger") { slug support(deployment: CLOUD) { slaTier { key } maintainedBy } } }`;
     expect((await h.gql(q)).data!.connector).toBeNull();
     const acme = createToken(h.db, { name: 'acme', scopes: ['read:private'], organization: 'acme' }).token;
     expect((await h.gql(q, {}, acme)).data!.connector).toBeNull();
-    expect((await h.gql(q, {}, globex)).data!.connector).toEqual({ slug: 'source-globex-ledger', support: { slaTier: { key: 'BEST_EFFORT_SLA' }, maintainedBy: 'CUSTOMER' } });
+    expect((await h.gql(q, {}, globex)).data!.connector).toEqual({
+      slug: 'source-globex-ledger',
+      support: { slaTier: { key: 'BEST_EFFORT_SLA' }, maintainedBy: 'CUSTOMER' },
+    });
     const admin = h.token('root', ['admin']);
     expect((await h.gql(q, {}, admin)).data!.connector).not.toBeNull();
     // The registry export follows the same rule.
@@ -52,7 +61,9 @@ describe('registerCustomConnector', () => {
       { code: 'FORBIDDEN', field: ['input', 'organization'], message: 'organization: this token may only register connectors for globex' },
     ]);
     const taken = await h.gql(REGISTER, { input: { ...INPUT, slug: 'source-postgres' } }, globex);
-    expect(taken.data!.registerCustomConnector.userErrors).toEqual([{ code: 'CONFLICT', field: ['input', 'slug'], message: 'slug: source-postgres is already taken' }]);
+    expect(taken.data!.registerCustomConnector.userErrors).toEqual([
+      { code: 'CONFLICT', field: ['input', 'slug'], message: 'slug: source-postgres is already taken' },
+    ]);
     const invalid = await h.gql(REGISTER, { input: { ...INPUT, dockerImageTag: 'latest; rm -rf /', availableOn: [] } }, globex);
     expect(invalid.data!.registerCustomConnector.userErrors).toEqual([
       { code: 'VALIDATION', field: ['input', 'dockerImageTag'], message: 'dockerImageTag: must be an image tag such as 1.2.0' },

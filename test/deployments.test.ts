@@ -285,15 +285,22 @@ const NOT_OSS_FACING = new Set(['revision', 'updated_at', 'enabled_on']);
 function ossFacing(sqlite: Database.Database) {
   const rows = (sql: string) => sqlite.prepare(sql).pluck().all() as string[];
   const columns = (table: string) => rows(`select name from pragma_table_info('${table}')`).filter((n) => !NOT_OSS_FACING.has(n));
-  const bytes = (table: string, alias: string) => columns(table).map((c) => `typeof(${alias}.${c}), hex(${alias}.${c})`).join(', ');
+  const bytes = (table: string, alias: string) =>
+    columns(table)
+      .map((c) => `typeof(${alias}.${c}), hex(${alias}.${c})`)
+      .join(', ');
   return {
     connectors: rows(`select json_array(${bytes('connectors', 'c')}) from connectors c order by c.definition_id`),
     availability: rows(
       `select json_array(c.definition_id, ${bytes('connector_availability', 'a')}) from connector_availability a join connectors c on c.id = a.connector_id
        where a.deployment in ('community_oss', 'self_managed_enterprise') order by 1`,
     ),
-    entries: rows(`select json_array(c.definition_id, ${bytes('registry_entries', 'e')}) from registry_entries e join connectors c on c.id = e.connector_id where e.registry = 'oss' order by 1`),
-    breakingChanges: rows(`select json_array(c.definition_id, ${bytes('breaking_changes', 'b')}) from breaking_changes b join connectors c on c.id = b.connector_id order by 1`),
+    entries: rows(
+      `select json_array(c.definition_id, ${bytes('registry_entries', 'e')}) from registry_entries e join connectors c on c.id = e.connector_id where e.registry = 'oss' order by 1`,
+    ),
+    breakingChanges: rows(
+      `select json_array(c.definition_id, ${bytes('breaking_changes', 'b')}) from breaking_changes b join connectors c on c.id = b.connector_id order by 1`,
+    ),
   };
 }
 
@@ -340,7 +347,7 @@ describe('registry:import --registry cloud', () => {
 
   // The 2023 pair has no breaking changes: a cloud entry that words them otherwise must not rewrite
   // the ones of a connector the OSS registry owns (import.ts applies them only where it owns the columns).
-  it("leaves the breaking changes the OSS registry gave alone when a cloud entry words them otherwise", async () => {
+  it('leaves the breaking changes the OSS registry gave alone when a cloud entry words them otherwise', async () => {
     const h = createHarness({ connectors: false });
     await importFile(h, SMALL_OSS);
     const before = ossFacing(h.db.$client);

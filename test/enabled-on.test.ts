@@ -11,7 +11,9 @@ import { tempDir } from './helpers/process.js';
 
 /** What enabled_on must hold for every connector, worked out from the availability rows. */
 function expected(db: Db): Record<string, string | null> {
-  const rows = db.$client.prepare('select c.slug, a.deployment from connectors c left join connector_availability a on a.connector_id = c.id and a.enabled = 1').all() as {
+  const rows = db.$client
+    .prepare('select c.slug, a.deployment from connectors c left join connector_availability a on a.connector_id = c.id and a.enabled = 1')
+    .all() as {
     slug: string;
     deployment: string | null;
   }[];
@@ -23,7 +25,10 @@ function expected(db: Db): Record<string, string | null> {
   return Object.fromEntries(Object.entries(on).map(([slug, ds]) => [slug, ds.length ? ds.sort().join(',') : null]));
 }
 
-const stored = (db: Db) => Object.fromEntries((db.$client.prepare('select slug, enabled_on from connectors').all() as { slug: string; enabled_on: string | null }[]).map((r) => [r.slug, r.enabled_on]));
+const stored = (db: Db) =>
+  Object.fromEntries(
+    (db.$client.prepare('select slug, enabled_on from connectors').all() as { slug: string; enabled_on: string | null }[]).map((r) => [r.slug, r.enabled_on]),
+  );
 
 describe('connectors.enabled_on', () => {
   it('follows connector_availability through inserts, updates and deletes', () => {
@@ -35,9 +40,13 @@ describe('connectors.enabled_on', () => {
     const duckdb = id('destination-duckdb');
     db.$client.prepare("update connector_availability set enabled = 0 where connector_id = ? and deployment = 'cloud'").run(duckdb);
     db.$client.prepare("delete from connector_availability where connector_id = ? and deployment = 'community_oss'").run(duckdb);
-    db.$client.prepare("insert or replace into connector_availability (connector_id, deployment, enabled) values (?, 'cloud', 1)").run(id('source-acme-billing'));
+    db.$client
+      .prepare("insert or replace into connector_availability (connector_id, deployment, enabled) values (?, 'cloud', 1)")
+      .run(id('source-acme-billing'));
     // Moving a row to another connector updates both.
-    db.$client.prepare("update connector_availability set connector_id = ? where connector_id = ? and deployment = 'powered_by_airbyte'").run(id('source-acme-billing'), duckdb);
+    db.$client
+      .prepare("update connector_availability set connector_id = ? where connector_id = ? and deployment = 'powered_by_airbyte'")
+      .run(id('source-acme-billing'), duckdb);
     db.$client.prepare('delete from connector_availability where connector_id = ?').run(id('destination-bigquery'));
     expect(stored(db)).toEqual(expected(db));
     expect(stored(db)['destination-bigquery']).toBeNull();
@@ -46,7 +55,10 @@ describe('connectors.enabled_on', () => {
 
   it('is filled in when a database with connectors is migrated past it', () => {
     const all = readdirSync(MIGRATIONS_FOLDER).sort();
-    const before = all.slice(0, all.findIndex((m) => m.endsWith('_connector_enabled_on')));
+    const before = all.slice(
+      0,
+      all.findIndex((m) => m.endsWith('_connector_enabled_on')),
+    );
     expect(before.length).toBeGreaterThan(0);
     const old = join(tempDir(), 'migrations');
     for (const m of before) cpSync(join(MIGRATIONS_FOLDER, m), join(old, m), { recursive: true });
@@ -62,8 +74,11 @@ describe('connectors.enabled_on', () => {
     expect(columns).not.toContain('enabled_on');
     db.$client.exec(`attach database '${join(dir, 'seeded.db')}' as seeded`);
     db.$client.pragma('foreign_keys = OFF');
-    for (const table of ['support_levels', 'deployments', 'sla_tiers', 'support_policies']) db.$client.exec(`delete from ${table}; insert into ${table} select * from seeded.${table}`);
-    db.$client.exec(`insert into connectors (${columns}) select ${columns} from seeded.connectors; insert into connector_availability select * from seeded.connector_availability`);
+    for (const table of ['support_levels', 'deployments', 'sla_tiers', 'support_policies'])
+      db.$client.exec(`delete from ${table}; insert into ${table} select * from seeded.${table}`);
+    db.$client.exec(
+      `insert into connectors (${columns}) select ${columns} from seeded.connectors; insert into connector_availability select * from seeded.connector_availability`,
+    );
     db.$client.pragma('foreign_keys = ON');
     db.$client.exec('detach database seeded');
     migrateDatabase(db);

@@ -18,11 +18,13 @@ const byRepository = (doc: { sources: Entry[]; destinations: Entry[] }) =>
   new Map([...doc.sources, ...doc.destinations].map((e) => [e.dockerRepository.replace(/-strict-encrypt$/, ''), e]));
 
 describe('exports after real imports', () => {
-  it("keep the definition ID each registry gave a connector Airbyte renamed", async () => {
+  it('keep the definition ID each registry gave a connector Airbyte renamed', async () => {
     const h = createHarness({ connectors: false });
     importConnectors(h.db, await loadImportSource(OSS_2025));
     importConnectors(h.db, await loadImportSource(CLOUD_2023, { registry: 'cloud' }));
-    const renamed = h.db.$client.prepare('select c.slug, r.from_definition_id f, r.to_definition_id t from connector_renames r join connectors c on c.id = r.connector_id').all() as { slug: string }[];
+    const renamed = h.db.$client
+      .prepare('select c.slug, r.from_definition_id f, r.to_definition_id t from connector_renames r join connectors c on c.id = r.connector_id')
+      .all() as { slug: string }[];
     expect(renamed.length).toBeGreaterThan(0);
     const ossFile = byRepository(JSON.parse(readFileSync(OSS_2025, 'utf8')));
     const cloudFile = byRepository(JSON.parse(readFileSync(CLOUD_2023, 'utf8')));

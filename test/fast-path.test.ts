@@ -71,19 +71,23 @@ const connectorId = (id: number) => Buffer.from(`Connector:${id}`).toString('bas
 const CORPUS: { name: string; query: string; variables?: Record<string, unknown>; operationName?: string; errors?: true }[] = [
   {
     name: 'the headline query',
-    query: '{ connectors(filter: {supportedOn: SELF_MANAGED_ENTERPRISE, withSla: true}, first: 50) { totalCount edges { cursor node { id slug name type supportLevel releaseStage dockerRepository dockerImageTag documentationUrl language support(deployment: SELF_MANAGED_ENTERPRISE) { coverage slaTier { key } } } } pageInfo { hasNextPage endCursor } } }',
+    query:
+      '{ connectors(filter: {supportedOn: SELF_MANAGED_ENTERPRISE, withSla: true}, first: 50) { totalCount edges { cursor node { id slug name type supportLevel releaseStage dockerRepository dockerImageTag documentationUrl language support(deployment: SELF_MANAGED_ENTERPRISE) { coverage slaTier { key } } } } pageInfo { hasNextPage endCursor } } }',
   },
   {
     name: 'a detail with nested relations',
-    query: '{ connector(slug: "destination-duckdb") { id slug availableOn supportState breakingChanges { version upgradeDeadline message deadlineAction scopedImpact { scopeType impactedScopes } connector { slug } } certificationHistory { fromLevel toLevel actor } } }',
+    query:
+      '{ connector(slug: "destination-duckdb") { id slug availableOn supportState breakingChanges { version upgradeDeadline message deadlineAction scopedImpact { scopeType impactedScopes } connector { slug } } certificationHistory { fromLevel toLevel actor } } }',
   },
   {
     name: 'named fragments',
-    query: 'query Page { connectors(first: 5, orderBy: {field: SLUG, direction: DESC}) { ...Page } } fragment Page on ConnectorConnection { edges { node { ...Card } } pageInfo { hasPreviousPage startCursor } } fragment Card on Connector { id slug supportLevel availableOn }',
+    query:
+      'query Page { connectors(first: 5, orderBy: {field: SLUG, direction: DESC}) { ...Page } } fragment Page on ConnectorConnection { edges { node { ...Card } } pageInfo { hasPreviousPage startCursor } } fragment Card on Connector { id slug supportLevel availableOn }',
   },
   {
     name: 'an interface with inline fragments',
-    query: 'query Node($id: ID!) { node(id: $id) { __typename id ... on Connector { slug name support(deployment: CLOUD, premiumSupport: false) { coverage officialSla channel } } } }',
+    query:
+      'query Node($id: ID!) { node(id: $id) { __typename id ... on Connector { slug name support(deployment: CLOUD, premiumSupport: false) { coverage officialSla channel } } } }',
     variables: { id: connectorId(1) },
   },
   {
@@ -93,22 +97,26 @@ const CORPUS: { name: string; query: string; variables?: Record<string, unknown>
   },
   {
     name: '@include and @skip, first way',
-    query: 'query Parts($full: Boolean!, $brief: Boolean!) { connector(slug: "source-postgres") { slug name @skip(if: $brief) breakingChanges @include(if: $full) { version } } }',
+    query:
+      'query Parts($full: Boolean!, $brief: Boolean!) { connector(slug: "source-postgres") { slug name @skip(if: $brief) breakingChanges @include(if: $full) { version } } }',
     variables: { full: true, brief: false },
   },
   {
     name: '@include and @skip, the other way (same text, other variables)',
-    query: 'query Parts($full: Boolean!, $brief: Boolean!) { connector(slug: "source-postgres") { slug name @skip(if: $brief) breakingChanges @include(if: $full) { version } } }',
+    query:
+      'query Parts($full: Boolean!, $brief: Boolean!) { connector(slug: "source-postgres") { slug name @skip(if: $brief) breakingChanges @include(if: $full) { version } } }',
     variables: { full: false, brief: true },
   },
   {
     name: '@include and @skip on a compiled list, first way',
-    query: 'query Brief($full: Boolean!) { connectors(first: 3) { edges { node { slug name @include(if: $full) support(deployment: CLOUD) @skip(if: $full) { coverage } } } } }',
+    query:
+      'query Brief($full: Boolean!) { connectors(first: 3) { edges { node { slug name @include(if: $full) support(deployment: CLOUD) @skip(if: $full) { coverage } } } } }',
     variables: { full: true },
   },
   {
     name: '@include and @skip on a compiled list, the other way',
-    query: 'query Brief($full: Boolean!) { connectors(first: 3) { edges { node { slug name @include(if: $full) support(deployment: CLOUD) @skip(if: $full) { coverage } } } } }',
+    query:
+      'query Brief($full: Boolean!) { connectors(first: 3) { edges { node { slug name @include(if: $full) support(deployment: CLOUD) @skip(if: $full) { coverage } } } } }',
     variables: { full: false },
   },
   {
@@ -117,12 +125,14 @@ const CORPUS: { name: string; query: string; variables?: Record<string, unknown>
   },
   {
     name: 'the first page of a variable cursor',
-    query: 'query P($after: String, $f: ConnectorFilter) { connectors(first: 3, after: $after, filter: $f) { totalCount edges { cursor node { slug } } pageInfo { endCursor hasNextPage } } }',
+    query:
+      'query P($after: String, $f: ConnectorFilter) { connectors(first: 3, after: $after, filter: $f) { totalCount edges { cursor node { slug } } pageInfo { endCursor hasNextPage } } }',
     variables: { after: null, f: { type: 'SOURCE', supportLevels: ['COMMUNITY'] } },
   },
   {
     name: 'several operations, one picked by name',
-    query: 'query A { supportLevels { key label } } query B { supportMatrix { supportLevel deployment coverage slaTier { key officialSla } } deployments { key } slaTiers { key } }',
+    query:
+      'query A { supportLevels { key label } } query B { supportMatrix { supportLevel deployment coverage slaTier { key officialSla } } deployments { key } slaTiers { key } }',
     operationName: 'B',
   },
   {
@@ -131,21 +141,25 @@ const CORPUS: { name: string; query: string; variables?: Record<string, unknown>
   },
   {
     name: 'relations under a variable slug',
-    query: 'query D($s: String!) { connector(slug: $s) { slug supportState breakingChanges { version upgradeDeadline } certificationHistory { fromLevel toLevel actor reason connector { slug supportLevel } } } }',
+    query:
+      'query D($s: String!) { connector(slug: $s) { slug supportState breakingChanges { version upgradeDeadline } certificationHistory { fromLevel toLevel actor reason connector { slug supportLevel } } } }',
     variables: { s: 'source-stripe' },
   },
   {
     name: 'relations under a variable slug, another connector (same text)',
-    query: 'query D($s: String!) { connector(slug: $s) { slug supportState breakingChanges { version upgradeDeadline } certificationHistory { fromLevel toLevel actor reason connector { slug supportLevel } } } }',
+    query:
+      'query D($s: String!) { connector(slug: $s) { slug supportState breakingChanges { version upgradeDeadline } certificationHistory { fromLevel toLevel actor reason connector { slug supportLevel } } } }',
     variables: { s: 'source-trello' },
   },
   {
     name: 'an aliased relation beside the same relation in a fragment',
-    query: '{ connector(slug: "source-stripe") { ...Changes soon: breakingChanges { upgradeDeadline deadlineAction } } } fragment Changes on Connector { breakingChanges { version message } old: supportState(version: "0.1.0") supportState }',
+    query:
+      '{ connector(slug: "source-stripe") { ...Changes soon: breakingChanges { upgradeDeadline deadlineAction } } } fragment Changes on Connector { breakingChanges { version message } old: supportState(version: "0.1.0") supportState }',
   },
   {
     name: 'a page of connectors with their images per deployment',
-    query: '{ connectors(first: 5, filter: {supportedOn: CLOUD}) { edges { node { slug dockerImageTag availability { deployment enabled dockerRepository dockerImageTag } } } } }',
+    query:
+      '{ connectors(first: 5, filter: {supportedOn: CLOUD}) { edges { node { slug dockerImageTag availability { deployment enabled dockerRepository dockerImageTag } } } } }',
   },
   {
     name: 'a detail with its images per deployment beside its relations',
@@ -153,20 +167,24 @@ const CORPUS: { name: string; query: string; variables?: Record<string, unknown>
   },
   {
     name: 'a page of connectors with their relations',
-    query: '{ connectors(first: 4, filter: {supportLevels: [CERTIFIED]}, orderBy: {field: SLUG, direction: DESC}) { edges { node { slug breakingChanges { version } certificationHistory { actor toLevel } } } } }',
+    query:
+      '{ connectors(first: 4, filter: {supportLevels: [CERTIFIED]}, orderBy: {field: SLUG, direction: DESC}) { edges { node { slug breakingChanges { version } certificationHistory { actor toLevel } } } } }',
   },
   {
     name: 'a required variable with a default, left out',
-    query: 'query W($s: String! = "source-trello", $on: Deployment! = CLOUD, $first: Int = 2) { connector(slug: $s) { slug support(deployment: $on) { coverage } breakingChanges { version } } connectors(first: $first) { edges { node { slug } } } }',
+    query:
+      'query W($s: String! = "source-trello", $on: Deployment! = CLOUD, $first: Int = 2) { connector(slug: $s) { slug support(deployment: $on) { coverage } breakingChanges { version } } connectors(first: $first) { edges { node { slug } } } }',
   },
   {
     name: 'a required variable with a default, given (same text)',
-    query: 'query W($s: String! = "source-trello", $on: Deployment! = CLOUD, $first: Int = 2) { connector(slug: $s) { slug support(deployment: $on) { coverage } breakingChanges { version } } connectors(first: $first) { edges { node { slug } } } }',
+    query:
+      'query W($s: String! = "source-trello", $on: Deployment! = CLOUD, $first: Int = 2) { connector(slug: $s) { slug support(deployment: $on) { coverage } breakingChanges { version } } connectors(first: $first) { edges { node { slug } } } }',
     variables: { s: 'source-stripe', on: 'SELF_MANAGED_ENTERPRISE', first: 3 },
   },
   {
     name: 'a required variable with a default, given null (same text)',
-    query: 'query W($s: String! = "source-trello", $on: Deployment! = CLOUD, $first: Int = 2) { connector(slug: $s) { slug support(deployment: $on) { coverage } breakingChanges { version } } connectors(first: $first) { edges { node { slug } } } }',
+    query:
+      'query W($s: String! = "source-trello", $on: Deployment! = CLOUD, $first: Int = 2) { connector(slug: $s) { slug support(deployment: $on) { coverage } breakingChanges { version } } connectors(first: $first) { edges { node { slug } } } }',
     variables: { s: null },
     errors: true,
   },
@@ -192,13 +210,15 @@ const CORPUS: { name: string; query: string; variables?: Record<string, unknown>
   { name: 'a field that does not exist', query: '{ connectors(first: 2) { edges { node { nope } } } }', errors: true },
   {
     name: 'a variable of the wrong type',
-    query: 'query P($after: String, $f: ConnectorFilter) { connectors(first: 3, after: $after, filter: $f) { totalCount edges { cursor node { slug } } pageInfo { endCursor hasNextPage } } }',
+    query:
+      'query P($after: String, $f: ConnectorFilter) { connectors(first: 3, after: $after, filter: $f) { totalCount edges { cursor node { slug } } pageInfo { endCursor hasNextPage } } }',
     variables: { after: 5, f: null },
     errors: true,
   },
   {
     name: 'a missing required variable',
-    query: 'query Node($id: ID!) { node(id: $id) { __typename id ... on Connector { slug name support(deployment: CLOUD, premiumSupport: false) { coverage officialSla channel } } } }',
+    query:
+      'query Node($id: ID!) { node(id: $id) { __typename id ... on Connector { slug name support(deployment: CLOUD, premiumSupport: false) { coverage officialSla channel } } } }',
     variables: {},
     errors: true,
   },
@@ -283,7 +303,9 @@ describe('the fast path', () => {
     const { app, db } = setUp({ cache: false });
     const fast = await listen(app.nodeListener);
     const context = { db, catalog: loadPolicyCatalog(db), viewer: null, visibility: PUBLIC, requestId: 'sync', now: () => new Date() };
-    for (const entry of CORPUS.filter((e) => ['the headline query', 'a detail with nested relations', 'the first page of a variable cursor'].includes(e.name))) {
+    for (const entry of CORPUS.filter((e) =>
+      ['the headline query', 'a detail with nested relations', 'the first page of a variable cursor'].includes(e.name),
+    )) {
       await post(fast, bodyOf(entry));
       await post(fast, bodyOf(entry));
       const result = app.knownOperations.get('*/*', entry.query, null)!.compiled!.query(undefined, context, entry.variables ?? {});
@@ -320,7 +342,9 @@ describe('the fast path', () => {
     const level = async () => JSON.parse((await post(fast, read)).body).data.connector;
     expect(await level()).toEqual({ supportLevel: 'COMMUNITY', revision: 1 });
     expect(await level()).toEqual({ supportLevel: 'COMMUNITY', revision: 1 });
-    const certify = JSON.stringify({ query: 'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Fast path freshness test."}) { userErrors { code } } }' });
+    const certify = JSON.stringify({
+      query: 'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Fast path freshness test."}) { userErrors { code } } }',
+    });
     for (let i = 0; i < 2; i++) {
       const answer = JSON.parse((await post(fast, certify, { authorization: `Bearer ${token}` })).body);
       expect(answer.data.certifyConnector.userErrors).toEqual(i === 0 ? [] : [{ code: 'INVALID_TRANSITION' }]);
@@ -339,7 +363,9 @@ describe('the fast path', () => {
     expect((await post(fast, read)).cache).toBe('hit');
     const announce = JSON.stringify({
       query: 'mutation($input: AnnounceBreakingChangeInput!) { announceBreakingChange(input: $input) { userErrors { code } } }',
-      variables: { input: { connectorSlug: 'source-faker', version: '99.0.0', upgradeDeadline: '2099-01-01', message: 'A change announced for the freshness test.' } },
+      variables: {
+        input: { connectorSlug: 'source-faker', version: '99.0.0', upgradeDeadline: '2099-01-01', message: 'A change announced for the freshness test.' },
+      },
     });
     expect(JSON.parse((await post(fast, announce, { authorization: `Bearer ${publisher}` })).body).data.announceBreakingChange.userErrors).toEqual([]);
     const after = await post(fast, read);
@@ -360,7 +386,20 @@ describe('the fast path', () => {
     expect(JSON.parse((await post(fast, read)).body).data.connector).toEqual({ supportLevel: 'COMMUNITY', dockerImageTag: expect.any(String) });
     expect((await post(fast, read)).cache).toBe('hit');
     const other = openDatabase(path);
-    const registry = { sources: [{ sourceDefinitionId: 'dfd88b22-b603-4c3d-aad7-3701784586b1', name: 'Sample Data', dockerRepository: 'airbyte/source-faker', dockerImageTag: '9.9.9', documentationUrl: 'https://docs.airbyte.com/integrations/sources/faker', supportLevel: 'certified', spec: {} }], destinations: [] };
+    const registry = {
+      sources: [
+        {
+          sourceDefinitionId: 'dfd88b22-b603-4c3d-aad7-3701784586b1',
+          name: 'Sample Data',
+          dockerRepository: 'airbyte/source-faker',
+          dockerImageTag: '9.9.9',
+          documentationUrl: 'https://docs.airbyte.com/integrations/sources/faker',
+          supportLevel: 'certified',
+          spec: {},
+        },
+      ],
+      destinations: [],
+    };
     importConnectors(other, loadRegistryJson(JSON.stringify(registry), 'oss_registry.json', 'oss'));
     other.$client.close();
     const after = await post(fast, read);
@@ -376,7 +415,8 @@ describe('the fast path', () => {
       const acme = createToken(db, { name: 'acme', scopes: ['read:private'], organization: 'acme' }).token;
       const globex = createToken(db, { name: 'globex', scopes: ['read:private'], organization: 'globex' }).token;
       const list = JSON.stringify({ query: '{ connectors(filter: {supportLevels: [CUSTOM]}, first: 10) { totalCount edges { node { slug } } } }' });
-      const slugs = async (headers: Record<string, string>) => JSON.parse((await post(fast, list, headers)).body).data.connectors.edges.map((e: any) => e.node.slug);
+      const slugs = async (headers: Record<string, string>) =>
+        JSON.parse((await post(fast, list, headers)).body).data.connectors.edges.map((e: any) => e.node.slug);
       for (let i = 0; i < 2; i++) {
         expect(await slugs({ authorization: `Bearer ${acme}` })).toEqual(['source-acme-billing', 'destination-acme-lake']);
         expect(await slugs({})).toEqual([]);
@@ -384,7 +424,10 @@ describe('the fast path', () => {
       }
       // A compiled detail answers from a statement kept per caller's visibility: asked first by someone
       // who may not see the connector, then by its organization, then by the others again.
-      const detail = JSON.stringify({ query: 'query D($s: String!) { connector(slug: $s) { slug breakingChanges { version } } }', variables: { s: 'source-acme-billing' } });
+      const detail = JSON.stringify({
+        query: 'query D($s: String!) { connector(slug: $s) { slug breakingChanges { version } } }',
+        variables: { s: 'source-acme-billing' },
+      });
       const found = async (headers: Record<string, string>) => JSON.parse((await post(fast, detail, headers)).body).data.connector?.slug ?? null;
       for (let i = 0; i < 3; i++) {
         expect(await found({ authorization: `Bearer ${globex}` })).toBe(null);
@@ -432,11 +475,15 @@ describe('the fast path', () => {
     const full = await listen(app.requestListener);
     const chunked = (base: string, body: string) =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpRequest(`${base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-          let text = '';
-          res.on('data', (c) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
-        });
+        const req = httpRequest(
+          `${base}/graphql`,
+          { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+          },
+        );
         req.on('error', reject);
         for (let i = 0; i < body.length; i += 500) req.write(body.slice(i, i + 500));
         req.end();
@@ -458,7 +505,10 @@ describe('the fast path', () => {
     expect(await outcomes()).toEqual({ passed_on: 2, executed: 2 });
     const large = JSON.stringify({ query: '{ supportLevels { key } }', variables: { pad: 'x'.repeat(5000) } });
     const refused = await chunked(fast, large);
-    expect(refused).toEqual({ status: 413, body: JSON.stringify({ errors: [{ message: 'The request body is larger than the limit of 2048 bytes.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }) });
+    expect(refused).toEqual({
+      status: 413,
+      body: JSON.stringify({ errors: [{ message: 'The request body is larger than the limit of 2048 bytes.', extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }),
+    });
     // yoga's own check answers the same to a request it reads itself.
     expect(await chunked(full, large)).toEqual(refused);
   });

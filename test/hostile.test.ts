@@ -14,9 +14,24 @@ describe('hostile requests are refused before they run', () => {
   const h = createHarness({ limits: { maxDepth: 6, maxAliases: 3, maxTokens: 300, maxDirectives: 4, maxCost: 3000, maxBodyBytes: 4096 } });
 
   const cases: [string, string, string, RegExp][] = [
-    ['too deep', '{ connector(slug: "source-stripe") { certificationHistory { connector { certificationHistory { connector { certificationHistory { connector { slug } } } } } } } }', 'DEPTH_LIMIT_EXCEEDED', /Query depth limit of 6 exceeded/],
-    ['too many aliases', '{ a: deployments { key } b: deployments { key } c: deployments { key } d: deployments { key } }', 'ALIAS_LIMIT_EXCEEDED', /Aliases limit of 3 exceeded/],
-    ['too many directives', '{ deployments @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) { key } }', 'DIRECTIVE_LIMIT_EXCEEDED', /Directives limit of 4 exceeded/],
+    [
+      'too deep',
+      '{ connector(slug: "source-stripe") { certificationHistory { connector { certificationHistory { connector { certificationHistory { connector { slug } } } } } } } }',
+      'DEPTH_LIMIT_EXCEEDED',
+      /Query depth limit of 6 exceeded/,
+    ],
+    [
+      'too many aliases',
+      '{ a: deployments { key } b: deployments { key } c: deployments { key } d: deployments { key } }',
+      'ALIAS_LIMIT_EXCEEDED',
+      /Aliases limit of 3 exceeded/,
+    ],
+    [
+      'too many directives',
+      '{ deployments @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) @skip(if: false) { key } }',
+      'DIRECTIVE_LIMIT_EXCEEDED',
+      /Directives limit of 4 exceeded/,
+    ],
   ];
   for (const [what, query, code, message] of cases) {
     it(`refuses a query with ${what} as ${code}, with status 400`, async () => {
@@ -30,7 +45,10 @@ describe('hostile requests are refused before they run', () => {
 
   it('refuses a query with too many tokens as TOKEN_LIMIT_EXCEEDED, with the status GraphQL over HTTP gives a parse error', async () => {
     const body = q(`{ deployments { ${'key '.repeat(300)} } }`);
-    for (const [accept, status] of [['application/graphql-response+json', 400], ['application/json', 200]] as const) {
+    for (const [accept, status] of [
+      ['application/graphql-response+json', 400],
+      ['application/json', 200],
+    ] as const) {
       const res = await post(h, body, { 'content-type': 'application/json', accept });
       expect(res.status, accept).toBe(status);
       expect(res.body.errors[0]).toEqual({ message: 'Syntax Error: Token limit of 300 exceeded.', extensions: { code: 'TOKEN_LIMIT_EXCEEDED' } });
@@ -53,9 +71,12 @@ describe('hostile requests are refused before they run', () => {
   it('refuses batched arrays, mutations over GET, other methods, content types and malformed JSON', async () => {
     const batch = await post(h, JSON.stringify([{ query: '{ deployments { key } }' }, { query: '{ deployments { key } }' }]));
     expect([batch.status, batch.body.errors[0].message, batch.body.errors[0].extensions.code]).toEqual([400, 'Batching is not supported.', 'BAD_REQUEST']);
-    const mutationGet = await h.fetch(`/graphql?query=${encodeURIComponent('mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "over a GET request"}) { dryRun } }')}`, {
-      headers: { accept: 'application/json', [CSRF_HEADER]: '1' },
-    });
+    const mutationGet = await h.fetch(
+      `/graphql?query=${encodeURIComponent('mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "over a GET request"}) { dryRun } }')}`,
+      {
+        headers: { accept: 'application/json', [CSRF_HEADER]: '1' },
+      },
+    );
     expect(mutationGet.status).toBe(405);
     expect((await mutationGet.json()).errors[0].message).toBe('Can only perform a mutation operation from a POST request.');
     const put = await h.fetch('/graphql', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: q('{ deployments { key } }') });
@@ -63,10 +84,17 @@ describe('hostile requests are refused before they run', () => {
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
       const res = await post(h, q('{ deployments { key } }'), { 'content-type': type });
       expect(res.status, type).toBe(415);
-      expect(res.body.errors[0]).toEqual({ message: `Content-Type ${type.split(';')[0]} is not supported; send application/json.`, extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+      expect(res.body.errors[0]).toEqual({
+        message: `Content-Type ${type.split(';')[0]} is not supported; send application/json.`,
+        extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' },
+      });
     }
     const malformed = await post(h, '{"query": "{ deployments { key } }"');
-    expect([malformed.status, malformed.body.errors[0].message, malformed.body.errors[0].extensions.code]).toEqual([400, 'POST body sent invalid JSON.', 'BAD_REQUEST']);
+    expect([malformed.status, malformed.body.errors[0].message, malformed.body.errors[0].extensions.code]).toEqual([
+      400,
+      'POST body sent invalid JSON.',
+      'BAD_REQUEST',
+    ]);
   });
 
   it('refuses bodies over the size limit, declared or chunked', async () => {

@@ -34,9 +34,19 @@ describe('idempotency keys', () => {
     const before = snapshot(h.db);
     const other = await h.gql(CERTIFY, { input: { connectorSlug: 'source-asana', reason: REASON, idempotencyKey: 'k1' } }, token);
     expect(other.data!.certifyConnector.userErrors).toEqual([
-      { code: 'CONFLICT', field: ['input', 'idempotencyKey'], message: 'idempotencyKey: "k1" was already used for a different request (certifyConnector); use a new key for a new request' },
+      {
+        code: 'CONFLICT',
+        field: ['input', 'idempotencyKey'],
+        message: 'idempotencyKey: "k1" was already used for a different request (certifyConnector); use a new key for a new request',
+      },
     ]);
-    const announce = await h.gql(ANNOUNCE, { input: { connectorSlug: 'source-faker', version: '9.0.0', upgradeDeadline: '2027-06-01', message: 'A change worth announcing.', idempotencyKey: 'k1' } }, token);
+    const announce = await h.gql(
+      ANNOUNCE,
+      {
+        input: { connectorSlug: 'source-faker', version: '9.0.0', upgradeDeadline: '2027-06-01', message: 'A change worth announcing.', idempotencyKey: 'k1' },
+      },
+      token,
+    );
     expect(announce.data!.announceBreakingChange.userErrors[0].code).toBe('CONFLICT');
     expect(snapshot(h.db)).toEqual(before);
   });
@@ -49,7 +59,13 @@ describe('idempotency keys', () => {
   });
 
   it('replays announcements and refusals too', async () => {
-    const input = { connectorSlug: 'source-postgres', version: '4.0.0', upgradeDeadline: '2026-12-01', message: 'Too soon for a certified connector.', idempotencyKey: 'a-1' };
+    const input = {
+      connectorSlug: 'source-postgres',
+      version: '4.0.0',
+      upgradeDeadline: '2026-12-01',
+      message: 'Too soon for a certified connector.',
+      idempotencyKey: 'a-1',
+    };
     const first = await h.gql(ANNOUNCE, { input }, token);
     expect(first.data!.announceBreakingChange.userErrors[0].code).toBe('VALIDATION');
     const again = await h.gql(ANNOUNCE, { input }, token);
@@ -59,7 +75,9 @@ describe('idempotency keys', () => {
     const replay = await h.gql(ANNOUNCE, { input: ok }, token);
     expect(written.data!.announceBreakingChange).toMatchObject({ breakingChange: { version: '4.0.0' }, connector: { revision: 2 }, replayed: false });
     expect(replay.data!.announceBreakingChange).toMatchObject({ breakingChange: { version: '4.0.0' }, replayed: true });
-    expect(h.db.$client.prepare("select count(*) from breaking_changes b join connectors c on c.id = b.connector_id where c.slug = 'source-postgres'").pluck().get()).toBe(1);
+    expect(
+      h.db.$client.prepare("select count(*) from breaking_changes b join connectors c on c.id = b.connector_id where c.slug = 'source-postgres'").pluck().get(),
+    ).toBe(1);
   });
 
   it('validates the key', async () => {

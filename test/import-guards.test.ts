@@ -14,14 +14,26 @@ import { importConnectors } from '../src/domain/registry/import.js';
 import { loadPolicyCatalog } from '../src/domain/support/policy.js';
 import { PUBLIC } from '../src/domain/connectors/visibility.js';
 import type { Db } from '../src/db/client.js';
-import { entriesOf, type Entry, FIXTURE, fileDatabase, idOf, imageName, importCli, importPath, openFile, readDoc, REAL, watchDatabase } from './helpers/import.js';
+import {
+  entriesOf,
+  type Entry,
+  FIXTURE,
+  fileDatabase,
+  idOf,
+  imageName,
+  importCli,
+  importPath,
+  openFile,
+  readDoc,
+  REAL,
+  watchDatabase,
+} from './helpers/import.js';
 
 const connectorRow = (db: Db, slug: string) => db.$client.prepare('select * from connectors where slug = ?').get(slug) as Record<string, unknown>;
 const availabilityOf = (db: Db, slug: string) =>
-  db.$client
-    .prepare('select a.* from connector_availability a join connectors c on c.id = a.connector_id where c.slug = ? order by a.deployment')
-    .all(slug);
-const entryOf = (db: Db, slug: string) => db.$client.prepare('select e.* from registry_entries e join connectors c on c.id = e.connector_id where c.slug = ?').all(slug);
+  db.$client.prepare('select a.* from connector_availability a join connectors c on c.id = a.connector_id where c.slug = ? order by a.deployment').all(slug);
+const entryOf = (db: Db, slug: string) =>
+  db.$client.prepare('select e.* from registry_entries e join connectors c on c.id = e.connector_id where c.slug = ?').all(slug);
 /** The last line a CLI wrote to stderr (the database line comes first). */
 const lastLine = (text: string) => text.trim().split('\n').at(-1)!;
 
@@ -53,7 +65,9 @@ describe('an invalid entry', () => {
     expect(before.row.support_level).toBe('certified');
 
     const summary = await importPath(db, FIXTURE.oneInvalid, { skipInvalid: true });
-    expect(summary.report.refused).toEqual([{ entry: `sources[${index}] (${bad.name})`, path: `sources[${index}].releaseDate`, rule: 'must be a date as YYYY-MM-DD' }]);
+    expect(summary.report.refused).toEqual([
+      { entry: `sources[${index}] (${bad.name})`, path: `sources[${index}].releaseDate`, rule: 'must be a date as YYYY-MM-DD' },
+    ]);
     expect(summary.report.counts).toMatchObject({ entries: entriesOf(doc).length, refused: 1, unavailable: 0 });
     expect(summary.report.unavailable).toEqual([]);
     expect({ row: connectorRow(db, slug), availability: availabilityOf(db, slug), entry: entryOf(db, slug) }).toEqual(before);
@@ -73,12 +87,23 @@ describe('an invalid entry', () => {
     watch.expectUnchanged();
     watch.close();
     expect(run.status).toBe(1);
-    expect(run.stderr.trim().split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
+    expect(
+      run.stderr
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('error:')),
+    ).toHaveLength(1);
     const doc = readDoc(FIXTURE.oneInvalid);
     const index = doc.sources.findIndex((e) => !/^\d{4}-\d\d-\d\d$/.test(e.releaseDate));
-    expect(lastLine(run.stderr)).toMatch(new RegExp(`^error: refused: 1 of the ${entriesOf(doc).length} entries is invalid\\. It would have: .* Nothing was written; --skip-invalid imports the other entries`));
+    expect(lastLine(run.stderr)).toMatch(
+      new RegExp(
+        `^error: refused: 1 of the ${entriesOf(doc).length} entries is invalid\\. It would have: .* Nothing was written; --skip-invalid imports the other entries`,
+      ),
+    );
     expect(run.stderr).not.toMatch(/\n\s+at /);
-    expect(run.stdout).toContain(`  refused sources[${index}] (${doc.sources[index]!.name}):\n      sources[${index}].releaseDate: must be a date as YYYY-MM-DD\n`);
+    expect(run.stdout).toContain(
+      `  refused sources[${index}] (${doc.sources[index]!.name}):\n      sources[${index}].releaseDate: must be a date as YYYY-MM-DD\n`,
+    );
   });
 
   it('whose definition ID cannot be read leaves the file unable to say what it lacks: nothing becomes unavailable, and the plan says why', async () => {
@@ -159,7 +184,11 @@ describe('the age guard', () => {
 
     const forced = await importPath(db, FIXTURE.older, { force: true });
     expect(forced.report.forced).toBe(true);
-    const events = db.$client.prepare("select c.slug, e.to_level, e.effective_at, e.import_id, e.created_at from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import'").all() as any[];
+    const events = db.$client
+      .prepare(
+        "select c.slug, e.to_level, e.effective_at, e.import_id, e.created_at from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import'",
+      )
+      .all() as any[];
     expect(events).toEqual(
       rolledBack.map((e) => ({
         slug: imageName(e),
@@ -195,7 +224,7 @@ describe('the age guard', () => {
     await importPath(db, REAL.oss2025);
     const report = await expectRefused(path, db, REAL.metadata2025, { skipInvalid: true });
     expect(report.blockers.map((b) => b.guard)).toEqual(['undated']);
-    expect(report.blockers[0]!.message).toContain('give the snapshot\'s date with --as-of YYYY-MM-DD');
+    expect(report.blockers[0]!.message).toContain("give the snapshot's date with --as-of YYYY-MM-DD");
     // Each undated entry is of a connector the OSS registry listed, whose stored entry has a generation time.
     const ossIds = new Set(entriesOf(readDoc(REAL.oss2025)).map(idOf));
     expect(report.counts.undated).toBeGreaterThan(0);
@@ -216,7 +245,8 @@ describe('the connector archive (metadata of removed connectors) over the 2025-0
       .filter((data): data is Record<string, any> => !!data && oss.has(String(data.definitionId).toLowerCase()));
     expect(archived.length).toBeGreaterThan(0);
     const idOfSlug = (slug: string) => db.$client.prepare('select definition_id from connectors where slug = ?').pluck().get(slug);
-    const ossTime = (data: Record<string, any>) => registryTime(oss.get(String(data.definitionId).toLowerCase())!.generated.source_file_info.registry_entry_generated_at)!;
+    const ossTime = (data: Record<string, any>) =>
+      registryTime(oss.get(String(data.definitionId).toLowerCase())!.generated.source_file_info.registry_entry_generated_at)!;
 
     const undated = await expectRefused(path, db, REAL.archive, { skipInvalid: true });
     expect(undated.counts.undated).toBe(archived.length);
@@ -245,12 +275,22 @@ describe('a support level set through the API', () => {
     const slug = imageName(community);
     const certified = certifyConnector(db, catalog(db), { connectorSlug: slug, reason: 'Certified through the API for this test.' }, 'tester', PUBLIC);
     expect(certified.userErrors).toEqual([]);
-    const events = () => db.$client.prepare('select source from certification_events e join connectors c on c.id = e.connector_id where c.slug = ? order by e.id').pluck().all(slug);
+    const events = () =>
+      db.$client
+        .prepare('select source from certification_events e join connectors c on c.id = e.connector_id where c.slug = ? order by e.id')
+        .pluck()
+        .all(slug);
 
     for (let i = 0; i < 2; i++) {
       const again = await importPath(db, FIXTURE.base);
       expect(again.report.conflicts).toEqual([
-        { kind: 'certification', entry: expect.stringContaining(community.name), slug, message: expect.stringMatching(/^set to certified through the API at .*; the file says community: certified kept \(--force applies community\)$/), kept: true },
+        {
+          kind: 'certification',
+          entry: expect.stringContaining(community.name),
+          slug,
+          message: expect.stringMatching(/^set to certified through the API at .*; the file says community: certified kept \(--force applies community\)$/),
+          kept: true,
+        },
       ]);
       expect(again.report.levelChanges).toEqual([]);
       expect(connectorRow(db, slug).support_level).toBe('certified');
@@ -285,8 +325,19 @@ describe('identity over time', () => {
     expect(summary.report.renames.map(({ entry, registry, ...r }) => r)).toEqual(expected);
     expect(summary.report.conflicts).toEqual([]);
     expect(count()).toBe(entriesOf(base).length);
-    const rows = db.$client.prepare('select from_definition_id, to_definition_id, from_slug, to_slug, registry, import_id from connector_renames order by id').all();
-    expect(rows).toEqual(expected.map((r) => ({ from_definition_id: r.fromDefinitionId, to_definition_id: r.toDefinitionId, from_slug: r.fromSlug, to_slug: r.toSlug, registry: 'oss', import_id: summary.importId })));
+    const rows = db.$client
+      .prepare('select from_definition_id, to_definition_id, from_slug, to_slug, registry, import_id from connector_renames order by id')
+      .all();
+    expect(rows).toEqual(
+      expected.map((r) => ({
+        from_definition_id: r.fromDefinitionId,
+        to_definition_id: r.toDefinitionId,
+        from_slug: r.fromSlug,
+        to_slug: r.toSlug,
+        registry: 'oss',
+        import_id: summary.importId,
+      })),
+    );
     for (const r of expected) expect(connectorRow(db, r.toSlug).definition_id).toBe(r.toDefinitionId);
     // Again: nothing new to record.
     const again = await importPath(db, FIXTURE.renamed);

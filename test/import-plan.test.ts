@@ -93,7 +93,9 @@ describe('a dry run', () => {
     const done = await importPath(db, REAL.metadata2025, { skipInvalid: true, asOf: '2025-11-11' });
     expect(done.report.counts).toEqual(plan.report.counts);
     const events = db.$client
-      .prepare("select c.definition_id as id, e.from_level as 'from', e.to_level as 'to', e.effective_at, e.import_id from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import'")
+      .prepare(
+        "select c.definition_id as id, e.from_level as 'from', e.to_level as 'to', e.effective_at, e.import_id from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import'",
+      )
       .all() as { id: string; from: string; to: string; effective_at: string; import_id: number }[];
     expect(events.map(({ id, from, to }) => ({ id, from, to })).sort(byId)).toEqual(expected);
     expect(new Set(events.map((e) => `${e.effective_at} ${e.import_id}`))).toEqual(new Set([`2025-11-11T00:00:00.000Z ${done.importId}`]));
@@ -132,11 +134,24 @@ describe('history dated by its source', () => {
     const older = readDoc(FIXTURE.older);
     const rolledBack = older.sources.find((e, i) => e.supportLevel !== readDoc(FIXTURE.base).sources[i]!.supportLevel)!;
     await importPath(h.db, FIXTURE.older, { force: true });
-    const certified = certifyConnector(h.db, loadPolicyCatalog(h.db), { connectorSlug: imageName(rolledBack), reason: 'Certified again through the API.' }, 'tester', PUBLIC);
+    const certified = certifyConnector(
+      h.db,
+      loadPolicyCatalog(h.db),
+      { connectorSlug: imageName(rolledBack), reason: 'Certified again through the API.' },
+      'tester',
+      PUBLIC,
+    );
     expect(certified.userErrors).toEqual([]);
-    const res = await h.gql(`query($slug: String!) { connector(slug: $slug) { certificationHistory { source toLevel effectiveAt createdAt } } }`, { slug: imageName(rolledBack) });
+    const res = await h.gql(`query($slug: String!) { connector(slug: $slug) { certificationHistory { source toLevel effectiveAt createdAt } } }`, {
+      slug: imageName(rolledBack),
+    });
     const [api, imported] = res.data!.connector.certificationHistory;
-    expect(imported).toEqual({ source: 'IMPORT', toLevel: rolledBack.supportLevel.toUpperCase(), effectiveAt: registryTime(rolledBack.generated.source_file_info.registry_entry_generated_at), createdAt: expect.any(String) });
+    expect(imported).toEqual({
+      source: 'IMPORT',
+      toLevel: rolledBack.supportLevel.toUpperCase(),
+      effectiveAt: registryTime(rolledBack.generated.source_file_info.registry_entry_generated_at),
+      createdAt: expect.any(String),
+    });
     expect(imported.createdAt > imported.effectiveAt).toBe(true);
     expect(api).toEqual({ source: 'MUTATION', toLevel: 'CERTIFIED', effectiveAt: api.createdAt, createdAt: expect.any(String) });
   });
@@ -150,11 +165,31 @@ describe('the import log', () => {
     await importPath(db, FIXTURE.empty).catch(() => null);
     const second = await importPath(db, REAL.metadata2025, { skipInvalid: true, asOf: '2025-11-11' });
     const folder = createHash('sha256');
-    for (const file of metadataFiles(REAL.metadata2025)) folder.update(`${relative(REAL.metadata2025, file)}\0`).update(readFileSync(file)).update('\0');
+    for (const file of metadataFiles(REAL.metadata2025))
+      folder
+        .update(`${relative(REAL.metadata2025, file)}\0`)
+        .update(readFileSync(file))
+        .update('\0');
     const rows = db.$client.prepare('select id, actor, source, content_hash, registries, as_of, forced, summary from import_log order by id').all() as any[];
     expect(rows.map(({ summary, ...r }) => r)).toEqual([
-      { id: first.importId, actor: 'operator', source: FIXTURE.base, content_hash: sha256(readFileSync(FIXTURE.base)), registries: '["oss"]', as_of: null, forced: 0 },
-      { id: second.importId, actor: `import:${REAL.metadata2025.split('/').pop()}`, source: REAL.metadata2025, content_hash: folder.digest('hex'), registries: '["oss","cloud"]', as_of: '2025-11-11', forced: 0 },
+      {
+        id: first.importId,
+        actor: 'operator',
+        source: FIXTURE.base,
+        content_hash: sha256(readFileSync(FIXTURE.base)),
+        registries: '["oss"]',
+        as_of: null,
+        forced: 0,
+      },
+      {
+        id: second.importId,
+        actor: `import:${REAL.metadata2025.split('/').pop()}`,
+        source: REAL.metadata2025,
+        content_hash: folder.digest('hex'),
+        registries: '["oss","cloud"]',
+        as_of: '2025-11-11',
+        forced: 0,
+      },
     ]);
     const logged = JSON.parse(rows[1].summary);
     expect(logged.counts).toEqual(second.report.counts);
@@ -187,14 +222,22 @@ describe('the import log', () => {
       registries: ['OSS'],
       forced: false,
       counts: { entries: entriesOf(readDoc(FIXTURE.oneInvalid)).length, refused: 1 },
-      refusals: [{ entry: `sources[${bad}] (${readDoc(FIXTURE.oneInvalid).sources[bad]!.name})`, path: `sources[${bad}].releaseDate`, rule: 'must be a date as YYYY-MM-DD' }],
+      refusals: [
+        {
+          entry: `sources[${bad}] (${readDoc(FIXTURE.oneInvalid).sources[bad]!.name})`,
+          path: `sources[${bad}].releaseDate`,
+          rule: 'must be a date as YYYY-MM-DD',
+        },
+      ],
     });
     expect(nodes[0].counts.renames).toBe(2);
     const forbidden = await h.gql(QUERY, {}, certifier);
     expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const anonymous = await h.gql(QUERY, {});
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    const renames = await h.gql(`{ connectors(first: 10) { edges { node { slug renames { fromSlug toSlug fromDefinitionId toDefinitionId registry importId } } } } }`);
+    const renames = await h.gql(
+      `{ connectors(first: 10) { edges { node { slug renames { fromSlug toSlug fromDefinitionId toDefinitionId registry importId } } } } }`,
+    );
     const renamed = res(renames).filter((n: any) => n.renames.length);
     expect(renamed.map((n: any) => n.renames[0].importId)).toEqual(['3', '3']);
   });
@@ -245,7 +288,10 @@ describe('demo data', () => {
     expect(countDemoData(done)).toEqual({ connectors: 0, breakingChanges: 0, events: 0 });
     const logged = JSON.parse(done.$client.prepare('select summary from import_log').pluck().get() as string);
     expect(logged.demoRemoved).toEqual(plan.report.demo);
-    const slugs = done.$client.prepare('select slug from connectors where slug in (select value from json_each(?)) and demo = 0').pluck().all(JSON.stringify(SEED_CONNECTORS.map((c) => c.slug)));
+    const slugs = done.$client
+      .prepare('select slug from connectors where slug in (select value from json_each(?)) and demo = 0')
+      .pluck()
+      .all(JSON.stringify(SEED_CONNECTORS.map((c) => c.slug)));
     expect((slugs as string[]).sort()).toEqual([...kept].sort());
     done.$client.close();
   });

@@ -43,12 +43,20 @@ async function streamedAndWhole(path: string, dbs = { streamed: fileDatabase().d
 /** A registry document a stream reads in many chunks: indented with tabs, other top-level keys around the lists, names in several scripts (multi-byte characters fall across chunk boundaries), an invalid entry and one without a readable definition ID. */
 function awkwardRegistry(count: number): RegistryDoc & Record<string, unknown> {
   const names = ['Ünïcödé', 'データ', 'Ωmega 🚀', 'plain'];
-  const entry = (i: number, type: 'source' | 'destination'): Record<string, unknown> => ({ ...syntheticEntry(i, type), name: `${names[i % names.length]} ${type} ${i} “quoted” \\ \u0007` });
+  const entry = (i: number, type: 'source' | 'destination'): Record<string, unknown> => ({
+    ...syntheticEntry(i, type),
+    name: `${names[i % names.length]} ${type} ${i} “quoted” \\ \u0007`,
+  });
   const sources = Array.from({ length: count }, (_, i) => entry(i, 'source'));
   const destinations = Array.from({ length: count }, (_, i) => entry(i, 'destination'));
   sources[6]!.dockerImageTag = '';
   destinations[9]!.destinationDefinitionId = 'not-a-uuid';
-  return { generator: { version: 2, lists: ['destinations', 'sources'], note: '{"not": ["a list"]}' }, destinations, sources, trailer: [1, 2.5e-3, null, true, false, 'x'] };
+  return {
+    generator: { version: 2, lists: ['destinations', 'sources'], note: '{"not": ["a list"]}' },
+    destinations,
+    sources,
+    trailer: [1, 2.5e-3, null, true, false, 'x'],
+  };
 }
 
 /** The same document with some entries changed and some gone, to import over the first. */
@@ -121,7 +129,11 @@ describe('a registry file read as a stream', () => {
     expect(once.streamed.report.counts).toMatchObject({ entries: 800, added: 798, refused: 2 });
     expect(once.streamed.report.refused).toEqual([
       { entry: 'sources[6] (Ωmega 🚀 source 6 “quoted” \\ \u0007)', path: 'sources[6].dockerImageTag', rule: 'must not be empty' },
-      { entry: 'destinations[9] (データ destination 9 “quoted” \\ \u0007)', path: 'destinations[9].destinationDefinitionId', rule: 'must be a UUID (8-4-4-4-12 hex digits)' },
+      {
+        entry: 'destinations[9] (データ destination 9 “quoted” \\ \u0007)',
+        path: 'destinations[9].destinationDefinitionId',
+        rule: 'must be a UUID (8-4-4-4-12 hex digits)',
+      },
     ]);
     expect(once.streamed.report).toEqual(once.whole.report);
     expect(storedTables(once.dbs.streamed.$client)).toEqual(storedTables(once.dbs.whole.$client));
@@ -142,7 +154,9 @@ describe('a registry file read as a stream', () => {
     writeFileSync(path, JSON.stringify({ sources: [syntheticEntry(1, 'source'), syntheticEntry(2, 'source'), copy], destinations: [] }));
     const loaded = await loadImportSource(path);
     expect(loaded.items.length).toBe(2);
-    expect(loaded.problems).toEqual([{ file: path, entry: 'sources[2] (Copy)', path: 'definitionId', message: 'repeats the definition ID of sources[0] (Synthetic source 1)' }]);
+    expect(loaded.problems).toEqual([
+      { file: path, entry: 'sources[2] (Copy)', path: 'definitionId', message: 'repeats the definition ID of sources[0] (Synthetic source 1)' },
+    ]);
   });
 
   it('writes nothing when the file changed between reading and writing', async () => {
@@ -177,7 +191,14 @@ describe('a malformed registry file', () => {
     const loaded = await loadImportSource(path);
     expect(loaded.items.length).toBe(0);
     expect(loaded.unreadable).toEqual(['(file)']);
-    expect(loaded.problems).toEqual([{ file: path, entry: '(file)', path: '', message: expect.stringMatching(new RegExp(`^not valid JSON in sources\\[300\\] \\(bytes ${start} to \\d+\\): `)) }]);
+    expect(loaded.problems).toEqual([
+      {
+        file: path,
+        entry: '(file)',
+        path: '',
+        message: expect.stringMatching(new RegExp(`^not valid JSON in sources\\[300\\] \\(bytes ${start} to \\d+\\): `)),
+      },
+    ]);
     expect(loaded.contentHash).toBe(sha256(readFileSync(path)));
 
     const { path: database, db } = fileDatabase();
@@ -205,7 +226,9 @@ describe('a malformed registry file', () => {
 
     const lists = join(tempDir('import-stream-'), 'oss_registry.json');
     writeFileSync(lists, '{"sources": [], "destinations": [], "sources": []}');
-    expect((await loadImportSource(lists)).problems).toEqual([{ file: lists, entry: '(file)', path: 'sources', message: 'sources is given twice; a registry file lists it once' }]);
+    expect((await loadImportSource(lists)).problems).toEqual([
+      { file: lists, entry: '(file)', path: 'sources', message: 'sources is given twice; a registry file lists it once' },
+    ]);
 
     const bom = join(tempDir('import-stream-'), 'oss_registry.json');
     writeFileSync(bom, `\uFEFF${text}`);
@@ -247,7 +270,9 @@ describe('a registry URL', () => {
     expect(cli.stdout).toMatch(new RegExp(`^Imported ${url} \\(oss registry, 559 entries\\) in [\\d.]+ s as import 1:\n  added 559, `));
     expect((await runNodeAsync(['dist/src/cli/registry-import.js', REAL.oss2025, '--quiet'], { DATABASE_PATH: b })).status).toBe(0);
     const [ua, ub] = [openFile(a), openFile(b)];
-    expect(storedTables(ua.$client, ['imported_from', 'source', 'imported_at', 'started_at'])).toEqual(storedTables(ub.$client, ['imported_from', 'source', 'imported_at', 'started_at']));
+    expect(storedTables(ua.$client, ['imported_from', 'source', 'imported_at', 'started_at'])).toEqual(
+      storedTables(ub.$client, ['imported_from', 'source', 'imported_at', 'started_at']),
+    );
     ua.$client.close();
     ub.$client.close();
   });
@@ -283,6 +308,8 @@ describe('a registry URL', () => {
 
   it('that does not answer in time is given up with the time it was given', async () => {
     const base = await serve(() => {});
-    await expect(loadImportSource(`${base}/oss_registry.json`, { timeoutMs: 300 })).rejects.toThrow(`cannot import ${base}/oss_registry.json: no answer within 0.3 s`);
+    await expect(loadImportSource(`${base}/oss_registry.json`, { timeoutMs: 300 })).rejects.toThrow(
+      `cannot import ${base}/oss_registry.json: no answer within 0.3 s`,
+    );
   });
 });

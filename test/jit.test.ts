@@ -145,7 +145,11 @@ describe('plugin-drizzle fields in the compiled schema', () => {
     expect(connectors.resolve).not.toBe(field(gateway, 'Query', 'connectors').resolve);
     expect(() => connectors.resolve!({}, { first: 0 }, {}, {} as never)).toThrow(/at least 1/);
     // A field behind auth scopes keeps its whole resolver, scope check first.
-    for (const [type, name] of [['Mutation', 'certifyConnector'], ['Mutation', 'announceBreakingChange'], ['Query', 'webhooks']] as const) {
+    for (const [type, name] of [
+      ['Mutation', 'certifyConnector'],
+      ['Mutation', 'announceBreakingChange'],
+      ['Query', 'webhooks'],
+    ] as const) {
       expect(field(jit, type, name).resolve, `${type}.${name}`).toBe(field(gateway, type, name).resolve);
     }
   });

@@ -9,10 +9,23 @@ describe('rows read as one JSON text', () => {
   it('are the rows drizzle reads, with nulls, quotes, unicode and integers, in the same order', () => {
     const h = createHarness();
     // Values JSON must carry exactly: quotes, backslashes, control characters, astral characters.
-    h.db.$client.prepare("update connectors set name = ?, language = null, documentation_url = ? where slug = 'source-faker'").run('Fa"ke\\r \u2028 😀\n', 'https://x.test/?a=1&b="2"');
+    h.db.$client
+      .prepare("update connectors set name = ?, language = null, documentation_url = ? where slug = 'source-faker'")
+      .run('Fa"ke\\r \u2028 😀\n', 'https://x.test/?a=1&b="2"');
     const all = getTableColumns(connectors);
-    const columns = { id: all.id, slug: all.slug, name: all.name, language: all.language, documentationUrl: all.documentationUrl, revision: all.revision, internalSl: all.internalSl };
-    const query = h.db.query.connectors.findMany({ columns: Object.fromEntries(Object.keys(columns).map((c) => [c, true])) as never, orderBy: { name: 'desc' } });
+    const columns = {
+      id: all.id,
+      slug: all.slug,
+      name: all.name,
+      language: all.language,
+      documentationUrl: all.documentationUrl,
+      revision: all.revision,
+      internalSl: all.internalSl,
+    };
+    const query = h.db.query.connectors.findMany({
+      columns: Object.fromEntries(Object.keys(columns).map((c) => [c, true])) as never,
+      orderBy: { name: 'desc' },
+    });
     const expected = query.prepare().execute().sync();
     const read = jsonRowsStatement(h.db, query, columns);
     expect(expected.length).toBeGreaterThan(40);

@@ -23,9 +23,19 @@ interface Layer {
 /** Lowest first. A file in no layer, or an import of one, is itself a violation: add the file here. */
 const LAYERS: Layer[] = [
   { name: 'db', path: 'src/db/', may: [], why: 'tables, connection and migrations are the floor: they know no rule above them' },
-  { name: 'domain', path: 'src/domain/', may: ['db'], why: 'rules and stores serve a resolver, the CLI, the seed and a test alike, so never GraphQL, HTTP or the app' },
+  {
+    name: 'domain',
+    path: 'src/domain/',
+    may: ['db'],
+    why: 'rules and stores serve a resolver, the CLI, the seed and a test alike, so never GraphQL, HTTP or the app',
+  },
   { name: 'events', path: 'src/events.ts', may: ['db', 'domain'], why: "the in-process bus carries the domain's news and knows nothing of transport" },
-  { name: 'context', path: 'src/context.ts', may: ['db', 'domain', 'events'], why: 'what every resolver receives; the app builds it, so it names no HTTP code, not even a type' },
+  {
+    name: 'context',
+    path: 'src/context.ts',
+    may: ['db', 'domain', 'events'],
+    why: 'what every resolver receives; the app builds it, so it names no HTTP code, not even a type',
+  },
   {
     name: 'fast-lane',
     path: 'src/fast-lane/',
@@ -39,13 +49,38 @@ const LAYERS: Layer[] = [
     may: ['db', 'domain', 'events', 'context', 'fast-lane'],
     why: 'the schema is thin resolvers over the domain; its fields declare what they read to the fast lane, through its entry point',
   },
-  { name: 'http', path: 'src/http/', may: ['db', 'domain', 'events', 'context', 'graphql'], why: 'routes, metrics and caching around the schema; beside the fast lane, never through it' },
-  { name: 'config', path: 'src/config.ts', may: ['graphql'], why: 'the environment parsed once; it borrows the Limits type from the plugins that enforce the limits' },
-  { name: 'app', path: 'src/app.ts', may: ['db', 'domain', 'events', 'context', 'graphql', 'http', 'fast-lane', 'config'], why: 'assembles the gateway from the layers below and listens on nothing' },
+  {
+    name: 'http',
+    path: 'src/http/',
+    may: ['db', 'domain', 'events', 'context', 'graphql'],
+    why: 'routes, metrics and caching around the schema; beside the fast lane, never through it',
+  },
+  {
+    name: 'config',
+    path: 'src/config.ts',
+    may: ['graphql'],
+    why: 'the environment parsed once; it borrows the Limits type from the plugins that enforce the limits',
+  },
+  {
+    name: 'app',
+    path: 'src/app.ts',
+    may: ['db', 'domain', 'events', 'context', 'graphql', 'http', 'fast-lane', 'config'],
+    why: 'assembles the gateway from the layers below and listens on nothing',
+  },
   { name: 'production', path: 'src/production.ts', may: [], why: 'process settings server.ts loads first, so it must pull in none of the app' },
   { name: 'seed', path: 'seed/', may: ['db', 'domain'], why: 'fixtures go in through the domain functions, shared by the server, the CLI and the tests' },
-  { name: 'cli', path: 'src/cli/', may: ['db', 'domain', 'config', 'seed', 'graphql'], why: 'commands over the database file (graphql only to print the schema); they never start the app or the server' },
-  { name: 'server', path: 'src/server.ts', may: ['db', 'domain', 'events', 'context', 'graphql', 'http', 'fast-lane', 'config', 'app', 'production', 'seed'], why: 'the only file that listens: it wires everything and nothing imports it' },
+  {
+    name: 'cli',
+    path: 'src/cli/',
+    may: ['db', 'domain', 'config', 'seed', 'graphql'],
+    why: 'commands over the database file (graphql only to print the schema); they never start the app or the server',
+  },
+  {
+    name: 'server',
+    path: 'src/server.ts',
+    may: ['db', 'domain', 'events', 'context', 'graphql', 'http', 'fast-lane', 'config', 'app', 'production', 'seed'],
+    why: 'the only file that listens: it wires everything and nothing imports it',
+  },
 ];
 
 /** Packages a layer must not import, whatever the table above allows. */
@@ -67,15 +102,23 @@ const SQL_SHAPES: { name: string; why: string; matches(node: ts.Node): boolean }
   {
     name: 'sql.raw / sql.placeholder',
     why: "drizzle's raw SQL and prepared-statement placeholders",
-    matches: (n) => ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'sql' && ['raw', 'placeholder'].includes(n.name.text),
+    matches: (n) =>
+      ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === 'sql' && ['raw', 'placeholder'].includes(n.name.text),
   },
   { name: '.prepare(', why: 'a prepared statement', matches: (n) => ts.isCallExpression(n) && calleeName(n) === 'prepare' },
   {
     name: 'db.select/insert/update/delete(',
     why: "drizzle's query builder on the database",
-    matches: (n) => ts.isCallExpression(n) && ['select', 'insert', 'update', 'delete'].includes(calleeName(n) ?? '') && endsInDb((n.expression as ts.PropertyAccessExpression).expression),
+    matches: (n) =>
+      ts.isCallExpression(n) &&
+      ['select', 'insert', 'update', 'delete'].includes(calleeName(n) ?? '') &&
+      endsInDb((n.expression as ts.PropertyAccessExpression).expression),
   },
-  { name: 'db.query.', why: "drizzle's relational queries", matches: (n) => ts.isPropertyAccessExpression(n) && n.name.text === 'query' && endsInDb(n.expression) },
+  {
+    name: 'db.query.',
+    why: "drizzle's relational queries",
+    matches: (n) => ts.isPropertyAccessExpression(n) && n.name.text === 'query' && endsInDb(n.expression),
+  },
 ];
 
 function calleeName(call: ts.CallExpression): string | undefined {

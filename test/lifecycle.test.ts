@@ -37,19 +37,32 @@ describe('breaking changes and support state', () => {
 
   it('lists upcoming breaking changes across the registry, soonest first, with filters', async () => {
     const upcoming = seedChanges.filter((b) => b.upgradeDeadline >= TODAY).sort((a, b) => (a.upgradeDeadline < b.upgradeDeadline ? -1 : 1));
-    const res = await h.gql(`{ breakingChanges(filter: {upcoming: true}, first: 100) { totalCount edges { node { version upgradeDeadline connector { slug } } } } }`);
+    const res = await h.gql(
+      `{ breakingChanges(filter: {upcoming: true}, first: 100) { totalCount edges { node { version upgradeDeadline connector { slug } } } } }`,
+    );
     expect(res.data!.breakingChanges.totalCount).toBe(upcoming.length);
-    expect(res.data!.breakingChanges.edges.map((e: any) => `${e.node.connector.slug}@${e.node.version}`)).toEqual(upcoming.map((b) => `${b.slug}@${b.version}`));
+    expect(res.data!.breakingChanges.edges.map((e: any) => `${e.node.connector.slug}@${e.node.version}`)).toEqual(
+      upcoming.map((b) => `${b.slug}@${b.version}`),
+    );
 
     const cases: [object, (b: (typeof seedChanges)[number]) => boolean][] = [
       [{ upcoming: false }, (b) => b.upgradeDeadline < TODAY],
       [{ deadlineBefore: '2024-01-01' }, (b) => b.upgradeDeadline < '2024-01-01'],
       [{ supportLevels: ['COMMUNITY', 'ENTERPRISE'] }, (b) => ['community', 'enterprise'].includes(b.connector.supportLevel)],
-      [{ deployment: 'COMMUNITY_OSS', upcoming: true }, (b) => b.upgradeDeadline >= TODAY && b.connector.availability.some((a) => a.deployment === 'community_oss')],
+      [
+        { deployment: 'COMMUNITY_OSS', upcoming: true },
+        (b) => b.upgradeDeadline >= TODAY && b.connector.availability.some((a) => a.deployment === 'community_oss'),
+      ],
     ];
     for (const [filter, keep] of cases) {
-      const r = await h.gql(`query($f: BreakingChangeFilter) { breakingChanges(filter: $f, first: 100) { totalCount edges { node { version connector { slug } } } } }`, { f: filter });
-      const want = seedChanges.filter(keep).map((b) => `${b.slug}@${b.version}`).sort();
+      const r = await h.gql(
+        `query($f: BreakingChangeFilter) { breakingChanges(filter: $f, first: 100) { totalCount edges { node { version connector { slug } } } } }`,
+        { f: filter },
+      );
+      const want = seedChanges
+        .filter(keep)
+        .map((b) => `${b.slug}@${b.version}`)
+        .sort();
       expect(r.data!.breakingChanges.edges.map((e: any) => `${e.node.connector.slug}@${e.node.version}`).sort(), JSON.stringify(filter)).toEqual(want);
       expect(r.data!.breakingChanges.totalCount).toBe(want.length);
     }
@@ -59,7 +72,10 @@ describe('breaking changes and support state', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let i = 0; i < 50; i++) {
-      const r: any = await h.gql(`query($after: String) { breakingChanges(first: 4, after: $after) { edges { node { version connector { slug } } } pageInfo { hasNextPage endCursor } } }`, { after });
+      const r: any = await h.gql(
+        `query($after: String) { breakingChanges(first: 4, after: $after) { edges { node { version connector { slug } } } pageInfo { hasNextPage endCursor } } }`,
+        { after },
+      );
       seen.push(...r.data.breakingChanges.edges.map((e: any) => `${e.node.connector.slug}@${e.node.version}`));
       if (!r.data.breakingChanges.pageInfo.hasNextPage) break;
       after = r.data.breakingChanges.pageInfo.endCursor;
@@ -71,24 +87,30 @@ describe('breaking changes and support state', () => {
     const counts = [];
     for (const first of [1, 10, 30]) {
       h.statements.length = 0;
-      await h.gql(`query($first: Int!) { breakingChanges(first: $first) { edges { node { version connector { slug supportState availableOn } } } } }`, { first });
+      await h.gql(`query($first: Int!) { breakingChanges(first: $first) { edges { node { version connector { slug supportState availableOn } } } } }`, {
+        first,
+      });
       counts.push(h.statements.length);
     }
     expect(counts).toEqual([1, 1, 1]);
   });
 
   it('announces a breaking change for a certified connector at the edge of its 30-day window', async () => {
-    const res = await h.gql(ANNOUNCE, {
-      input: {
-        connectorSlug: 'source-postgres',
-        version: '4.0.0',
-        upgradeDeadline: '2026-12-24',
-        message: 'Version 4.0.0 drops support for Postgres 12.',
-        deadlineAction: 'DISABLE',
-        impactedStreams: ['public.users', 'public.users'],
-        expectedRevision: 1,
+    const res = await h.gql(
+      ANNOUNCE,
+      {
+        input: {
+          connectorSlug: 'source-postgres',
+          version: '4.0.0',
+          upgradeDeadline: '2026-12-24',
+          message: 'Version 4.0.0 drops support for Postgres 12.',
+          deadlineAction: 'DISABLE',
+          impactedStreams: ['public.users', 'public.users'],
+          expectedRevision: 1,
+        },
       },
-    }, publisher);
+      publisher,
+    );
     expect(res.data!.announceBreakingChange).toEqual({
       connector: { slug: 'source-postgres', revision: 2, supportState: 'DEPRECATED' },
       breakingChange: {
@@ -105,36 +127,86 @@ describe('breaking changes and support state', () => {
   });
 
   it('lets a community connector announce with any deadline', async () => {
-    const res = await h.gql(ANNOUNCE, { input: { connectorSlug: 'source-faker', version: '7.0.0', upgradeDeadline: TODAY, message: 'Version 7.0.0 changes every stream.' } }, publisher);
+    const res = await h.gql(
+      ANNOUNCE,
+      { input: { connectorSlug: 'source-faker', version: '7.0.0', upgradeDeadline: TODAY, message: 'Version 7.0.0 changes every stream.' } },
+      publisher,
+    );
     expect(res.data!.announceBreakingChange.userErrors).toEqual([]);
   });
 
   const refusals: [string, Record<string, unknown>, { code: string; field: string[]; message: string }][] = [
-    ['a deadline inside a certified connector\'s window', { connectorSlug: 'source-postgres', upgradeDeadline: '2026-12-23' },
-      { code: 'VALIDATION', field: ['input', 'upgradeDeadline'], message: 'upgradeDeadline: Certified connectors give users at least 30 days to upgrade; the earliest deadline allowed today is 2026-12-24.' }],
-    ['a deadline inside an enterprise connector\'s window', { connectorSlug: 'source-workday', upgradeDeadline: '2026-11-30' },
-      { code: 'VALIDATION', field: ['input', 'upgradeDeadline'], message: 'upgradeDeadline: Enterprise connectors give users at least 30 days to upgrade; the earliest deadline allowed today is 2026-12-24.' }],
-    ['a version announced already', { connectorSlug: 'source-stripe', version: '5.4.0' },
-      { code: 'CONFLICT', field: ['input', 'version'], message: 'source-stripe already has a breaking change announced for 5.4.0.' }],
-    ['an archived connector', { connectorSlug: 'destination-keen' },
-      { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'destination-keen is archived: it gets no new releases.' }],
-    ['an unknown connector', { connectorSlug: 'source-nowhere' },
-      { code: 'NOT_FOUND', field: ['input', 'connectorSlug'], message: 'No connector has the slug "source-nowhere".' }],
-    ['a stale revision', { connectorSlug: 'source-faker', expectedRevision: 3 },
-      { code: 'STALE_REVISION', field: ['input', 'expectedRevision'], message: 'source-faker is at revision 1, not 3: it changed since you read it.' }],
-    ['a version that is not x.y.z', { connectorSlug: 'source-faker', version: 'v8' },
-      { code: 'VALIDATION', field: ['input', 'version'], message: 'version: must be a version such as 5.0.0' }],
-    ['a deadline that is not a date', { connectorSlug: 'source-faker', upgradeDeadline: 'next week' },
-      { code: 'VALIDATION', field: ['input', 'upgradeDeadline'], message: 'upgradeDeadline: must be a date as YYYY-MM-DD' }],
-    ['a migration URL that is not http', { connectorSlug: 'source-faker', migrationDocumentationUrl: 'javascript:alert(1)' },
-      { code: 'VALIDATION', field: ['input', 'migrationDocumentationUrl'], message: 'migrationDocumentationUrl: must be an http(s) URL' }],
-    ['an empty list of streams', { connectorSlug: 'source-faker', impactedStreams: [] },
-      { code: 'VALIDATION', field: ['input', 'impactedStreams'], message: 'impactedStreams: give at least one stream, or leave it out when the whole connector is affected' }],
+    [
+      "a deadline inside a certified connector's window",
+      { connectorSlug: 'source-postgres', upgradeDeadline: '2026-12-23' },
+      {
+        code: 'VALIDATION',
+        field: ['input', 'upgradeDeadline'],
+        message: 'upgradeDeadline: Certified connectors give users at least 30 days to upgrade; the earliest deadline allowed today is 2026-12-24.',
+      },
+    ],
+    [
+      "a deadline inside an enterprise connector's window",
+      { connectorSlug: 'source-workday', upgradeDeadline: '2026-11-30' },
+      {
+        code: 'VALIDATION',
+        field: ['input', 'upgradeDeadline'],
+        message: 'upgradeDeadline: Enterprise connectors give users at least 30 days to upgrade; the earliest deadline allowed today is 2026-12-24.',
+      },
+    ],
+    [
+      'a version announced already',
+      { connectorSlug: 'source-stripe', version: '5.4.0' },
+      { code: 'CONFLICT', field: ['input', 'version'], message: 'source-stripe already has a breaking change announced for 5.4.0.' },
+    ],
+    [
+      'an archived connector',
+      { connectorSlug: 'destination-keen' },
+      { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'destination-keen is archived: it gets no new releases.' },
+    ],
+    [
+      'an unknown connector',
+      { connectorSlug: 'source-nowhere' },
+      { code: 'NOT_FOUND', field: ['input', 'connectorSlug'], message: 'No connector has the slug "source-nowhere".' },
+    ],
+    [
+      'a stale revision',
+      { connectorSlug: 'source-faker', expectedRevision: 3 },
+      { code: 'STALE_REVISION', field: ['input', 'expectedRevision'], message: 'source-faker is at revision 1, not 3: it changed since you read it.' },
+    ],
+    [
+      'a version that is not x.y.z',
+      { connectorSlug: 'source-faker', version: 'v8' },
+      { code: 'VALIDATION', field: ['input', 'version'], message: 'version: must be a version such as 5.0.0' },
+    ],
+    [
+      'a deadline that is not a date',
+      { connectorSlug: 'source-faker', upgradeDeadline: 'next week' },
+      { code: 'VALIDATION', field: ['input', 'upgradeDeadline'], message: 'upgradeDeadline: must be a date as YYYY-MM-DD' },
+    ],
+    [
+      'a migration URL that is not http',
+      { connectorSlug: 'source-faker', migrationDocumentationUrl: 'javascript:alert(1)' },
+      { code: 'VALIDATION', field: ['input', 'migrationDocumentationUrl'], message: 'migrationDocumentationUrl: must be an http(s) URL' },
+    ],
+    [
+      'an empty list of streams',
+      { connectorSlug: 'source-faker', impactedStreams: [] },
+      {
+        code: 'VALIDATION',
+        field: ['input', 'impactedStreams'],
+        message: 'impactedStreams: give at least one stream, or leave it out when the whole connector is affected',
+      },
+    ],
   ];
   for (const [what, input, error] of refusals) {
     it(`refuses ${what}, writing nothing`, async () => {
       const before = snapshot(h.db);
-      const res = await h.gql(ANNOUNCE, { input: { version: '9.0.0', upgradeDeadline: '2027-06-01', message: 'A change worth announcing.', ...input } }, publisher);
+      const res = await h.gql(
+        ANNOUNCE,
+        { input: { version: '9.0.0', upgradeDeadline: '2027-06-01', message: 'A change worth announcing.', ...input } },
+        publisher,
+      );
       expect(res.errors).toBeUndefined();
       expect(res.data!.announceBreakingChange).toMatchObject({ breakingChange: null, userErrors: [error] });
       expect(snapshot(h.db)).toEqual(before);
@@ -152,7 +224,11 @@ describe('breaking changes and support state', () => {
   });
 
   it('shows an announced change in the registry export', async () => {
-    await h.gql(ANNOUNCE, { input: { connectorSlug: 'source-faker', version: '7.0.0', upgradeDeadline: '2027-01-15', message: 'Version 7.0.0 changes every stream.' } }, publisher);
+    await h.gql(
+      ANNOUNCE,
+      { input: { connectorSlug: 'source-faker', version: '7.0.0', upgradeDeadline: '2027-01-15', message: 'Version 7.0.0 changes every stream.' } },
+      publisher,
+    );
     const doc = await (await h.get('/registries/v0/oss_registry.json')).json();
     const faker = doc.sources.find((s: any) => s.dockerRepository === 'airbyte/source-faker');
     expect(faker.releases.breakingChanges['7.0.0']).toEqual({

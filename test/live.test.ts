@@ -27,7 +27,11 @@ function subscribe(url: string, query: string, headers: Record<string, string> =
           while ((at = buffer.indexOf('\n\n')) !== -1) {
             const frame = buffer.slice(0, at);
             buffer = buffer.slice(at + 2);
-            const data = frame.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('');
+            const data = frame
+              .split('\n')
+              .filter((l) => l.startsWith('data:'))
+              .map((l) => l.slice(5).trim())
+              .join('');
             if (data) received.push(JSON.parse(data));
           }
         }
@@ -50,7 +54,10 @@ describe('live updates over Server-Sent Events', () => {
   const tokens: Record<string, string> = {};
   beforeAll(async () => {
     server = await startServer(env);
-    for (const [name, scopes, org] of [['bot', 'certify,publish', ''], ['acme', 'read:private', 'acme']] as const) {
+    for (const [name, scopes, org] of [
+      ['bot', 'certify,publish', ''],
+      ['acme', 'read:private', 'acme'],
+    ] as const) {
       const args = ['dist/src/cli/token.js', 'create', '--name', name, '--scopes', scopes, ...(org ? ['--organization', org] : [])];
       tokens[name] = runNode(args, env).stdout.trim().split('\n').at(-1)!;
     }
@@ -69,8 +76,12 @@ describe('live updates over Server-Sent Events', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.bot}` },
         body: JSON.stringify({ query }),
       }).then((r) => r.json());
-    await post('mutation { certifyConnector(input: {connectorSlug: "source-trello", reason: "Certified live, for the stream test."}) { userErrors { code } } }');
-    await post('mutation { announceBreakingChange(input: {connectorSlug: "source-trello", version: "9.9.9", upgradeDeadline: "2031-01-01", message: "Announced live, for the stream test."}) { userErrors { code } } }');
+    await post(
+      'mutation { certifyConnector(input: {connectorSlug: "source-trello", reason: "Certified live, for the stream test."}) { userErrors { code } } }',
+    );
+    await post(
+      'mutation { announceBreakingChange(input: {connectorSlug: "source-trello", version: "9.9.9", upgradeDeadline: "2031-01-01", message: "Announced live, for the stream test."}) { userErrors { code } } }',
+    );
     await until(() => certs.received.length > 0 && changes.received.length > 0);
     certs.close();
     changes.close();
@@ -90,7 +101,10 @@ describe('live updates over Server-Sent Events', () => {
     await fetch(`${server.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-      body: JSON.stringify({ query: 'mutation { announceBreakingChange(input: {connectorSlug: "source-acme-billing", version: "1.0.0", upgradeDeadline: "2031-01-01", message: "A private change of acme."}) { userErrors { code } } }' }),
+      body: JSON.stringify({
+        query:
+          'mutation { announceBreakingChange(input: {connectorSlug: "source-acme-billing", version: "1.0.0", upgradeDeadline: "2031-01-01", message: "A private change of acme."}) { userErrors { code } } }',
+      }),
     });
     await until(() => owner.received.length > 0);
     await new Promise((r) => setTimeout(r, 200));

@@ -9,8 +9,16 @@ describe('observability', () => {
     const token = h.token('bot', ['certify']);
     await h.gql('{ deployments { key } }');
     await h.gql('{ connectors(first: 0) { totalCount } }');
-    await h.gql('mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Counted by the metrics test."}) { userErrors { code } } }', {}, token);
-    await h.gql('mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Counted by the metrics test.", dryRun: true}) { userErrors { code } } }', {}, token);
+    await h.gql(
+      'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Counted by the metrics test."}) { userErrors { code } } }',
+      {},
+      token,
+    );
+    await h.gql(
+      'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Counted by the metrics test.", dryRun: true}) { userErrors { code } } }',
+      {},
+      token,
+    );
     const requests = lines.filter((l) => l.message === 'request');
     expect(requests).toHaveLength(4);
     for (const line of requests) {

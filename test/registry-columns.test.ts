@@ -64,7 +64,11 @@ describe('the connector columns and the registry', () => {
 
   it('lets insertConnector take and write every column the database does not manage', () => {
     const writable = Object.keys(TABLE).filter((c) => !(c in MANAGED_COLUMNS));
-    expect(Object.keys(connectorSeedSchema.shape).filter((k) => k in TABLE).sort()).toEqual(writable.sort());
+    expect(
+      Object.keys(connectorSeedSchema.shape)
+        .filter((k) => k in TABLE)
+        .sort(),
+    ).toEqual(writable.sort());
     // A value for every writable column: the seed's, and one of the column's type where the seed has none.
     const base = SEED_CONNECTORS.find((c) => c.slug === 'source-stripe')!;
     const sample = (column: string): unknown => {
@@ -98,7 +102,9 @@ describe('maxSecondsBetweenMessages', () => {
   });
 
   it('is served in GraphQL from the one column declaration, through a lean list page and a planned detail alike', async () => {
-    const expected = new Map<string, number | null>(original.sources.map((s) => [s.dockerRepository.replace('airbyte/', ''), s.maxSecondsBetweenMessages ?? null]));
+    const expected = new Map<string, number | null>(
+      original.sources.map((s) => [s.dockerRepository.replace('airbyte/', ''), s.maxSecondsBetweenMessages ?? null]),
+    );
     const served = new Map<string, number | null>();
     let after: string | null = null;
     // Columns only: the lean page reads just the selected columns (the column is declared once, with its field).
@@ -175,9 +181,10 @@ describe('maxSecondsBetweenMessages', () => {
       const data = (parseYaml(readFileSync(file, 'utf8')) as { data?: Record<string, unknown> } | null)?.data;
       if (data) inFiles.set(`${String(data.definitionId).toLowerCase()} ${data.dockerRepository}`, data.maxSecondsBetweenMessages ?? null);
     }
-    const rows = h2.db.$client
-      .prepare('select definition_id || \' \' || docker_repository key, max_seconds_between_messages n from connectors')
-      .all() as { key: string; n: number | null }[];
+    const rows = h2.db.$client.prepare("select definition_id || ' ' || docker_repository key, max_seconds_between_messages n from connectors").all() as {
+      key: string;
+      n: number | null;
+    }[];
     expect(rows.length).toBe(loaded.items.length);
     expect(rows.filter((r) => r.n != null).length).toBeGreaterThan(0);
     for (const row of rows) expect(row.n, row.key).toBe(inFiles.get(row.key));

@@ -139,7 +139,10 @@ describe('importing a registry JSON file', () => {
     importConnectors(h.db, cloud);
     const res = await h.gql(DETAIL, { slug: 'source-widgets' });
     // The connector's own version stays the OSS one; the cloud registry's is kept for cloud.
-    expect(res.data!.connector).toMatchObject({ dockerImageTag: '2.1.0', availableOn: ['CLOUD', 'POWERED_BY_AIRBYTE', 'SELF_MANAGED_ENTERPRISE', 'COMMUNITY_OSS'] });
+    expect(res.data!.connector).toMatchObject({
+      dockerImageTag: '2.1.0',
+      availableOn: ['CLOUD', 'POWERED_BY_AIRBYTE', 'SELF_MANAGED_ENTERPRISE', 'COMMUNITY_OSS'],
+    });
     const exported = await (await h.get('/registries/v0/cloud_registry.json')).json();
     expect(exported.sources).toHaveLength(1);
     expect(exported.sources[0]).toMatchObject({ dockerImageTag: '2.0.9', dockerRepository: 'airbyte/source-widgets-strict-encrypt' });
@@ -173,11 +176,18 @@ describe('importing a registry JSON file', () => {
     // --skip-invalid: the valid entries go in, the invalid ones are reported.
     const summary = importConnectors(h.db, bad);
     expect(summary).toMatchObject({ added: 2 });
-    expect(summary.skipped.map((s) => s.entry)).toEqual(['broken_registry.json: sources[1] (Gizmo Tracker)', 'broken_registry.json: destinations[0] (Lakehouse)']);
+    expect(summary.skipped.map((s) => s.entry)).toEqual([
+      'broken_registry.json: sources[1] (Gizmo Tracker)',
+      'broken_registry.json: destinations[0] (Lakehouse)',
+    ]);
   });
 
   it('reports a file that is not JSON, or not a registry', () => {
-    expect(loadRegistryJson('{"sources": [', 'x.json', 'oss').problems[0]).toMatchObject({ file: 'x.json', entry: '(file)', message: expect.stringMatching(/^not valid JSON/) });
+    expect(loadRegistryJson('{"sources": [', 'x.json', 'oss').problems[0]).toMatchObject({
+      file: 'x.json',
+      entry: '(file)',
+      message: expect.stringMatching(/^not valid JSON/),
+    });
     expect(loadRegistryJson('{"sources": []}', 'y.json', 'oss').problems).toEqual([
       { file: 'y.json', entry: '(file)', path: 'destinations', message: 'must be an array of connector entries' },
     ]);
@@ -186,7 +196,15 @@ describe('importing a registry JSON file', () => {
   it('updates a seeded connector with the same definition ID instead of adding a second one', async () => {
     const seeded = createHarness();
     const doc = editedFixture((d) => {
-      d.sources = [{ ...d.sources[2], sourceDefinitionId: 'dfd88b22-b603-4c3d-aad7-3701784586b1', dockerRepository: 'airbyte/source-faker', name: 'Sample Data', dockerImageTag: '6.3.0' }];
+      d.sources = [
+        {
+          ...d.sources[2],
+          sourceDefinitionId: 'dfd88b22-b603-4c3d-aad7-3701784586b1',
+          dockerRepository: 'airbyte/source-faker',
+          name: 'Sample Data',
+          dockerImageTag: '6.3.0',
+        },
+      ];
       d.destinations = [];
     });
     const summary = importConnectors(seeded.db, loadRegistryJson(doc, 'oss_registry.json', 'oss'));
@@ -201,17 +219,35 @@ describe('importing metadata.yaml files', () => {
     const h = createHarness({ connectors: false });
     const loaded = await loadImportSource(join(FIXTURES, 'metadata'));
     expect(loaded.problems).toEqual([]);
-    expect(loaded.notes).toEqual([expect.stringMatching(/^passed over .*source-widgets-strict-encrypt\/metadata\.yaml \(Widgets\): it shares the definition ID/)]);
+    expect(loaded.notes).toEqual([
+      expect.stringMatching(/^passed over .*source-widgets-strict-encrypt\/metadata\.yaml \(Widgets\): it shares the definition ID/),
+    ]);
     const summary = importConnectors(h.db, loaded);
     expect(summary).toMatchObject({ added: 3, disabled: [] });
     const widgets = await h.gql(DETAIL, { slug: 'source-widgets' });
     expect(widgets.data!.connector).toMatchObject({
       dockerImageTag: '2.2.0',
       availableOn: ['CLOUD', 'POWERED_BY_AIRBYTE', 'SELF_MANAGED_ENTERPRISE', 'COMMUNITY_OSS'],
-      breakingChanges: [{ version: '2.0.0', migrationDocumentationUrl: 'https://docs.example.test/sources/widgets-migrations#2.0.0', scopedImpact: [{ impactedScopes: ['gadgets'] }] }],
+      breakingChanges: [
+        {
+          version: '2.0.0',
+          migrationDocumentationUrl: 'https://docs.example.test/sources/widgets-migrations#2.0.0',
+          scopedImpact: [{ impactedScopes: ['gadgets'] }],
+        },
+      ],
     });
     const cloud = await (await h.get('/registries/v0/cloud_registry.json')).json();
-    expect(cloud.sources[0]).toMatchObject({ dockerImageTag: '2.1.5', dockerRepository: 'airbyte/source-widgets-strict-encrypt', sourceDefinitionId: '11111111-1111-4111-8111-111111111111', supportLevel: 'certified', tombstone: false, public: true, custom: false, language: 'python', ab_internal: { sl: 300, ql: 400 } });
+    expect(cloud.sources[0]).toMatchObject({
+      dockerImageTag: '2.1.5',
+      dockerRepository: 'airbyte/source-widgets-strict-encrypt',
+      sourceDefinitionId: '11111111-1111-4111-8111-111111111111',
+      supportLevel: 'certified',
+      tombstone: false,
+      public: true,
+      custom: false,
+      language: 'python',
+      ab_internal: { sl: 300, ql: 400 },
+    });
     expect(cloud.destinations).toEqual([]);
     const crm = await h.gql(DETAIL, { slug: 'source-old-crm' });
     expect(crm.data!.connector).toMatchObject({ supportLevel: 'ARCHIVED', availableOn: [] });
@@ -254,7 +290,10 @@ describe('the real OSS registry of 2025-01-29', () => {
     const res = await h.get('/registries/v0/oss_registry.json');
     expect(res.status).toBe(200);
     const exported = await res.json();
-    for (const [key, id] of [['sources', 'sourceDefinitionId'], ['destinations', 'destinationDefinitionId']] as const) {
+    for (const [key, id] of [
+      ['sources', 'sourceDefinitionId'],
+      ['destinations', 'destinationDefinitionId'],
+    ] as const) {
       const byId = new Map(exported[key].map((e: any) => [e[id], e]));
       expect(exported[key]).toHaveLength(original[key].length);
       for (const entry of original[key]) expect(byId.get(entry[id]), entry.name).toEqual(entry);
@@ -285,7 +324,11 @@ describe('the real OSS registry of 2025-01-29', () => {
     const again = await h.get('/registries/v0/oss_registry.json', { 'if-none-match': etag });
     expect(again.status).toBe(304);
     const token = h.token('certifier', ['certify']);
-    const cert = await h.gql(`mutation { certifyConnector(input: {connectorSlug: "source-pokeapi", reason: "Certified for the ETag test."}) { userErrors { code } } }`, {}, token);
+    const cert = await h.gql(
+      `mutation { certifyConnector(input: {connectorSlug: "source-pokeapi", reason: "Certified for the ETag test."}) { userErrors { code } } }`,
+      {},
+      token,
+    );
     expect(cert.data!.certifyConnector.userErrors).toEqual([]);
     const changed = await h.get('/registries/v0/oss_registry.json', { 'if-none-match': etag });
     expect(changed.status).toBe(200);
@@ -333,7 +376,10 @@ describe('the registry CLI', () => {
     const dir = tempDir();
     const env = { DATABASE_PATH: join(dir, 'r.db') };
     const file = join(dir, 'bad_registry.json');
-    writeFileSync(file, editedFixture((d) => (d.sources[0].dockerImageTag = '')));
+    writeFileSync(
+      file,
+      editedFixture((d) => (d.sources[0].dockerImageTag = '')),
+    );
     const result = runNode(['dist/src/cli/registry-import.js', file], env);
     expect(result.status).toBe(1);
     // One line on stderr; the plan on stdout lists the refused entry with each of its problems.

@@ -10,7 +10,9 @@ import { seedIfEmpty } from '../seed/index.js';
 import { createHarness, serve, type Served } from './helpers/harness.js';
 import { tempDir } from './helpers/process.js';
 
-const LIST = JSON.stringify({ query: '{ connectors(filter: {supportLevels: [COMMUNITY, CUSTOM]}, first: 100) { totalCount edges { node { slug supportLevel } } } }' });
+const LIST = JSON.stringify({
+  query: '{ connectors(filter: {supportLevels: [COMMUNITY, CUSTOM]}, first: 100) { totalCount edges { node { slug supportLevel } } } }',
+});
 
 async function ask(app: Served, body: string, headers: Record<string, string> = {}) {
   const res = await app.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
@@ -34,7 +36,9 @@ describe('the response cache', () => {
     const token = h.token('bot', ['certify']);
     const before = await ask(h, LIST);
     await ask(h, LIST);
-    const certify = JSON.stringify({ query: 'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Fresh-data test certification."}) { userErrors { code } } }' });
+    const certify = JSON.stringify({
+      query: 'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Fresh-data test certification."}) { userErrors { code } } }',
+    });
     expect((await ask(h, certify, { authorization: `Bearer ${token}` })).body.data.certifyConnector.userErrors).toEqual([]);
     const after = await ask(h, LIST);
     expect(after.cache).toBe('miss');
@@ -51,7 +55,20 @@ describe('the response cache', () => {
     const before = await ask(app, LIST);
     expect((await ask(app, LIST)).cache).toBe('hit');
     const other = openDatabase(path);
-    const doc = { sources: [{ sourceDefinitionId: 'dfd88b22-b603-4c3d-aad7-3701784586b1', name: 'Sample Data', dockerRepository: 'airbyte/source-faker', dockerImageTag: '7.0.0', documentationUrl: 'https://docs.airbyte.com/integrations/sources/faker', supportLevel: 'certified', spec: {} }], destinations: [] };
+    const doc = {
+      sources: [
+        {
+          sourceDefinitionId: 'dfd88b22-b603-4c3d-aad7-3701784586b1',
+          name: 'Sample Data',
+          dockerRepository: 'airbyte/source-faker',
+          dockerImageTag: '7.0.0',
+          documentationUrl: 'https://docs.airbyte.com/integrations/sources/faker',
+          supportLevel: 'certified',
+          spec: {},
+        },
+      ],
+      destinations: [],
+    };
     const summary = importConnectors(other, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'));
     expect(summary.levelChanges).toEqual([{ slug: 'source-faker', from: 'community', to: 'certified' }]);
     other.$client.close();
@@ -82,7 +99,9 @@ describe('the response cache', () => {
     await ask(h, broken);
     expect((await ask(h, broken)).cache).toBeNull();
     const token = h.token('bot', ['certify']);
-    const dry = JSON.stringify({ query: 'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "A dry run, twice.", dryRun: true}) { dryRun } }' });
+    const dry = JSON.stringify({
+      query: 'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "A dry run, twice.", dryRun: true}) { dryRun } }',
+    });
     await ask(h, dry, { authorization: `Bearer ${token}` });
     expect((await ask(h, dry, { authorization: `Bearer ${token}` })).cache).toBeNull();
   });

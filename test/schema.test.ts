@@ -1,12 +1,5 @@
 import { readFileSync } from 'node:fs';
-import {
-  isEnumType,
-  isInputObjectType,
-  isInterfaceType,
-  isObjectType,
-  printSchema,
-  type GraphQLNamedType,
-} from 'graphql';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, printSchema, type GraphQLNamedType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { printableSchema } from '../src/graphql/schema.js';
 

@@ -30,7 +30,11 @@ describe('SQL statements per request', () => {
     // Give a few connectors a certification history so the nested relation has rows to load.
     const token = h.token('bot', ['certify']);
     for (const slug of ['source-faker', 'source-asana', 'destination-duckdb']) {
-      await h.gql(`mutation($s: String!) { certifyConnector(input: {connectorSlug: $s, reason: "Seeded for the statement-count test."}) { userErrors { code } } }`, { s: slug }, token);
+      await h.gql(
+        `mutation($s: String!) { certifyConnector(input: {connectorSlug: $s, reason: "Seeded for the statement-count test."}) { userErrors { code } } }`,
+        { s: slug },
+        token,
+      );
     }
   });
 
@@ -66,7 +70,11 @@ describe('SQL statements per request', () => {
     expect((await h.gql(`{ connectors(first: 1, filter: {supportLevels: [CUSTOM]}) { totalCount } }`)).data!.connectors.totalCount).toBe(0);
     // A certification moves a connector out of Community: the next count is fresh.
     const token = h.token('bot2', ['certify']);
-    await h.gql(`mutation { certifyConnector(input: {connectorSlug: "source-pokeapi", reason: "A fresh count after a change."}) { userErrors { code } } }`, {}, token);
+    await h.gql(
+      `mutation { certifyConnector(input: {connectorSlug: "source-pokeapi", reason: "A fresh count after a change."}) { userErrors { code } } }`,
+      {},
+      token,
+    );
     expect(await total(community)).toEqual({ total: first.total - 1, counted: true });
   });
 
@@ -78,13 +86,16 @@ describe('SQL statements per request', () => {
     expect(lean).toContain('"support_level"');
     // The deployments come from the row's own enabled_on column, not a subquery per connector.
     expect(lean).toContain('"enabled_on"');
-    for (const unselected of ['docker_repository', 'documentation_url', 'tags', 'breaking_changes', 'connector_availability']) expect(lean).not.toContain(unselected);
+    for (const unselected of ['docker_repository', 'documentation_url', 'tags', 'breaking_changes', 'connector_availability'])
+      expect(lean).not.toContain(unselected);
     h.statements.length = 0;
     await h.gql(`{ connectors(first: 3) { edges { node { slug supportLevel } } } }`);
     expect(h.statements[0]).not.toContain('enabled_on');
     // The same nodes with a relation go through the planner, still in one statement, with the same answers.
     h.statements.length = 0;
-    const withRelation = await h.gql(`{ connectors(first: 3) { edges { node { slug availableOn support(deployment: CLOUD) { coverage } breakingChanges { version } } } } }`);
+    const withRelation = await h.gql(
+      `{ connectors(first: 3) { edges { node { slug availableOn support(deployment: CLOUD) { coverage } breakingChanges { version } } } } }`,
+    );
     expect(h.statements).toHaveLength(1);
     expect(h.statements[0]).toContain('breaking_changes');
     expect(withRelation.data!.connectors.edges.map((e: any) => ({ ...e.node, breakingChanges: undefined }))).toEqual(
@@ -94,7 +105,9 @@ describe('SQL statements per request', () => {
 
   it('loads a connector with its relations in one statement', async () => {
     h.statements.length = 0;
-    const res = await h.gql(`{ connector(slug: "source-stripe") { slug breakingChanges { version } certificationHistory { actor } availableOn supportState } }`);
+    const res = await h.gql(
+      `{ connector(slug: "source-stripe") { slug breakingChanges { version } certificationHistory { actor } availableOn supportState } }`,
+    );
     expect(h.statements).toHaveLength(1);
     expect(res.data!.connector).toMatchObject({ slug: 'source-stripe', availableOn: expect.arrayContaining(['CLOUD']), supportState: expect.any(String) });
     expect(res.data!.connector.breakingChanges.length).toBeGreaterThan(1);

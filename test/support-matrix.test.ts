@@ -135,9 +135,13 @@ describe('the support matrix', () => {
   it('answers for custom connectors with the best-effort SLA and the customer as maintainer', async () => {
     const token = h.token('acme-reader', ['read:private']);
     h.db.$client.prepare("update api_tokens set organization = 'acme'").run();
-    const res = await h.gql(`{ connector(slug: "source-acme-billing") { availableOn
+    const res = await h.gql(
+      `{ connector(slug: "source-acme-billing") { availableOn
       cloud: support(deployment: CLOUD) { officialSla maintainedBy slaTier { key } notes }
-      oss: support(deployment: COMMUNITY_OSS) { available officialSla channel notes } } }`, {}, token);
+      oss: support(deployment: COMMUNITY_OSS) { available officialSla channel notes } } }`,
+      {},
+      token,
+    );
     expect(res.data!.connector).toEqual({
       availableOn: ['CLOUD', 'SELF_MANAGED_ENTERPRISE'],
       cloud: { officialSla: true, maintainedBy: 'CUSTOMER', slaTier: { key: 'BEST_EFFORT_SLA' }, notes: [DOUBLE_STAR] },

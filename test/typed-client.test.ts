@@ -29,6 +29,8 @@ describe('the typed client example', () => {
     const lines = await main(`${server.url}/graphql`, token);
     expect(lines[0]).toBe('34 connectors have an official SLA on Self-Managed Enterprise; the first 5:');
     expect(lines[1]).toBe('  destination-bigquery (CERTIFIED): PREMIUM_SUPPORT');
-    expect(lines.at(-1)).toBe('certifying source-faker would move it from COMMUNITY to CERTIFIED, with an SLA on CLOUD, POWERED_BY_AIRBYTE, SELF_MANAGED_ENTERPRISE');
+    expect(lines.at(-1)).toBe(
+      'certifying source-faker would move it from COMMUNITY to CERTIFIED, with an SLA on CLOUD, POWERED_BY_AIRBYTE, SELF_MANAGED_ENTERPRISE',
+    );
   });
 });

@@ -13,7 +13,8 @@ function database() {
   return db;
 }
 
-const countConnectors = (db: ReturnType<typeof database>) => db.$client.prepare("select count(*) from connectors where support_level = 'archived'").pluck().get() as number;
+const countConnectors = (db: ReturnType<typeof database>) =>
+  db.$client.prepare("select count(*) from connectors where support_level = 'archived'").pluck().get() as number;
 
 describe('KeptUntilChange', () => {
   it('works a value out once while the database does not change, even when it keeps only one', () => {

@@ -27,12 +27,20 @@ describe('signed webhooks', () => {
   it('delivers a certification with a verifiable signature, retries after a failure, and records every attempt', async () => {
     const h = createHarness({ webhooks: { retryBaseMs: 50, maxAttempts: 4, timeoutMs: 2000 } });
     const admin = h.token('root', ['admin']);
-    const reg = await h.gql(`mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret webhook { id url events } userErrors { code } } }`, { i: { url, events: ['CERTIFICATION'] } }, admin);
+    const reg = await h.gql(
+      `mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret webhook { id url events } userErrors { code } } }`,
+      { i: { url, events: ['CERTIFICATION'] } },
+      admin,
+    );
     const { secret, webhook } = reg.data!.registerWebhook;
     expect(secret).toMatch(/^whsec_/);
     expect(webhook).toMatchObject({ url, events: ['CERTIFICATION'] });
 
-    await h.gql('mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Certified for the webhook test."}) { userErrors { code } } }', {}, admin);
+    await h.gql(
+      'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Certified for the webhook test."}) { userErrors { code } } }',
+      {},
+      admin,
+    );
     await expect.poll(() => received.length, { timeout: 5000 }).toBe(2);
 
     const [failed, delivered] = received;
@@ -47,7 +55,13 @@ describe('signed webhooks', () => {
     expect(failed!.headers[DELIVERY_HEADER]).toBe(delivered!.headers[DELIVERY_HEADER]);
     expect(JSON.parse(delivered!.body)).toMatchObject({
       event: 'certification',
-      data: { connector: { slug: 'source-faker', name: 'Sample Data' }, fromLevel: 'community', toLevel: 'certified', actor: 'root', reason: 'Certified for the webhook test.' },
+      data: {
+        connector: { slug: 'source-faker', name: 'Sample Data' },
+        fromLevel: 'community',
+        toLevel: 'certified',
+        actor: 'root',
+        reason: 'Certified for the webhook test.',
+      },
     });
 
     const listed = await h.gql('{ webhooks { url deliveries { event status attempts lastStatusCode deliveredAt } } }', {}, admin);
@@ -55,7 +69,11 @@ describe('signed webhooks', () => {
       { url, deliveries: [{ event: 'CERTIFICATION', status: 'DELIVERED', attempts: 2, lastStatusCode: 204, deliveredAt: expect.stringMatching(/^\d{4}-/) }] },
     ]);
     // A webhook that did not ask for breaking changes gets none.
-    await h.gql('mutation { announceBreakingChange(input: {connectorSlug: "source-faker", version: "9.0.0", upgradeDeadline: "2031-01-01", message: "Not for this webhook."}) { userErrors { code } } }', {}, admin);
+    await h.gql(
+      'mutation { announceBreakingChange(input: {connectorSlug: "source-faker", version: "9.0.0", upgradeDeadline: "2031-01-01", message: "Not for this webhook."}) { userErrors { code } } }',
+      {},
+      admin,
+    );
     await new Promise((r) => setTimeout(r, 200));
     expect(received).toHaveLength(2);
   });
@@ -68,8 +86,16 @@ describe('signed webhooks', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as { port: number }).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    await h.gql(`mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret } }`, { i: { url: `http://127.0.0.1:${port}/nowhere`, events: ['BREAKING_CHANGE'] } }, admin);
-    await h.gql('mutation { announceBreakingChange(input: {connectorSlug: "source-faker", version: "9.0.0", upgradeDeadline: "2031-01-01", message: "Nobody is listening."}) { userErrors { code } } }', {}, admin);
+    await h.gql(
+      `mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret } }`,
+      { i: { url: `http://127.0.0.1:${port}/nowhere`, events: ['BREAKING_CHANGE'] } },
+      admin,
+    );
+    await h.gql(
+      'mutation { announceBreakingChange(input: {connectorSlug: "source-faker", version: "9.0.0", upgradeDeadline: "2031-01-01", message: "Nobody is listening."}) { userErrors { code } } }',
+      {},
+      admin,
+    );
     const status = async () => (await h.gql('{ webhooks { deliveries { status attempts lastError } } }', {}, admin)).data!.webhooks[0].deliveries[0];
     await expect.poll(async () => (await status())?.status, { timeout: 5000 }).toBe('FAILED');
     expect(await status()).toMatchObject({ attempts: 2, lastError: expect.stringMatching(/ECONNREFUSED|fetch failed/) });
@@ -82,7 +108,14 @@ describe('signed webhooks', () => {
     expect(refused.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect((await h.gql('{ webhooks { url } }', {}, certifier)).errors![0]!.extensions!.code).toBe('FORBIDDEN');
     const admin = h.token('root', ['admin']);
-    const bad = await h.gql(`mutation { registerWebhook(input: {url: "file:///etc/passwd", events: [CERTIFICATION]}) { secret userErrors { code field message } } }`, {}, admin);
-    expect(bad.data!.registerWebhook).toEqual({ secret: null, userErrors: [{ code: 'VALIDATION', field: ['input', 'url'], message: 'url: must be an http(s) URL' }] });
+    const bad = await h.gql(
+      `mutation { registerWebhook(input: {url: "file:///etc/passwd", events: [CERTIFICATION]}) { secret userErrors { code field message } } }`,
+      {},
+      admin,
+    );
+    expect(bad.data!.registerWebhook).toEqual({
+      secret: null,
+      userErrors: [{ code: 'VALIDATION', field: ['input', 'url'], message: 'url: must be an http(s) URL' }],
+    });
   });
 });

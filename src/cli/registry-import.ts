@@ -66,7 +66,11 @@ function detailLines(r: ImportReport, dryRun: boolean): string[] {
   const off = (deployments: string[]) => deployments.join(', ');
   return [
     ...r.levelChanges.map((c) => `  level: ${c.slug} ${c.from} → ${c.to}${c.effectiveAt ? ` (effective ${c.effectiveAt})` : ''}`),
-    ...capped(r.unavailable.map((u) => `  unavailable on ${off(u.deployments)}: ${u.slug} (${u.reason === 'absent' ? 'no longer listed' : 'its entry leaves that registry'})`)),
+    ...capped(
+      r.unavailable.map(
+        (u) => `  unavailable on ${off(u.deployments)}: ${u.slug} (${u.reason === 'absent' ? 'no longer listed' : 'its entry leaves that registry'})`,
+      ),
+    ),
     ...capped([...grouped(r.availability.filter((a) => a.to))].map(([slug, deployments]) => `  available on ${off(deployments)}: ${slug}`)),
     ...r.renames.map(
       (n) =>
@@ -77,7 +81,11 @@ function detailLines(r: ImportReport, dryRun: boolean): string[] {
     ...capped(r.older.map((o) => `  older: ${o.slug}: ${o.at}, stored ${o.stored}`)),
     ...capped(r.added.map((a) => `  added ${a.slug} (${a.entry})`)),
     ...capped(r.changed.map((c) => `  updated ${c.slug}: ${c.fields.map((f) => `${f.field} ${show(f.from)} → ${show(f.to)}`).join('; ')}`)),
-    ...(r.demo && r.demo.connectors + r.demo.breakingChanges + r.demo.events > 0 ? [`  demo data ${dryRun ? 'to remove' : 'removed'}: ${r.demo.connectors} connectors, ${r.demo.breakingChanges} breaking changes, ${r.demo.events} history events`] : []),
+    ...(r.demo && r.demo.connectors + r.demo.breakingChanges + r.demo.events > 0
+      ? [
+          `  demo data ${dryRun ? 'to remove' : 'removed'}: ${r.demo.connectors} connectors, ${r.demo.breakingChanges} breaking changes, ${r.demo.events} history events`,
+        ]
+      : []),
     ...r.notes.map((n) => `  note: ${n}`),
     `  content: sha256 ${r.contentHash}`,
   ];
@@ -97,7 +105,9 @@ function humanReport(summary: Pick<ImportSummary, 'importId' | 'dryRun'> & { rep
 }
 
 function print(o: Options, summary: Pick<ImportSummary, 'importId' | 'dryRun'> & { report: ImportReport }, head: string): void {
-  const body = o.json ? `${JSON.stringify({ dryRun: summary.dryRun, importId: summary.importId, written: summary.importId !== null, ...summary.report }, null, 2)}\n` : humanReport(summary, head, o.quiet);
+  const body = o.json
+    ? `${JSON.stringify({ dryRun: summary.dryRun, importId: summary.importId, written: summary.importId !== null, ...summary.report }, null, 2)}\n`
+    : humanReport(summary, head, o.quiet);
   process.stdout.write(body);
 }
 
@@ -106,13 +116,19 @@ const program = new Command('registry:import')
     'Load an Airbyte registry JSON file (path or URL) or a folder of metadata.yaml files into the registry. The plan comes first: what would be added, changed, made unavailable, renamed, refused; a guard refuses an import that would make too much unavailable or bring older entries than the stored ones.',
   )
   .argument('<source>', 'oss_registry.json / cloud_registry.json (path or http(s) URL), a metadata.yaml, or a folder of them')
-  .addOption(
-    new Option('--registry <registry>', 'which registry a JSON file is (default: cloud if the file name says so, else oss)').choices(['oss', 'cloud']),
-  )
+  .addOption(new Option('--registry <registry>', 'which registry a JSON file is (default: cloud if the file name says so, else oss)').choices(['oss', 'cloud']))
   .option('--dry-run', 'print the plan and write nothing', false)
   .option('--json', 'print the plan (and for a real import, what it did) as JSON', false)
-  .option('--skip-invalid', 'import the valid entries and refuse the invalid ones, which leaves their connectors as they are, instead of importing nothing', false)
-  .option('--force', 'import even what a guard refuses (too much made unavailable, older or undated entries), and apply the file\'s support levels over later API changes', false)
+  .option(
+    '--skip-invalid',
+    'import the valid entries and refuse the invalid ones, which leaves their connectors as they are, instead of importing nothing',
+    false,
+  )
+  .option(
+    '--force',
+    "import even what a guard refuses (too much made unavailable, older or undated entries), and apply the file's support levels over later API changes",
+    false,
+  )
   .option('--as-of <date>', 'the snapshot date (YYYY-MM-DD) of entries that carry no generation time: a metadata folder, an old registry', date)
   .addOption(
     new Option('--max-unavailable-share <share>', 'the largest share of the available connectors an import may make unavailable')

@@ -140,7 +140,14 @@ program
   .action(async (slug: string, o: { reason: string; evidence?: string; dryRun: boolean; expectedRevision?: number; idempotencyKey?: string }) => {
     const g = globals();
     const data = await graphql(g, CERTIFY, {
-      input: { connectorSlug: slug, reason: o.reason, evidence: o.evidence, dryRun: o.dryRun, expectedRevision: o.expectedRevision, idempotencyKey: o.idempotencyKey },
+      input: {
+        connectorSlug: slug,
+        reason: o.reason,
+        evidence: o.evidence,
+        dryRun: o.dryRun,
+        expectedRevision: o.expectedRevision,
+        idempotencyKey: o.idempotencyKey,
+      },
     });
     const p = data.certifyConnector;
     // Another GraphQL API can answer with data, just not this mutation's payload.
@@ -206,7 +213,10 @@ program
       // answered below
     }
     if (!parsed || !Array.isArray(parsed.sources) || !Array.isArray(parsed.destinations)) {
-      throw new CliError(`${url} is not this gateway's registry export: it answered ${res.headers.get('content-type') ?? 'no content type'} ("${oneLine(text)}")`, 3);
+      throw new CliError(
+        `${url} is not this gateway's registry export: it answered ${res.headers.get('content-type') ?? 'no content type'} ("${oneLine(text)}")`,
+        3,
+      );
     }
     if (o.out === '-') process.stdout.write(text);
     else {
@@ -231,8 +241,14 @@ program
         rows.length
           ? rows
               .map((r) => {
-                const told = [r.registries.join(' and ') || 'no registry', r.asOf ? `as of ${r.asOf}` : '', r.forced ? 'forced' : ''].filter(Boolean).join(', ');
-                return [`import ${r.id}  ${r.startedAt}  by ${r.actor}  (${told})`, `  ${r.source}  sha256 ${r.contentHash}`, `  ${countsLine(importCounts(r))}`].join('\n');
+                const told = [r.registries.join(' and ') || 'no registry', r.asOf ? `as of ${r.asOf}` : '', r.forced ? 'forced' : '']
+                  .filter(Boolean)
+                  .join(', ');
+                return [
+                  `import ${r.id}  ${r.startedAt}  by ${r.actor}  (${told})`,
+                  `  ${r.source}  sha256 ${r.contentHash}`,
+                  `  ${countsLine(importCounts(r))}`,
+                ].join('\n');
               })
               .join('\n')
           : 'No imports logged.',

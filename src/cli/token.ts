@@ -8,7 +8,10 @@ import { isUniqueViolation } from '../db/errors.js';
 import { openConfiguredDatabase, runCli } from './open.js';
 
 function scopeList(value: string): string[] {
-  const scopes = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const scopes = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = scopes.filter((s) => !(TOKEN_SCOPES as readonly string[]).includes(s));
   if (unknown.length) throw new InvalidArgumentError(`unknown scope ${unknown.join(', ')}; known: ${TOKEN_SCOPES.join(', ')}`);
   return scopes;

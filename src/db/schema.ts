@@ -1,25 +1,12 @@
 // Tables of the connector registry. Enum-like columns store stable keys (see STYLE §9):
 // display labels live in the reference tables, because Airbyte has renamed them more than once.
 import { sql } from 'drizzle-orm';
-import {
-  check,
-  index,
-  integer,
-  primaryKey,
-  sqliteTable,
-  text,
-  uniqueIndex,
-} from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const SUPPORT_LEVEL_KEYS = ['certified', 'community', 'custom', 'enterprise', 'archived'] as const;
 export type SupportLevelKey = (typeof SUPPORT_LEVEL_KEYS)[number];
 
-export const DEPLOYMENT_KEYS = [
-  'cloud',
-  'powered_by_airbyte',
-  'self_managed_enterprise',
-  'community_oss',
-] as const;
+export const DEPLOYMENT_KEYS = ['cloud', 'powered_by_airbyte', 'self_managed_enterprise', 'community_oss'] as const;
 export type DeploymentKey = (typeof DEPLOYMENT_KEYS)[number];
 
 export const SLA_TIER_KEYS = ['official_sla', 'best_effort_sla', 'community_slack', 'none'] as const;
@@ -55,8 +42,7 @@ export interface ScopedImpact {
 // ISO-8601 UTC with milliseconds: sorts as text in time order, so it is safe in cursors.
 const nowIso = sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
 
-const inList = (column: string, values: readonly string[]) =>
-  sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
+const inList = (column: string, values: readonly string[]) => sql.raw(`${column} in (${values.map((v) => `'${v}'`).join(', ')})`);
 
 export const supportLevels = sqliteTable(
   'support_levels',
@@ -72,10 +58,7 @@ export const supportLevels = sqliteTable(
     description: text('description').notNull(),
     sortOrder: integer('sort_order').notNull(),
   },
-  (t) => [
-    check('support_levels_key', inList('key', SUPPORT_LEVEL_KEYS)),
-    check('support_levels_window', sql`${t.minUpgradeWindowDays} >= 0`),
-  ],
+  (t) => [check('support_levels_key', inList('key', SUPPORT_LEVEL_KEYS)), check('support_levels_window', sql`${t.minUpgradeWindowDays} >= 0`)],
 );
 
 export const deployments = sqliteTable(
@@ -172,10 +155,7 @@ export const connectors = sqliteTable(
   },
   (t) => [
     check('connectors_type', inList('type', CONNECTOR_TYPE_KEYS)),
-    check(
-      'connectors_release_stage',
-      sql`${t.releaseStage} is null or ${inList('release_stage', RELEASE_STAGE_KEYS)}`,
-    ),
+    check('connectors_release_stage', sql`${t.releaseStage} is null or ${inList('release_stage', RELEASE_STAGE_KEYS)}`),
     check('connectors_revision', sql`${t.revision} >= 1`),
     index('connectors_name_idx').on(t.name, t.id),
     index('connectors_level_idx').on(t.supportLevel, t.name),
@@ -226,10 +206,7 @@ export const breakingChanges = sqliteTable(
   (t) => [
     uniqueIndex('breaking_changes_connector_version_idx').on(t.connectorId, t.version),
     index('breaking_changes_deadline_idx').on(t.upgradeDeadline),
-    check(
-      'breaking_changes_deadline_action',
-      sql`${t.deadlineAction} is null or ${inList('deadline_action', DEADLINE_ACTION_KEYS)}`,
-    ),
+    check('breaking_changes_deadline_action', sql`${t.deadlineAction} is null or ${inList('deadline_action', DEADLINE_ACTION_KEYS)}`),
   ],
 );
 
@@ -253,10 +230,7 @@ export const certificationEvents = sqliteTable(
     importId: integer('import_id').references(() => importLog.id),
     createdAt: text('created_at').notNull().default(nowIso),
   },
-  (t) => [
-    index('certification_events_connector_idx').on(t.connectorId, t.id),
-    check('certification_events_source', inList('source', EVENT_SOURCE_KEYS)),
-  ],
+  (t) => [index('certification_events_connector_idx').on(t.connectorId, t.id), check('certification_events_source', inList('source', EVENT_SOURCE_KEYS))],
 );
 
 export const apiTokens = sqliteTable('api_tokens', {

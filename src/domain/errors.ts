@@ -1,14 +1,7 @@
 // Expected failures are data: a code a script can branch on, the input field at fault, and a message.
 import type { z } from 'zod';
 
-export const USER_ERROR_CODES = [
-  'VALIDATION',
-  'NOT_FOUND',
-  'INVALID_TRANSITION',
-  'STALE_REVISION',
-  'FORBIDDEN',
-  'CONFLICT',
-] as const;
+export const USER_ERROR_CODES = ['VALIDATION', 'NOT_FOUND', 'INVALID_TRANSITION', 'STALE_REVISION', 'FORBIDDEN', 'CONFLICT'] as const;
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
 
 export interface UserError {

@@ -20,9 +20,16 @@ export function requestHash(value: unknown): string {
     Array.isArray(v)
       ? v.map(canonical)
       : v && typeof v === 'object'
-        ? Object.fromEntries(Object.keys(v).sort().filter((k) => (v as Record<string, unknown>)[k] !== undefined).map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
         : v;
-  return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(value)))
+    .digest('hex');
 }
 
 export type WithReplay<R> = R & { replayed: boolean };
@@ -45,33 +52,31 @@ export function idempotent<R extends { userErrors: UserError[] }>(
   // better-sqlite3's own transaction on the same connection: the domain function's transaction inside
   // it becomes a savepoint, so the key, the result and the change commit or roll back together.
   const run = db.$client.transaction((): WithReplay<R> => {
-      const tx = db;
-      const hash = requestHash({ operation: request.operation, input: request.input });
-      const earlier = tx
-        .select()
-        .from(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)))
-        .get();
-      if (earlier) {
-        if (earlier.requestHash !== hash) {
-          return {
-            ...conflict(
-              userError(
-                'CONFLICT',
-                ['input', 'idempotencyKey'],
-                `idempotencyKey: "${key}" was already used for a different request (${earlier.operation}); use a new key for a new request`,
-              ),
+    const tx = db;
+    const hash = requestHash({ operation: request.operation, input: request.input });
+    const earlier = tx
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)))
+      .get();
+    if (earlier) {
+      if (earlier.requestHash !== hash) {
+        return {
+          ...conflict(
+            userError(
+              'CONFLICT',
+              ['input', 'idempotencyKey'],
+              `idempotencyKey: "${key}" was already used for a different request (${earlier.operation}); use a new key for a new request`,
             ),
-            replayed: false,
-          };
-        }
-        return { ...(earlier.result as R), replayed: true };
+          ),
+          replayed: false,
+        };
       }
-      const result = change(tx);
-      tx.insert(idempotencyKeys)
-        .values({ tokenId, key, operation: request.operation, requestHash: hash, result })
-        .run();
-      return { ...result, replayed: false };
+      return { ...(earlier.result as R), replayed: true };
+    }
+    const result = change(tx);
+    tx.insert(idempotencyKeys).values({ tokenId, key, operation: request.operation, requestHash: hash, result }).run();
+    return { ...result, replayed: false };
   });
   return run.immediate();
 }

@@ -42,7 +42,12 @@ function requiredWithDefault(v: VariableDefinitionNode): v is VariableDefinition
  * applies the default only to a nullable variable. Such variables are therefore compiled as nullable
  * ones: left out, they take their default; given null, graphql-js runs the request (`runsCompiled`).
  */
-function compile(schema: GraphQLSchema, jitSchema: GraphQLSchema, document: DocumentNode, operationName: string | null): { compiled: CompiledQuery | null; loosened: string[] } {
+function compile(
+  schema: GraphQLSchema,
+  jitSchema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null,
+): { compiled: CompiledQuery | null; loosened: string[] } {
   if (!jitSafe(schema, document, operationName)) return { compiled: null, loosened: [] };
   const operation = pickOperation(document, operationName)!;
   const loosened = (operation.variableDefinitions ?? []).filter(requiredWithDefault).map((v) => v.variable.name.value);

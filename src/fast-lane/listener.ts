@@ -94,7 +94,11 @@ function paramsOf(text: string): Params | null {
   if (extensions != null && (typeof extensions !== 'object' || Object.keys(extensions).length > 0)) return null;
   if (operationName != null && typeof operationName !== 'string') return null;
   if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
-  return { query, operationName: (operationName as string | null | undefined) ?? null, variables: (variables as Record<string, unknown> | null | undefined) ?? null };
+  return {
+    query,
+    operationName: (operationName as string | null | undefined) ?? null,
+    variables: (variables as Record<string, unknown> | null | undefined) ?? null,
+  };
 }
 
 /** A request body already matched to a known operation, with its variables parsed and its cost estimated. */
@@ -156,7 +160,11 @@ async function passToYoga(yoga: ListenerOptions['yoga'], req: IncomingMessage, r
   }
   // The body is whole now, however it was sent.
   headers.set('content-length', String(body.byteLength));
-  const response = await yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, { method: 'POST', headers, body: body as unknown as BodyInit }, passed);
+  const response = await yoga.fetch(
+    `http://${req.headers.host ?? 'localhost'}${req.url}`,
+    { method: 'POST', headers, body: body as unknown as BodyInit },
+    passed,
+  );
   const bytes = Buffer.from(await response.arrayBuffer());
   const out: Record<string, string> = {};
   response.headers.forEach((value, name) => {

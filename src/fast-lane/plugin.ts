@@ -56,7 +56,8 @@ export function lanePlugin(options: LanePluginOptions): Plugin<Record<string, un
       if (viewer === null) return;
       state.lookup = serverContext?.lookup ?? cache.lookup(viewer ?? null, request.headers.get('accept') ?? '', await request.clone().text());
       const hit = state.lookup.hit;
-      if (hit) endResponse(new fetchAPI.Response(hit.body as unknown as BodyInit, { status: 200, headers: { 'content-type': hit.contentType, 'x-cache': 'hit' } }));
+      if (hit)
+        endResponse(new fetchAPI.Response(hit.body as unknown as BodyInit, { status: 200, headers: { 'content-type': hit.contentType, 'x-cache': 'hit' } }));
     },
     onParams({ request, params }) {
       const state = seen.get(request);

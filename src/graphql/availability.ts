@@ -24,14 +24,18 @@ export const DeploymentAvailability = builder.objectRef<Availability>('Deploymen
 builder.drizzleObjectField(Connector, 'availability', (t) =>
   t.field({
     type: [DeploymentAvailability],
-    description:
-      'Every deployment, in display order, with whether the connector is enabled there and the image and version it serves there.',
+    description: 'Every deployment, in display order, with whether the connector is enabled there and the image and version it serves there.',
     // The availability rows load with the connector in the list's one statement.
     select: {
       columns: { dockerRepository: true, dockerImageTag: true },
       with: { availability: { columns: { deployment: true, enabled: true, dockerRepository: true, dockerImageTag: true } } },
     },
     extensions: plannedWith('dockerRepository', 'dockerImageTag'),
-    resolve: (c, _args, ctx) => availabilityByDeployment(c, c.availability, ctx.catalog.deployments.map((d) => d.key)),
+    resolve: (c, _args, ctx) =>
+      availabilityByDeployment(
+        c,
+        c.availability,
+        ctx.catalog.deployments.map((d) => d.key),
+      ),
   }),
 );

@@ -96,7 +96,10 @@ function visibleNode(node: unknown, ctx: Context): unknown {
  */
 function presentIds<T extends { id: string; typename: string }>(ctx: Context, ids: readonly T[]): (T | null)[] {
   const rowIds = ids.map((g) => (g.typename === 'Connector' && /^\d{1,15}$/.test(g.id) ? Number(g.id) : null));
-  const present = existingConnectorIds(ctx.db, rowIds.filter((id): id is number => id !== null));
+  const present = existingConnectorIds(
+    ctx.db,
+    rowIds.filter((id): id is number => id !== null),
+  );
   return ids.map((g, i) => (rowIds[i] !== null && present.has(rowIds[i]!) ? g : null));
 }
 

@@ -1,11 +1,6 @@
 // certifyConnector: thin glue between GraphQL and the certification rules in the domain.
 import { z } from 'zod';
-import {
-  certifyConnector,
-  certifyInputFields,
-  exactlyOneConnector,
-  type CertificationEventRow,
-} from '../domain/certification/certify.js';
+import { certifyConnector, certifyInputFields, exactlyOneConnector, type CertificationEventRow } from '../domain/certification/certify.js';
 import type { ConnectorRow } from '../domain/connectors/store.js';
 import type { UserError as UserErrorShape } from '../domain/errors.js';
 import type { DeploymentKey, SupportLevelKey } from '../db/schema.js';

@@ -30,15 +30,13 @@ import {
 } from './enums.js';
 import { SupportAnswerRef } from './support.js';
 
-const StreamScope = builder
-  .objectRef<{ scopeType: string; impactedScopes: string[] }>('ScopedImpact')
-  .implement({
-    description: 'The part of a connector a breaking change touches.',
-    fields: (t) => ({
-      scopeType: t.exposeString('scopeType', { description: 'What kind of scope; always "stream" today.' }),
-      impactedScopes: t.exposeStringList('impactedScopes', { description: 'The names of the streams affected.' }),
-    }),
-  });
+const StreamScope = builder.objectRef<{ scopeType: string; impactedScopes: string[] }>('ScopedImpact').implement({
+  description: 'The part of a connector a breaking change touches.',
+  fields: (t) => ({
+    scopeType: t.exposeString('scopeType', { description: 'What kind of scope; always "stream" today.' }),
+    impactedScopes: t.exposeStringList('impactedScopes', { description: 'The names of the streams affected.' }),
+  }),
+});
 
 export const BreakingChange = builder.drizzleObject('breakingChanges', {
   name: 'BreakingChange',
@@ -144,12 +142,12 @@ export const Connector = builder.drizzleNode('connectors', {
     dockerRepository: t.string({
       ...col('dockerRepository'),
       description:
-        'The image repository of the OSS default, e.g. airbyte/source-postgres: what the OSS registry lists (the cloud registry\'s, for a connector only Cloud lists). A deployment may run another image, e.g. airbyte/destination-postgres-strict-encrypt on Cloud: see `availability`.',
+        "The image repository of the OSS default, e.g. airbyte/source-postgres: what the OSS registry lists (the cloud registry's, for a connector only Cloud lists). A deployment may run another image, e.g. airbyte/destination-postgres-strict-encrypt on Cloud: see `availability`.",
     }),
     dockerImageTag: t.string({
       ...col('dockerImageTag'),
       description:
-        'The OSS default version (image tag): what the OSS registry lists (the cloud registry\'s, for a connector only Cloud lists). A deployment may pin another version: see `availability`.',
+        "The OSS default version (image tag): what the OSS registry lists (the cloud registry's, for a connector only Cloud lists). A deployment may pin another version: see `availability`.",
     }),
     documentationUrl: t.string({ ...col('documentationUrl'), nullable: true, description: 'The documentation page.' }),
     iconUrl: t.string({ ...col('iconUrl'), nullable: true, description: 'The icon.' }),
@@ -228,7 +226,9 @@ function detailColumns(info: GraphQLResolveInfo): Record<string, true> | null {
 /** A connector row from a mutation, with its deployments read now (a row returned by an insert predates its availability rows). */
 export function connectorForPayload(ctx: Context, row: ConnectorRow | null | undefined) {
   if (!row) return null;
-  const on = availabilityOf(ctx.db, row.id).filter((a) => a.enabled).map((a) => a.deployment);
+  const on = availabilityOf(ctx.db, row.id)
+    .filter((a) => a.enabled)
+    .map((a) => a.deployment);
   return { ...row, enabledOn: on.length ? on.join(',') : null };
 }
 
@@ -341,4 +341,3 @@ builder.queryFields((t) => ({
     },
   }),
 }));
-

@@ -35,11 +35,16 @@ const RegisterCustomConnectorPayload = builder
   .implement({
     description: 'The result of registerCustomConnector. When userErrors is not empty, nothing was written.',
     fields: (t) => ({
-      connector: t.field({ type: Connector, nullable: true, description: 'The new connector.', resolve: (p, _args, ctx) => connectorForPayload(ctx, p.connector) }),
+      connector: t.field({
+        type: Connector,
+        nullable: true,
+        description: 'The new connector.',
+        resolve: (p, _args, ctx) => connectorForPayload(ctx, p.connector),
+      }),
       replayed: t.boolean({
-      description: 'True when this is the stored result of an earlier call with the same idempotencyKey; nothing was written now.',
-      resolve: (p) => p.replayed ?? false,
-    }),
+        description: 'True when this is the stored result of an earlier call with the same idempotencyKey; nothing was written now.',
+        resolve: (p) => p.replayed ?? false,
+      }),
       userErrors: t.field({ type: [UserError], description: 'Why it was refused; empty on success.', resolve: (p) => p.userErrors }),
     }),
   });
@@ -47,8 +52,7 @@ const RegisterCustomConnectorPayload = builder
 builder.mutationField('registerCustomConnector', (t) =>
   t.field({
     type: RegisterCustomConnectorPayload,
-    description:
-      "Register a custom connector, visible only to your organization's tokens and to admins. Needs the `certify` or `admin` scope.",
+    description: "Register a custom connector, visible only to your organization's tokens and to admins. Needs the `certify` or `admin` scope.",
     authScopes: { certify: true, admin: true },
     extensions: { validationAsUserErrors: true },
     args: { input: t.arg({ type: RegisterCustomConnectorInput, required: true, description: 'The connector.' }) },

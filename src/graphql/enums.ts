@@ -1,7 +1,5 @@
 // GraphQL enums map UPPER_CASE names to the stable lowercase keys stored in the database.
-import {
-  CONNECTOR_ORDER_FIELDS,
-} from '../domain/connectors/store.js';
+import { CONNECTOR_ORDER_FIELDS } from '../domain/connectors/store.js';
 import { USER_ERROR_CODES } from '../domain/errors.js';
 import { builder } from './builder.js';
 

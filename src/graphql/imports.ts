@@ -29,7 +29,7 @@ const ImportConflictKindEnum = builder.enumType('ImportConflictKind', {
   description: 'What an import found at odds with what was stored.',
   values: keyed({
     certification: 'A support level set through the API after the registry last spoke; kept unless the import was forced.',
-    identity: "An entry whose definition ID or slug belongs to another connector (or a custom one); the entry was not imported.",
+    identity: 'An entry whose definition ID or slug belongs to another connector (or a custom one); the entry was not imported.',
   }),
 });
 

@@ -53,9 +53,7 @@ builder.drizzleObjectField(Connector, 'supportState', (t) =>
   }),
 );
 
-builder.drizzleObjectField(BreakingChange, 'connector', (t) =>
-  t.relation('connector', { description: 'The connector the change belongs to.' }),
-);
+builder.drizzleObjectField(BreakingChange, 'connector', (t) => t.relation('connector', { description: 'The connector the change belongs to.' }));
 
 const BreakingChangeFilterInput = builder.inputType('BreakingChangeFilter', {
   description: 'Narrows a list of breaking changes. Every given condition must hold.',
@@ -67,7 +65,7 @@ const BreakingChangeFilterInput = builder.inputType('BreakingChangeFilter', {
     }),
     supportLevels: t.field({
       type: [SupportLevelEnum],
-      description: "Only changes to connectors of these support levels.",
+      description: 'Only changes to connectors of these support levels.',
       validate: { maxLength: SUPPORT_LEVEL_KEYS.length },
     }),
     deployment: t.field({ type: DeploymentEnum, description: 'Only changes to connectors available on this deployment.' }),
@@ -130,7 +128,8 @@ const AnnounceBreakingChangeInput = builder.inputType('AnnounceBreakingChangeInp
 });
 
 const graphqlAnnounceInput = announceInputFields
-  .extend({ connectorId: connectorGlobalId.nullish(), idempotencyKey: idempotencyKeySchema.nullish() }).superRefine(exactlyOneConnector);
+  .extend({ connectorId: connectorGlobalId.nullish(), idempotencyKey: idempotencyKeySchema.nullish() })
+  .superRefine(exactlyOneConnector);
 
 interface AnnouncePayloadShape {
   connector?: ConnectorRow | null;
@@ -142,7 +141,12 @@ interface AnnouncePayloadShape {
 const AnnounceBreakingChangePayload = builder.objectRef<AnnouncePayloadShape>('AnnounceBreakingChangePayload').implement({
   description: 'The result of announceBreakingChange. When userErrors is not empty, nothing was written.',
   fields: (t) => ({
-    connector: t.field({ type: Connector, nullable: true, description: 'The connector as it is now.', resolve: (p, _args, ctx) => connectorForPayload(ctx, p.connector) }),
+    connector: t.field({
+      type: Connector,
+      nullable: true,
+      description: 'The connector as it is now.',
+      resolve: (p, _args, ctx) => connectorForPayload(ctx, p.connector),
+    }),
     breakingChange: t.field({
       type: BreakingChange,
       nullable: true,

@@ -21,7 +21,6 @@ export interface Limits {
   introspection: boolean;
 }
 
-
 /** Gives an Armor rejection our code and a 400 status. */
 const tag = (code: string) => [
   (_ctx: unknown, error: GraphQLError) => {

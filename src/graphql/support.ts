@@ -1,20 +1,7 @@
 // The support policy as the API shows it: levels, deployments, SLA tiers, the matrix, and answers.
-import type {
-  DeploymentRow,
-  PolicyRow,
-  SlaTierRow,
-  SupportAnswer,
-  SupportLevelRow,
-} from '../domain/support/policy.js';
+import type { DeploymentRow, PolicyRow, SlaTierRow, SupportAnswer, SupportLevelRow } from '../domain/support/policy.js';
 import { builder } from './builder.js';
-import {
-  CoverageEnum,
-  DeploymentEnum,
-  MaintainerEnum,
-  SlaTierKindEnum,
-  SupportChannelEnum,
-  SupportLevelEnum,
-} from './enums.js';
+import { CoverageEnum, DeploymentEnum, MaintainerEnum, SlaTierKindEnum, SupportChannelEnum, SupportLevelEnum } from './enums.js';
 
 export const SupportLevelDetails = builder.objectRef<SupportLevelRow>('SupportLevelDetails').implement({
   description: 'A support level with the wording of the support table.',
@@ -96,8 +83,7 @@ export const SupportAnswerRef = builder.objectRef<SupportAnswer>('SupportAnswer'
     }),
     slaTier: t.field({ type: SlaTier, description: 'The kind of support and its conditions.', resolve: (a) => a.tier }),
     officialSla: t.exposeBoolean('officialSla', {
-      description:
-        'Whether an official SLA applies: the connector is available here, the policy offers an SLA, and the customer has Premium Support.',
+      description: 'Whether an official SLA applies: the connector is available here, the policy offers an SLA, and the customer has Premium Support.',
     }),
     channel: t.expose('channel', { type: SupportChannelEnum, description: 'Where to take a problem.' }),
     maintainedBy: t.field({
@@ -139,7 +125,6 @@ builder.queryFields((t) => ({
   supportMatrix: t.field({
     type: [SupportPolicy],
     description: 'Every cell of the support table: one per support level and deployment, in display order.',
-    resolve: (_root, _args, ctx) =>
-      ctx.catalog.levels.flatMap((l) => ctx.catalog.deployments.map((d) => ctx.catalog.policy(l.key, d.key))),
+    resolve: (_root, _args, ctx) => ctx.catalog.levels.flatMap((l) => ctx.catalog.deployments.map((d) => ctx.catalog.policy(l.key, d.key))),
   }),
 }));

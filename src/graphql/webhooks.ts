@@ -104,4 +104,3 @@ builder.mutationField('registerWebhook', (t) =>
     },
   }),
 );
-

@@ -18,7 +18,9 @@ export function payloadTooLarge(maxBodyBytes: number) {
   return {
     status: 413,
     headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ errors: [{ message: `The request body is larger than the limit of ${maxBodyBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] }),
+    body: JSON.stringify({
+      errors: [{ message: `The request body is larger than the limit of ${maxBodyBytes} bytes.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+    }),
   };
 }
 
@@ -42,7 +44,9 @@ export function requestChecks(maxBodyBytes: number, endpoint: string): Plugin {
       const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
       if (!ACCEPTED_TYPES.includes(type)) {
         return endResponse(
-          jsonError(fetchAPI, 415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type || '(none)'} is not supported; send application/json.`, { accept: 'application/json' }),
+          jsonError(fetchAPI, 415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type ${type || '(none)'} is not supported; send application/json.`, {
+            accept: 'application/json',
+          }),
         );
       }
       const declared = Number(request.headers.get('content-length'));

@@ -26,9 +26,12 @@ export function requestIdFor(given: string | null | undefined): string {
 export function createLog(level: keyof typeof LEVELS = 'info', write?: Log): Log & { verbose: boolean } {
   const min = LEVELS[level];
   const out = write ?? ((line: LogLine) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`));
-  return Object.assign((line: LogLine) => {
-    if (LEVELS[line.level] >= min) out(line);
-  }, { verbose: min <= LEVELS.info });
+  return Object.assign(
+    (line: LogLine) => {
+      if (LEVELS[line.level] >= min) out(line);
+    },
+    { verbose: min <= LEVELS.info },
+  );
 }
 
 export function createRequestScope(metrics: Metrics, log: ReturnType<typeof createLog>) {
@@ -56,7 +59,12 @@ export function createRequestScope(metrics: Metrics, log: ReturnType<typeof crea
   /** Opens the scope of every request yoga serves, and closes it with its metrics and log line. */
   const plugin: Plugin = {
     onRequest({ request, url }) {
-      storage.enterWith({ requestId: requestIdFor(request.headers.get('x-request-id')), started: performance.now(), method: request.method, path: url.pathname });
+      storage.enterWith({
+        requestId: requestIdFor(request.headers.get('x-request-id')),
+        started: performance.now(),
+        method: request.method,
+        path: url.pathname,
+      });
     },
     onResultProcess({ result }) {
       for (const one of Array.isArray(result) ? result : [result]) {

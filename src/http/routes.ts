@@ -30,13 +30,7 @@ export function healthResponse(db: Db, fetchAPI: FetchAPI): Response {
 }
 
 /** GET /registries/v0/<registry>.json in Airbyte's format, with a strong ETag for conditional requests. */
-export function registryResponse(
-  db: Db,
-  request: Request,
-  pathname: string,
-  fetchAPI: FetchAPI,
-  visibility: () => Visibility | null,
-): Response | null {
+export function registryResponse(db: Db, request: Request, pathname: string, fetchAPI: FetchAPI, visibility: () => Visibility | null): Response | null {
   const registry = REGISTRY_PATHS[pathname];
   if (!registry) return null;
   if (request.method !== 'GET' && request.method !== 'HEAD') {

@@ -107,7 +107,9 @@ export function createHarness(
 /** Every row of every table, for asserting that nothing changed. */
 export function snapshot(db: Db): Record<string, unknown[]> {
   const tables = db.$client
-    .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' and name != 'api_tokens' order by name")
+    .prepare(
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' and name != 'api_tokens' order by name",
+    )
     .pluck()
     .all() as string[];
   return Object.fromEntries(tables.map((t) => [t, db.$client.prepare(`select * from "${t}" order by rowid`).all()]));

@@ -61,7 +61,11 @@ export function tableHashes(sqlite: Database.Database): Record<string, string> {
     tables.map((table) => {
       const columns = (sqlite.prepare(`select name from pragma_table_info('${table}')`).pluck().all() as string[]).map((c) => `typeof("${c}"), hex("${c}")`);
       const hash = createHash('sha256');
-      for (const row of sqlite.prepare(`select json_array(${columns.join(', ')}) from "${table}" order by rowid`).pluck().iterate()) hash.update(`${row}\n`);
+      for (const row of sqlite
+        .prepare(`select json_array(${columns.join(', ')}) from "${table}" order by rowid`)
+        .pluck()
+        .iterate())
+        hash.update(`${row}\n`);
       return [table, hash.digest('hex')];
     }),
   );

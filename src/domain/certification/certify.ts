@@ -13,28 +13,19 @@ import type { PolicyCatalog } from '../support/policy.js';
 export type CertificationEventRow = typeof certificationEvents.$inferSelect;
 
 /** The transitions a certification may make. Everything else is an INVALID_TRANSITION. */
-export const ALLOWED_TRANSITIONS: readonly { from: SupportLevelKey; to: SupportLevelKey }[] = [
-  { from: 'community', to: 'certified' },
-];
+export const ALLOWED_TRANSITIONS: readonly { from: SupportLevelKey; to: SupportLevelKey }[] = [{ from: 'community', to: 'certified' }];
 
 /** The fields of a certification request; `certifyInputSchema` adds the cross-field rule. */
 export const certifyInputFields = z.object({
   connectorSlug: slugSchema.nullish(),
   connectorId: z.number().int().positive().nullish(),
-  reason: z
-    .string()
-    .trim()
-    .min(10, { message: 'must be at least 10 characters' })
-    .max(2000, { message: 'must be at most 2000 characters' }),
+  reason: z.string().trim().min(10, { message: 'must be at least 10 characters' }).max(2000, { message: 'must be at most 2000 characters' }),
   evidence: z.string().trim().max(2000, { message: 'must be at most 2000 characters' }).nullish(),
   expectedRevision: z.number().int().min(1, { message: 'must be 1 or more' }).nullish(),
   dryRun: z.boolean().nullish(),
 });
 
-export function exactlyOneConnector(
-  input: { connectorSlug?: string | null; connectorId?: unknown },
-  ctx: z.RefinementCtx,
-): void {
+export function exactlyOneConnector(input: { connectorSlug?: string | null; connectorId?: unknown }, ctx: z.RefinementCtx): void {
   const given = [input.connectorSlug, input.connectorId].filter((v) => v != null).length;
   if (given !== 1) {
     ctx.addIssue({ code: 'custom', path: ['connectorSlug'], message: 'give exactly one of connectorSlug or connectorId' });
@@ -57,13 +48,7 @@ function failure(connector: ConnectorRow | null, dryRun: boolean, error: UserErr
   return { connector, event: null, newSlaDeployments: [], dryRun, userErrors: [error] };
 }
 
-export function certifyConnector(
-  db: Db,
-  catalog: PolicyCatalog,
-  input: CertifyInput,
-  actor: string,
-  visibility: Visibility,
-): CertifyResult {
+export function certifyConnector(db: Db, catalog: PolicyCatalog, input: CertifyInput, actor: string, visibility: Visibility): CertifyResult {
   const dryRun = input.dryRun ?? false;
   return db.transaction(
     (tx) => {

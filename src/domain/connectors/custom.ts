@@ -15,10 +15,18 @@ export const registerCustomInputSchema = z.object({
   dockerRepository: z
     .string()
     .trim()
-    .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, { message: 'must be an image repository such as registry.example.com/team/source-x' })
+    .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/, {
+      message: 'must be an image repository such as registry.example.com/team/source-x',
+    })
     .max(300),
-  dockerImageTag: z.string().trim().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'must be an image tag such as 1.2.0' }),
-  documentationUrl: z.url({ message: 'must be an http(s) URL', protocol: /^https?$/ }).max(2000).nullish(),
+  dockerImageTag: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, { message: 'must be an image tag such as 1.2.0' }),
+  documentationUrl: z
+    .url({ message: 'must be an http(s) URL', protocol: /^https?$/ })
+    .max(2000)
+    .nullish(),
   language: z.string().trim().min(1).max(50).nullish(),
   availableOn: z.array(z.enum(DEPLOYMENT_KEYS)).min(1, { message: 'give at least one deployment' }).max(DEPLOYMENT_KEYS.length),
   organization: z.string().trim().min(1).max(100).nullish(),
@@ -35,11 +43,7 @@ export interface RegisterCustomResult {
  * Registers a custom connector for the caller's organization. An admin names the organization; any
  * other token registers for its own, and may not name another.
  */
-export function registerCustomConnector(
-  db: Db,
-  input: RegisterCustomInput,
-  viewer: { organization: string | null; scopes: string[] },
-): RegisterCustomResult {
+export function registerCustomConnector(db: Db, input: RegisterCustomInput, viewer: { organization: string | null; scopes: string[] }): RegisterCustomResult {
   const isAdmin = viewer.scopes.includes('admin');
   const organization = isAdmin ? (input.organization ?? viewer.organization) : viewer.organization;
   if (!organization) {

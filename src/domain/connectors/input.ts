@@ -1,14 +1,7 @@
 // The one description of a valid connector, shared by the seed loader, the tests and the importer.
 import { createInsertSchema } from 'drizzle-orm/zod';
 import { z } from 'zod';
-import {
-  connectors,
-  CONNECTOR_TYPE_KEYS,
-  DEADLINE_ACTION_KEYS,
-  DEPLOYMENT_KEYS,
-  RELEASE_STAGE_KEYS,
-  SUPPORT_LEVEL_KEYS,
-} from '../../db/schema.js';
+import { connectors, CONNECTOR_TYPE_KEYS, DEADLINE_ACTION_KEYS, DEPLOYMENT_KEYS, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS } from '../../db/schema.js';
 
 export const slugSchema = z
   .string()

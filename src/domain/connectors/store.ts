@@ -38,12 +38,13 @@ export interface ConnectorOrder {
 }
 
 /** The columns a filter reads; the real table or the alias drizzle's relational queries use. */
-type ConnectorColumns = Pick<
-  typeof connectors,
-  'id' | 'type' | 'supportLevel' | 'releaseStage' | 'name' | 'slug' | 'language' | 'organization'
->;
+type ConnectorColumns = Pick<typeof connectors, 'id' | 'type' | 'supportLevel' | 'releaseStage' | 'name' | 'slug' | 'language' | 'organization'>;
 
-const sqlList = (values: readonly string[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
+const sqlList = (values: readonly string[]) =>
+  sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  );
 
 function availableOn(t: ConnectorColumns, deployments: readonly DeploymentKey[]): SQL {
   return sql`exists (select 1 from ${connectorAvailability} where ${connectorAvailability.connectorId} = ${t.id} and ${connectorAvailability.enabled} = 1 and ${connectorAvailability.deployment} in (${sqlList(deployments)}))`;
@@ -100,13 +101,14 @@ export function connectorFilterSql(
 }
 
 /** How many connectors match (every matching row is read: callers keep the answer while nothing changes). */
-export function countConnectors(
-  db: Db,
-  filter: ConnectorFilter | null | undefined,
-  catalog: PolicyCatalog,
-  visibility: Visibility,
-): number {
-  return db.select({ n: count() }).from(connectors).where(connectorFilterSql(connectors, filter, catalog, visibility)).get()?.n ?? 0;
+export function countConnectors(db: Db, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): number {
+  return (
+    db
+      .select({ n: count() })
+      .from(connectors)
+      .where(connectorFilterSql(connectors, filter, catalog, visibility))
+      .get()?.n ?? 0
+  );
 }
 
 /**
@@ -157,8 +159,7 @@ export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
           version: b.version,
           upgradeDeadline: b.upgradeDeadline,
           message: b.message,
-          migrationDocumentationUrl:
-            b.migrationDocumentationUrl ?? (row.documentationUrl ? `${row.documentationUrl}-migrations#${b.version}` : null),
+          migrationDocumentationUrl: b.migrationDocumentationUrl ?? (row.documentationUrl ? `${row.documentationUrl}-migrations#${b.version}` : null),
           deadlineAction: b.deadlineAction ?? null,
           scopedImpact: b.scopedImpact ?? null,
           // A demo connector's breaking changes are demo data too.
@@ -173,12 +174,20 @@ export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
 /** Which of these connector row ids exist. */
 export function existingConnectorIds(db: Db, ids: number[]): Set<number> {
   if (ids.length === 0) return new Set();
-  const rows = db.select({ id: connectors.id }).from(connectors).where(inArray(connectors.id, [...new Set(ids)])).all();
+  const rows = db
+    .select({ id: connectors.id })
+    .from(connectors)
+    .where(inArray(connectors.id, [...new Set(ids)]))
+    .all();
   return new Set(rows.map((r) => r.id));
 }
 
 export function availabilityOf(db: Db, connectorId: number): AvailabilityRow[] {
-  return db.select().from(connectorAvailability).where(and(eq(connectorAvailability.connectorId, connectorId))).all();
+  return db
+    .select()
+    .from(connectorAvailability)
+    .where(and(eq(connectorAvailability.connectorId, connectorId)))
+    .all();
 }
 
 /** How a mutation names its connector: by slug or by row id (decoded from the global ID), exactly one. */

@@ -4,14 +4,7 @@ import { and, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { literalLimit } from '../../db/limit.js';
-import {
-  breakingChanges,
-  connectorAvailability,
-  connectors,
-  DEADLINE_ACTION_KEYS,
-  type DeploymentKey,
-  type SupportLevelKey,
-} from '../../db/schema.js';
+import { breakingChanges, connectorAvailability, connectors, DEADLINE_ACTION_KEYS, type DeploymentKey, type SupportLevelKey } from '../../db/schema.js';
 import { isoDateSchema, semverSchema, slugSchema } from '../connectors/input.js';
 import { afterCursorSql, decodeKeysetCursor, encodeKeysetCursor, pageOf } from '../connectors/page.js';
 import { resolveConnectorRef, touchConnector, type ConnectorRow } from '../connectors/store.js';
@@ -45,11 +38,7 @@ export function compareVersions(a: string, b: string): number {
  * ahead of it, deprecated while one lies ahead with its deadline still to come, unsupported once such a
  * deadline has passed.
  */
-export function supportStateFor(
-  version: string,
-  changes: readonly Pick<BreakingChangeRow, 'version' | 'upgradeDeadline'>[],
-  today: string,
-): SupportState {
+export function supportStateFor(version: string, changes: readonly Pick<BreakingChangeRow, 'version' | 'upgradeDeadline'>[], today: string): SupportState {
   const ahead = changes.filter((c) => compareVersions(c.version, version) > 0);
   if (!ahead.length) return 'supported';
   return ahead.some((c) => c.upgradeDeadline < today) ? 'unsupported' : 'deprecated';
@@ -73,7 +62,10 @@ export const announceInputFields = z.object({
   version: semverSchema,
   upgradeDeadline: isoDateSchema,
   message: z.string().trim().min(10, { message: 'must be at least 10 characters' }).max(5000, { message: 'must be at most 5000 characters' }),
-  migrationDocumentationUrl: z.url({ message: 'must be an http(s) URL', protocol: /^https?$/ }).max(2000).nullish(),
+  migrationDocumentationUrl: z
+    .url({ message: 'must be an http(s) URL', protocol: /^https?$/ })
+    .max(2000)
+    .nullish(),
   deadlineAction: z.enum(DEADLINE_ACTION_KEYS).nullish(),
   impactedStreams: z
     .array(z.string().trim().min(1, { message: 'must not be empty' }).max(200))
@@ -97,13 +89,7 @@ const refused = (connector: ConnectorRow | null, error: UserError): AnnounceResu
 });
 
 /** Adds a breaking change for a version, enforcing the support level's minimum upgrade window. */
-export function announceBreakingChange(
-  db: Db,
-  catalog: PolicyCatalog,
-  input: AnnounceInput,
-  today: string,
-  visibility: Visibility,
-): AnnounceResult {
+export function announceBreakingChange(db: Db, catalog: PolicyCatalog, input: AnnounceInput, today: string, visibility: Visibility): AnnounceResult {
   return db.transaction(
     (tx) => {
       const found = resolveConnectorRef(tx as unknown as Db, input, visibility);
@@ -115,7 +101,11 @@ export function announceBreakingChange(
       if (input.expectedRevision != null && input.expectedRevision !== connector.revision) {
         return refused(
           connector,
-          userError('STALE_REVISION', ['input', 'expectedRevision'], `${connector.slug} is at revision ${connector.revision}, not ${input.expectedRevision}: it changed since you read it.`),
+          userError(
+            'STALE_REVISION',
+            ['input', 'expectedRevision'],
+            `${connector.slug} is at revision ${connector.revision}, not ${input.expectedRevision}: it changed since you read it.`,
+          ),
         );
       }
       const level = catalog.level(connector.supportLevel);
@@ -136,7 +126,10 @@ export function announceBreakingChange(
         .where(and(sql`${breakingChanges.connectorId} = ${connector.id}`, sql`${breakingChanges.version} = ${input.version}`))
         .get();
       if (exists) {
-        return refused(connector, userError('CONFLICT', ['input', 'version'], `${connector.slug} already has a breaking change announced for ${input.version}.`));
+        return refused(
+          connector,
+          userError('CONFLICT', ['input', 'version'], `${connector.slug} already has a breaking change announced for ${input.version}.`),
+        );
       }
       const breakingChange = tx
         .insert(breakingChanges)
@@ -197,13 +190,14 @@ function filterSql(t: BcTable, filter: BreakingChangeFilter | null | undefined, 
   return parts.length ? and(...parts) : undefined;
 }
 
-export function countBreakingChanges(
-  db: Db,
-  filter: BreakingChangeFilter | null | undefined,
-  today: string,
-  visibility: Visibility,
-): number {
-  return db.select({ n: sql<number>`count(*)` }).from(breakingChanges).where(filterSql(breakingChanges, filter, today, visibility)).get()?.n ?? 0;
+export function countBreakingChanges(db: Db, filter: BreakingChangeFilter | null | undefined, today: string, visibility: Visibility): number {
+  return (
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(breakingChanges)
+      .where(filterSql(breakingChanges, filter, today, visibility))
+      .get()?.n ?? 0
+  );
 }
 
 /** Relational-query options for one page of breaking changes, soonest deadline first. */
@@ -219,7 +213,9 @@ export function breakingChangePageQuery(input: {
 }
 
 function breakingChangeWhere(input: Parameters<typeof breakingChangePageQuery>[0], cursor: ReturnType<typeof decodeKeysetCursor> | null): (t: BcTable) => SQL {
-  return (t) => and(filterSql(t, input.filter, input.today, input.visibility), cursor ? afterCursorSql(sql`${t.upgradeDeadline}`, t.id, cursor, false) : undefined) ?? sql`1`;
+  return (t) =>
+    and(filterSql(t, input.filter, input.today, input.visibility), cursor ? afterCursorSql(sql`${t.upgradeDeadline}`, t.id, cursor, false) : undefined) ??
+    sql`1`;
 }
 
 function breakingChangeOrderBy(t: BcTable): SQL[] {

@@ -33,13 +33,10 @@ function asObject(value: unknown): Record<string, unknown> {
 }
 
 export function toRegistryEntry(c: ConnectorForExport, registry: RegistryKey): Record<string, unknown> {
-  const kept =
-    c.registryEntries.find((e) => e.registry === registry)?.entry ?? c.registryEntries[0]?.entry ?? null;
+  const kept = c.registryEntries.find((e) => e.registry === registry)?.entry ?? c.registryEntries[0]?.entry ?? null;
   const entry: Record<string, unknown> = kept ? structuredClone(kept) : { spec: {}, tombstone: false, public: true, custom: false };
   const [primary, secondary] = REGISTRY_DEPLOYMENTS[registry];
-  const here =
-    c.availability.find((a) => a.deployment === primary && a.enabled) ??
-    c.availability.find((a) => a.deployment === secondary && a.enabled);
+  const here = c.availability.find((a) => a.deployment === primary && a.enabled) ?? c.availability.find((a) => a.deployment === secondary && a.enabled);
   // The definition ID, every copied column back to its field, then the other derived columns by their rules (format.ts).
   const idKey = c.type === 'source' ? 'sourceDefinitionId' : 'destinationDefinitionId';
   const own = c.registryEntries.find((e) => e.registry === registry)?.entry?.[idKey];
@@ -89,18 +86,20 @@ function everImported(db: Db): boolean {
 export function exportRegistry(db: Db, registry: RegistryKey, visibility: Visibility = PUBLIC): RegistryDocument {
   const deployments = [...REGISTRY_DEPLOYMENTS[registry]];
   const real = everImported(db);
-  const rows = db.query.connectors.findMany({
-    where: {
-      RAW: (t) => and(visibleSql(t, visibility), real ? sql`${t.demo} = 0` : undefined) ?? sql`1`,
-      availability: { deployment: { in: deployments }, enabled: true },
-    },
-    orderBy: { name: 'asc', id: 'asc' },
-    with: {
-      availability: true,
-      breakingChanges: { orderBy: { version: 'asc' }, ...(real ? { where: { demo: false } } : {}) },
-      registryEntries: { columns: { registry: true, entry: true } },
-    },
-  }).sync() as unknown as ConnectorForExport[];
+  const rows = db.query.connectors
+    .findMany({
+      where: {
+        RAW: (t) => and(visibleSql(t, visibility), real ? sql`${t.demo} = 0` : undefined) ?? sql`1`,
+        availability: { deployment: { in: deployments }, enabled: true },
+      },
+      orderBy: { name: 'asc', id: 'asc' },
+      with: {
+        availability: true,
+        breakingChanges: { orderBy: { version: 'asc' }, ...(real ? { where: { demo: false } } : {}) },
+        registryEntries: { columns: { registry: true, entry: true } },
+      },
+    })
+    .sync() as unknown as ConnectorForExport[];
   const doc: RegistryDocument = { sources: [], destinations: [] };
   for (const c of rows) (c.type === 'source' ? doc.sources : doc.destinations).push(toRegistryEntry(c, registry));
   return doc;

@@ -162,20 +162,22 @@ const abInternalSchema = z.looseObject({
 });
 
 /** One entry of `sources` or `destinations` in oss_registry.json / cloud_registry.json. */
-export const registryEntrySchema = z.looseObject(withCopiedFields({
-  sourceDefinitionId: guid.optional(),
-  destinationDefinitionId: guid.optional(),
-  name: z.string().min(1, { message: 'must not be empty' }),
-  dockerRepository: z.string().min(1, { message: 'must not be empty' }),
-  dockerImageTag: z.string().min(1, { message: 'must not be empty' }),
-  releaseStage: z.enum(RELEASE_STAGE_KEYS).nullish(),
-  supportLevel: z.enum(SUPPORT_LEVEL_KEYS).nullish(),
-  releaseDate: isoDateSchema.nullish(),
-  tags: z.array(z.string()).nullish(),
-  language: z.string().nullish(),
-  ab_internal: abInternalSchema.nullish(),
-  releases: z.looseObject({ breakingChanges: breakingChangesSchema.nullish() }).nullish(),
-}));
+export const registryEntrySchema = z.looseObject(
+  withCopiedFields({
+    sourceDefinitionId: guid.optional(),
+    destinationDefinitionId: guid.optional(),
+    name: z.string().min(1, { message: 'must not be empty' }),
+    dockerRepository: z.string().min(1, { message: 'must not be empty' }),
+    dockerImageTag: z.string().min(1, { message: 'must not be empty' }),
+    releaseStage: z.enum(RELEASE_STAGE_KEYS).nullish(),
+    supportLevel: z.enum(SUPPORT_LEVEL_KEYS).nullish(),
+    releaseDate: isoDateSchema.nullish(),
+    tags: z.array(z.string()).nullish(),
+    language: z.string().nullish(),
+    ab_internal: abInternalSchema.nullish(),
+    releases: z.looseObject({ breakingChanges: breakingChangesSchema.nullish() }).nullish(),
+  }),
+);
 export type RegistryEntry = z.infer<typeof registryEntrySchema>;
 
 export const registryFileSchema = z.looseObject({
@@ -186,23 +188,25 @@ export const registryFileSchema = z.looseObject({
 const registryOverridesSchema = z.looseObject({ enabled: z.boolean().default(false) });
 
 /** The `data` of a metadata.yaml (Airbyte's monorepo layout). */
-export const metadataDataSchema = z.looseObject(withCopiedFields({
-  name: z.string().min(1),
-  definitionId: guid,
-  connectorType: z.enum(['source', 'destination']),
-  dockerRepository: z.string().min(1),
-  dockerImageTag: z.string().min(1),
-  connectorSubtype: z.string().nullish(),
-  releaseStage: z.enum(RELEASE_STAGE_KEYS).nullish(),
-  supportLevel: z.enum(SUPPORT_LEVEL_KEYS).nullish(),
-  releaseDate: isoDateSchema.nullish(),
-  tags: z.array(z.string()).nullish(),
-  ab_internal: abInternalSchema.nullish(),
-  // Named `registries` before 2024-08-13 (#43754); both are read.
-  registryOverrides: z.looseObject({ oss: registryOverridesSchema.nullish(), cloud: registryOverridesSchema.nullish() }).nullish(),
-  registries: z.looseObject({ oss: registryOverridesSchema.nullish(), cloud: registryOverridesSchema.nullish() }).nullish(),
-  releases: z.looseObject({ breakingChanges: breakingChangesSchema.nullish() }).nullish(),
-}));
+export const metadataDataSchema = z.looseObject(
+  withCopiedFields({
+    name: z.string().min(1),
+    definitionId: guid,
+    connectorType: z.enum(['source', 'destination']),
+    dockerRepository: z.string().min(1),
+    dockerImageTag: z.string().min(1),
+    connectorSubtype: z.string().nullish(),
+    releaseStage: z.enum(RELEASE_STAGE_KEYS).nullish(),
+    supportLevel: z.enum(SUPPORT_LEVEL_KEYS).nullish(),
+    releaseDate: isoDateSchema.nullish(),
+    tags: z.array(z.string()).nullish(),
+    ab_internal: abInternalSchema.nullish(),
+    // Named `registries` before 2024-08-13 (#43754); both are read.
+    registryOverrides: z.looseObject({ oss: registryOverridesSchema.nullish(), cloud: registryOverridesSchema.nullish() }).nullish(),
+    registries: z.looseObject({ oss: registryOverridesSchema.nullish(), cloud: registryOverridesSchema.nullish() }).nullish(),
+    releases: z.looseObject({ breakingChanges: breakingChangesSchema.nullish() }).nullish(),
+  }),
+);
 export const metadataFileSchema = z.looseObject({ metadataSpecVersion: z.unknown().optional(), data: metadataDataSchema });
 export type MetadataData = z.infer<typeof metadataDataSchema>;
 

@@ -119,7 +119,14 @@ const SELECT_CONNECTOR = `select id, definition_id as "definitionId", slug, orga
 function toStored(row: Record<string, unknown> | undefined): StoredConnector | undefined {
   if (!row) return undefined;
   const values = Object.fromEntries(PLAN_COLUMNS.map((c) => [c, row[`v_${c}`]])) as Record<PlanColumn, unknown>;
-  return { id: row.id as number, definitionId: row.definitionId as string, slug: row.slug as string, organization: row.organization as string | null, demo: row.demo === 1, values };
+  return {
+    id: row.id as number,
+    definitionId: row.definitionId as string,
+    slug: row.slug as string,
+    organization: row.organization as string | null,
+    demo: row.demo === 1,
+    values,
+  };
 }
 
 /** Rows of one query about many connectors, grouped by connector. */
@@ -148,11 +155,14 @@ function storedState(sqlite: Database.Database): StoredState {
     return (...args: unknown[]) => toStored(statement.get(...args) as Record<string, unknown> | undefined);
   };
   const inList = 'in (select value from json_each(?))';
-  const former = sqlite.prepare('select connector_id from connector_renames where from_definition_id = ? or to_definition_id = ? order by id desc limit 1').pluck();
+  const former = sqlite
+    .prepare('select connector_id from connector_renames where from_definition_id = ? or to_definition_id = ? order by id desc limit 1')
+    .pluck();
   const byId = one('id = ?');
   const byDefinitionId = one('definition_id = ?');
   const connectorsAhead = sqlite.prepare(`${SELECT_CONNECTOR} where definition_id ${inList}`);
-  const AVAILABILITY = 'select connector_id as connectorId, deployment, enabled, docker_image_tag, docker_repository from connector_availability where connector_id';
+  const AVAILABILITY =
+    'select connector_id as connectorId, deployment, enabled, docker_image_tag, docker_repository from connector_availability where connector_id';
   const availability = sqlite.prepare(`${AVAILABILITY} = ?`);
   const availabilityAhead = sqlite.prepare(`${AVAILABILITY} ${inList}`);
   const CHANGES =
@@ -177,7 +187,10 @@ function storedState(sqlite: Database.Database): StoredState {
       const ids = found.map((c) => c.id);
       const idList = JSON.stringify(ids);
       ahead = {
-        connectors: new Map<string, StoredConnector | null>([...definitionIds.map((id): [string, null] => [id, null]), ...found.map((c): [string, StoredConnector] => [c.definitionId, c])]),
+        connectors: new Map<string, StoredConnector | null>([
+          ...definitionIds.map((id): [string, null] => [id, null]),
+          ...found.map((c): [string, StoredConnector] => [c.definitionId, c]),
+        ]),
         availability: byConnector(availabilityAhead.all(idList) as AvailabilityRow[], ids, availabilityOf),
         changes: byConnector(changesAhead.all(idList) as ChangeRow[], ids, changeOf),
         entries: entries.ahead(ids),
@@ -243,8 +256,14 @@ function demoToRemove(sqlite: Database.Database): StoredState['demoToRemove'] {
   return (kept) => {
     const demoConnectors = sqlite.prepare('select id from connectors where demo = 1').pluck().all() as number[];
     const gone = new Set(demoConnectors.filter((id) => !kept.has(id)));
-    const changes = sqlite.prepare('select connector_id as id, version, demo from breaking_changes where demo = 1 or connector_id in (select id from connectors where demo = 1)').all() as { id: number; version: string; demo: number }[];
-    const events = sqlite.prepare("select connector_id as id, source from certification_events where source = 'seed' or connector_id in (select id from connectors where demo = 1)").all() as { id: number; source: string }[];
+    const changes = sqlite
+      .prepare('select connector_id as id, version, demo from breaking_changes where demo = 1 or connector_id in (select id from connectors where demo = 1)')
+      .all() as { id: number; version: string; demo: number }[];
+    const events = sqlite
+      .prepare(
+        "select connector_id as id, source from certification_events where source = 'seed' or connector_id in (select id from connectors where demo = 1)",
+      )
+      .all() as { id: number; source: string }[];
     return {
       connectors: gone.size,
       breakingChanges: changes.filter((c) => gone.has(c.id) || (c.demo === 1 && !kept.get(c.id)?.has(c.version))).length,
@@ -301,7 +320,9 @@ function applyPlan(db: Db, plan: ImportPlan, items: ItemReader, run: Run): numbe
   const w = writers(db.$client);
   const r = plan.report;
   const actor = run.actor ?? `import:${basename(r.source)}`;
-  const { id: importId } = w.insertLog.get(actor, r.source, r.contentHash, JSON.stringify(r.registries), r.asOf, r.forced ? 1 : 0, run.startedAt) as { id: number };
+  const { id: importId } = w.insertLog.get(actor, r.source, r.contentHash, JSON.stringify(r.registries), r.asOf, r.forced ? 1 : 0, run.startedAt) as {
+    id: number;
+  };
   const total = plan.steps.length;
   const at = { importId, source: r.source, startedAt: run.startedAt };
   plan.steps.forEach((step, i) => {

@@ -330,7 +330,8 @@ class EntryScanner {
 
   private malformed(error: unknown): unknown {
     if (error instanceof FileProblem) return error;
-    if (!(error instanceof TokenizerError || error instanceof TokenParserError || (error instanceof Error && /^Parser ended/.test(error.message)))) return error;
+    if (!(error instanceof TokenizerError || error instanceof TokenParserError || (error instanceof Error && /^Parser ended/.test(error.message))))
+      return error;
     const where =
       this.entryStart >= 0
         ? `in ${this.list}[${this.index}] (from byte ${this.entryStart})`
@@ -423,7 +424,15 @@ async function scanRegistry(
     if (!('entry' in outcome)) return refuse(outcome, into);
     // Only who the entry is, without the entry: its strings copied, as JSON.parse's may be slices of the entry's text.
     const { label, definitionId, entry, type } = outcome;
-    into.refs.push({ label: own(label), definitionId: own(definitionId), slug: own(slugFromRepository(entry.dockerRepository, type)), list, index, start, end });
+    into.refs.push({
+      label: own(label),
+      definitionId: own(definitionId),
+      slug: own(slugFromRepository(entry.dockerRepository, type)),
+      list,
+      index,
+      start,
+      end,
+    });
   });
   let failure: FileProblem | null = null;
   let root: unknown;
@@ -793,7 +802,10 @@ export function loadMetadataFolder(folder: string): InMemoryImport {
   const hash = createHash('sha256');
   for (const file of files) {
     const bytes = readFileSync(file);
-    hash.update(`${relative(folder, file).split('\\').join('/')}\0`).update(bytes).update('\0');
+    hash
+      .update(`${relative(folder, file).split('\\').join('/')}\0`)
+      .update(bytes)
+      .update('\0');
     const one = loadMetadataYaml(bytes.toString('utf8'), relative(process.cwd(), file) || file);
     result.items.push(...one.items);
     result.problems.push(...one.problems);
@@ -810,10 +822,7 @@ export function registryFromFileName(name: string): RegistryKey {
  * Reads a path or an http(s) URL: a registry JSON file (as a stream), a metadata.yaml, or a folder of them.
  * A URL that cannot be read throws one line naming it and the cause.
  */
-export async function loadImportSource(
-  location: string,
-  options: { registry?: RegistryKey; timeoutMs?: number } = {},
-): Promise<LoadedImport> {
+export async function loadImportSource(location: string, options: { registry?: RegistryKey; timeoutMs?: number } = {}): Promise<LoadedImport> {
   if (/^https?:\/\//i.test(location)) {
     return loadRegistryUrl(location, options.registry ?? registryFromFileName(new URL(location).pathname), options.timeoutMs ?? 120_000);
   }
@@ -844,7 +853,8 @@ function passOverCopies(loaded: InMemoryImport): InMemoryImport {
     const listed = group.filter((i) => Object.values(i.availability).some((a) => a?.enabled));
     if (listed.length === 1) {
       keep.add(listed[0]!);
-      for (const other of group) if (other !== listed[0]) loaded.notes.push(`passed over ${other.label}: it shares the definition ID of ${listed[0]!.label} and is in no registry`);
+      for (const other of group)
+        if (other !== listed[0]) loaded.notes.push(`passed over ${other.label}: it shares the definition ID of ${listed[0]!.label} and is in no registry`);
       continue;
     }
     keep.add(group[0]!);

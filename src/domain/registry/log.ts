@@ -25,7 +25,12 @@ export function listImports(db: Db, page: { first: number; after?: string | null
   const edges = rows.slice(0, page.first).map((node) => ({ cursor: encodeKeysetCursor({ f: CURSOR.field, d: CURSOR.direction, v: '', id: node.id }), node }));
   return {
     edges,
-    pageInfo: { hasNextPage: rows.length > page.first, hasPreviousPage: after !== null, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: rows.length > page.first,
+      hasPreviousPage: after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
   };
 }
 
@@ -36,7 +41,20 @@ export function countImports(db: Db): number {
 /** The counts an import logged (zeros for what an older summary lacks). */
 export function importCounts(row: ImportLogRow): ImportCounts {
   const counts = (row.summary as { counts?: Partial<ImportCounts> }).counts ?? {};
-  const keys: (keyof ImportCounts)[] = ['entries', 'added', 'changed', 'unchanged', 'refused', 'levelChanges', 'availabilityChanges', 'unavailable', 'renames', 'conflicts', 'older', 'undated'];
+  const keys: (keyof ImportCounts)[] = [
+    'entries',
+    'added',
+    'changed',
+    'unchanged',
+    'refused',
+    'levelChanges',
+    'availabilityChanges',
+    'unavailable',
+    'renames',
+    'conflicts',
+    'older',
+    'undated',
+  ];
   return Object.fromEntries(keys.map((k) => [k, counts[k] ?? 0])) as unknown as ImportCounts;
 }
 

@@ -278,7 +278,9 @@ export function planImport(state: StoredState, loaded: LoadedImport, options: Pl
   const r = p.report;
   const undatedLevels = r.levelChanges.filter((c) => !c.effectiveAt).length;
   if (undatedLevels) {
-    r.notes.push(`${plural(undatedLevels, 'support-level change has', 'support-level changes have')} no time from the source (no generation time, no --as-of): recorded as effective when imported`);
+    r.notes.push(
+      `${plural(undatedLevels, 'support-level change has', 'support-level changes have')} no time from the source (no generation time, no --as-of): recorded as effective when imported`,
+    );
   }
   r.demo = options.removeDemo ? state.demoToRemove(p.kept) : null;
   r.share.unavailable = new Set(r.unavailable.map((u) => u.slug)).size;
@@ -298,7 +300,20 @@ function startPlanning(state: StoredState, loaded: LoadedImport, options: PlanOp
     registries: written,
     asOf: options.asOf ?? null,
     forced: options.force ?? false,
-    counts: { entries: 0, added: 0, changed: 0, unchanged: 0, refused: 0, levelChanges: 0, availabilityChanges: 0, unavailable: 0, renames: 0, conflicts: 0, older: 0, undated: 0 },
+    counts: {
+      entries: 0,
+      added: 0,
+      changed: 0,
+      unchanged: 0,
+      refused: 0,
+      levelChanges: 0,
+      availabilityChanges: 0,
+      unavailable: 0,
+      renames: 0,
+      conflicts: 0,
+      older: 0,
+      undated: 0,
+    },
     added: [],
     changed: [],
     levelChanges: [],
@@ -383,9 +398,7 @@ type Resolved = { target?: StoredConnector } | { conflict: string; present?: num
  */
 function resolve(p: Planning, item: ItemIdentity): Resolved {
   const target =
-    p.state.connectorByDefinitionId(item.definitionId) ??
-    p.state.connectorByFormerDefinitionId(item.definitionId) ??
-    p.state.connectorBySlug(item.slug);
+    p.state.connectorByDefinitionId(item.definitionId) ?? p.state.connectorByFormerDefinitionId(item.definitionId) ?? p.state.connectorBySlug(item.slug);
   if (target?.organization) {
     return { conflict: `${target.slug} (${target.definitionId}) is a custom connector of ${target.organization}`, present: target.id };
   }
@@ -461,7 +474,14 @@ function checkAge(p: Planning, item: ImportItem, owns: boolean, entries: Map<Reg
   else if (isOlder(time, stored)) p.report.older.push({ slug: item.slug, at: time.at, stored: stored.at });
 }
 
-function planColumns(p: Planning, step: Step, item: ImportItem, target: StoredConnector, entries: Map<RegistryKey, StoredEntry>, time: RegistryTime | null): FieldChange[] {
+function planColumns(
+  p: Planning,
+  step: Step,
+  item: ImportItem,
+  target: StoredConnector,
+  entries: Map<RegistryKey, StoredEntry>,
+  time: RegistryTime | null,
+): FieldChange[] {
   const fields: FieldChange[] = [];
   if (item.definitionId !== target.definitionId) {
     step.definitionId = item.definitionId;
@@ -483,7 +503,14 @@ function planColumns(p: Planning, step: Step, item: ImportItem, target: StoredCo
  * says nothing newer: the API change came after the registry's last stored word, or the registry repeats
  * the level it gave before (so a kept level is not undone by the next import). --force writes the file's.
  */
-function planLevel(p: Planning, step: Step, item: ImportItem, target: StoredConnector, entries: Map<RegistryKey, StoredEntry>, time: RegistryTime | null): boolean {
+function planLevel(
+  p: Planning,
+  step: Step,
+  item: ImportItem,
+  target: StoredConnector,
+  entries: Map<RegistryKey, StoredEntry>,
+  time: RegistryTime | null,
+): boolean {
   const from = target.values.supportLevel as SupportLevelKey;
   const to = item.supportLevel;
   if (from === to) return true;
@@ -510,7 +537,8 @@ function planAvailability(p: Planning, step: Step, item: ImportItem, target: Sto
   const off: DeploymentKey[] = [];
   for (const [deployment, next] of Object.entries(item.availability) as [DeploymentKey, StoredAvailability][]) {
     const before = stored.get(deployment);
-    if (before && before.enabled === next.enabled && before.dockerImageTag === next.dockerImageTag && before.dockerRepository === next.dockerRepository) continue;
+    if (before && before.enabled === next.enabled && before.dockerImageTag === next.dockerImageTag && before.dockerRepository === next.dockerRepository)
+      continue;
     step.availability.push(deployment);
     const was = before?.enabled ?? false;
     if (was !== next.enabled) {
@@ -519,7 +547,8 @@ function planAvailability(p: Planning, step: Step, item: ImportItem, target: Sto
       if (was) off.push(deployment);
     }
     for (const key of ['dockerImageTag', 'dockerRepository'] as const) {
-      if (next.enabled && (before?.[key] ?? null) !== next[key]) fields.push({ field: `availability.${deployment}.${key}`, from: before?.[key] ?? null, to: next[key] });
+      if (next.enabled && (before?.[key] ?? null) !== next[key])
+        fields.push({ field: `availability.${deployment}.${key}`, from: before?.[key] ?? null, to: next[key] });
     }
   }
   if (off.length) p.report.unavailable.push({ slug: target.slug, definitionId: target.definitionId, deployments: off, reason: 'disabled' });
@@ -571,7 +600,8 @@ function planEntries(step: Step, item: ImportItem, stored: Map<RegistryKey, Stor
     }
     const old = JSON.parse(before.text) as Record<string, unknown>;
     for (const key of new Set([...Object.keys(old), ...Object.keys(entry)])) {
-      if (JSON.stringify(old[key]) !== JSON.stringify(entry[key])) fields.push({ field: `entry.${registry}.${key}`, from: brief(old[key]), to: brief(entry[key]) });
+      if (JSON.stringify(old[key]) !== JSON.stringify(entry[key]))
+        fields.push({ field: `entry.${registry}.${key}`, from: brief(old[key]), to: brief(entry[key]) });
     }
   }
   return fields;

@@ -2,14 +2,7 @@
 // Reference data that changes only with a migration or the seed, so it is read once and kept.
 import { asc } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
-import {
-  deployments,
-  slaTiers,
-  supportLevels,
-  supportPolicies,
-  type DeploymentKey,
-  type SupportLevelKey,
-} from '../../db/schema.js';
+import { deployments, slaTiers, supportLevels, supportPolicies, type DeploymentKey, type SupportLevelKey } from '../../db/schema.js';
 
 export type SupportLevelRow = typeof supportLevels.$inferSelect;
 export type DeploymentRow = typeof deployments.$inferSelect;
@@ -89,12 +82,7 @@ export class PolicyCatalog {
     return this.levels.map((l) => l.key).filter((level) => this.offersSla(level, deployment));
   }
 
-  answer(input: {
-    supportLevel: SupportLevelKey;
-    deployment: DeploymentKey;
-    available: boolean;
-    premiumSupport: boolean;
-  }): SupportAnswer {
+  answer(input: { supportLevel: SupportLevelKey; deployment: DeploymentKey; available: boolean; premiumSupport: boolean }): SupportAnswer {
     // Asked for every connector of a page: looked up without building a key string.
     let byDeployment = this.answers.get(input.supportLevel);
     if (!byDeployment) this.answers.set(input.supportLevel, (byDeployment = new Map()));

@@ -55,10 +55,7 @@ export function authenticateToken(db: Db, token: string): TokenRow | null {
   // every request would also invalidate the response cache each time.
   const minuteAgo = new Date(Date.now() - 60_000).toISOString();
   if (!row.lastUsedAt || row.lastUsedAt < minuteAgo) {
-    db.update(apiTokens)
-      .set({ lastUsedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
-      .where(eq(apiTokens.id, row.id))
-      .run();
+    db.update(apiTokens).set({ lastUsedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` }).where(eq(apiTokens.id, row.id)).run();
   }
   return row;
 }

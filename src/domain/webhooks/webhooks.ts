@@ -72,7 +72,12 @@ export class WebhookDispatcher {
 
   /** One delivery per active webhook that wants `event`, each sent at once. */
   enqueue(event: WebhookEventKey, data: unknown): void {
-    const targets = this.db.select().from(webhooks).where(eq(webhooks.active, true)).all().filter((w) => w.events.includes(event));
+    const targets = this.db
+      .select()
+      .from(webhooks)
+      .where(eq(webhooks.active, true))
+      .all()
+      .filter((w) => w.events.includes(event));
     for (const webhook of targets) {
       const delivery = this.db
         .insert(webhookDeliveries)
