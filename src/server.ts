@@ -14,7 +14,7 @@ function log(message: string, fields: Record<string, unknown> = {}): void {
 }
 
 function main(): void {
-  let config;
+  let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
   } catch (error) {

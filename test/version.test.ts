@@ -21,7 +21,11 @@ describe('KeptUntilChange', () => {
     const db = database();
     const kept = new KeptUntilChange<number>(1);
     let computed = 0;
-    const read = () => kept.get(db, 'count', () => (computed++, countConnectors(db)));
+    const read = () =>
+      kept.get(db, 'count', () => {
+        computed++;
+        return countConnectors(db);
+      });
     const first = read();
     for (let i = 0; i < 5; i++) expect(read()).toBe(first);
     expect(computed).toBe(1);
@@ -41,7 +45,11 @@ describe('KeptUntilChange', () => {
     const db = database();
     const kept = new KeptUntilChange<string>(2);
     let computed = 0;
-    const read = (key: string) => kept.get(db, key, () => (computed++, `value of ${key}`));
+    const read = (key: string) =>
+      kept.get(db, key, () => {
+        computed++;
+        return `value of ${key}`;
+      });
     expect(['a', 'b', 'c', 'a', 'b', 'c'].map(read)).toEqual(['a', 'b', 'c', 'a', 'b', 'c'].map((k) => `value of ${k}`));
     // Two kept at a time: every new key past the limit is worked out again, a kept one is not.
     expect(computed).toBeLessThanOrEqual(6);

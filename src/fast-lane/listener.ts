@@ -59,7 +59,7 @@ const CONTENT_LENGTH = /^\d{1,12}$/;
 function eligible(req: IncomingMessage, endpoint: string, maxBodyBytes: number): boolean {
   if (req.method !== 'POST' || req.url !== endpoint) return false;
   const type = req.headers['content-type'];
-  if (type !== 'application/json' && type?.split(';')[0]!.trim().toLowerCase() !== 'application/json') return false;
+  if (type !== 'application/json' && type?.split(';')[0]?.trim().toLowerCase() !== 'application/json') return false;
   // A declared length must be within the limit; a chunked body is read here up to the limit.
   const length = req.headers['content-length'];
   if (length === undefined) {

@@ -1,6 +1,6 @@
 // GraphQL enums map UPPER_CASE names to the stable lowercase keys stored in the database.
-import { CONNECTOR_ORDER_FIELDS } from '../domain/connectors/store.js';
-import { USER_ERROR_CODES } from '../domain/errors.js';
+import type { CONNECTOR_ORDER_FIELDS } from '../domain/connectors/store.js';
+import type { USER_ERROR_CODES } from '../domain/errors.js';
 import { builder } from './builder.js';
 
 type Values<K extends string> = Record<string, { value: K; description: string }>;

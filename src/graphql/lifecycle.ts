@@ -25,7 +25,7 @@ import { DeadlineActionEnum, DeploymentEnum, keyed, SupportLevelEnum } from './e
 import { idempotencyKeySchema, idempotent } from '../domain/idempotency.js';
 import { UserError } from './errors.js';
 import { connectorGlobalId } from './ids.js';
-import { type PlannedRows } from '../fast-lane/index.js';
+import type { PlannedRows } from '../fast-lane/index.js';
 import { plannedWith } from './columns.js';
 
 const SupportStateEnum = builder.enumType('SupportState', {

@@ -45,7 +45,7 @@ export function registryResponse(db: Db, request: Request, pathname: string, fet
   // Private connectors make the document differ by caller: shared caches must not keep it.
   const headers = { etag, 'cache-control': seen.kind === 'public' ? 'no-cache' : 'private, no-cache', vary: 'Authorization' };
   const wanted = request.headers.get('if-none-match');
-  if (wanted && wanted.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
+  if (wanted?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
     return new fetchAPI.Response(null, { status: 304, headers });
   }
   return new fetchAPI.Response(request.method === 'HEAD' ? null : body, {

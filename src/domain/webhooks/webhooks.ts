@@ -117,7 +117,7 @@ export class WebhookDispatcher {
 
   private async attempt(id: number): Promise<void> {
     const delivery = this.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
-    if (!delivery || delivery.status !== 'pending') return;
+    if (delivery?.status !== 'pending') return;
     const webhook = this.db.select().from(webhooks).where(eq(webhooks.id, delivery.webhookId)).get();
     if (!webhook) return;
     const timestamp = String(Math.floor(Date.now() / 1000));
