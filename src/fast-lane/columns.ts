@@ -10,8 +10,6 @@ export interface Reads {
   columns: readonly string[];
   /** Set for a field whose data plugin-drizzle's plan loads beside the row (a relation, a `select` field). */
   planned?: true;
-  /** The resolver returns the parent's property of the field's own name and does nothing else. */
-  rowProperty?: true;
 }
 
 /**
@@ -19,7 +17,7 @@ export interface Reads {
  * resolver returns the row's property of the field's own name, so a compiled operation reads it inline.
  */
 export function reads(columns: readonly string[], options: { rowProperty?: boolean; planned?: boolean } = {}): { reads: Reads; rowProperty?: true } {
-  const declared: Reads = { columns, ...(options.planned ? { planned: true as const } : {}), ...(options.rowProperty ? { rowProperty: true as const } : {}) };
+  const declared: Reads = { columns, ...(options.planned ? { planned: true as const } : {}) };
   return options.rowProperty ? { reads: declared, rowProperty: true } : { reads: declared };
 }
 

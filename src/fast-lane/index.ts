@@ -16,7 +16,6 @@ import { ResponseCache } from './response-cache.js';
 export { reads, ROW_PROPERTY, selectedColumns, type Reads } from './columns.js';
 export { KeptUntilChange, keptStatement } from './kept.js';
 export { firstRow, plannedStatement, type OneRowStatement, type PlannedRows } from './planned-statements.js';
-export type { RequestScope } from './listener.js';
 
 /** Operations kept for the listener. */
 export const KNOWN_OPERATIONS_MAX = 1000;

@@ -270,8 +270,9 @@ class Listener {
   private complete(res: ServerResponse, scope: RequestScope, known: KnownOperation, lookup: Lookup | undefined, done: ExecutionResult): boolean {
     // yoga answers anything with an error, so every error keeps one shape, code and status.
     if (done.errors?.length) return false;
-    const body = JSON.stringify(done);
-    if (lookup) this.options.cache!.store(lookup, Buffer.from(body), known.contentType);
+    // Encoded once: the cache keeps the bytes the response writes.
+    const body = Buffer.from(JSON.stringify(done));
+    if (lookup) this.options.cache!.store(lookup, body, known.contentType);
     this.options.outcome('executed');
     this.send(res, scope, known.contentType, body, lookup ? 'miss' : null);
     return true;

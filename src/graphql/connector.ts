@@ -88,7 +88,7 @@ export const CertificationEvent = builder.drizzleObject('certificationEvents', {
 
 /**
  * The order a connector's breaking changes load in, latest deadline first: shared by every field that
- * loads the relation, so plugin-drizzle merges them into one (see jitSafe in operations.ts).
+ * loads the relation, so plugin-drizzle merges them into one (see jitSafe in src/fast-lane/compiled-schema.ts).
  */
 export const BREAKING_CHANGES_ORDER = { upgradeDeadline: 'desc', id: 'desc' } as const;
 

@@ -11,12 +11,19 @@ export const EVERYTHING: Visibility = Object.freeze({ kind: 'all' });
 /** Scopes that let a token of an organization read that organization's private connectors. */
 export const PRIVATE_READ_SCOPES = ['read:private', 'certify', 'publish', 'import'];
 
+const organizations = new Map<string, Visibility>();
+
+/** One frozen visibility per organization, like PUBLIC and EVERYTHING: keys built from it can be kept by identity. */
+function organizationVisibility(organization: string): Visibility {
+  let visibility = organizations.get(organization);
+  if (!visibility) organizations.set(organization, (visibility = Object.freeze({ kind: 'organization', organization })));
+  return visibility;
+}
+
 export function visibilityFor(viewer: { scopes: string[]; organization: string | null } | null): Visibility {
   if (!viewer) return PUBLIC;
   if (viewer.scopes.includes('admin')) return EVERYTHING;
-  if (viewer.organization && viewer.scopes.some((s) => PRIVATE_READ_SCOPES.includes(s))) {
-    return { kind: 'organization', organization: viewer.organization };
-  }
+  if (viewer.organization && viewer.scopes.some((s) => PRIVATE_READ_SCOPES.includes(s))) return organizationVisibility(viewer.organization);
   return PUBLIC;
 }
 

@@ -33,13 +33,14 @@ function asObject(value: unknown): Record<string, unknown> {
 }
 
 export function toRegistryEntry(c: ConnectorForExport, registry: RegistryKey): Record<string, unknown> {
-  const kept = c.registryEntries.find((e) => e.registry === registry)?.entry ?? c.registryEntries[0]?.entry ?? null;
+  const ownEntry = c.registryEntries.find((e) => e.registry === registry)?.entry;
+  const kept = ownEntry ?? c.registryEntries[0]?.entry ?? null;
   const entry: Record<string, unknown> = kept ? structuredClone(kept) : { spec: {}, tombstone: false, public: true, custom: false };
   const [primary, secondary] = REGISTRY_DEPLOYMENTS[registry];
   const here = c.availability.find((a) => a.deployment === primary && a.enabled) ?? c.availability.find((a) => a.deployment === secondary && a.enabled);
   // The definition ID, every copied column back to its field, then the other derived columns by their rules (format.ts).
   const idKey = c.type === 'source' ? 'sourceDefinitionId' : 'destinationDefinitionId';
-  const own = c.registryEntries.find((e) => e.registry === registry)?.entry?.[idKey];
+  const own = ownEntry?.[idKey];
   // A registry's entry keeps the definition ID that registry gave (Airbyte gave some connectors new ones: connector_renames).
   put(entry, idKey, typeof own === 'string' ? own.toLowerCase() : c.definitionId);
   writeCopiedColumns(entry, c);
