@@ -3,8 +3,7 @@
 // empty registry are refused with a word on what would have happened, and a certification made through
 // the API stands against a registry that says nothing newer. Every refused import leaves the database
 // byte for byte as it was (PRAGMA data_version from a second connection, and a hash of every table).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { certifyConnector } from '../src/domain/certification/certify.js';
@@ -16,16 +15,17 @@ import { PUBLIC } from '../src/domain/connectors/visibility.js';
 import type { Db } from '../src/db/client.js';
 import {
   entriesOf,
-  type Entry,
-  FIXTURE,
   fileDatabase,
+  FIXTURE,
   idOf,
   imageName,
   importCli,
   importPath,
+  metadataFiles,
   openFile,
   readDoc,
   REAL,
+  type Entry,
   watchDatabase,
 } from './helpers/import.js';
 
@@ -401,13 +401,3 @@ describe('identity over time', () => {
     reopened.$client.close();
   });
 });
-
-function metadataFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) return metadataFiles(p);
-      return name === 'metadata.yaml' ? [p] : [];
-    });
-}

@@ -2,8 +2,8 @@
 // it was, --json gives it as data, a real import writes what it planned, logs it (imports in GraphQL,
 // registry imports in the CLI), dates the history it writes by the source, and removes the demo data.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
@@ -14,20 +14,23 @@ import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson, registryTime } from '../src/domain/registry/load.js';
 import { loadPolicyCatalog } from '../src/domain/support/policy.js';
 import { createHarness } from './helpers/harness.js';
-import { entriesOf, FIXTURE, fileDatabase, idOf, imageName, importCli, importPath, openFile, readDoc, REAL, watchDatabase } from './helpers/import.js';
+import {
+  entriesOf,
+  FIXTURE,
+  fileDatabase,
+  idOf,
+  imageName,
+  importCli,
+  importPath,
+  metadataFiles,
+  openFile,
+  readDoc,
+  REAL,
+  watchDatabase,
+} from './helpers/import.js';
 import { runNode } from './helpers/process.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-
-function metadataFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) return metadataFiles(p);
-      return name === 'metadata.yaml' ? [p] : [];
-    });
-}
 
 describe('the watcher the refusal tests rely on', () => {
   it('notices a write from another connection', () => {

@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { oneLine } from '../domain/registry/load.js';
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:4000/graphql';
 
@@ -30,10 +31,6 @@ function positiveInt(value: string): number {
 }
 
 /** One line, whatever the text held: whitespace collapsed, cut to `max` characters. */
-function oneLine(text: string, max = 80): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}
 
 /** Why fetch could not get an answer, in words: its errors hide the reason in `cause` (an AggregateError for localhost's two addresses). */
 function unreachable(error: unknown, url: URL): string {
@@ -214,7 +211,7 @@ program
     }
     if (!parsed || !Array.isArray(parsed.sources) || !Array.isArray(parsed.destinations)) {
       throw new CliError(
-        `${url} is not this gateway's registry export: it answered ${res.headers.get('content-type') ?? 'no content type'} ("${oneLine(text)}")`,
+        `${url} is not this gateway's registry export: it answered ${res.headers.get('content-type') ?? 'no content type'} ("${oneLine(text, 80)}")`,
         3,
       );
     }

@@ -1,7 +1,7 @@
 // Helpers for the import tests: databases in files (PRAGMA data_version only moves between connections
 // to one file), a watcher that proves a database was not written, the real registry files, and the CLI.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -36,6 +36,17 @@ export interface RegistryDoc {
   sources: Entry[];
   destinations: Entry[];
 }
+/** Every metadata.yaml beneath `dir`, in path order. */
+export function metadataFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) return metadataFiles(p);
+      return name === 'metadata.yaml' ? [p] : [];
+    });
+}
+
 export const readDoc = (path: string): RegistryDoc => JSON.parse(readFileSync(path, 'utf8'));
 export const entriesOf = (doc: RegistryDoc): Entry[] => [...doc.sources, ...doc.destinations];
 export const idOf = (e: Entry): string => String(e.sourceDefinitionId ?? e.destinationDefinitionId).toLowerCase();

@@ -5,6 +5,11 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { breakingChanges, certificationEvents, connectors } from '../../db/schema.js';
 
+/** The breaking changes that are demo data: invented ones, and every one of a demo connector. */
+export const DEMO_BREAKING_CHANGES = 'demo = 1 or connector_id in (select id from connectors where demo = 1)';
+/** The history that is demo data: the seed's, and every event of a demo connector. */
+export const DEMO_EVENTS = "source = 'seed' or connector_id in (select id from connectors where demo = 1)";
+
 export interface DemoCounts {
   connectors: number;
   breakingChanges: number;
@@ -16,8 +21,8 @@ export function countDemoData(db: Db): DemoCounts {
   const n = (sql: string) => db.$client.prepare(sql).pluck().get() as number;
   return {
     connectors: n('select count(*) from connectors where demo = 1'),
-    breakingChanges: n('select count(*) from breaking_changes where demo = 1 or connector_id in (select id from connectors where demo = 1)'),
-    events: n("select count(*) from certification_events where source = 'seed' or connector_id in (select id from connectors where demo = 1)"),
+    breakingChanges: n(`select count(*) from breaking_changes where ${DEMO_BREAKING_CHANGES}`),
+    events: n(`select count(*) from certification_events where ${DEMO_EVENTS}`),
   };
 }
 

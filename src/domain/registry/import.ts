@@ -16,7 +16,7 @@ import type { Db } from '../../db/client.js';
 import { REGISTRY_DEPLOYMENTS } from './format.js';
 import type { DeploymentKey, RegistryKey, SupportLevelKey } from '../../db/schema.js';
 import { analyze } from '../../db/statistics.js';
-import { removeDemoData, type DemoCounts } from './demo.js';
+import { DEMO_BREAKING_CHANGES, DEMO_EVENTS, removeDemoData, type DemoCounts } from './demo.js';
 import { itemReader, registryTime, type ImportItem, type ItemReader, type LoadedImport } from './load.js';
 import {
   breakingChangeRow,
@@ -256,14 +256,12 @@ function demoToRemove(sqlite: Database.Database): StoredState['demoToRemove'] {
   return (kept) => {
     const demoConnectors = sqlite.prepare('select id from connectors where demo = 1').pluck().all() as number[];
     const gone = new Set(demoConnectors.filter((id) => !kept.has(id)));
-    const changes = sqlite
-      .prepare('select connector_id as id, version, demo from breaking_changes where demo = 1 or connector_id in (select id from connectors where demo = 1)')
-      .all() as { id: number; version: string; demo: number }[];
-    const events = sqlite
-      .prepare(
-        "select connector_id as id, source from certification_events where source = 'seed' or connector_id in (select id from connectors where demo = 1)",
-      )
-      .all() as { id: number; source: string }[];
+    const changes = sqlite.prepare(`select connector_id as id, version, demo from breaking_changes where ${DEMO_BREAKING_CHANGES}`).all() as {
+      id: number;
+      version: string;
+      demo: number;
+    }[];
+    const events = sqlite.prepare(`select connector_id as id, source from certification_events where ${DEMO_EVENTS}`).all() as { id: number; source: string }[];
     return {
       connectors: gone.size,
       breakingChanges: changes.filter((c) => gone.has(c.id) || (c.demo === 1 && !kept.get(c.id)?.has(c.version))).length,

@@ -656,7 +656,8 @@ async function loadRegistryFile(path: string, registry: RegistryKey): Promise<Lo
 }
 
 /** One line: whitespace collapsed, cut to `max` characters. */
-function oneLine(text: string, max = 200): string {
+/** `text` on one line, cut at `max` characters: for quoting what a server answered in an error. */
+export function oneLine(text: string, max = 200): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
