@@ -6,6 +6,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import ZodPlugin from '@pothos/plugin-zod';
 import { getTableConfig } from 'drizzle-orm/sqlite-core';
 import type { GraphQLFieldResolver } from 'graphql';
+import { DateResolver, DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { createGraphQLError } from 'graphql-yoga';
 import { hasScope, type Context } from '../context.js';
 import type { Db } from '../db/client.js';
@@ -110,6 +111,9 @@ export interface PothosTypes {
   AuthScopes: { certify: boolean; publish: boolean; import: boolean; admin: boolean };
   Scalars: {
     ID: { Input: string; Output: string | number };
+    DateTime: { Input: Date; Output: Date | string };
+    Date: { Input: Date; Output: Date | string };
+    JSON: { Input: unknown; Output: unknown };
   };
 }
 
@@ -175,6 +179,11 @@ export const builder = new SchemaBuilder<PothosTypes>({
           }),
   },
 });
+
+// Timestamps are stored as ISO-8601 text and dates as YYYY-MM-DD: both serialize unchanged.
+builder.addScalarType('DateTime', DateTimeResolver, {});
+builder.addScalarType('Date', DateResolver, {});
+builder.addScalarType('JSON', JSONResolver, {});
 
 builder.queryType({ description: 'Read the connector registry and its support policy.' });
 builder.mutationType({ description: 'Change the registry. Every mutation needs an API token with the right scope.' });

@@ -45,7 +45,8 @@ export const BreakingChange = builder.drizzleObject('breakingChanges', {
   select: { columns: { id: true } },
   fields: (t) => ({
     version: t.exposeString('version', { description: 'The version that breaks, e.g. 5.0.0.' }),
-    upgradeDeadline: t.exposeString('upgradeDeadline', {
+    upgradeDeadline: t.expose('upgradeDeadline', {
+      type: 'Date',
       description: 'The date (YYYY-MM-DD) by which users must upgrade.',
     }),
     message: t.exposeString('message', { description: 'What changes and what users must do.' }),
@@ -65,7 +66,7 @@ export const BreakingChange = builder.drizzleObject('breakingChanges', {
       select: { columns: { scopedImpact: true } },
       resolve: (b) => b.scopedImpact,
     }),
-    announcedAt: t.exposeString('createdAt', { description: 'When the change was recorded here (ISO-8601, UTC).' }),
+    announcedAt: t.expose('createdAt', { type: 'DateTime', description: 'When the change was recorded here (ISO-8601, UTC).' }),
   }),
 });
 
@@ -81,7 +82,7 @@ export const CertificationEvent = builder.drizzleObject('certificationEvents', {
     reason: t.exposeString('reason', { description: 'Why the change was made.' }),
     evidence: t.exposeString('evidence', { nullable: true, description: 'Links or notes backing the change.' }),
     source: t.expose('source', { type: CertificationSourceEnum, description: 'What made the change.' }),
-    createdAt: t.exposeString('createdAt', { description: 'When the change was made (ISO-8601, UTC).' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the change was made (ISO-8601, UTC).' }),
     connector: t.relation('connector', { description: 'The connector that changed.' }),
   }),
 });
@@ -155,7 +156,7 @@ export const Connector = builder.drizzleNode('connectors', {
     license: t.string({ ...col('license'), nullable: true, description: 'The license, e.g. ELv2, MIT.' }),
     subtype: t.string({ ...col('subtype'), nullable: true, description: 'Kind of system, e.g. api, database, file.' }),
     tags: t.stringList({ ...col('tags'), description: 'Registry tags, e.g. language:python, cdk:low-code.' }),
-    releaseDate: t.string({ ...col('releaseDate'), nullable: true, description: 'First release date (YYYY-MM-DD).' }),
+    releaseDate: t.field({ type: 'Date', ...col('releaseDate'), nullable: true, description: 'First release date (YYYY-MM-DD).' }),
     internalSupportLevel: t.int({
       ...renamed('internalSl'),
       nullable: true,
@@ -212,8 +213,8 @@ export const Connector = builder.drizzleNode('connectors', {
       ...col('revision'),
       description: 'Bumped on every change; pass it as expectedRevision to refuse a change to a connector you read earlier.',
     }),
-    createdAt: t.string({ ...col('createdAt'), description: 'When the connector was added (ISO-8601, UTC).' }),
-    updatedAt: t.string({ ...col('updatedAt'), description: 'When the connector last changed (ISO-8601, UTC).' }),
+    createdAt: t.field({ type: 'DateTime', ...col('createdAt'), description: 'When the connector was added (ISO-8601, UTC).' }),
+    updatedAt: t.field({ type: 'DateTime', ...col('updatedAt'), description: 'When the connector last changed (ISO-8601, UTC).' }),
   }),
 });
 

@@ -79,10 +79,10 @@ const ImportRef = builder.objectRef<ImportLogRow>('Import').implement({
     source: t.exposeString('source', { description: 'The file, URL or metadata folder imported, as given.' }),
     contentHash: t.exposeString('contentHash', { description: "SHA-256 (hex) of the file's bytes, or of a metadata folder's files in path order." }),
     registries: t.field({ type: [RegistryEnum], description: 'The registries it wrote entries for.', resolve: (row) => row.registries }),
-    asOf: t.exposeString('asOf', { nullable: true, description: 'The snapshot date (YYYY-MM-DD) given for entries that carry no generation time.' }),
+    asOf: t.expose('asOf', { type: 'Date', nullable: true, description: 'The snapshot date (YYYY-MM-DD) given for entries that carry no generation time.' }),
     forced: t.exposeBoolean('forced', { description: 'Whether it was forced past the guards.' }),
-    startedAt: t.exposeString('startedAt', { description: 'When it started (ISO-8601, UTC).' }),
-    finishedAt: t.exposeString('finishedAt', { description: 'When it finished (ISO-8601, UTC).' }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', description: 'When it started (ISO-8601, UTC).' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', description: 'When it finished (ISO-8601, UTC).' }),
     counts: t.field({ type: ImportCountsRef, description: 'What it did, counted.', resolve: importCounts }),
     refusals: t.field({
       type: [ImportRefusalRef],
@@ -127,7 +127,7 @@ const ConnectorRenameRef = builder.objectRef<ConnectorRenameRow>('ConnectorRenam
       resolve: (r) => r.registry,
     }),
     importId: t.exposeID('importId', { nullable: true, description: 'The import that recorded it (see imports).' }),
-    recordedAt: t.exposeString('recordedAt', { description: 'When it was recorded (ISO-8601, UTC).' }),
+    recordedAt: t.expose('recordedAt', { type: 'DateTime', description: 'When it was recorded (ISO-8601, UTC).' }),
   }),
 });
 
@@ -141,7 +141,8 @@ builder.drizzleObjectField(Connector, 'renames', (t) =>
 );
 
 builder.drizzleObjectField(CertificationEvent, 'effectiveAt', (t) =>
-  t.string({
+  t.field({
+    type: 'DateTime',
     description:
       "When the change took effect at its source (ISO-8601, UTC): for an import, the registry entry's generation time or the snapshot date given with --as-of; for an API change, when it was made.",
     select: { columns: { effectiveAt: true, createdAt: true } },

@@ -33,8 +33,8 @@ const WebhookDelivery = builder.drizzleObject('webhookDeliveries', {
     attempts: t.exposeInt('attempts', { description: 'Attempts made so far.' }),
     lastStatusCode: t.exposeInt('lastStatusCode', { nullable: true, description: "The receiver's HTTP status at the last attempt." }),
     lastError: t.exposeString('lastError', { nullable: true, description: 'Why the last attempt failed.' }),
-    nextAttemptAt: t.exposeString('nextAttemptAt', { nullable: true, description: 'When the next attempt is due (ISO-8601).' }),
-    deliveredAt: t.exposeString('deliveredAt', { nullable: true, description: 'When it was delivered (ISO-8601).' }),
+    nextAttemptAt: t.expose('nextAttemptAt', { type: 'DateTime', nullable: true, description: 'When the next attempt is due (ISO-8601).' }),
+    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true, description: 'When it was delivered (ISO-8601).' }),
     payload: t.exposeString('payload', { description: 'The JSON body sent.' }),
   }),
 });
@@ -47,7 +47,7 @@ const Webhook = builder.drizzleObject('webhooks', {
     url: t.exposeString('url', { description: 'Where deliveries go.' }),
     events: t.field({ type: [WebhookEventEnum], description: 'The events it receives.', resolve: (w) => w.events }),
     createdBy: t.exposeString('createdBy', { description: 'The token that registered it.' }),
-    createdAt: t.exposeString('createdAt', { description: 'When it was registered (ISO-8601).' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was registered (ISO-8601).' }),
     active: t.exposeBoolean('active', { description: 'Whether it receives deliveries.' }),
     deliveries: t.relation('deliveries', {
       description: 'The 20 most recent deliveries, newest first.',
