@@ -180,11 +180,6 @@ describe('breaking changes and support state', () => {
       { code: 'VALIDATION', field: ['input', 'version'], message: 'version: must be a version such as 5.0.0' },
     ],
     [
-      'a deadline that is not a date',
-      { connectorSlug: 'source-faker', upgradeDeadline: 'next week' },
-      { code: 'VALIDATION', field: ['input', 'upgradeDeadline'], message: 'upgradeDeadline: must be a date as YYYY-MM-DD' },
-    ],
-    [
       'a migration URL that is not http',
       { connectorSlug: 'source-faker', migrationDocumentationUrl: 'javascript:alert(1)' },
       { code: 'VALIDATION', field: ['input', 'migrationDocumentationUrl'], message: 'migrationDocumentationUrl: must be an http(s) URL' },
@@ -212,6 +207,17 @@ describe('breaking changes and support state', () => {
       expect(snapshot(h.db)).toEqual(before);
     });
   }
+
+  it('refuses a deadline that is not a date before running, naming the field and the Date scalar', async () => {
+    const before = snapshot(h.db);
+    const input = { connectorSlug: 'source-faker', version: '9.0.0', upgradeDeadline: 'next week', message: 'A change worth announcing.' };
+    const res = await h.gql(ANNOUNCE, { input }, publisher);
+    expect(res.data).toBeUndefined();
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]!.message).toContain('"input.upgradeDeadline"');
+    expect(res.errors![0]!.message).toContain('Date cannot represent an invalid date-string next week');
+    expect(snapshot(h.db)).toEqual(before);
+  });
 
   it('needs the publish scope: no token is UNAUTHENTICATED, a certify token FORBIDDEN', async () => {
     const before = snapshot(h.db);

@@ -59,10 +59,7 @@ const BreakingChangeFilterInput = builder.inputType('BreakingChangeFilter', {
   description: 'Narrows a list of breaking changes. Every given condition must hold.',
   fields: (t) => ({
     upcoming: t.boolean({ description: 'true: deadline today or later; false: deadline passed.' }),
-    deadlineBefore: t.string({
-      description: 'Only deadlines before this date (YYYY-MM-DD).',
-      validate: { schema: z.iso.date({ message: 'must be a date as YYYY-MM-DD' }) },
-    }),
+    deadlineBefore: t.field({ type: 'Date', description: 'Only deadlines before this date.' }),
     supportLevels: t.field({
       type: [SupportLevelEnum],
       description: 'Only changes to connectors of these support levels.',
@@ -90,7 +87,8 @@ builder.queryField('breakingChanges', (t) =>
       after: t.arg.string({ description: 'A cursor from a previous page.' }),
     },
     resolve: (_root, args, ctx, info) => {
-      const filter = args.filter as BreakingChangeFilter | null | undefined;
+      const given = args.filter as (Omit<BreakingChangeFilter, 'deadlineBefore'> & { deadlineBefore?: Date | null }) | null | undefined;
+      const filter: BreakingChangeFilter | null | undefined = given && { ...given, deadlineBefore: given.deadlineBefore ? isoDay(given.deadlineBefore) : null };
       const day = today(ctx);
       const page = breakingChangePageQuery({ filter, first: args.first, after: args.after, today: day, visibility: ctx.visibility });
       const query = t.drizzleQueryFromInfo('breakingChanges', {
@@ -112,7 +110,8 @@ const AnnounceBreakingChangeInput = builder.inputType('AnnounceBreakingChangeInp
     connectorSlug: t.string({ description: 'The slug of the connector.' }),
     connectorId: t.id({ description: 'The global ID of the connector (Connector.id).' }),
     version: t.string({ required: true, description: 'The version that breaks, e.g. 6.0.0.' }),
-    upgradeDeadline: t.string({
+    upgradeDeadline: t.field({
+      type: 'Date',
       required: true,
       description: "The date (YYYY-MM-DD) users must upgrade by; at least the support level's minUpgradeWindowDays from today.",
     }),
@@ -128,7 +127,8 @@ const AnnounceBreakingChangeInput = builder.inputType('AnnounceBreakingChangeInp
 });
 
 const graphqlAnnounceInput = announceInputFields
-  .extend({ connectorId: connectorGlobalId.nullish(), idempotencyKey: idempotencyKeySchema.nullish() })
+  // The Date scalar has parsed the deadline already; the domain keeps dates as YYYY-MM-DD.
+  .extend({ connectorId: connectorGlobalId.nullish(), idempotencyKey: idempotencyKeySchema.nullish(), upgradeDeadline: z.date().transform(isoDay) })
   .superRefine(exactlyOneConnector);
 
 interface AnnouncePayloadShape {
