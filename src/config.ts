@@ -70,7 +70,8 @@ export const configSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(DEFAULT_WEBHOOKS.maxAttempts),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_WEBHOOKS.timeoutMs),
   WEBHOOK_ALLOW_PRIVATE: allowList.default([]),
-  SECRETS_KEY: secretsKey.optional(),
+  // Empty counts as unset, as an env file's `SECRETS_KEY=` line means.
+  SECRETS_KEY: z.preprocess((v) => (v === '' ? undefined : v), secretsKey.optional()),
   RESPONSE_CACHE: bool.default(true),
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_RESPONSE_CACHE_ENTRIES),
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(DEFAULT_LIMITS.maxDepth),
