@@ -5,6 +5,7 @@ import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
+import { ConfigError, loadConfig } from '../src/config.js';
 import { ALLOW_PRIVATE_SETTING, checkTarget, classifyAddress, targetPolicy } from '../src/domain/webhooks/targets.js';
 import { postWebhook } from '../src/http/webhook-transport.js';
 import { createHarness, type Harness, serve } from './helpers/harness.js';
@@ -104,6 +105,23 @@ describe('the address classifier', () => {
       `${ALLOW_PRIVATE_SETTING}: "10.0.0.0/33" is neither a CIDR range (10.0.0.0/8), an address (127.0.0.1) nor a host name (hooks.internal)`,
     );
     expect(() => targetPolicy(['http://x'])).toThrow('"http://x" is neither');
+  });
+});
+
+describe('WEBHOOK_ALLOW_PRIVATE', () => {
+  it('reads ranges, addresses and host names, and refuses anything else by name at start-up', () => {
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: ' 127.0.0.1/32, ::1/128 ,localhost,10.1.2.3' }).webhooks.allowPrivate).toEqual([
+      '127.0.0.1/32',
+      '::1/128',
+      'localhost',
+      '10.1.2.3',
+    ]);
+    expect(loadConfig({}).webhooks.allowPrivate).toEqual([]);
+    expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1/32,10.0.0.0/33' })).toThrow(
+      new ConfigError(
+        'Invalid configuration:\n  WEBHOOK_ALLOW_PRIVATE: "10.0.0.0/33" is neither a CIDR range (10.0.0.0/8), an address (127.0.0.1) nor a host name (hooks.internal) (got "127.0.0.1/32,10.0.0.0/33")',
+      ),
+    );
   });
 });
 
