@@ -150,6 +150,17 @@ export function rotationEndsAt(webhook: WebhookRow, now: Date): string | null {
  * Returns how many it sealed and how many were sealed with a key other than `secrets`' (left as they are).
  */
 export function sealPlainSecrets(db: Db, secrets: SecretBox): { sealed: number; otherKey: number } {
+  // Zero the space the plain values leave behind, so no page of the file (or of a backup) keeps them.
+  const secureDelete = db.$client.pragma('secure_delete', { simple: true });
+  db.$client.pragma('secure_delete = ON');
+  try {
+    return sealEach(db, secrets);
+  } finally {
+    db.$client.pragma(`secure_delete = ${Number(secureDelete)}`);
+  }
+}
+
+function sealEach(db: Db, secrets: SecretBox): { sealed: number; otherKey: number } {
   return db.transaction(
     (tx) => {
       let sealed = 0;
