@@ -3,6 +3,7 @@
 // with prepared statements (a hand-written REST endpoint). Loopback only; every run is bounded.
 //   npm run bench [-- --duration 3 --runs 3 --count 100000 --scenarios 1,2,3]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
@@ -55,7 +56,9 @@ async function freePort(): Promise<number> {
 /** Starts a server and waits for its /health. The gateway runs compiled, as `npm start` serves it; the bare servers under tsx. */
 async function start(args: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {
   const argv = args[0]!.startsWith('dist/') ? args : ['--import', 'tsx', ...args];
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The gateway runs as production does, which needs a key to seal webhook secrets.
+  const secretsKey = randomBytes(32).toString('base64');
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { SECRETS_KEY: secretsKey, ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   for (let i = 0; i < 200; i++) {
     try {

@@ -16,6 +16,7 @@
 //    not list, unavailable). p50, p99 and max of each; `runs` times, each on a copy of the database, then
 //    the medians and the ratio of the p99s.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
@@ -114,7 +115,13 @@ async function freePort(): Promise<number> {
 async function startGateway(database: string): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
   const env = { DATABASE_PATH: database, PORT: String(port), HOST: '127.0.0.1', SEED: 'none', GRAPHIQL: 'false', LOG_LEVEL: 'warn', RESPONSE_CACHE: 'false' };
-  const child = spawn(process.execPath, [GATEWAY], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // The gateway runs as production does, which needs a key to seal webhook secrets.
+  const secretsKey = randomBytes(32).toString('base64');
+  const child = spawn(process.execPath, [GATEWAY], {
+    cwd: ROOT,
+    env: { SECRETS_KEY: secretsKey, ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.add(child);
   for (let i = 0; i < 200; i++) {
     try {

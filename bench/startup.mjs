@@ -10,6 +10,7 @@
 // Options: --runs N (5), --settle MS (3000), --entry FILE (dist/bundle/server/server.js; e.g. dist/src/server.js
 // for tsc's unbundled output), --skip-npm.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,8 @@ function start(command, args, env) {
   const t0 = performance.now();
   const child = spawn(command, args, {
     cwd: ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    // The server runs as production does, which needs a key to seal webhook secrets.
+    env: { SECRETS_KEY: randomBytes(32).toString('base64'), ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -1,5 +1,6 @@
 // Builds the gateway: yoga over the schema, the fast lane in front of it, and the plugins between.
 // It composes and does nothing else: no I/O at import time, no listening here.
+import { randomBytes } from 'node:crypto';
 import type { RequestListener } from 'node:http';
 import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
@@ -8,6 +9,9 @@ import type { Db } from './db/client.js';
 import { PUBLIC, visibilityFor } from './domain/connectors/visibility.js';
 import { loadPolicyCatalog } from './domain/support/policy.js';
 import type { TokenRow } from './domain/tokens/tokens.js';
+import { createSecretBox } from './domain/webhooks/secrets.js';
+import { targetPolicy } from './domain/webhooks/targets.js';
+import type { WebhookSettings } from './domain/webhooks/webhooks.js';
 import { createEventBus, deliverEventsTo } from './events.js';
 import { createFastLane, type FastLane } from './fast-lane/index.js';
 import { estimateCost } from './graphql/cost.js';
@@ -20,6 +24,7 @@ import { payloadTooLarge, requestChecks } from './http/checks.js';
 import { Metrics } from './http/metrics.js';
 import { createLog, createRequestScope, requestIdFor, type LogLine } from './http/request-scope.js';
 import { routesPlugin } from './http/routes.js';
+import { postWebhook } from './http/webhook-transport.js';
 
 export type { LogLine } from './http/request-scope.js';
 
@@ -35,10 +40,23 @@ export interface AppOptions {
   metrics?: Metrics;
   /** The lowest level of log line to write (`info` includes one line per request). */
   logLevel?: 'info' | 'warn' | 'error';
-  /** Webhook delivery: retry timing, attempts and timeout; or false to send none. */
-  webhooks?: { retryBaseMs: number; maxAttempts: number; timeoutMs: number } | false;
+  /**
+   * Webhook delivery: retry timing, attempts and timeout, and `allowPrivate`, the CIDR ranges and host
+   * names that may be targets although not public (WEBHOOK_ALLOW_PRIVATE; none by default); or false to
+   * send none (registration still checks targets, against an empty allow-list).
+   */
+  webhooks?: Partial<WebhookOptions> | false;
+  /** The 32-byte key that seals webhook secrets (SECRETS_KEY); a random one for this app when absent, which a restart loses. */
+  secretsKey?: Buffer;
   /** The response cache for repeated reads; on by default. */
   responseCache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
+}
+
+export interface WebhookOptions {
+  retryBaseMs: number;
+  maxAttempts: number;
+  timeoutMs: number;
+  allowPrivate: readonly string[];
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context> & {
@@ -58,13 +76,17 @@ export function createApp(options: AppOptions): App {
   const log = createLog(options.logLevel, options.log);
   const metrics = options.metrics ?? new Metrics();
   const events = createEventBus();
-  if (options.webhooks !== false) deliverEventsTo(db, events, { ...DEFAULT_WEBHOOKS, ...options.webhooks, log });
+  const webhooks: WebhookSettings = {
+    secrets: createSecretBox(options.secretsKey ?? randomBytes(32)),
+    targets: targetPolicy(options.webhooks ? options.webhooks.allowPrivate : []),
+  };
+  if (options.webhooks !== false) deliverEventsTo(db, events, { ...DEFAULT_WEBHOOKS, ...options.webhooks, ...webhooks, send: postWebhook, now, log });
   const scope = createRequestScope(metrics, log);
   const { viewerFor, viewerOf } = createViewers(db);
   const contextFor = (viewer: TokenRow | null, requestId: string): Context =>
     viewer
-      ? { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now, metrics, events }
-      : { db, catalog, viewer: null, visibility: PUBLIC, requestId, now, metrics, events };
+      ? { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now, metrics, events, webhooks }
+      : { db, catalog, viewer: null, visibility: PUBLIC, requestId, now, metrics, events, webhooks };
   const schema = buildSchema();
   const lane = createFastLane({
     schema,

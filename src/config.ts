@@ -1,4 +1,5 @@
 // Every setting comes from the environment, parsed once here with a clear message on bad values.
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { Limits } from './graphql/limits.js';
 
@@ -12,7 +13,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 100_000,
   introspection: true,
 };
-export const DEFAULT_WEBHOOKS = { retryBaseMs: 1000, maxAttempts: 6, timeoutMs: 10_000 };
+export const DEFAULT_WEBHOOKS = { retryBaseMs: 1000, maxAttempts: 6, timeoutMs: 10_000, allowPrivate: [] as readonly string[] };
 export const DEFAULT_RESPONSE_CACHE_ENTRIES = 2000;
 
 const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
@@ -25,6 +26,35 @@ const seedMode = z
     message: 'must be demo (the support policy and demo connectors) or none (the support policy only: an empty registry)',
   })
   .transform((v): 'demo' | 'none' => (v === 'demo' || v === 'true' || v === '1' ? 'demo' : 'none'));
+
+// WEBHOOK_ALLOW_PRIVATE: comma-separated CIDR ranges, addresses and host names webhooks may reach
+// although they are not public (src/domain/webhooks/targets.ts applies it).
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const allowList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
+  )
+  .superRefine((entries, ctx) => {
+    for (const e of entries) {
+      if (!ipaddr.isValidCIDR(e) && !ipaddr.isValid(e) && !HOST_NAME.test(e)) {
+        ctx.addIssue({ code: 'custom', message: `"${e}" is neither a CIDR range (10.0.0.0/8), an address (127.0.0.1) nor a host name (hooks.internal)` });
+      }
+    }
+  });
+
+// SECRETS_KEY: 32 random bytes, base64 or base64url (`openssl rand -base64 32`); seals webhook secrets.
+const secretsKey = z
+  .string()
+  .refine((v) => /^[A-Za-z0-9+/_-]+={0,2}$/.test(v.trim()) && Buffer.from(v.trim().replace(/-/g, '+').replace(/_/g, '/'), 'base64').length === 32, {
+    message: 'must be 32 random bytes in base64 (openssl rand -base64 32)',
+  });
+
+/** Settings whose values never appear in an error message. */
+const SECRET_SETTINGS = new Set(['SECRETS_KEY']);
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -39,6 +69,9 @@ export const configSchema = z.object({
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(DEFAULT_WEBHOOKS.retryBaseMs),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(DEFAULT_WEBHOOKS.maxAttempts),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_WEBHOOKS.timeoutMs),
+  WEBHOOK_ALLOW_PRIVATE: allowList.default([]),
+  // Empty counts as unset, as an env file's `SECRETS_KEY=` line means.
+  SECRETS_KEY: z.preprocess((v) => (v === '' ? undefined : v), secretsKey.optional()),
   RESPONSE_CACHE: bool.default(true),
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_RESPONSE_CACHE_ENTRIES),
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(DEFAULT_LIMITS.maxDepth),
@@ -61,7 +94,9 @@ export interface Config {
   limits: Limits;
   responseCache: { enabled: boolean; maxEntries: number };
   logLevel: 'info' | 'warn' | 'error';
-  webhooks: { retryBaseMs: number; maxAttempts: number; timeoutMs: number };
+  webhooks: { retryBaseMs: number; maxAttempts: number; timeoutMs: number; allowPrivate: string[] };
+  /** SECRETS_KEY as given (validated), or null: the server then refuses to start in production and keeps a development key otherwise. */
+  secretsKey: string | null;
 }
 
 export class ConfigError extends Error {}
@@ -69,7 +104,8 @@ export class ConfigError extends Error {}
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = configSchema.safeParse(env);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(env[String(i.path[0])])})`);
+    const got = (name: string) => (SECRET_SETTINGS.has(name) ? `a value of ${env[name]?.length ?? 0} characters` : JSON.stringify(env[name]));
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${got(String(i.path[0]))})`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = result.data;
@@ -82,7 +118,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dbBusyTimeoutMs: c.DB_BUSY_TIMEOUT_MS,
     graphiql: c.GRAPHIQL,
     logLevel: c.LOG_LEVEL,
-    webhooks: { retryBaseMs: c.WEBHOOK_RETRY_BASE_MS, maxAttempts: c.WEBHOOK_MAX_ATTEMPTS, timeoutMs: c.WEBHOOK_TIMEOUT_MS },
+    webhooks: {
+      retryBaseMs: c.WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: c.WEBHOOK_MAX_ATTEMPTS,
+      timeoutMs: c.WEBHOOK_TIMEOUT_MS,
+      allowPrivate: c.WEBHOOK_ALLOW_PRIVATE,
+    },
+    secretsKey: c.SECRETS_KEY?.trim() || null,
     responseCache: { enabled: c.RESPONSE_CACHE, maxEntries: c.RESPONSE_CACHE_MAX_ENTRIES },
     limits: {
       introspection: c.INTROSPECTION,

@@ -3,6 +3,7 @@ import type { EventBus } from './events.js';
 import type { PolicyCatalog } from './domain/support/policy.js';
 import type { TokenRow } from './domain/tokens/tokens.js';
 import type { Visibility } from './domain/connectors/visibility.js';
+import type { WebhookSettings } from './domain/webhooks/webhooks.js';
 
 /** Per-request context: the database, the policy catalog, and who is calling. */
 export interface Context {
@@ -18,6 +19,8 @@ export interface Context {
   /** The counters a resolver moves (the Prometheus metrics satisfy this). */
   metrics: { certifications: { inc(): void } };
   events: EventBus;
+  /** The key that seals webhook secrets and the policy for where webhooks may point. */
+  webhooks: WebhookSettings;
 }
 
 export function hasScope(ctx: Context, scope: string): boolean {

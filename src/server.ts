@@ -3,14 +3,42 @@ import './production.js';
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { Metrics } from './http/metrics.js';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { analyze } from './db/statistics.js';
+import { randomBytes } from 'node:crypto';
+import { createSecretBox, developmentKey, parseSecretsKey } from './domain/webhooks/secrets.js';
+import { sealPlainSecrets } from './domain/webhooks/webhooks.js';
 import { seedDatabase } from '../seed/index.js';
 
-function log(message: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', message, ...fields })}\n`);
+function log(message: string, fields: Record<string, unknown> = {}, level: 'info' | 'warn' = 'info'): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+}
+
+/**
+ * The key that seals webhook secrets: SECRETS_KEY; in production nothing else will do. A development
+ * server without it keeps a key of its own in a file beside the database (git ignores it), so sealed
+ * secrets survive restarts.
+ */
+function secretsKey(config: Config): Buffer {
+  if (config.secretsKey) return parseSecretsKey(config.secretsKey);
+  if (process.env.NODE_ENV === 'production') {
+    process.stderr.write('SECRETS_KEY is not set: in production it is required to seal webhook secrets (32 random bytes in base64: openssl rand -base64 32)\n');
+    process.exit(2);
+  }
+  if (config.databasePath === ':memory:') {
+    log('SECRETS_KEY is not set: webhook secrets are sealed with a key that lives as long as this in-memory database', {}, 'warn');
+    return randomBytes(32);
+  }
+  const keyFile = `${config.databasePath}.secrets-key`;
+  const { key, created } = developmentKey(keyFile);
+  log(
+    `SECRETS_KEY is not set: webhook secrets are sealed with a development key ${created ? 'made now and ' : ''}kept in ${keyFile}; set SECRETS_KEY in production`,
+    { keyFile },
+    'warn',
+  );
+  return key;
 }
 
 function main(): void {
@@ -29,6 +57,13 @@ function main(): void {
     busyTimeoutMs: config.dbBusyTimeoutMs,
   });
   migrateDatabase(db);
+  const key = secretsKey(config);
+  // Rows from before secrets were sealed are sealed now; rows sealed with another key are left, and said.
+  const secrets = sealPlainSecrets(db, createSecretBox(key));
+  if (secrets.sealed) log('sealed webhook secrets stored in the clear', { webhooks: secrets.sealed });
+  if (secrets.otherKey) {
+    log('webhook secrets sealed with another key: their deliveries fail until SECRETS_KEY is that key again', { webhooks: secrets.otherKey }, 'warn');
+  }
   // SEED=demo: the policy and the demo connectors into a registry that has none and never had an import;
   // SEED=none: the policy only (reference data, not demo), an empty registry.
   const seeded = seedDatabase(db, config.seed);
@@ -44,6 +79,7 @@ function main(): void {
     responseCache: config.responseCache,
     logLevel: config.logLevel,
     webhooks: config.webhooks,
+    secretsKey: key,
     metrics: new Metrics({ processMetrics: true }),
   });
   const server = createServer(yoga.nodeListener);

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../src/domain/webhooks/webhooks.js';
 import { createHarness } from './helpers/harness.js';
 
+// The receivers listen on loopback, which webhooks may reach only when allowed.
+const LOOPBACK = ['127.0.0.1/32'];
+
 describe('signed webhooks', () => {
   let receiver: Server;
   let url = '';
@@ -25,7 +28,7 @@ describe('signed webhooks', () => {
   afterAll(() => new Promise<void>((r) => receiver.close(() => r())));
 
   it('delivers a certification with a verifiable signature, retries after a failure, and records every attempt', async () => {
-    const h = createHarness({ webhooks: { retryBaseMs: 50, maxAttempts: 4, timeoutMs: 2000 } });
+    const h = createHarness({ webhooks: { retryBaseMs: 50, maxAttempts: 4, timeoutMs: 2000, allowPrivate: LOOPBACK } });
     const admin = h.token('root', ['admin']);
     const reg = await h.gql(
       `mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret webhook { id url events } userErrors { code } } }`,
@@ -79,7 +82,7 @@ describe('signed webhooks', () => {
   });
 
   it('gives up after the last attempt and says so', async () => {
-    const h = createHarness({ webhooks: { retryBaseMs: 20, maxAttempts: 2, timeoutMs: 500 } });
+    const h = createHarness({ webhooks: { retryBaseMs: 20, maxAttempts: 2, timeoutMs: 500, allowPrivate: LOOPBACK } });
     const admin = h.token('root', ['admin']);
     // A loopback port nobody listens on (opened and closed again).
     const closed = createServer();

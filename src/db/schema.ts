@@ -293,8 +293,12 @@ export type WebhookEventKey = (typeof WEBHOOK_EVENT_KEYS)[number];
 export const webhooks = sqliteTable('webhooks', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   url: text('url').notNull(),
-  // The HMAC key the receiver verifies signatures with; shown once, when the webhook is registered.
+  // The HMAC key the receiver verifies signatures with, sealed with SECRETS_KEY (src/domain/webhooks/secrets.ts);
+  // shown once, when the webhook is registered or its secret rotated.
   secret: text('secret').notNull(),
+  // During a rotation, the secret before it (sealed too): deliveries are signed with both until it expires.
+  previousSecret: text('previous_secret'),
+  previousSecretExpiresAt: text('previous_secret_expires_at'),
   events: text('events', { mode: 'json' }).$type<WebhookEventKey[]>().notNull(),
   createdBy: text('created_by').notNull(),
   createdAt: text('created_at').notNull().default(nowIso),

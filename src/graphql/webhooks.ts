@@ -1,7 +1,17 @@
 // Webhooks: an admin registers a URL for certification and breaking-change events.
 import { z } from 'zod';
 import type { UserError as UserErrorShape } from '../domain/errors.js';
-import { listWebhooks, RECENT_DELIVERIES_QUERY, registerWebhook, registerWebhookSchema, type WebhookRow } from '../domain/webhooks/webhooks.js';
+import {
+  listWebhooks,
+  MAX_GRACE_HOURS,
+  RECENT_DELIVERIES_QUERY,
+  registerWebhook,
+  registerWebhookSchema,
+  rotateWebhookSecret,
+  rotateWebhookSecretSchema,
+  rotationEndsAt,
+  type WebhookRow,
+} from '../domain/webhooks/webhooks.js';
 import { builder } from './builder.js';
 import { keyed } from './enums.js';
 import { UserError } from './errors.js';
@@ -49,6 +59,12 @@ const Webhook = builder.drizzleObject('webhooks', {
     createdBy: t.exposeString('createdBy', { description: 'The token that registered it.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was registered (ISO-8601).' }),
     active: t.exposeBoolean('active', { description: 'Whether it receives deliveries.' }),
+    secretRotationEndsAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'During a secret rotation, when the previous secret stops signing deliveries; null when no rotation is under way.',
+      resolve: (w, _args, ctx) => rotationEndsAt(w, ctx.now()),
+    }),
     deliveries: t.relation('deliveries', {
       description: 'The 20 most recent deliveries, newest first.',
       query: RECENT_DELIVERIES_QUERY,
@@ -74,6 +90,9 @@ const RegisterWebhookInput = builder.inputType('RegisterWebhookInput', {
   }),
 });
 
+const VERIFY_HOW =
+  'Verify each delivery: x-registry-signature holds one or more comma-separated "sha256=" + hex(HMAC-SHA256(secret, x-registry-timestamp + "." + body)) (two during a secret rotation); accept it when one matches.';
+
 const RegisterWebhookPayload = builder
   .objectRef<{ webhook?: WebhookRow | null; secret?: string | null; userErrors: UserErrorShape[] }>('RegisterWebhookPayload')
   .implement({
@@ -82,8 +101,7 @@ const RegisterWebhookPayload = builder
       webhook: t.field({ type: Webhook, nullable: true, description: 'The webhook.', resolve: (p) => p.webhook ?? null }),
       secret: t.string({
         nullable: true,
-        description:
-          'The signing secret, shown only this once. Verify each delivery: x-registry-signature must equal "sha256=" + hex(HMAC-SHA256(secret, x-registry-timestamp + "." + body)).',
+        description: `The signing secret, shown only this once. ${VERIFY_HOW}`,
         resolve: (p) => p.secret ?? null,
       }),
       userErrors: t.field({ type: [UserError], description: 'Why it was refused; empty on success.', resolve: (p) => p.userErrors }),
@@ -98,9 +116,45 @@ builder.mutationField('registerWebhook', (t) =>
     extensions: { validationAsUserErrors: true },
     args: { input: t.arg({ type: RegisterWebhookInput, required: true, description: 'The webhook.' }) },
     validate: { schema: z.object({ input: registerWebhookSchema }) as never },
-    resolve: (_root, args, ctx) => {
-      const { webhook, secret } = registerWebhook(ctx.db, args.input as z.output<typeof registerWebhookSchema>, ctx.viewer!.name);
-      return { webhook, secret, userErrors: [] };
-    },
+    resolve: (_root, args, ctx) => registerWebhook(ctx.db, ctx.webhooks, args.input as z.output<typeof registerWebhookSchema>, ctx.viewer!.name),
+  }),
+);
+
+const RotateWebhookSecretInput = builder.inputType('RotateWebhookSecretInput', {
+  description: 'A webhook whose signing secret is to be replaced.',
+  fields: (t) => ({
+    id: t.id({ required: true, description: 'The webhook id.' }),
+    graceHours: t.int({
+      required: true,
+      defaultValue: 24,
+      description: `How long the previous secret keeps signing beside the new one (0 to ${MAX_GRACE_HOURS} hours; 0 stops it at once).`,
+    }),
+  }),
+});
+
+const RotateWebhookSecretPayload = builder
+  .objectRef<{ webhook?: WebhookRow | null; secret?: string | null; userErrors: UserErrorShape[] }>('RotateWebhookSecretPayload')
+  .implement({
+    description: 'The result of rotateWebhookSecret.',
+    fields: (t) => ({
+      webhook: t.field({ type: Webhook, nullable: true, description: 'The webhook.', resolve: (p) => p.webhook ?? null }),
+      secret: t.string({
+        nullable: true,
+        description: `The new signing secret, shown only this once; the previous one keeps signing until secretRotationEndsAt. ${VERIFY_HOW}`,
+        resolve: (p) => p.secret ?? null,
+      }),
+      userErrors: t.field({ type: [UserError], description: 'Why it was refused; empty on success.', resolve: (p) => p.userErrors }),
+    }),
+  });
+
+builder.mutationField('rotateWebhookSecret', (t) =>
+  t.field({
+    type: RotateWebhookSecretPayload,
+    description: 'Give a webhook a new signing secret; deliveries carry both signatures for graceHours. Admin tokens only.',
+    authScopes: { admin: true },
+    extensions: { validationAsUserErrors: true },
+    args: { input: t.arg({ type: RotateWebhookSecretInput, required: true, description: 'The webhook and the rotation window.' }) },
+    validate: { schema: z.object({ input: rotateWebhookSecretSchema }) as never },
+    resolve: (_root, args, ctx) => rotateWebhookSecret(ctx.db, ctx.webhooks.secrets, args.input as z.output<typeof rotateWebhookSecretSchema>, ctx.now()),
   }),
 );

@@ -3,7 +3,7 @@
 // included. (`h.app.fetch` is yoga alone, for the tests that compare the two on purpose.)
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, type App, type LogLine } from '../../src/app.js';
+import { createApp, type App, type LogLine, type WebhookOptions } from '../../src/app.js';
 import type { Limits } from '../../src/graphql/limits.js';
 import { openDatabase, type Db } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
@@ -68,14 +68,22 @@ export function createHarness(
     now?: () => Date;
     limits?: Partial<Limits>;
     log?: (line: LogLine) => void;
-    webhooks?: { retryBaseMs: number; maxAttempts: number; timeoutMs: number };
+    webhooks?: Partial<WebhookOptions>;
+    secretsKey?: Buffer;
   } = {},
 ): Harness {
   const statements: string[] = [];
   const db = openDatabase(':memory:', { onQuery: (sql) => statements.push(sql) });
   migrateDatabase(db);
   if (options.seed ?? true) seedIfEmpty(db, { connectors: options.connectors ?? true });
-  const app = createApp({ db, now: options.now, limits: options.limits, log: options.log ?? (() => {}), webhooks: options.webhooks });
+  const app = createApp({
+    db,
+    now: options.now,
+    limits: options.limits,
+    log: options.log ?? (() => {}),
+    webhooks: options.webhooks,
+    secretsKey: options.secretsKey,
+  });
   const served = serve(app);
   statements.length = 0;
   return {

@@ -1,12 +1,17 @@
 // Signed webhooks. Each event becomes one delivery per subscribed webhook, recorded in the database
 // and POSTed with an HMAC-SHA256 signature over "<timestamp>.<body>"; failures are retried with
-// exponential backoff, and every attempt's outcome is recorded.
+// exponential backoff, and every attempt's outcome is recorded. Secrets are sealed at rest
+// (secrets.ts) and targets checked against the private-address policy (targets.ts) at registration
+// and at every delivery.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { literalLimit } from '../../db/limit.js';
 import { WEBHOOK_EVENT_KEYS, webhookDeliveries, webhooks, type WebhookEventKey } from '../../db/schema.js';
+import { userError, type UserError } from '../errors.js';
+import { isSealed, SealedSecretError, type SecretBox } from './secrets.js';
+import { type CheckedTarget, checkTarget, type TargetPolicy } from './targets.js';
 
 export type WebhookRow = typeof webhooks.$inferSelect;
 export type DeliveryRow = typeof webhookDeliveries.$inferSelect;
@@ -16,22 +21,51 @@ export const TIMESTAMP_HEADER = 'x-registry-timestamp';
 export const EVENT_HEADER = 'x-registry-event';
 export const DELIVERY_HEADER = 'x-registry-delivery';
 
+/** The longest rotation window: a month. */
+export const MAX_GRACE_HOURS = 720;
+
 export const registerWebhookSchema = z.object({
   url: z.url({ message: 'must be an http(s) URL', protocol: /^https?$/ }).max(2000),
   events: z.array(z.enum(WEBHOOK_EVENT_KEYS)).min(1, { message: 'give at least one event' }).max(WEBHOOK_EVENT_KEYS.length),
 });
 
-/** The signature a receiver should compute: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>`. */
+export const rotateWebhookSecretSchema = z.object({
+  id: z.string().regex(/^[1-9]\d{0,15}$/, { message: 'must be a webhook id (a positive whole number)' }),
+  graceHours: z
+    .number()
+    .int({ message: 'must be a whole number of hours' })
+    .min(0, { message: 'must be 0 or more' })
+    .max(MAX_GRACE_HOURS, { message: `must be at most ${MAX_GRACE_HOURS} (30 days)` }),
+});
+
+/** One signature: `sha256=` + hex HMAC-SHA256 of `<timestamp>.<body>`. */
 export function sign(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
-/** How a receiver checks a delivery (constant-time), refusing old timestamps to stop replays. */
-export function verify(secret: string, timestamp: string, body: string, signature: string, toleranceSeconds = 300, now = Date.now()): boolean {
-  if (Math.abs(now / 1000 - Number(timestamp)) > toleranceSeconds) return false;
-  const expected = Buffer.from(sign(secret, timestamp, body));
-  const given = Buffer.from(signature);
-  return expected.length === given.length && timingSafeEqual(expected, given);
+/** The signature header: one `sha256=` signature per valid secret, comma-separated, the newest first. */
+export function signatureHeader(secrets: readonly string[], timestamp: string, body: string): string {
+  return secrets.map((s) => sign(s, timestamp, body)).join(',');
+}
+
+/**
+ * How a receiver checks a delivery: true when any signature in the header matches any of `secrets`
+ * (compared in constant time), refusing old timestamps to stop replays.
+ */
+export function verify(
+  secrets: string | readonly string[],
+  timestamp: string,
+  body: string,
+  header: string,
+  toleranceSeconds = 300,
+  now = Date.now(),
+): boolean {
+  if (!(Math.abs(now / 1000 - Number(timestamp)) <= toleranceSeconds)) return false;
+  const given = header.split(',').map((s) => Buffer.from(s.trim()));
+  return [secrets]
+    .flat()
+    .map((secret) => Buffer.from(sign(secret, timestamp, body)))
+    .some((expected) => given.some((g) => g.length === expected.length && timingSafeEqual(g, expected)));
 }
 
 /** A webhook's 20 most recent deliveries, newest first. A literal limit: a bound one makes SQLite plan the statement again on every run. */
@@ -42,22 +76,143 @@ export function listWebhooks<T>(db: Db, plan: (options: { orderBy: { id: 'asc' }
   return db.query.webhooks.findMany(plan({ orderBy: { id: 'asc' } }) as never);
 }
 
-export function registerWebhook(db: Db, input: z.infer<typeof registerWebhookSchema>, createdBy: string): { webhook: WebhookRow; secret: string } {
-  const secret = `whsec_${randomBytes(24).toString('base64url')}`;
-  const webhook = db
-    .insert(webhooks)
-    .values({ url: input.url, secret, events: [...new Set(input.events)], createdBy })
-    .returning()
-    .get();
-  return { webhook, secret };
+function newSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64url')}`;
 }
 
-export interface DispatcherOptions {
+/** What registration and deliveries need to know: the key that seals secrets and where targets may be. */
+export interface WebhookSettings {
+  secrets: SecretBox;
+  targets: TargetPolicy;
+}
+
+export type RegisterResult = { webhook: WebhookRow; secret: string; userErrors: [] } | { webhook: null; secret: null; userErrors: UserError[] };
+
+/** Registers a webhook once its URL passes the target policy; the secret is returned in the clear this once and stored sealed. */
+export async function registerWebhook(
+  db: Db,
+  settings: WebhookSettings,
+  input: z.infer<typeof registerWebhookSchema>,
+  createdBy: string,
+): Promise<RegisterResult> {
+  const check = await checkTarget(new URL(input.url), settings.targets);
+  if (!check.ok) return { webhook: null, secret: null, userErrors: [userError('VALIDATION', ['input', 'url'], `url: ${check.reason}`)] };
+  const secret = newSecret();
+  const webhook = db
+    .insert(webhooks)
+    .values({ url: input.url, secret: settings.secrets.seal(secret), events: [...new Set(input.events)], createdBy })
+    .returning()
+    .get();
+  return { webhook, secret, userErrors: [] };
+}
+
+export type RotateResult = { webhook: WebhookRow; secret: string; userErrors: [] } | { webhook: null; secret: null; userErrors: UserError[] };
+
+/**
+ * Gives a webhook a new secret (returned in the clear this once). The old one keeps signing beside it
+ * for `graceHours`, so receivers can switch over; with 0 it stops at once.
+ */
+export function rotateWebhookSecret(db: Db, secrets: SecretBox, input: z.infer<typeof rotateWebhookSecretSchema>, now: Date): RotateResult {
+  return db.transaction(
+    (tx) => {
+      const current = tx
+        .select()
+        .from(webhooks)
+        .where(eq(webhooks.id, Number(input.id)))
+        .get();
+      if (!current) return { webhook: null, secret: null, userErrors: [userError('NOT_FOUND', ['input', 'id'], `id: no webhook ${input.id}`)] };
+      const secret = newSecret();
+      const grace = input.graceHours > 0;
+      const webhook = tx
+        .update(webhooks)
+        .set({
+          secret: secrets.seal(secret),
+          previousSecret: grace ? current.secret : null,
+          previousSecretExpiresAt: grace ? new Date(now.getTime() + input.graceHours * 3_600_000).toISOString() : null,
+        })
+        .where(eq(webhooks.id, current.id))
+        .returning()
+        .get()!;
+      return { webhook, secret, userErrors: [] as [] };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/** When the previous secret stops signing, if a rotation is under way at `now`. */
+export function rotationEndsAt(webhook: WebhookRow, now: Date): string | null {
+  const ends = webhook.previousSecretExpiresAt;
+  return webhook.previousSecret && ends && ends > now.toISOString() ? ends : null;
+}
+
+/**
+ * Seals secrets stored in the clear (rows written before secrets were sealed), in one transaction.
+ * Returns how many it sealed and how many were sealed with a key other than `secrets`' (left as they are).
+ */
+export function sealPlainSecrets(db: Db, secrets: SecretBox): { sealed: number; otherKey: number } {
+  // Zero the space the plain values leave behind, so no page of the file (or of a backup) keeps them.
+  const secureDelete = db.$client.pragma('secure_delete', { simple: true });
+  db.$client.pragma('secure_delete = ON');
+  try {
+    return sealEach(db, secrets);
+  } finally {
+    db.$client.pragma(`secure_delete = ${Number(secureDelete)}`);
+  }
+}
+
+function sealEach(db: Db, secrets: SecretBox): { sealed: number; otherKey: number } {
+  return db.transaction(
+    (tx) => {
+      let sealed = 0;
+      let otherKey = 0;
+      for (const row of tx.select({ id: webhooks.id, secret: webhooks.secret, previousSecret: webhooks.previousSecret }).from(webhooks).all()) {
+        const plain = !isSealed(row.secret);
+        const plainPrevious = row.previousSecret !== null && !isSealed(row.previousSecret);
+        if (plain || plainPrevious) {
+          tx.update(webhooks)
+            .set({
+              ...(plain ? { secret: secrets.seal(row.secret) } : {}),
+              ...(plainPrevious ? { previousSecret: secrets.seal(row.previousSecret!) } : {}),
+            })
+            .where(eq(webhooks.id, row.id))
+            .run();
+          sealed++;
+        }
+        if (!plain && !row.secret.startsWith(`v1:${secrets.keyId}:`)) otherKey++;
+      }
+      return { sealed, otherKey };
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/** One POST to the address that was checked (never a second lookup), with the URL's host name for Host and TLS. */
+export interface DeliveryRequest {
+  target: CheckedTarget;
+  headers: Record<string, string>;
+  body: string;
+  timeoutMs: number;
+}
+
+/** Sends a delivery and answers the receiver's HTTP status; redirects are not followed. */
+export type Transport = (request: DeliveryRequest) => Promise<number>;
+
+export interface DispatcherOptions extends WebhookSettings {
   /** First retry after this long; each next one waits twice as long. */
   retryBaseMs: number;
   maxAttempts: number;
   timeoutMs: number;
+  send: Transport;
+  /** The clock for signature timestamps and rotation windows. */
+  now: () => Date;
   log: (line: { level: 'info' | 'warn' | 'error'; message: string } & Record<string, unknown>) => void;
+}
+
+/** What one attempt came to; `final` failures (refused target, unreadable secret) are not retried. */
+interface Outcome {
+  statusCode: number | null;
+  error: string | null;
+  final: boolean;
 }
 
 /** Records and sends deliveries; runs in the server process, and picks up pending ones after a restart. */
@@ -115,37 +270,57 @@ export class WebhookDispatcher {
     this.timers.add(timer);
   }
 
+  /** The secrets to sign with, the newest first; an expired previous secret is dropped from the row here. */
+  private signingSecrets(webhook: WebhookRow): string[] {
+    const now = this.options.now();
+    const previous = rotationEndsAt(webhook, now) ? webhook.previousSecret : null;
+    if (webhook.previousSecret && !previous) {
+      this.db
+        .update(webhooks)
+        .set({ previousSecret: null, previousSecretExpiresAt: null })
+        .where(and(eq(webhooks.id, webhook.id), lte(webhooks.previousSecretExpiresAt, now.toISOString())))
+        .run();
+    }
+    return [webhook.secret, ...(previous ? [previous] : [])].map((s) => this.options.secrets.unseal(s));
+  }
+
+  private async send(webhook: WebhookRow, delivery: DeliveryRow): Promise<Outcome> {
+    let secrets: string[];
+    try {
+      secrets = this.signingSecrets(webhook);
+    } catch (e) {
+      if (!(e instanceof SealedSecretError)) throw e;
+      return { statusCode: null, error: `cannot unseal the signing secret: ${e.message}`, final: true };
+    }
+    const check = await checkTarget(new URL(webhook.url), this.options.targets);
+    if (!check.ok) return { statusCode: null, error: check.transient ? check.reason : `refused: ${check.reason}`, final: !check.transient };
+    const timestamp = String(Math.floor(this.options.now().getTime() / 1000));
+    const headers = {
+      'content-type': 'application/json',
+      'user-agent': 'connector-registry-webhooks',
+      [EVENT_HEADER]: delivery.event,
+      [DELIVERY_HEADER]: String(delivery.id),
+      [TIMESTAMP_HEADER]: timestamp,
+      [SIGNATURE_HEADER]: signatureHeader(secrets, timestamp, delivery.payload),
+    };
+    try {
+      const statusCode = await this.options.send({ target: check.target, headers, body: delivery.payload, timeoutMs: this.options.timeoutMs });
+      return { statusCode, error: null, final: false };
+    } catch (e) {
+      const error = e as Error & { code?: string };
+      return { statusCode: null, error: error.cause ? String(error.cause) : error.message, final: false };
+    }
+  }
+
   private async attempt(id: number): Promise<void> {
     const delivery = this.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
     if (delivery?.status !== 'pending') return;
     const webhook = this.db.select().from(webhooks).where(eq(webhooks.id, delivery.webhookId)).get();
     if (!webhook) return;
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    let statusCode: number | null = null;
-    let error: string | null = null;
-    try {
-      const res = await fetch(webhook.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'connector-registry-webhooks',
-          [EVENT_HEADER]: delivery.event,
-          [DELIVERY_HEADER]: String(delivery.id),
-          [TIMESTAMP_HEADER]: timestamp,
-          [SIGNATURE_HEADER]: sign(webhook.secret, timestamp, delivery.payload),
-        },
-        body: delivery.payload,
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-        redirect: 'manual',
-      });
-      statusCode = res.status;
-      await res.body?.cancel();
-    } catch (e) {
-      error = (e as Error).cause ? String((e as Error).cause) : (e as Error).message;
-    }
+    const { statusCode, error, final } = await this.send(webhook, delivery);
     const attempts = delivery.attempts + 1;
     const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
-    const giveUp = !ok && attempts >= this.options.maxAttempts;
+    const giveUp = !ok && (final || attempts >= this.options.maxAttempts);
     const delay = this.options.retryBaseMs * 2 ** (attempts - 1);
     this.db
       .update(webhookDeliveries)
