@@ -1,5 +1,5 @@
 // The only file that listens: config, open the database, migrate, seed if empty, serve, shut down cleanly.
-import './production.js';
+import { declaredProduction } from './production.js';
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { Metrics } from './http/metrics.js';
@@ -23,7 +23,7 @@ function log(message: string, fields: Record<string, unknown> = {}, level: 'info
  */
 function secretsKey(config: Config): Buffer {
   if (config.secretsKey) return parseSecretsKey(config.secretsKey);
-  if (process.env.NODE_ENV === 'production') {
+  if (declaredProduction) {
     process.stderr.write('SECRETS_KEY is not set: in production it is required to seal webhook secrets (32 random bytes in base64: openssl rand -base64 32)\n');
     process.exit(2);
   }
