@@ -102,7 +102,7 @@ export const DeadlineActionEnum = builder.enumType('DeadlineAction', {
 export const CertificationSourceEnum = builder.enumType('CertificationSource', {
   description: 'What made a support-level change.',
   values: keyed({
-    mutation: 'The certifyConnector mutation.',
+    mutation: 'A support-level mutation: certifyConnector, decertifyConnector, archiveConnector or unarchiveConnector.',
     import: 'A registry import.',
     seed: 'The seed data.',
   }),
