@@ -121,9 +121,9 @@ export const UserErrorCodeEnum = builder.enumType('UserErrorCode', {
 });
 
 export const ConnectorOrderFieldEnum = builder.enumType('ConnectorOrderField', {
-  description: 'What to sort connectors by. Ties are broken by creation order.',
+  description: 'What to sort connectors by. Names sort as people read them, ties by slug; the other orders break ties by creation order.',
   values: keyed<(typeof CONNECTOR_ORDER_FIELDS)[number]>({
-    name: 'Display name.',
+    name: 'Display name, ignoring case and accents ("ActiveCampaign" before "AWIN Advertiser"); equal names by slug.',
     slug: 'Slug, e.g. source-postgres.',
     updatedAt: 'Last change.',
     releaseDate: 'First release date; connectors without one sort first.',

@@ -3,6 +3,7 @@
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { literalLimit } from '../../db/limit.js';
+import { nameKey } from '../../db/name-key.js';
 import {
   breakingChanges,
   connectorAvailability,
@@ -137,7 +138,11 @@ export function findConnectorById(db: Db, id: number): ConnectorRow | undefined 
 export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
   const { availability, breakingChanges: changes, ...columns } = connectorSeedSchema.parse(input);
   // The parsed seed holds every column but the managed ones (input.ts), so all of them are written.
-  const row = db.insert(connectors).values(columns).returning().get();
+  const row = db
+    .insert(connectors)
+    .values({ ...columns, nameKey: nameKey(columns.name) })
+    .returning()
+    .get();
   if (availability.length) {
     db.insert(connectorAvailability)
       .values(
