@@ -113,7 +113,7 @@ describe('connectors', () => {
     const expected = (levels: string[], type: string | null, direction: 'asc' | 'desc') =>
       big.db.$client
         .prepare(
-          `select slug from connectors where organization is null and support_level in (${levels.map(() => '?').join(',')}) ${type ? 'and type = ?' : ''} order by name ${direction}, id ${direction}`,
+          `select slug from connectors where organization is null and support_level in (${levels.map(() => '?').join(',')}) ${type ? 'and type = ?' : ''} order by name_key ${direction}, slug ${direction}`,
         )
         .pluck()
         .all(...levels, ...(type ? [type] : [])) as string[];

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
 import { LRUCache } from 'lru-cache';
+import { NAME_KEY_FUNCTION, nameKey } from './name-key.js';
 import { relations } from './relations.js';
 
 export type Db = BetterSQLite3Database<typeof relations> & {
@@ -25,6 +26,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  // For the migration that fills connectors.name_key; the code writes the key itself (never by trigger,
+  // so operators' own sqlite3 can still write the table).
+  sqlite.function(NAME_KEY_FUNCTION, { deterministic: true }, (name: unknown) => (typeof name === 'string' ? nameKey(name) : null));
   const onQuery = options.onQuery;
   const db = drizzle({
     client: statementCache(sqlite),

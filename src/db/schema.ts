@@ -121,6 +121,8 @@ export const connectors = sqliteTable(
     definitionId: text('definition_id').notNull().unique(),
     slug: text('slug').notNull().unique(),
     name: text('name').notNull(),
+    // nameKey(name) (src/db/name-key.ts), written with the name by every writer: what name order sorts by.
+    nameKey: text('name_key').notNull().default(''),
     type: text('type').$type<ConnectorTypeKey>().notNull(),
     supportLevel: text('support_level')
       .$type<SupportLevelKey>()
@@ -157,8 +159,9 @@ export const connectors = sqliteTable(
     check('connectors_type', inList('type', CONNECTOR_TYPE_KEYS)),
     check('connectors_release_stage', sql`${t.releaseStage} is null or ${inList('release_stage', RELEASE_STAGE_KEYS)}`),
     check('connectors_revision', sql`${t.revision} >= 1`),
-    index('connectors_name_idx').on(t.name, t.id),
-    index('connectors_level_idx').on(t.supportLevel, t.name),
+    // Name order: the sort key, then the slug (unique) between equal keys.
+    index('connectors_name_key_idx').on(t.nameKey, t.slug),
+    index('connectors_level_name_key_idx').on(t.supportLevel, t.nameKey, t.slug),
     index('connectors_updated_idx').on(t.updatedAt, t.id),
   ],
 );

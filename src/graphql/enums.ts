@@ -102,7 +102,7 @@ export const DeadlineActionEnum = builder.enumType('DeadlineAction', {
 export const CertificationSourceEnum = builder.enumType('CertificationSource', {
   description: 'What made a support-level change.',
   values: keyed({
-    mutation: 'The certifyConnector mutation.',
+    mutation: 'A support-level mutation: certifyConnector, decertifyConnector, archiveConnector or unarchiveConnector.',
     import: 'A registry import.',
     seed: 'The seed data.',
   }),
@@ -121,9 +121,9 @@ export const UserErrorCodeEnum = builder.enumType('UserErrorCode', {
 });
 
 export const ConnectorOrderFieldEnum = builder.enumType('ConnectorOrderField', {
-  description: 'What to sort connectors by. Ties are broken by creation order.',
+  description: 'What to sort connectors by. Names sort as people read them, ties by slug; the other orders break ties by creation order.',
   values: keyed<(typeof CONNECTOR_ORDER_FIELDS)[number]>({
-    name: 'Display name.',
+    name: 'Display name, ignoring case and accents ("ActiveCampaign" before "AWIN Advertiser"); equal names by slug.',
     slug: 'Slug, e.g. source-postgres.',
     updatedAt: 'Last change.',
     releaseDate: 'First release date; connectors without one sort first.',

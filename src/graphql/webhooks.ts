@@ -19,7 +19,7 @@ import { UserError } from './errors.js';
 const WebhookEventEnum = builder.enumType('WebhookEvent', {
   description: 'What a webhook is told about.',
   values: keyed({
-    certification: 'A support-level change (a certification).',
+    certification: 'A support-level change made through the API (certify, decertify, archive, unarchive); fromLevel and toLevel say which.',
     breaking_change: 'A breaking change announced.',
   }),
 });

@@ -27,8 +27,8 @@ export const breakingChangeInputSchema = z.object({
 });
 export type BreakingChangeInput = z.infer<typeof breakingChangeInputSchema>;
 
-/** The columns the database keeps (key, timestamps, revision, enabled_on by triggers): never part of an input. */
-export const MANAGED_COLUMNS = { id: true, createdAt: true, updatedAt: true, revision: true, enabledOn: true } as const;
+/** The columns the database or the store keeps (key, timestamps, revision, enabled_on by triggers, name_key from the name): never part of an input. */
+export const MANAGED_COLUMNS = { id: true, createdAt: true, updatedAt: true, revision: true, enabledOn: true, nameKey: true } as const;
 
 /**
  * A connector as insertConnector takes it: every column of the table but the managed ones, each checked by

@@ -19,14 +19,25 @@ export interface Cursor {
   d: string;
   v: string;
   id: number;
+  /** The slug, for orderings whose ties the slug breaks (name). */
+  s?: string;
 }
 
 export class InvalidCursorError extends Error {}
 
+/** The column each ordering sorts by, and the unique one that breaks its ties: names as people read them, then the slug. */
+const ORDER_COLUMNS = {
+  name: { value: 'nameKey', tie: 'slug' },
+  slug: { value: 'slug', tie: 'id' },
+  updatedAt: { value: 'updatedAt', tie: 'id' },
+  releaseDate: { value: 'releaseDate', tie: 'id' },
+} as const satisfies Record<ConnectorOrder['field'], { value: keyof Table['$inferSelect']; tie: 'id' | 'slug' }>;
+
 function orderExpression(t: Table, order: ConnectorOrder): SQL {
   switch (order.field) {
     case 'name':
-      return sql`${t.name}`;
+      // The stored sort key (src/db/name-key.ts): SQLite's own collations see case and accents.
+      return sql`${t.nameKey}`;
     case 'slug':
       return sql`${t.slug}`;
     case 'updatedAt':
@@ -38,9 +49,11 @@ function orderExpression(t: Table, order: ConnectorOrder): SQL {
 }
 
 function orderValue(row: Record<string, unknown>, order: ConnectorOrder): string {
-  const value = row[order.field];
+  const value = row[ORDER_COLUMNS[order.field].value];
   return typeof value === 'string' ? value : '';
 }
+
+const tieColumn = (t: Table, order: ConnectorOrder) => (ORDER_COLUMNS[order.field].tie === 'slug' ? t.slug : t.id);
 
 /** A keyset cursor: which ordering it belongs to, the ordering value and the id of the row it points at. */
 export function encodeKeysetCursor(cursor: Cursor): string {
@@ -61,22 +74,36 @@ export function decodeKeysetCursor(text: string, field: string, direction: strin
   if (c.f !== field || c.d !== direction) {
     throw new InvalidCursorError('after: the cursor belongs to another orderBy; start again without `after`');
   }
+  if (c.s !== undefined && typeof c.s !== 'string') throw new InvalidCursorError('after: not a cursor returned by this connection');
   return c as Cursor;
 }
 
-/** Rows strictly after the cursor in (expr, id) order. */
-export function afterCursorSql(expr: SQL, id: SQL | AnyColumn, cursor: Cursor, desc: boolean): SQL {
+/** Rows strictly after the cursor in (expr, tie) order; the tie is the row id unless another unique value is given. */
+export function afterCursorSql(expr: SQL, tie: SQL | AnyColumn, cursor: Cursor, desc: boolean, tieValue: string | number = cursor.id): SQL {
   return desc
-    ? sql`(${expr} < ${cursor.v} or (${expr} = ${cursor.v} and ${id} < ${cursor.id}))`
-    : sql`(${expr} > ${cursor.v} or (${expr} = ${cursor.v} and ${id} > ${cursor.id}))`;
+    ? sql`(${expr} < ${cursor.v} or (${expr} = ${cursor.v} and ${tie} < ${tieValue}))`
+    : sql`(${expr} > ${cursor.v} or (${expr} = ${cursor.v} and ${tie} > ${tieValue}))`;
 }
 
 export function encodeCursor(row: Record<string, unknown> & { id: number }, order: ConnectorOrder): string {
-  return encodeKeysetCursor({ f: order.field, d: order.direction, v: orderValue(row, order), id: row.id });
+  const cursor: Cursor = { f: order.field, d: order.direction, v: orderValue(row, order), id: row.id };
+  if (ORDER_COLUMNS[order.field].tie === 'slug') cursor.s = String(row.slug);
+  return encodeKeysetCursor(cursor);
 }
 
 export function decodeCursor(text: string, order: ConnectorOrder): Cursor {
-  return decodeKeysetCursor(text, order.field, order.direction);
+  const cursor = decodeKeysetCursor(text, order.field, order.direction);
+  // A name cursor made before names had a sort key holds the name and no slug: it cannot be continued.
+  if (ORDER_COLUMNS[order.field].tie === 'slug' && cursor.s === undefined) {
+    throw new InvalidCursorError('after: the cursor is from an older version of this connection; start again without `after`');
+  }
+  return cursor;
+}
+
+/** Rows strictly after the cursor in `order`. */
+function afterOrderCursorSql(t: Table, order: ConnectorOrder, cursor: Cursor, desc: boolean): SQL {
+  const bySlug = ORDER_COLUMNS[order.field].tie === 'slug';
+  return afterCursorSql(orderExpression(t, order), tieColumn(t, order), cursor, desc, bySlug ? (cursor.s ?? '') : cursor.id);
 }
 
 /** The drizzle relational-query options for one page; pass them through the GraphQL selection planner. */
@@ -106,9 +133,7 @@ function pageWhere(input: Parameters<typeof connectorPageQuery>[0], order: Conne
     const candidates = perLevelCandidates(input, order, cursor);
     if (candidates) return sql`${t.id} in (${candidates})`;
     const parts: (SQL | undefined)[] = [connectorFilterSql(t, input.filter, input.catalog, input.visibility)];
-    if (cursor) {
-      parts.push(afterCursorSql(orderExpression(t, order), t.id, cursor, desc));
-    }
+    if (cursor) parts.push(afterOrderCursorSql(t, order, cursor, desc));
     return and(...parts) ?? sql`1`;
   };
 }
@@ -116,12 +141,13 @@ function pageWhere(input: Parameters<typeof connectorPageQuery>[0], order: Conne
 function pageOrderBy(order: ConnectorOrder, desc: boolean): (t: Table) => SQL[] {
   return (t) => {
     const expr = orderExpression(t, order);
-    return desc ? [sql`${expr} desc`, sql`${t.id} desc`] : [sql`${expr} asc`, sql`${t.id} asc`];
+    const tie = tieColumn(t, order);
+    return desc ? [sql`${expr} desc`, sql`${tie} desc`] : [sql`${expr} asc`, sql`${tie} asc`];
   };
 }
 
 /** The columns a page always reads: the row id and every column a cursor may be made from. */
-export const CURSOR_COLUMNS = { id: true, name: true, slug: true, updatedAt: true, releaseDate: true } as const;
+export const CURSOR_COLUMNS = { id: true, nameKey: true, slug: true, updatedAt: true, releaseDate: true } as const;
 
 export type ConnectorColumn = keyof typeof connectors.$inferSelect;
 
@@ -138,7 +164,8 @@ const buildNow: Keep = (_key, build) => build();
  */
 export function connectorPage(input: Parameters<typeof connectorPageQuery>[0] & { columns: Iterable<string> }, keep: Keep = buildNow): PageRow[] {
   // The row id and the ordering's column make the cursors; the rest is what the nodes read.
-  const columns: Record<string, true> = { id: true, [(input.order ?? DEFAULT_ORDER).field]: true };
+  const sort = ORDER_COLUMNS[(input.order ?? DEFAULT_ORDER).field];
+  const columns: Record<string, true> = { id: true, [sort.value]: true, [sort.tie]: true };
   for (const c of input.columns) columns[c] = true;
   // The level merge depends on the registry's size, so whether it applies is part of the key.
   const key = JSON.stringify([
@@ -204,7 +231,7 @@ function levelsKept(filter: ConnectorFilter | null | undefined, catalog: PolicyC
 
 /**
  * For a name-ordered page restricted to some support levels: each level's first rows, read in name
- * order from the (support_level, name) index, stopping at the page size. The page is the best of these
+ * order from the (support_level, name_key, slug) index, stopping at the page size. The page is the best of these
  * candidates. SQLite would otherwise read every row of those levels and sort them (on 100,000
  * connectors, 25 ms instead of well under 1 ms), or scan the name index when the levels are rare.
  */
@@ -225,9 +252,9 @@ function perLevelCandidates(
     const conditions = and(
       sql`${k.supportLevel} = ${level}`,
       connectorFilterSql(k as unknown as typeof connectors, rest, input.catalog, input.visibility),
-      cursor ? afterCursorSql(sql`${k.name}`, k.id, cursor, desc) : undefined,
+      cursor ? afterOrderCursorSql(k as unknown as Table, order, cursor, desc) : undefined,
     );
-    return sql`select * from (select ${k.id} from ${connectors} as "k" where ${conditions} order by ${k.name} ${dir}, ${k.id} ${dir} limit ${literalLimit(input.first + 1)})`;
+    return sql`select * from (select ${k.id} from ${connectors} as "k" where ${conditions} order by ${k.nameKey} ${dir}, ${k.slug} ${dir} limit ${literalLimit(input.first + 1)})`;
   });
   return sql.join(branches, sql` union all `);
 }

@@ -1,8 +1,10 @@
 // Reads and writes of connectors. Every filter a client can ask for is turned into SQL here, once,
 // so the list and its totalCount can never disagree.
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/client.js';
 import { literalLimit } from '../../db/limit.js';
+import { nameKey } from '../../db/name-key.js';
 import {
   breakingChanges,
   connectorAvailability,
@@ -137,7 +139,11 @@ export function findConnectorById(db: Db, id: number): ConnectorRow | undefined 
 export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
   const { availability, breakingChanges: changes, ...columns } = connectorSeedSchema.parse(input);
   // The parsed seed holds every column but the managed ones (input.ts), so all of them are written.
-  const row = db.insert(connectors).values(columns).returning().get();
+  const row = db
+    .insert(connectors)
+    .values({ ...columns, nameKey: nameKey(columns.name) })
+    .returning()
+    .get();
   if (availability.length) {
     db.insert(connectorAvailability)
       .values(
@@ -259,4 +265,82 @@ export function availabilityByDeployment(
     const row = rows.find((r) => r.deployment === deployment);
     return { deployment, enabled: row?.enabled ?? false, ...deploymentImage(connector, row) };
   });
+}
+
+/** What differingConnectors reads: two deployments, who asks, the levels supported differently, and where a page starts. */
+export interface DifferingConnectorsQuery {
+  a: DeploymentKey;
+  b: DeploymentKey;
+  visibility: Visibility;
+  /** The support levels whose support differs between a and b (compareOn's rule, from the policy). */
+  levels: readonly SupportLevelKey[];
+  /** Name order position to continue after. */
+  after: { nameKey: string; slug: string } | null;
+  /** At most this many; null for all. */
+  limit: number | null;
+}
+
+const sideA = alias(connectorAvailability, 'side_a');
+const sideB = alias(connectorAvailability, 'side_b');
+
+/** The condition of differencesOf (deployment-diff.ts) in SQL, over a connector joined to its rows on both sides. */
+function differsSql(q: DifferingConnectorsQuery): SQL {
+  const onA = sql`coalesce(${sideA.enabled}, 0)`;
+  const onB = sql`coalesce(${sideB.enabled}, 0)`;
+  const image = (s: typeof sideA | typeof sideB) =>
+    sql`coalesce(${s.dockerRepository}, ${connectors.dockerRepository}) || ':' || coalesce(${s.dockerImageTag}, ${connectors.dockerImageTag})`;
+  const support = q.levels.length ? sql` or ${connectors.supportLevel} in (${sqlList(q.levels)})` : sql``;
+  return sql`(${onA} != ${onB} or (${onA} = 1 and ${onB} = 1 and (${image(sideA)} != ${image(sideB)}${support})))`;
+}
+
+function differingWhere(q: DifferingConnectorsQuery): SQL | undefined {
+  const after = q.after
+    ? sql`(${connectors.nameKey} > ${q.after.nameKey} or (${connectors.nameKey} = ${q.after.nameKey} and ${connectors.slug} > ${q.after.slug}))`
+    : undefined;
+  return and(visibleSql(connectors, q.visibility), differsSql(q), after);
+}
+
+/** The connectors that differ between two deployments, in name order, with their availability rows on both. */
+export function differingConnectors(db: Db, q: DifferingConnectorsQuery): { connector: ConnectorRow; availability: AvailabilityRow[] }[] {
+  const query = db
+    .select({ connector: connectors, a: sideA, b: sideB })
+    .from(connectors)
+    .leftJoin(sideA, and(eq(sideA.connectorId, connectors.id), eq(sideA.deployment, q.a)))
+    .leftJoin(sideB, and(eq(sideB.connectorId, connectors.id), eq(sideB.deployment, q.b)))
+    .where(differingWhere(q))
+    .orderBy(connectors.nameKey, connectors.slug);
+  const rows = q.limit == null ? query.all() : query.limit(literalLimit(q.limit) as never).all();
+  return rows.map((r) => ({ connector: r.connector, availability: [r.a, r.b].filter((x): x is AvailabilityRow => x != null) }));
+}
+
+/** How many connectors differ between two deployments. */
+export function countDifferingConnectors(db: Db, q: Omit<DifferingConnectorsQuery, 'after' | 'limit'>): number {
+  const full = { ...q, after: null, limit: null };
+  return (
+    db
+      .select({ n: count() })
+      .from(connectors)
+      .leftJoin(sideA, and(eq(sideA.connectorId, connectors.id), eq(sideA.deployment, q.a)))
+      .leftJoin(sideB, and(eq(sideB.connectorId, connectors.id), eq(sideB.deployment, q.b)))
+      .where(differingWhere(full))
+      .get()?.n ?? 0
+  );
+}
+
+export type BreakingChangeRecord = typeof breakingChanges.$inferSelect;
+
+/** The breaking changes of these connectors, by connector id. */
+export function breakingChangesOf(db: Db, ids: readonly number[]): Map<number, BreakingChangeRecord[]> {
+  const byConnector = new Map<number, BreakingChangeRecord[]>();
+  if (!ids.length) return byConnector;
+  for (const row of db
+    .select()
+    .from(breakingChanges)
+    .where(inArray(breakingChanges.connectorId, [...new Set(ids)]))
+    .all()) {
+    const list = byConnector.get(row.connectorId);
+    if (list) list.push(row);
+    else byConnector.set(row.connectorId, [row]);
+  }
+  return byConnector;
 }

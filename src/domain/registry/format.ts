@@ -54,6 +54,7 @@ export const CONNECTOR_COLUMNS = {
   revision: 'internal',
   demo: 'internal',
   enabledOn: 'internal',
+  nameKey: 'internal', // nameKey(name), written with the name
 } as const satisfies Record<ConnectorColumn, { field: string } | 'derived' | 'internal'>;
 
 type Roles = typeof CONNECTOR_COLUMNS;

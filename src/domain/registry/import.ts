@@ -15,6 +15,7 @@ import type Database from 'better-sqlite3';
 import type { Db } from '../../db/client.js';
 import { REGISTRY_DEPLOYMENTS } from './format.js';
 import type { DeploymentKey, RegistryKey, SupportLevelKey } from '../../db/schema.js';
+import { nameKey } from '../../db/name-key.js';
 import { analyze } from '../../db/statistics.js';
 import { DEMO_BREAKING_CHANGES, DEMO_EVENTS, removeDemoData, type DemoCounts } from './demo.js';
 import { itemReader, registryTime, type ImportItem, type ItemReader, type LoadedImport } from './load.js';
@@ -283,8 +284,12 @@ function writers(sqlite: Database.Database) {
       `insert into import_log (actor, source, content_hash, registries, as_of, forced, summary, started_at) values (?, ?, ?, ?, ?, ?, '{}', ?) returning id`,
     ),
     finishLog: sqlite.prepare(`update import_log set summary = ?, finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') where id = ?`),
-    insertConnector: sqlite.prepare(`insert into connectors (definition_id, ${columns.join(', ')}) values (?, ${columns.map(() => '?').join(', ')})`),
+    // name_key goes with the name: last in the insert, and set by the name's update (nameKey, src/db/name-key.ts).
+    insertConnector: sqlite.prepare(
+      `insert into connectors (definition_id, ${columns.join(', ')}, name_key) values (?, ${columns.map(() => '?').join(', ')}, ?)`,
+    ),
     updateColumn: new Map(PLAN_COLUMNS.map((c) => [c, sqlite.prepare(`update connectors set ${columnSqlName(c)} = ? where id = ?`)])),
+    updateName: sqlite.prepare('update connectors set name = ?, name_key = ? where id = ?'),
     setDefinitionId: sqlite.prepare('update connectors set definition_id = ? where id = ?'),
     // A connector an import writes is real data from then on, and so are the breaking changes its entry carries.
     undemo: sqlite.prepare('update connectors set demo = 0 where id = ? and demo = 1'),
@@ -344,10 +349,13 @@ function applyStep(w: Writers, step: Step, item: ImportItem, at: { importId: num
   const breakingChanges = id === undefined ? item.breakingChanges.map((b) => b.version) : step.breakingChanges;
   const entries = id === undefined ? (Object.keys(item.entries) as RegistryKey[]) : step.entries;
   if (id === undefined) {
-    id = Number(w.insertConnector.run(item.definitionId, ...PLAN_COLUMNS.map((c) => dbValue(c, item))).lastInsertRowid);
+    id = Number(w.insertConnector.run(item.definitionId, ...PLAN_COLUMNS.map((c) => dbValue(c, item)), nameKey(item.name)).lastInsertRowid);
   } else {
     if (step.definitionId) w.setDefinitionId.run(step.definitionId, id);
-    for (const column of step.columns) w.updateColumn.get(column)!.run(dbValue(column, item), id);
+    for (const column of step.columns) {
+      if (column === 'name') w.updateName.run(item.name, nameKey(item.name), id);
+      else w.updateColumn.get(column)!.run(dbValue(column, item), id);
+    }
     if (step.level) {
       const reason = `The support level is ${step.level.to} in ${at.source}.`;
       w.insertEvent.run(id, step.level.from, step.level.to, `import:${basename(at.source)}`, reason, step.level.effectiveAt, at.importId);
