@@ -1,5 +1,5 @@
 // The Connector type, its breaking changes and certification history, and the queries that list them.
-import { connectors, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey } from '../db/schema.js';
+import { connectors, METRIC_LEVEL_KEYS, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey } from '../db/schema.js';
 import { connectorPage, connectorPageQuery, CURSOR_COLUMNS, MAX_PAGE_SIZE, toPage } from '../domain/connectors/page.js';
 import {
   availabilityOf,
@@ -24,6 +24,7 @@ import {
   ConnectorTypeEnum,
   DeadlineActionEnum,
   DeploymentEnum,
+  MetricLevelEnum,
   OrderDirectionEnum,
   ReleaseStageEnum,
   SupportLevelEnum,
@@ -254,6 +255,16 @@ export const ConnectorFilterInput = builder.inputType('ConnectorFilter', {
     }),
     search: t.string({ description: 'Part of the name or slug, case-insensitive.', validate: { maxLength: 200 } }),
     language: t.string({ description: 'Only this implementation language, e.g. python.', validate: { maxLength: 100 } }),
+    usage: t.field({
+      type: [MetricLevelEnum],
+      description: 'Only these usage levels over all platforms (Connector.usage); connectors without a figure match none.',
+      validate: { maxLength: METRIC_LEVEL_KEYS.length },
+    }),
+    syncSuccessRate: t.field({
+      type: [MetricLevelEnum],
+      description: 'Only these sync success rates over all platforms (Connector.syncSuccessRate); connectors without a figure match none.',
+      validate: { maxLength: METRIC_LEVEL_KEYS.length },
+    }),
   }),
 });
 

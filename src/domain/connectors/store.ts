@@ -9,6 +9,7 @@ import {
   connectors,
   type ConnectorTypeKey,
   type DeploymentKey,
+  type MetricLevelKey,
   type ReleaseStageKey,
   type SupportLevelKey,
 } from '../../db/schema.js';
@@ -28,9 +29,11 @@ export interface ConnectorFilter {
   releaseStages?: readonly ReleaseStageKey[] | null;
   search?: string | null;
   language?: string | null;
+  usage?: readonly MetricLevelKey[] | null;
+  syncSuccessRate?: readonly MetricLevelKey[] | null;
 }
 
-export const CONNECTOR_ORDER_FIELDS = ['name', 'slug', 'updatedAt', 'releaseDate'] as const;
+export const CONNECTOR_ORDER_FIELDS = ['name', 'slug', 'updatedAt', 'releaseDate', 'usage', 'syncSuccessRate'] as const;
 export type ConnectorOrderField = (typeof CONNECTOR_ORDER_FIELDS)[number];
 export interface ConnectorOrder {
   field: ConnectorOrderField;
@@ -38,7 +41,10 @@ export interface ConnectorOrder {
 }
 
 /** The columns a filter reads; the real table or the alias drizzle's relational queries use. */
-type ConnectorColumns = Pick<typeof connectors, 'id' | 'type' | 'supportLevel' | 'releaseStage' | 'name' | 'slug' | 'language' | 'organization'>;
+type ConnectorColumns = Pick<
+  typeof connectors,
+  'id' | 'type' | 'supportLevel' | 'releaseStage' | 'name' | 'slug' | 'language' | 'organization' | 'usage' | 'syncSuccessRate'
+>;
 
 const sqlList = (values: readonly string[]) =>
   sql.join(
@@ -73,6 +79,9 @@ export function connectorFilterSql(
     parts.push(filter.releaseStages.length ? sql`${t.releaseStage} in (${sqlList(filter.releaseStages)})` : sql`0`);
   }
   if (filter.language) parts.push(sql`${t.language} = ${filter.language}`);
+  // The figures over all platforms (the columns); connectors without a figure match no level.
+  if (filter.usage) parts.push(filter.usage.length ? sql`${t.usage} in (${sqlList(filter.usage)})` : sql`0`);
+  if (filter.syncSuccessRate) parts.push(filter.syncSuccessRate.length ? sql`${t.syncSuccessRate} in (${sqlList(filter.syncSuccessRate)})` : sql`0`);
   if (filter.search) {
     const pattern = `%${escapeLike(filter.search.toLowerCase())}%`;
     parts.push(sql`(lower(${t.name}) like ${pattern} escape '\\' or ${t.slug} like ${pattern} escape '\\')`);
