@@ -17,7 +17,9 @@ import type { Context } from '../context.js';
 import { firstRow, KeptUntilChange, keptStatement, plannedStatement, selectedColumns, type PlannedRows } from '../fast-lane/index.js';
 import { builder } from './builder.js';
 import { column, plannedWith, readsColumns, renamedColumn } from './columns.js';
-import { connectionType } from './connection.js';
+import { connectionType, type ConnectionShape } from './connection.js';
+import { ConnectorFacetsRef, facetsOf } from './facets.js';
+import type { ConnectorFacets } from '../domain/connectors/facets.js';
 import {
   CertificationSourceEnum,
   ConnectorOrderFieldEnum,
@@ -287,7 +289,16 @@ function counter(filter: ConnectorFilter | null | undefined): (c: Context) => nu
 /** Built page statements kept per policy catalog (a page read again skips building its SQL). */
 const KEPT_PAGES_MAX = 500;
 
-const ConnectorConnection = connectionType('Connector', Connector, 'connector');
+const ConnectorConnection = connectionType<ConnectionShape & { facets: (ctx: Context) => ConnectorFacets }>('Connector', Connector, 'connector');
+
+builder.objectField(ConnectorConnection, 'facets', (t) =>
+  t.field({
+    type: ConnectorFacetsRef,
+    description:
+      "Counts for filter chips: how many connectors each support level, deployment, type, SLA and language would give, under the list's other conditions.",
+    resolve: (c, _args, ctx) => c.facets(ctx),
+  }),
+);
 
 builder.queryFields((t) => ({
   connectors: t.field({
@@ -334,6 +345,7 @@ builder.queryFields((t) => ({
       return {
         ...toPage(rows, { first: args.first, after: args.after, order }),
         count: counter(filter),
+        facets: facetsOf(filter),
       };
     },
   }),
