@@ -20,9 +20,15 @@ export interface ConnectorFacets {
   languages: FacetValue<string>[];
 }
 
-/** The filter without the conditions a facet drops: what the grouped count is taken under. */
+const FACET_CONDITIONS = new Set(['type', 'supportLevels', 'supportedOn', 'withSla', 'language']);
+
+/**
+ * The filter without the conditions a facet drops: what the grouped count is taken under. Its keys sorted
+ * and nulls left out, so filters that differ only in facet chips give the same object (and the same key).
+ */
 export function facetBaseFilter(filter: ConnectorFilter | null | undefined): ConnectorFilter {
-  return { ...filter, type: null, supportLevels: null, supportedOn: null, withSla: null, language: null };
+  const kept = Object.entries(filter ?? {}).filter(([key, value]) => value != null && !FACET_CONDITIONS.has(key));
+  return Object.fromEntries(kept.sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 type Dimension = 'type' | 'level' | 'language' | 'on' | 'sla';
