@@ -161,7 +161,8 @@ builder.drizzleObjectFields(Connector, (t) => ({
   allowedHosts: t.stringList({
     nullable: true,
     description:
-      'The hosts it may connect to (allowedHosts.hosts), with ${…} placeholders for configuration values; null when the registry sets none (no restriction).',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Airbyte's placeholder syntax, quoted.
+      'The hosts it may connect to (allowedHosts.hosts), with placeholders such as ${host} for configuration values; null when the registry sets none (no restriction).',
     ...fromEntry('allowedHosts', stringListOf),
   }),
   suggestedStreams: t.stringList({
