@@ -141,6 +141,14 @@ describe('facets of the demo registry, with every deployment', () => {
     expect(await ask(FACETS, { search: 'a' })).toEqual({ statements: 2, grouped: 1 });
   });
 
+  it('read their groups from the covering index, in group order, without the rows or a sort', async () => {
+    const h2 = createHarness();
+    await h2.gql(`{ connectors(first: 1) { ${FACETS} } }`);
+    const grouped = h2.statements.find((s) => s.includes('group by'))!;
+    const plan = (h2.db.$client.prepare(`explain query plan ${grouped}`).all() as { detail: string }[]).map((r) => r.detail);
+    expect(plan).toEqual(['SCAN connectors USING COVERING INDEX connectors_facets_idx']);
+  });
+
   it("never count another organization's private connectors", async () => {
     const customs = h.db.$client.prepare("select organization, count(*) n from connectors where support_level = 'custom' group by organization").all() as {
       organization: string;

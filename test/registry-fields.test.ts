@@ -162,6 +162,14 @@ describe('what the real 2025 OSS registry knows, served per connector', () => {
     }
   });
 
+  it('reads a page ordered by usage from its expression index, without sorting', async () => {
+    h.statements.length = 0;
+    await h.gql('{ connectors(first: 10, orderBy: {field: USAGE, direction: DESC}) { edges { node { slug usage } } } }');
+    const plan = (h.db.$client.prepare(`explain query plan ${h.statements[0]}`).all() as { detail: string }[]).map((r) => r.detail).join('\n');
+    expect(plan).toContain('connectors_usage_idx');
+    expect(plan).not.toContain('TEMP B-TREE');
+  });
+
   it('exports the registry unchanged: metrics, spec and every other field as imported', () => {
     const exported = exportRegistry(h.db, 'oss');
     const byId = (list: Entry[]) => new Map(list.map((e) => [idOf(e), e]));
