@@ -106,8 +106,45 @@ function detailHandler(db: Database.Database) {
   };
 }
 
+export const FACETS = `query Facets { connectors(filter: {supportedOn: SELF_MANAGED_ENTERPRISE, withSla: true}, first: 1) { facets { supportLevels { value count } deployments { value count } types { value count } withSla { value count } languages { value count } } } }`;
+
+/** The facets of {supportedOn: SELF_MANAGED_ENTERPRISE, withSla: true}, by hand: one grouped statement, then each facet summed. */
+function facetsHandler(db: Database.Database) {
+  const on = 'self_managed_enterprise';
+  const levels = db.prepare('select key from support_levels order by sort_order').pluck().all() as string[];
+  const deployments = db.prepare('select key from deployments order by sort_order').pluck().all() as string[];
+  const sla = new Set(
+    (
+      db.prepare('select p.support_level l, p.deployment d from support_policies p join sla_tiers t on t.key = p.sla_tier where t.official_sla = 1').all() as {
+        l: string;
+        d: string;
+      }[]
+    ).map((r) => `${r.l} ${r.d}`),
+  );
+  const grouped = db.prepare(
+    'select type, support_level, language, enabled_on, count(*) n from connectors where organization is null group by type, support_level, language, enabled_on',
+  );
+  return () => {
+    const groups = (grouped.all() as any[]).map((g) => ({ ...g, on: g.enabled_on ? (g.enabled_on as string).split(',') : [] }));
+    const sum = (keep: (g: any) => boolean) => groups.reduce((n, g) => n + (keep(g) ? g.n : 0), 0);
+    const here = (g: any) => g.on.includes(on);
+    const withSla = (g: any, d: string) => sla.has(`${g.support_level} ${d}`);
+    const languages = new Map<string, number>();
+    for (const g of groups) if (g.language != null && here(g) && withSla(g, on)) languages.set(g.language, (languages.get(g.language) ?? 0) + g.n);
+    const facets = {
+      supportLevels: levels.map((l) => ({ value: upper(l), count: sum((g) => g.support_level === l && here(g) && withSla(g, on)) })),
+      deployments: deployments.map((d) => ({ value: upper(d), count: sum((g) => g.on.includes(d) && withSla(g, d)) })),
+      types: ['source', 'destination'].map((t) => ({ value: upper(t), count: sum((g) => g.type === t && here(g) && withSla(g, on)) })),
+      withSla: [true, false].map((v) => ({ value: v, count: sum((g) => here(g) && withSla(g, on) === v) })),
+      languages: [...languages].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1)),
+    };
+    return JSON.stringify({ data: { connectors: { facets } } });
+  };
+}
+
 export const SCENARIOS: Scenario[] = [
   { id: 1, name: 'headline query, seed data', query: HEADLINE, handler: headlineHandler },
   { id: 2, name: 'connector detail with breaking changes and history', query: DETAIL, handler: detailHandler },
   { id: 3, name: 'headline query, 100,000 synthetic connectors', query: HEADLINE, handler: headlineHandler },
+  { id: 4, name: 'facets of a filtered list, 100,000 synthetic connectors', query: FACETS, handler: facetsHandler },
 ];

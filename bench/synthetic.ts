@@ -30,7 +30,11 @@ export function syntheticEntry(i: number, type: 'source' | 'destination'): Recor
     releaseStage: ['alpha', 'beta', 'generally_available'][i % 3],
     supportLevel: i % 10 === 0 ? 'certified' : 'community',
     ab_internal: { sl: i % 10 === 0 ? 300 : 100, ql: 100 + (i % 4) * 100 },
-    generated: { git: { commit_sha: hex(i, 12) }, source_file_info: { metadata_etag: hex(i * 31, 16) } },
+    generated: {
+      git: { commit_sha: hex(i, 12) },
+      source_file_info: { metadata_etag: hex(i * 31, 16) },
+      metrics: { all: { airbyte_platform: 'all', usage: ['low', 'medium', 'high', null][i % 4], sync_success_rate: ['high', 'medium', 'low'][i % 3] } },
+    },
     language,
     license: 'ELv2',
     tags: [`language:${language}`],

@@ -204,6 +204,16 @@ const CORPUS: { name: string; query: string; variables?: Record<string, unknown>
     query: 'query N($id: ID!) { node(id: $id) { id ... on Connector { slug breakingChanges { version } } } }',
     variables: { id: connectorId(1) },
   },
+  {
+    name: 'a page with facets, ordered by usage, with values read from the kept registry entry',
+    query:
+      '{ connectors(first: 3, filter: {supportedOn: CLOUD, withSla: true}, orderBy: {field: USAGE, direction: DESC}) { totalCount facets { supportLevels { value count } deployments { value count } types { value count } withSla { value count } languages { value count } } edges { node { slug usage syncSuccessRate spec { documentationUrl } allowedHosts metrics { platform usage } releaseCandidate { version } } } } }',
+  },
+  {
+    name: 'a detail with values read from the kept registry entry beside a relation',
+    query:
+      '{ connector(slug: "source-postgres") { slug cdkVersion supportsRefreshes resourceRequirements { default { cpuLimit } } rolloutConfiguration { maxPercentage } breakingChanges { version } } }',
+  },
   { name: 'introspection', query: '{ __schema { queryType { name } } __type(name: "Connector") { kind fields { name } } }' },
   { name: 'a page size out of range', query: '{ connectors(first: 0) { totalCount } }', errors: true },
   { name: 'a cursor from nowhere', query: '{ connectors(first: 2, after: "not-a-cursor") { totalCount } }', errors: true },
@@ -293,6 +303,8 @@ describe('the fast path', () => {
       'a required variable with a default, left out': true,
       'a required variable with a default, given (same text)': true,
       'a required variable with a default in a nullable place, left out': true,
+      'a page with facets, ordered by usage, with values read from the kept registry entry': true,
+      'a detail with values read from the kept registry entry beside a relation': true,
       // A node is loaded by plugin-drizzle's loader, not by a plan of the document's own.
       'relations through a node lookup': false,
       introspection: true,

@@ -71,7 +71,10 @@ describe('the connector columns and the registry', () => {
     ).toEqual(writable.sort());
     // A value for every writable column: the seed's, and one of the column's type where the seed has none.
     const base = SEED_CONNECTORS.find((c) => c.slug === 'source-stripe')!;
+    // Columns whose values are keys take one of their keys.
+    const keyed: Record<string, unknown> = { usage: 'medium', syncSuccessRate: 'high' };
     const sample = (column: string): unknown => {
+      if (column in keyed) return keyed[column];
       const type = TABLE[column as keyof typeof TABLE].dataType;
       if (type.startsWith('boolean')) return true;
       return type.startsWith('number') ? 5400 : type.startsWith('object') ? ['sample'] : 'sample';

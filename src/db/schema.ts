@@ -1,6 +1,6 @@
 // Tables of the connector registry. Enum-like columns store stable keys (see STYLE §9):
 // display labels live in the reference tables, because Airbyte has renamed them more than once.
-import { sql } from 'drizzle-orm';
+import { sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 export const SUPPORT_LEVEL_KEYS = ['certified', 'community', 'custom', 'enterprise', 'archived'] as const;
@@ -29,6 +29,16 @@ export type DeadlineActionKey = (typeof DEADLINE_ACTION_KEYS)[number];
 
 export const REGISTRY_KEYS = ['oss', 'cloud'] as const;
 export type RegistryKey = (typeof REGISTRY_KEYS)[number];
+
+/** Airbyte's coarse connector metrics (the registry's generated.metrics): usage and sync success rate. */
+export const METRIC_LEVEL_KEYS = ['low', 'medium', 'high'] as const;
+export type MetricLevelKey = (typeof METRIC_LEVEL_KEYS)[number];
+
+/**
+ * A metric level as text that sorts low < medium < high, a missing one ('0') first: what a page orders by
+ * and what its cursor holds. Literals, not parameters, so queries match the expression indexes below.
+ */
+export const metricRank = (column: AnyColumn | SQL) => sql`(case ${column} when 'low' then '1' when 'medium' then '2' when 'high' then '3' else '0' end)`;
 
 export const EVENT_SOURCE_KEYS = ['mutation', 'import', 'seed'] as const;
 export type EventSourceKey = (typeof EVENT_SOURCE_KEYS)[number];
@@ -143,6 +153,11 @@ export const connectors = sqliteTable(
     // Airbyte's heartbeat for a source: the most seconds it may go without a message before the platform
     // fails the sync; null leaves the platform's default.
     maxSecondsBetweenMessages: integer('max_seconds_between_messages'),
+    // Airbyte's usage and sync success rate over all platforms (generated.metrics.all): low, medium or
+    // high; null when the registry has no figure. Columns because lists filter and sort by them. No CHECK:
+    // adding one rebuilds the table, which the enabled_on triggers forbid; the import validates the values.
+    usage: text('usage').$type<MetricLevelKey>(),
+    syncSuccessRate: text('sync_success_rate').$type<MetricLevelKey>(),
     // The organization that owns a custom connector; null for public connectors.
     organization: text('organization'),
     // Written by the demo seed, not by an import or the API: a real import removes it (src/domain/registry).
@@ -163,6 +178,11 @@ export const connectors = sqliteTable(
     index('connectors_name_key_idx').on(t.nameKey, t.slug),
     index('connectors_level_name_key_idx').on(t.supportLevel, t.nameKey, t.slug),
     index('connectors_updated_idx').on(t.updatedAt, t.id),
+    // Pages ordered by a metric read these in order (page.ts orders by the same expression).
+    index('connectors_usage_idx').on(metricRank(t.usage), t.id),
+    index('connectors_sync_success_rate_idx').on(metricRank(t.syncSuccessRate), t.id),
+    // Covers facets' grouped count (src/domain/connectors/facets.ts): read in group order, no sort, no row.
+    index('connectors_facets_idx').on(t.type, t.supportLevel, t.language, t.enabledOn, t.organization),
   ],
 );
 

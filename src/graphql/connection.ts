@@ -12,7 +12,7 @@ export interface ConnectionShape {
   count: (ctx: Context) => number;
 }
 
-export function connectionType(name: string, nodeType: ObjectRef<any, any>, what: string) {
+export function connectionType<Shape extends ConnectionShape = ConnectionShape>(name: string, nodeType: ObjectRef<any, any>, what: string) {
   const Edge = builder.objectRef<{ cursor: string; node: object }>(`${name}Edge`).implement({
     description: `A ${what} in a list, with its position.`,
     fields: (t) => ({
@@ -20,7 +20,7 @@ export function connectionType(name: string, nodeType: ObjectRef<any, any>, what
       node: t.field({ type: nodeType, description: `The ${what}.`, resolve: (e) => e.node as never, extensions: ROW_PROPERTY }),
     }),
   });
-  return builder.objectRef<ConnectionShape>(`${name}Connection`).implement({
+  return builder.objectRef<Shape>(`${name}Connection`).implement({
     description: `A page of ${what}s.`,
     fields: (t) => ({
       totalCount: t.int({

@@ -1,5 +1,5 @@
 // The Connector type, its breaking changes and certification history, and the queries that list them.
-import { connectors, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey } from '../db/schema.js';
+import { connectors, METRIC_LEVEL_KEYS, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS, type DeploymentKey } from '../db/schema.js';
 import { connectorPage, connectorPageQuery, CURSOR_COLUMNS, MAX_PAGE_SIZE, toPage } from '../domain/connectors/page.js';
 import {
   availabilityOf,
@@ -17,13 +17,16 @@ import type { Context } from '../context.js';
 import { firstRow, KeptUntilChange, keptStatement, plannedStatement, selectedColumns, type PlannedRows } from '../fast-lane/index.js';
 import { builder } from './builder.js';
 import { column, plannedWith, readsColumns, renamedColumn } from './columns.js';
-import { connectionType } from './connection.js';
+import { connectionType, type ConnectionShape } from './connection.js';
+import { ConnectorFacetsRef, facetsOf } from './facets.js';
+import type { ConnectorFacets } from '../domain/connectors/facets.js';
 import {
   CertificationSourceEnum,
   ConnectorOrderFieldEnum,
   ConnectorTypeEnum,
   DeadlineActionEnum,
   DeploymentEnum,
+  MetricLevelEnum,
   OrderDirectionEnum,
   ReleaseStageEnum,
   SupportLevelEnum,
@@ -254,6 +257,16 @@ export const ConnectorFilterInput = builder.inputType('ConnectorFilter', {
     }),
     search: t.string({ description: 'Part of the name or slug, case-insensitive.', validate: { maxLength: 200 } }),
     language: t.string({ description: 'Only this implementation language, e.g. python.', validate: { maxLength: 100 } }),
+    usage: t.field({
+      type: [MetricLevelEnum],
+      description: 'Only these usage levels over all platforms (Connector.usage); connectors without a figure match none.',
+      validate: { maxLength: METRIC_LEVEL_KEYS.length },
+    }),
+    syncSuccessRate: t.field({
+      type: [MetricLevelEnum],
+      description: 'Only these sync success rates over all platforms (Connector.syncSuccessRate); connectors without a figure match none.',
+      validate: { maxLength: METRIC_LEVEL_KEYS.length },
+    }),
   }),
 });
 
@@ -276,7 +289,16 @@ function counter(filter: ConnectorFilter | null | undefined): (c: Context) => nu
 /** Built page statements kept per policy catalog (a page read again skips building its SQL). */
 const KEPT_PAGES_MAX = 500;
 
-const ConnectorConnection = connectionType('Connector', Connector, 'connector');
+const ConnectorConnection = connectionType<ConnectionShape & { facets: (ctx: Context) => ConnectorFacets }>('Connector', Connector, 'connector');
+
+builder.objectField(ConnectorConnection, 'facets', (t) =>
+  t.field({
+    type: ConnectorFacetsRef,
+    description:
+      "Counts for filter chips: how many connectors each support level, deployment, type, SLA and language would give, under the list's other conditions.",
+    resolve: (c, _args, ctx) => c.facets(ctx),
+  }),
+);
 
 builder.queryFields((t) => ({
   connectors: t.field({
@@ -323,6 +345,7 @@ builder.queryFields((t) => ({
       return {
         ...toPage(rows, { first: args.first, after: args.after, order }),
         count: counter(filter),
+        facets: facetsOf(filter),
       };
     },
   }),

@@ -127,7 +127,19 @@ export const ConnectorOrderFieldEnum = builder.enumType('ConnectorOrderField', {
     slug: 'Slug, e.g. source-postgres.',
     updatedAt: 'Last change.',
     releaseDate: 'First release date; connectors without one sort first.',
+    usage: 'Usage over all platforms, low to high; connectors without a figure sort first (use desc for the most used first).',
+    syncSuccessRate: 'Sync success rate over all platforms, low to high; connectors without a figure sort first.',
   }),
+});
+
+export const MetricLevelEnum = builder.enumType('MetricLevel', {
+  description: "A coarse level of Airbyte's connector metrics (the registry's generated.metrics).",
+  values: keyed({ low: 'Low.', medium: 'Medium.', high: 'High.' }),
+});
+
+export const MetricPlatformEnum = builder.enumType('MetricPlatform', {
+  description: 'Which platform a metric covers.',
+  values: keyed({ all: 'Every platform together.', cloud: 'Airbyte Cloud.', oss: 'Airbyte Open Source (self-managed).' }),
 });
 
 export const OrderDirectionEnum = builder.enumType('OrderDirection', {

@@ -6,6 +6,7 @@ import './errors.js';
 import './support.js';
 import './connector.js';
 import './availability.js';
+import './registry-fields.js';
 import './certification.js';
 import './lifecycle.js';
 import './custom.js';

@@ -1,7 +1,15 @@
 // The one description of a valid connector, shared by the seed loader, the tests and the importer.
 import { createInsertSchema } from 'drizzle-orm/zod';
 import { z } from 'zod';
-import { connectors, CONNECTOR_TYPE_KEYS, DEADLINE_ACTION_KEYS, DEPLOYMENT_KEYS, RELEASE_STAGE_KEYS, SUPPORT_LEVEL_KEYS } from '../../db/schema.js';
+import {
+  connectors,
+  CONNECTOR_TYPE_KEYS,
+  DEADLINE_ACTION_KEYS,
+  DEPLOYMENT_KEYS,
+  METRIC_LEVEL_KEYS,
+  RELEASE_STAGE_KEYS,
+  SUPPORT_LEVEL_KEYS,
+} from '../../db/schema.js';
 
 export const slugSchema = z
   .string()
@@ -53,6 +61,8 @@ export const connectorSeedSchema = createInsertSchema(connectors)
     releaseDate: isoDateSchema.nullish(),
     internalSl: z.number().int().min(0).nullish(),
     internalQl: z.number().int().min(0).nullish(),
+    usage: z.enum(METRIC_LEVEL_KEYS).nullish(),
+    syncSuccessRate: z.enum(METRIC_LEVEL_KEYS).nullish(),
     organization: z.string().min(1).nullish(),
     availability: z.array(
       z.object({

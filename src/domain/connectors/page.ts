@@ -2,7 +2,7 @@
 // ordering", so its cost does not grow with how deep into the list it is.
 import { and, getTableColumns, sql, type AnyColumn, type Column, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import { connectors, type SupportLevelKey } from '../../db/schema.js';
+import { connectors, metricRank, type SupportLevelKey } from '../../db/schema.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import type { Visibility } from './visibility.js';
 import type { Db } from '../../db/client.js';
@@ -31,6 +31,8 @@ const ORDER_COLUMNS = {
   slug: { value: 'slug', tie: 'id' },
   updatedAt: { value: 'updatedAt', tie: 'id' },
   releaseDate: { value: 'releaseDate', tie: 'id' },
+  usage: { value: 'usage', tie: 'id' },
+  syncSuccessRate: { value: 'syncSuccessRate', tie: 'id' },
 } as const satisfies Record<ConnectorOrder['field'], { value: keyof Table['$inferSelect']; tie: 'id' | 'slug' }>;
 
 function orderExpression(t: Table, order: ConnectorOrder): SQL {
@@ -45,11 +47,20 @@ function orderExpression(t: Table, order: ConnectorOrder): SQL {
     case 'releaseDate':
       // Null dates sort first; coalesce keeps them comparable, or a cursor could not page past them.
       return sql`coalesce(${t.releaseDate}, '')`;
+    case 'usage':
+      // low < medium < high, none first: the expression of connectors_usage_idx, so pages read that index.
+      return metricRank(t.usage);
+    case 'syncSuccessRate':
+      return metricRank(t.syncSuccessRate);
   }
 }
 
+/** A metric level's rank as metricRank gives it in SQL. */
+const METRIC_RANK: Record<string, string> = { low: '1', medium: '2', high: '3' };
+
 function orderValue(row: Record<string, unknown>, order: ConnectorOrder): string {
   const value = row[ORDER_COLUMNS[order.field].value];
+  if (order.field === 'usage' || order.field === 'syncSuccessRate') return METRIC_RANK[value as string] ?? '0';
   return typeof value === 'string' ? value : '';
 }
 
@@ -147,7 +158,7 @@ function pageOrderBy(order: ConnectorOrder, desc: boolean): (t: Table) => SQL[] 
 }
 
 /** The columns a page always reads: the row id and every column a cursor may be made from. */
-export const CURSOR_COLUMNS = { id: true, nameKey: true, slug: true, updatedAt: true, releaseDate: true } as const;
+export const CURSOR_COLUMNS = { id: true, nameKey: true, slug: true, updatedAt: true, releaseDate: true, usage: true, syncSuccessRate: true } as const;
 
 export type ConnectorColumn = keyof typeof connectors.$inferSelect;
 

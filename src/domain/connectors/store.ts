@@ -11,6 +11,7 @@ import {
   connectors,
   type ConnectorTypeKey,
   type DeploymentKey,
+  type MetricLevelKey,
   type ReleaseStageKey,
   type SupportLevelKey,
 } from '../../db/schema.js';
@@ -30,9 +31,11 @@ export interface ConnectorFilter {
   releaseStages?: readonly ReleaseStageKey[] | null;
   search?: string | null;
   language?: string | null;
+  usage?: readonly MetricLevelKey[] | null;
+  syncSuccessRate?: readonly MetricLevelKey[] | null;
 }
 
-export const CONNECTOR_ORDER_FIELDS = ['name', 'slug', 'updatedAt', 'releaseDate'] as const;
+export const CONNECTOR_ORDER_FIELDS = ['name', 'slug', 'updatedAt', 'releaseDate', 'usage', 'syncSuccessRate'] as const;
 export type ConnectorOrderField = (typeof CONNECTOR_ORDER_FIELDS)[number];
 export interface ConnectorOrder {
   field: ConnectorOrderField;
@@ -40,7 +43,10 @@ export interface ConnectorOrder {
 }
 
 /** The columns a filter reads; the real table or the alias drizzle's relational queries use. */
-type ConnectorColumns = Pick<typeof connectors, 'id' | 'type' | 'supportLevel' | 'releaseStage' | 'name' | 'slug' | 'language' | 'organization'>;
+type ConnectorColumns = Pick<
+  typeof connectors,
+  'id' | 'type' | 'supportLevel' | 'releaseStage' | 'name' | 'slug' | 'language' | 'organization' | 'usage' | 'syncSuccessRate'
+>;
 
 const sqlList = (values: readonly string[]) =>
   sql.join(
@@ -75,6 +81,9 @@ export function connectorFilterSql(
     parts.push(filter.releaseStages.length ? sql`${t.releaseStage} in (${sqlList(filter.releaseStages)})` : sql`0`);
   }
   if (filter.language) parts.push(sql`${t.language} = ${filter.language}`);
+  // The figures over all platforms (the columns); connectors without a figure match no level.
+  if (filter.usage) parts.push(filter.usage.length ? sql`${t.usage} in (${sqlList(filter.usage)})` : sql`0`);
+  if (filter.syncSuccessRate) parts.push(filter.syncSuccessRate.length ? sql`${t.syncSuccessRate} in (${sqlList(filter.syncSuccessRate)})` : sql`0`);
   if (filter.search) {
     const pattern = `%${escapeLike(filter.search.toLowerCase())}%`;
     parts.push(sql`(lower(${t.name}) like ${pattern} escape '\\' or ${t.slug} like ${pattern} escape '\\')`);
@@ -111,6 +120,34 @@ export function countConnectors(db: Db, filter: ConnectorFilter | null | undefin
       .where(connectorFilterSql(connectors, filter, catalog, visibility))
       .get()?.n ?? 0
   );
+}
+
+/** How many connectors share a type, support level, language and set of enabled deployments. */
+export interface FacetGroup {
+  type: ConnectorTypeKey;
+  supportLevel: SupportLevelKey;
+  language: string | null;
+  enabledOn: string | null;
+  count: number;
+}
+
+/**
+ * The connectors matching `filter`, counted by the four columns facets read: one statement whatever the
+ * facets asked (facets.ts sums them). Every matching row is read: callers keep the answer while nothing changes.
+ */
+export function facetGroups(db: Db, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): FacetGroup[] {
+  return db
+    .select({
+      type: connectors.type,
+      supportLevel: connectors.supportLevel,
+      language: connectors.language,
+      enabledOn: connectors.enabledOn,
+      count: count(),
+    })
+    .from(connectors)
+    .where(connectorFilterSql(connectors, filter, catalog, visibility))
+    .groupBy(connectors.type, connectors.supportLevel, connectors.language, connectors.enabledOn)
+    .all();
 }
 
 /**

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   connectors,
   DEADLINE_ACTION_KEYS,
+  METRIC_LEVEL_KEYS,
   RELEASE_STAGE_KEYS,
   SUPPORT_LEVEL_KEYS,
   type ConnectorTypeKey,
@@ -48,6 +49,8 @@ export const CONNECTOR_COLUMNS = {
   internalSl: { field: 'ab_internal.sl' },
   internalQl: { field: 'ab_internal.ql' },
   maxSecondsBetweenMessages: { field: 'maxSecondsBetweenMessages' },
+  usage: { field: 'generated.metrics.all.usage' }, // the figure over all platforms: what lists filter and sort by
+  syncSuccessRate: { field: 'generated.metrics.all.sync_success_rate' },
   organization: 'internal',
   createdAt: 'internal',
   updatedAt: 'internal',
@@ -162,6 +165,13 @@ const abInternalSchema = z.looseObject({
   isEnterprise: z.boolean().nullish(),
 });
 
+const metricSchema = z.looseObject({ usage: z.enum(METRIC_LEVEL_KEYS).nullish(), sync_success_rate: z.enum(METRIC_LEVEL_KEYS).nullish() });
+
+/** `generated` (written by Airbyte's CI): only its metrics are read, per platform. */
+const generatedSchema = z.looseObject({
+  metrics: z.looseObject({ all: metricSchema.nullish(), cloud: metricSchema.nullish(), oss: metricSchema.nullish() }).nullish(),
+});
+
 /** One entry of `sources` or `destinations` in oss_registry.json / cloud_registry.json. */
 export const registryEntrySchema = z.looseObject(
   withCopiedFields({
@@ -177,6 +187,7 @@ export const registryEntrySchema = z.looseObject(
     language: z.string().nullish(),
     ab_internal: abInternalSchema.nullish(),
     releases: z.looseObject({ breakingChanges: breakingChangesSchema.nullish() }).nullish(),
+    generated: generatedSchema.nullish(),
   }),
 );
 export type RegistryEntry = z.infer<typeof registryEntrySchema>;
