@@ -1,6 +1,8 @@
 // Every setting comes from the environment, parsed once here with a clear message on bad values.
 import { z } from 'zod';
 import type { Limits } from './graphql/limits.js';
+import { parseTrustedProxies } from './http/client-address.js';
+import type { BudgetOptions } from './http/budget.js';
 
 /** The defaults, shared by the environment schema below and by createApp for callers that pass nothing. */
 export const DEFAULT_LIMITS: Limits = {
@@ -12,6 +14,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 100_000,
   introspection: true,
 };
+/** Each caller's cost budget: points it may hold and points restored per second (Shopify's model). */
+export const DEFAULT_BUDGET = { maximumAvailable: 20_000, restoreRate: 1_000 };
 export const DEFAULT_WEBHOOKS = { retryBaseMs: 1000, maxAttempts: 6, timeoutMs: 10_000 };
 export const DEFAULT_RESPONSE_CACHE_ENTRIES = 2000;
 
@@ -47,6 +51,24 @@ export const configSchema = z.object({
   MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(DEFAULT_LIMITS.maxDirectives),
   MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(DEFAULT_LIMITS.maxCost),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(DEFAULT_LIMITS.maxBodyBytes),
+  // 0 turns fair use off (no budget, no extensions.cost).
+  COST_BUDGET: z.coerce.number().int().min(0).max(1_000_000_000).default(DEFAULT_BUDGET.maximumAvailable),
+  COST_RESTORE_RATE: z.coerce.number().int().min(1).max(1_000_000_000).default(DEFAULT_BUDGET.restoreRate),
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const entries = v
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      try {
+        parseTrustedProxies(entries);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `must be comma-separated IP addresses or CIDR ranges: ${(error as Error).message}` });
+      }
+      return entries;
+    }),
 });
 
 export interface Config {
@@ -62,6 +84,8 @@ export interface Config {
   responseCache: { enabled: boolean; maxEntries: number };
   logLevel: 'info' | 'warn' | 'error';
   webhooks: { retryBaseMs: number; maxAttempts: number; timeoutMs: number };
+  /** Fair use, or false when COST_BUDGET is 0. */
+  budget: BudgetOptions | false;
 }
 
 export class ConfigError extends Error {}
@@ -84,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: c.LOG_LEVEL,
     webhooks: { retryBaseMs: c.WEBHOOK_RETRY_BASE_MS, maxAttempts: c.WEBHOOK_MAX_ATTEMPTS, timeoutMs: c.WEBHOOK_TIMEOUT_MS },
     responseCache: { enabled: c.RESPONSE_CACHE, maxEntries: c.RESPONSE_CACHE_MAX_ENTRIES },
+    budget: c.COST_BUDGET === 0 ? false : { maximumAvailable: c.COST_BUDGET, restoreRate: c.COST_RESTORE_RATE, trustedProxies: c.TRUSTED_PROXIES },
     limits: {
       introspection: c.INTROSPECTION,
       maxDepth: c.MAX_DEPTH,

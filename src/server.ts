@@ -44,6 +44,7 @@ function main(): void {
     responseCache: config.responseCache,
     logLevel: config.logLevel,
     webhooks: config.webhooks,
+    budget: config.budget,
     metrics: new Metrics({ processMetrics: true }),
   });
   const server = createServer(yoga.nodeListener);
