@@ -193,11 +193,11 @@ function budgetPlugins(parts: Parts): { admitRemembered: Plugin; meter: Plugin }
       const remembered = known.get(`${charge.caller.memo}\n${charge.text}`);
       const refusal = remembered && parts.admit(charge, remembered.requested);
       if (!refusal) return;
-      const status = (refusal.extensions.http as { status: number; headers?: Record<string, string> }) ?? { status: 429 };
+      const { http, ...extensions } = refusal.extensions as { http: { status: number; headers?: Record<string, string> } };
       endResponse(
-        new fetchAPI.Response(JSON.stringify({ errors: [refusal.toJSON()] }), {
-          status: status.status,
-          headers: { 'content-type': 'application/json; charset=utf-8', ...status.headers },
+        new fetchAPI.Response(JSON.stringify({ errors: [{ message: refusal.message, extensions }] }), {
+          status: http.status,
+          headers: { 'content-type': 'application/json; charset=utf-8', ...http.headers },
         }),
       );
     },
