@@ -1,8 +1,7 @@
 // Every setting comes from the environment, parsed once here with a clear message on bad values.
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import type { Limits } from './graphql/limits.js';
-import { parseTrustedProxies } from './http/client-address.js';
-import type { BudgetOptions } from './http/budget.js';
 
 /** The defaults, shared by the environment schema below and by createApp for callers that pass nothing. */
 export const DEFAULT_LIMITS: Limits = {
@@ -62,10 +61,12 @@ export const configSchema = z.object({
         .split(',')
         .map((e) => e.trim())
         .filter(Boolean);
-      try {
-        parseTrustedProxies(entries);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: `must be comma-separated IP addresses or CIDR ranges: ${(error as Error).message}` });
+      const bad = entries.find((e) => !ipaddr.isValid(e) && !ipaddr.isValidCIDR(e));
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be comma-separated IP addresses or CIDR ranges (e.g. 10.0.0.0/8,::1); ${JSON.stringify(bad)} is neither`,
+        });
       }
       return entries;
     }),
@@ -85,7 +86,7 @@ export interface Config {
   logLevel: 'info' | 'warn' | 'error';
   webhooks: { retryBaseMs: number; maxAttempts: number; timeoutMs: number };
   /** Fair use, or false when COST_BUDGET is 0. */
-  budget: BudgetOptions | false;
+  budget: { maximumAvailable: number; restoreRate: number; trustedProxies: string[] } | false;
 }
 
 export class ConfigError extends Error {}
