@@ -11,6 +11,7 @@ import type { TokenRow } from './domain/tokens/tokens.js';
 import { createEventBus, deliverEventsTo } from './events.js';
 import { createFastLane, type FastLane } from './fast-lane/index.js';
 import { estimateCost } from './graphql/cost.js';
+import type { ErrorCode } from './graphql/error-codes.js';
 import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
 import { limitPlugins, type Limits } from './graphql/limits.js';
 import { createMaskError } from './graphql/mask-error.js';
@@ -124,7 +125,7 @@ export function createApp(options: AppOptions): App {
       const viewer = viewerOf(request);
       if (viewer === null) {
         throw createGraphQLError('The API token is not valid: it is malformed, unknown or revoked.', {
-          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          extensions: { code: 'UNAUTHENTICATED' satisfies ErrorCode, http: { status: 401 } },
         });
       }
       return contextFor(viewer ?? null, scope.requestId() ?? requestIdFor(null), req);

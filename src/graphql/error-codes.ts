@@ -45,3 +45,19 @@ export function errorCodesTable(): string {
   const rows = Object.entries(ERROR_CODES).map(([code, { when, http }]) => `| \`${code}\` | ${when} | ${http} |`);
   return ['| `extensions.code` | when | HTTP |', '| --- | --- | --- |', ...rows].join('\n');
 }
+
+/** docs/error-codes.md, whole. */
+export function errorCodesDocument(): string {
+  return `# Error codes
+
+<!-- Generated from src/graphql/error-codes.ts by \`npm run -s docs:error-codes\`; do not edit. -->
+
+Every top-level error carries an \`extensions.code\`; this is the whole list. A mutation's expected
+failures are \`userErrors\` with codes of their own (\`UserErrorCode\` in the schema). Messages name
+the rule and the value at fault (a limit names its setting), never echo what was sent back: a
+variable's value is left out and long names are cut. A refused query still reports its cost
+(\`extensions.cost\`, see [fair-use.md](fair-use.md)).
+
+${errorCodesTable()}
+`;
+}

@@ -46,7 +46,7 @@ function useCostLimit(limits: Limits): Plugin {
           errors: [
             createGraphQLError(
               `The query's estimated cost is ${cost}, over the limit of ${limits.maxCost} (MAX_COST). Ask for fewer items (a smaller \`first\`) or fewer nested lists.`,
-              { extensions: { code: 'COST_LIMIT_EXCEEDED', cost, maxCost: limits.maxCost, http: { status: 400 } } },
+              { extensions: { code: 'COST_LIMIT_EXCEEDED' satisfies ErrorCode, cost, maxCost: limits.maxCost, http: { status: 400 } } },
             ),
           ],
         });
@@ -58,8 +58,16 @@ function useCostLimit(limits: Limits): Plugin {
 /** Quoted text longer than this in an error message is cut: a message names what was wrong, it does not echo it. */
 const QUOTE_MAX = 40;
 
-/** An error message with long quoted parts (a field name, a variable's value, a parameter) shortened. */
+// graphql-js: `Variable "$x" got invalid value <the value> [at "x.y"]; <why>[: <the value again>]`.
+const VARIABLE_VALUE = /^(Variable "\$[^"]*") got invalid value .*?((?: at "[^"]*")?); (.*)$/s;
+
+/**
+ * An error message that names what is wrong without echoing what was sent: a variable's value is
+ * left out, and long quoted parts (a field name, a parameter) are shortened.
+ */
 export function withoutEcho(message: string): string {
+  const variable = VARIABLE_VALUE.exec(message);
+  if (variable) message = `${variable[1]} got an invalid value${variable[2]}: ${variable[3]!.replace(/: .*$/s, '')}.`;
   return message.replace(/"((?:[^"\\]|\\.)*)"/g, (whole, inner: string) =>
     inner.length > QUOTE_MAX ? `"${inner.slice(0, QUOTE_MAX)}…" (${inner.length} characters)` : whole,
   );

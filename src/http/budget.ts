@@ -11,6 +11,7 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { TokenRow } from '../domain/tokens/tokens.js';
 import { actualCost, estimateCost } from '../graphql/cost.js';
+import type { ErrorCode } from '../graphql/error-codes.js';
 import { CostBuckets, type BucketSettings } from './cost-buckets.js';
 
 export interface BudgetOptions extends BucketSettings {
@@ -108,7 +109,9 @@ export function createFairUse(options: FairUseOptions) {
       charge.refused = true;
       return createGraphQLError(
         `The query costs ${requested} points, more than this caller's whole budget of ${settings.maximumAvailable}: it can never run. Ask for fewer items (a smaller \`first\`) or fewer nested lists.`,
-        { extensions: { code: 'COST_LIMIT_EXCEEDED', cost: requested, maximumAvailable: settings.maximumAvailable, http: { status: 400 } } },
+        {
+          extensions: { code: 'COST_LIMIT_EXCEEDED' satisfies ErrorCode, cost: requested, maximumAvailable: settings.maximumAvailable, http: { status: 400 } },
+        },
       );
     }
     const taken = buckets.take(charge.caller.key, requested, settings);
@@ -122,7 +125,7 @@ export function createFairUse(options: FairUseOptions) {
       `Throttled: the query costs ${requested} points and ${available} of ${settings.maximumAvailable} are available now (${settings.restoreRate} restore each second). Retry in ${taken.retryAfterSeconds} s.`,
       {
         extensions: {
-          code: 'THROTTLED',
+          code: 'THROTTLED' satisfies ErrorCode,
           cost: requested,
           currentlyAvailable: available,
           http: { status: 429, headers: { 'retry-after': String(taken.retryAfterSeconds) } },
