@@ -9,7 +9,6 @@ import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { createToken } from '../src/domain/tokens/tokens.js';
 import { ERROR_CODES, type ErrorCode, errorCodesDocument } from '../src/graphql/error-codes.js';
-import { CSRF_HEADER } from '../src/http/checks.js';
 import { seedIfEmpty } from '../seed/index.js';
 import { serve, type Served } from './helpers/harness.js';
 

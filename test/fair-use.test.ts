@@ -24,7 +24,6 @@ interface Answer {
   status: number;
   retryAfter: string | null;
   cache: string | null;
-  // biome-ignore lint/suspicious/noExplicitAny: a GraphQL answer, asserted field by field
   body: any;
 }
 
