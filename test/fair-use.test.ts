@@ -1,6 +1,7 @@
 // Fair use through a real listening server: each caller's cost budget (per token, or per client
 // address for anonymous callers) is taken by what it asks and restores over time; a burst is refused
 // with 429, Retry-After and THROTTLED; every answer, cached or not, reports its cost.
+import { join } from 'node:path';
 import { parse } from 'graphql';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -14,6 +15,7 @@ import { createClientAddress } from '../src/http/client-address.js';
 import { Metrics } from '../src/http/metrics.js';
 import { seedIfEmpty } from '../seed/index.js';
 import { serve, type Served } from './helpers/harness.js';
+import { runNode, tempDir } from './helpers/process.js';
 
 const QUERY = '{ connectors(first: 10) { edges { node { slug } } } }';
 const BODY = JSON.stringify({ query: QUERY });
@@ -188,6 +190,24 @@ describe('fair use', () => {
     const answer = await ask();
     expect(answer.status).toBe(400);
     expect(answer.body.errors[0].extensions).toEqual({ code: 'COST_LIMIT_EXCEEDED', cost: REQUESTED, maximumAvailable: REQUESTED - 1 });
+  });
+});
+
+describe('token:create --budget', () => {
+  it('gives a new token its own budget and restore rate, and refuses a bad one before writing', () => {
+    const env = { DATABASE_PATH: join(tempDir('fair-use-'), 'registry.db') };
+    const create = (...args: string[]) => runNode(['dist/src/cli/token.js', 'create', '--scopes', 'certify', ...args], env);
+    const made = create('--name', 'budgeted', '--budget', '500', '--restore-rate', '5');
+    expect(made.stderr).not.toContain('error');
+    expect(made.status).toBe(0);
+    const bad = create('--name', 'bad', '--budget', '0');
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('--budget: must be at least 1 point');
+    expect(create('--name', 'half', '--restore-rate', '5').stderr).toContain('--restore-rate needs --budget');
+    const db = openDatabase(env.DATABASE_PATH);
+    const rows = db.$client.prepare('select name, cost_budget, cost_restore_rate from api_tokens order by id').all();
+    db.$client.close();
+    expect(rows).toEqual([{ name: 'budgeted', cost_budget: 500, cost_restore_rate: 5 }]);
   });
 });
 

@@ -25,7 +25,10 @@ function budgetOption(opts: { budget?: string; restoreRate?: string }) {
     return null;
   }
   const parsed = tokenBudgetSchema.safeParse({ budget: opts.budget, restoreRate: opts.restoreRate });
-  if (!parsed.success) throw new Error(z.prettifyError(parsed.error).replace(/\n/g, '; '));
+  if (!parsed.success) {
+    const option = (path: PropertyKey[]) => (path[0] === 'restoreRate' ? '--restore-rate' : '--budget');
+    throw new Error(parsed.error.issues.map((i) => `${option(i.path)}: ${i.message}`).join('; '));
+  }
   return parsed.data;
 }
 
