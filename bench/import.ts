@@ -114,14 +114,20 @@ async function freePort(): Promise<number> {
 /** The gateway on a database file, once its /health answers (10 s at most). */
 async function startGateway(database: string): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
-  const env = { DATABASE_PATH: database, PORT: String(port), HOST: '127.0.0.1', SEED: 'none', GRAPHIQL: 'false', LOG_LEVEL: 'warn', RESPONSE_CACHE: 'false' };
   // The gateway runs as production does, which needs a key to seal webhook secrets.
   const secretsKey = randomBytes(32).toString('base64');
-  const child = spawn(process.execPath, [GATEWAY], {
-    cwd: ROOT,
-    env: { SECRETS_KEY: secretsKey, ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  // Fair use off: the timed loop is one caller asking far beyond any budget.
+  const env = {
+    DATABASE_PATH: database,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    SEED: 'none',
+    GRAPHIQL: 'false',
+    LOG_LEVEL: 'warn',
+    RESPONSE_CACHE: 'false',
+    COST_BUDGET: '0',
+  };
+  const child = spawn(process.execPath, [GATEWAY], { cwd: ROOT, env: { SECRETS_KEY: secretsKey, ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.add(child);
   for (let i = 0; i < 200; i++) {
     try {

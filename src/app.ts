@@ -1,7 +1,7 @@
 // Builds the gateway: yoga over the schema, the fast lane in front of it, and the plugins between.
 // It composes and does nothing else: no I/O at import time, no listening here.
 import { randomBytes } from 'node:crypto';
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
 import type { Context } from './context.js';
@@ -15,11 +15,14 @@ import type { WebhookSettings } from './domain/webhooks/webhooks.js';
 import { createEventBus, deliverEventsTo } from './events.js';
 import { createFastLane, type FastLane } from './fast-lane/index.js';
 import { estimateCost } from './graphql/cost.js';
+import type { ErrorCode } from './graphql/error-codes.js';
 import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
 import { limitPlugins, type Limits } from './graphql/limits.js';
 import { createMaskError } from './graphql/mask-error.js';
 import { buildSchema } from './graphql/schema.js';
 import { createViewers } from './http/auth.js';
+import { createFairUse, type BudgetOptions, type Peer } from './http/budget.js';
+import { createClientAddress } from './http/client-address.js';
 import { payloadTooLarge, requestChecks } from './http/checks.js';
 import { Metrics } from './http/metrics.js';
 import { createLog, createRequestScope, requestIdFor, type LogLine } from './http/request-scope.js';
@@ -50,6 +53,13 @@ export interface AppOptions {
   secretsKey?: Buffer;
   /** The response cache for repeated reads; on by default. */
   responseCache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
+  /**
+   * Fair use: each caller's cost budget (on the `now` clock) and the proxies whose X-Forwarded-For is
+   * believed. Off when not given (the server passes COST_BUDGET's); every answer then has no cost report.
+   */
+  budget?: BudgetOptions | false;
+  /** Proxies whose X-Forwarded-For names the client, when fair use is off (budget's own otherwise). */
+  trustedProxies?: string[];
 }
 
 export interface WebhookOptions {
@@ -83,11 +93,20 @@ export function createApp(options: AppOptions): App {
   if (options.webhooks !== false) deliverEventsTo(db, events, { ...DEFAULT_WEBHOOKS, ...options.webhooks, ...webhooks, send: postWebhook, now, log });
   const scope = createRequestScope(metrics, log);
   const { viewerFor, viewerOf } = createViewers(db);
-  const contextFor = (viewer: TokenRow | null, requestId: string): Context =>
-    viewer
-      ? { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now, metrics, events, webhooks }
-      : { db, catalog, viewer: null, visibility: PUBLIC, requestId, now, metrics, events, webhooks };
   const schema = buildSchema();
+  const budget = options.budget || null;
+  const clientAddress = createClientAddress(budget ? budget.trustedProxies : (options.trustedProxies ?? []));
+  const addressOf = (req: Peer) => {
+    const forwarded = req?.headers['x-forwarded-for'];
+    return clientAddress(req?.socket?.remoteAddress, Array.isArray(forwarded) ? forwarded.join(',') : forwarded);
+  };
+  const fairUse = budget && createFairUse({ ...budget, schema, endpoint: ENDPOINT, clock: () => now().getTime(), viewerOf, addressOf });
+  const contextFor = (viewer: TokenRow | null, requestId: string, req: IncomingMessage | undefined): Context => {
+    const clientAddress = addressOf(req);
+    return viewer
+      ? { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, clientAddress, now, metrics, events, webhooks }
+      : { db, catalog, viewer: null, visibility: PUBLIC, requestId, clientAddress, now, metrics, events, webhooks };
+  };
   const lane = createFastLane({
     schema,
     db,
@@ -104,6 +123,7 @@ export function createApp(options: AppOptions): App {
     viewerFor,
     viewerOf,
     contextFor,
+    meter: fairUse ? fairUse.lane : undefined,
     requestIdFor,
     finish: scope.finish,
     cacheLookup: (result) => metrics.cache.inc({ result }),
@@ -123,14 +143,14 @@ export function createApp(options: AppOptions): App {
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
     maskedErrors: { maskError: createMaskError(log, scope.requestId) },
     logging: false,
-    context: ({ request }) => {
+    context: ({ request, req }: { request: Request; req?: IncomingMessage }) => {
       const viewer = viewerOf(request);
       if (viewer === null) {
         throw createGraphQLError('The API token is not valid: it is malformed, unknown or revoked.', {
-          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          extensions: { code: 'UNAUTHENTICATED' satisfies ErrorCode, http: { status: 401 } },
         });
       }
-      return contextFor(viewer ?? null, scope.requestId() ?? requestIdFor(null));
+      return contextFor(viewer ?? null, scope.requestId() ?? requestIdFor(null), req);
     },
     plugins: [
       scope.plugin,
@@ -140,8 +160,12 @@ export function createApp(options: AppOptions): App {
       }),
       // The checks first: the cache never answers a request the pipeline would refuse.
       requestChecks(limits.maxBodyBytes, ENDPOINT),
+      // Fair use admits a body it knows the cost of before the cache can answer it, and reports the
+      // cost after the cache has kept the answer without it.
+      ...(fairUse ? [fairUse.plugins.admitRemembered] : []),
       lane.plugin as never,
       ...limitPlugins(limits),
+      ...(fairUse ? [fairUse.plugins.meter] : []),
     ],
   });
 

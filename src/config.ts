@@ -13,6 +13,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 100_000,
   introspection: true,
 };
+/** Each caller's cost budget: points it may hold and points restored per second (Shopify's model). */
+export const DEFAULT_BUDGET = { maximumAvailable: 20_000, restoreRate: 1_000 };
 export const DEFAULT_WEBHOOKS = { retryBaseMs: 1000, maxAttempts: 6, timeoutMs: 10_000, allowPrivate: [] as readonly string[] };
 export const DEFAULT_RESPONSE_CACHE_ENTRIES = 2000;
 
@@ -80,6 +82,26 @@ export const configSchema = z.object({
   MAX_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(DEFAULT_LIMITS.maxDirectives),
   MAX_COST: z.coerce.number().int().min(1).max(100_000_000).default(DEFAULT_LIMITS.maxCost),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(100_000_000).default(DEFAULT_LIMITS.maxBodyBytes),
+  // 0 turns fair use off (no budget, no extensions.cost).
+  COST_BUDGET: z.coerce.number().int().min(0).max(1_000_000_000).default(DEFAULT_BUDGET.maximumAvailable),
+  COST_RESTORE_RATE: z.coerce.number().int().min(1).max(1_000_000_000).default(DEFAULT_BUDGET.restoreRate),
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((v, ctx) => {
+      const entries = v
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean);
+      const bad = entries.find((e) => !ipaddr.isValid(e) && !ipaddr.isValidCIDR(e));
+      if (bad !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be comma-separated IP addresses or CIDR ranges (e.g. 10.0.0.0/8,::1); ${JSON.stringify(bad)} is neither`,
+        });
+      }
+      return entries;
+    }),
 });
 
 export interface Config {
@@ -97,6 +119,8 @@ export interface Config {
   webhooks: { retryBaseMs: number; maxAttempts: number; timeoutMs: number; allowPrivate: string[] };
   /** SECRETS_KEY as given (validated), or null: the server then refuses to start in production and keeps a development key otherwise. */
   secretsKey: string | null;
+  /** Fair use, or false when COST_BUDGET is 0. */
+  budget: { maximumAvailable: number; restoreRate: number; trustedProxies: string[] } | false;
 }
 
 export class ConfigError extends Error {}
@@ -126,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     secretsKey: c.SECRETS_KEY?.trim() || null,
     responseCache: { enabled: c.RESPONSE_CACHE, maxEntries: c.RESPONSE_CACHE_MAX_ENTRIES },
+    budget: c.COST_BUDGET === 0 ? false : { maximumAvailable: c.COST_BUDGET, restoreRate: c.COST_RESTORE_RATE, trustedProxies: c.TRUSTED_PROXIES },
     limits: {
       introspection: c.INTROSPECTION,
       maxDepth: c.MAX_DEPTH,

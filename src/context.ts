@@ -14,6 +14,8 @@ export interface Context {
   /** Which connectors this caller may see (custom connectors are private to their organization). */
   visibility: Visibility;
   requestId: string;
+  /** The caller's address: the socket's peer, or what a trusted proxy forwarded (TRUSTED_PROXIES). */
+  clientAddress: string | null;
   /** The clock; tests set it to check deadlines. */
   now: () => Date;
   /** The counters a resolver moves (the Prometheus metrics satisfy this). */

@@ -80,6 +80,7 @@ function main(): void {
     logLevel: config.logLevel,
     webhooks: config.webhooks,
     secretsKey: key,
+    budget: config.budget,
     metrics: new Metrics({ processMetrics: true }),
   });
   const server = createServer(yoga.nodeListener);

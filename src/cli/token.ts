@@ -1,8 +1,9 @@
-// npm run token:create -- --name NAME --scopes certify[,publish] [--organization ORG]
+// npm run token:create -- --name NAME --scopes certify[,publish] [--organization ORG] [--budget N [--restore-rate N]]
 // npm run token:list
 // npm run token:revoke -- --name NAME
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
+import { setTokenBudget, tokenBudgetSchema } from '../domain/tokens/budget.js';
 import { createToken, listTokens, revokeToken, TOKEN_SCOPES, tokenCreateSchema } from '../domain/tokens/tokens.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { openConfiguredDatabase, runCli } from './open.js';
@@ -17,6 +18,20 @@ function scopeList(value: string): string[] {
   return scopes;
 }
 
+/** --budget and --restore-rate, checked before anything is written; null when not given. */
+function budgetOption(opts: { budget?: string; restoreRate?: string }) {
+  if (opts.budget === undefined) {
+    if (opts.restoreRate !== undefined) throw new Error('--restore-rate needs --budget');
+    return null;
+  }
+  const parsed = tokenBudgetSchema.safeParse({ budget: opts.budget, restoreRate: opts.restoreRate });
+  if (!parsed.success) {
+    const option = (path: PropertyKey[]) => (path[0] === 'restoreRate' ? '--restore-rate' : '--budget');
+    throw new Error(parsed.error.issues.map((i) => `${option(i.path)}: ${i.message}`).join('; '));
+  }
+  return parsed.data;
+}
+
 const program = new Command('token').description('Manage API tokens. Tokens are shown once and stored only as SHA-256 hashes.');
 
 program
@@ -25,13 +40,20 @@ program
   .requiredOption('--name <name>', 'a unique name; it is recorded as the actor of every change the token makes')
   .requiredOption('--scopes <scopes>', `comma-separated scopes: ${TOKEN_SCOPES.join(', ')}`, scopeList)
   .option('--organization <org>', 'the organization the token belongs to')
-  .action((opts: { name: string; scopes: string[]; organization?: string }) =>
+  .option('--budget <points>', "the token's own cost budget (points it may hold); the server's COST_BUDGET otherwise")
+  .option('--restore-rate <points>', 'points its budget restores per second (with --budget); COST_RESTORE_RATE otherwise')
+  .action((opts: { name: string; scopes: string[]; organization?: string; budget?: string; restoreRate?: string }) =>
     runCli(() => {
       const input = tokenCreateSchema.safeParse(opts);
       if (!input.success) throw new Error(z.prettifyError(input.error).replace(/\n/g, '; '));
+      const budget = budgetOption(opts);
       const db = openConfiguredDatabase();
       try {
-        const { token, row } = createToken(db, input.data);
+        const { token, row } = db.transaction(() => {
+          const created = createToken(db, input.data);
+          if (budget) setTokenBudget(db, created.row.name, budget);
+          return created;
+        });
         process.stdout.write(`Created token "${row.name}" with scopes ${row.scopes.join(', ')}. It is shown only this once:\n`);
         process.stdout.write(`${token}\n`);
       } catch (error) {

@@ -266,6 +266,9 @@ export const apiTokens = sqliteTable('api_tokens', {
   createdAt: text('created_at').notNull().default(nowIso),
   lastUsedAt: text('last_used_at'),
   revokedAt: text('revoked_at'),
+  // The token's own cost budget (points, and points restored per second); null takes the server's.
+  costBudget: integer('cost_budget'),
+  costRestoreRate: integer('cost_restore_rate'),
 });
 
 /**

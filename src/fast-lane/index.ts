@@ -2,7 +2,7 @@
 // rules are written once, in README.md beside this file. The app creates it with `createFastLane` and
 // serves its listener; the GraphQL type files use the declarations below to tell it what their
 // fields read, and keep their planned statements through it.
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.js';
@@ -35,7 +35,10 @@ export interface FastLaneOptions {
   viewerFor: (authorization: string | null | undefined) => TokenRow | null | undefined;
   /** The same, for a Fetch request (looked up once per request). */
   viewerOf: (request: Request) => TokenRow | null | undefined;
-  contextFor: (viewer: TokenRow | null, requestId: string) => Context;
+  /** The request context; `req` is the Node request (its socket names the peer). */
+  contextFor: (viewer: TokenRow | null, requestId: string, req: IncomingMessage) => Context;
+  /** Fair use (admission and the cost an answer reports), when on; see ListenerOptions. */
+  meter?: ListenerOptions['meter'];
   requestIdFor: (header: string | null | undefined) => string;
   /** Metrics and the access-log line for a request the listener answered. */
   finish: ListenerOptions['finish'];

@@ -5,7 +5,7 @@
 // goes to yoga, which stays the one place that produces errors, GraphiQL, subscriptions and the other
 // routes. The answer is the same bytes either way (test/fast-path.test.ts compares them on a corpus).
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { execute, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import { execute, type DocumentNode, type ExecutionResult, type GraphQLSchema } from 'graphql';
 import { isPromise } from 'node:util/types';
 import type { Context } from '../context.js';
 import type { TokenRow } from '../domain/tokens/tokens.js';
@@ -39,7 +39,9 @@ export interface ListenerOptions {
   payloadTooLarge: () => Refusal;
   /** undefined when no Authorization header is sent, null when it does not carry a valid token. */
   viewerFor: (authorization: string | undefined) => TokenRow | null | undefined;
-  contextFor: (viewer: TokenRow | null, requestId: string) => Context;
+  contextFor: (viewer: TokenRow | null, requestId: string, req: IncomingMessage) => Context;
+  /** Fair use, when on: admits a request (null leaves it to yoga) and charges the answer it writes. */
+  meter?: Meter;
   requestIdFor: (header: string | undefined) => string;
   /** Metrics and the access-log line, as for a request yoga answers. */
   finish: (scope: RequestScope, status: number, cache: 'hit' | 'miss' | null) => void;
@@ -51,6 +53,12 @@ export interface ListenerOptions {
     fetch: (url: string, init: RequestInit, serverContext: PassedOn) => Response | Promise<Response>;
     listener: RequestListener;
   };
+}
+
+/** What the listener asks of fair use; the ticket is the meter's own. */
+export interface Meter {
+  admit(req: IncomingMessage, viewer: TokenRow | null, text: string): unknown | null;
+  report(ticket: unknown, body: Uint8Array, ran?: { document: DocumentNode; operationName: string | null; data: unknown }): Uint8Array;
 }
 
 const CONTENT_LENGTH = /^\d{1,12}$/;
@@ -213,7 +221,7 @@ class Listener {
 
   /** Answers a request whose body has been read whole. */
   private respond(req: IncomingMessage, res: ServerResponse, body: Buffer, started: number): void {
-    const passed: PassedOn = {};
+    const passed: PassedOn = { req };
     let answered: boolean | Promise<boolean>;
     try {
       answered = this.answer(req, res, body.toString('utf8'), started, passed);
@@ -245,6 +253,8 @@ class Listener {
     const { options } = this;
     const viewer = options.viewerFor(req.headers.authorization);
     if (viewer === null) return false; // a bad token: yoga answers 401
+    const ticket = options.meter ? options.meter.admit(req, viewer ?? null, text) : undefined;
+    if (ticket === null) return false; // its cost unknown here, or over budget: yoga answers
     const accept = req.headers.accept ?? '';
     const scope = this.scopeOf(req, started);
     const lookup = options.cache?.lookup(viewer ?? null, accept, text);
@@ -252,29 +262,39 @@ class Listener {
     passed.lookup = lookup;
     if (lookup?.hit) {
       options.outcome('cache_hit');
-      this.send(res, scope, lookup.hit.contentType, lookup.hit.body, 'hit');
+      const body = ticket === undefined ? lookup.hit.body : options.meter!.report(ticket, lookup.hit.body);
+      this.send(res, scope, lookup.hit.contentType, body, 'hit');
       return true;
     }
     const request = this.requests.get(accept, text);
     if (!request || request.cost > options.maxCost) return false;
     const { known, variables } = request;
-    const contextValue = options.contextFor(viewer ?? null, scope.requestId);
+    const contextValue = options.contextFor(viewer ?? null, scope.requestId, req);
     const result = runsCompiled(known, variables)
       ? known.compiled!.query(undefined, contextValue, variables)
       : execute({ schema: options.schema, document: known.document, operationName: known.operationName, variableValues: variables, contextValue });
-    if (!isPromise(result)) return this.complete(res, scope, known, lookup, result as ExecutionResult);
-    return (result as Promise<ExecutionResult>).then((done) => this.complete(res, scope, known, lookup, done));
+    if (!isPromise(result)) return this.complete(res, scope, known, lookup, result as ExecutionResult, ticket);
+    return (result as Promise<ExecutionResult>).then((done) => this.complete(res, scope, known, lookup, done, ticket));
   }
 
   /** Writes an executed answer (and keeps it in the cache); false when it has errors, which yoga answers. */
-  private complete(res: ServerResponse, scope: RequestScope, known: KnownOperation, lookup: Lookup | undefined, done: ExecutionResult): boolean {
+  private complete(
+    res: ServerResponse,
+    scope: RequestScope,
+    known: KnownOperation,
+    lookup: Lookup | undefined,
+    done: ExecutionResult,
+    ticket: unknown,
+  ): boolean {
     // yoga answers anything with an error, so every error keeps one shape, code and status.
     if (done.errors?.length) return false;
     // Encoded once: the cache keeps the bytes the response writes.
     const body = Buffer.from(JSON.stringify(done));
     if (lookup) this.options.cache!.store(lookup, body, known.contentType);
     this.options.outcome('executed');
-    this.send(res, scope, known.contentType, body, lookup ? 'miss' : null);
+    const answer =
+      ticket === undefined ? body : this.options.meter!.report(ticket, body, { document: known.document, operationName: known.operationName, data: done.data });
+    this.send(res, scope, known.contentType, answer, lookup ? 'miss' : null);
     return true;
   }
 

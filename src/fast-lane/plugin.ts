@@ -1,6 +1,7 @@
 // The fast lane's part in yoga's pipeline: the same response cache the listener uses (one lookup per
 // request, handed over by the listener when it passes a request on), and learning the operations the
 // pipeline answers cleanly, so the listener can run them next time.
+import type { IncomingMessage } from 'node:http';
 import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { TokenRow } from '../domain/tokens/tokens.js';
@@ -10,6 +11,8 @@ import type { Lookup, ResponseCache } from './response-cache.js';
 /** What the listener hands to yoga with a request it passes on. */
 export interface PassedOn {
   lookup?: Lookup;
+  /** The Node request, where yoga's own Node adapter puts it: who is at the other end of the socket. */
+  req?: IncomingMessage;
 }
 
 /** What the pipeline learns of one request as it goes. */

@@ -15,6 +15,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
+import { MAX_PAGE_SIZE } from '../domain/connectors/page.js';
 
 export const LIST_ESTIMATE = 5;
 
@@ -72,7 +73,9 @@ export function estimateCost(
       const first = intValue(sel.arguments?.find((a) => a.name.value === 'first')?.value, variables);
       const unwrapped = isNonNullType(field.type) ? field.type.ofType : field.type;
       let times = 1;
-      if (first != null) times = Math.max(first, 1);
+      // A `first` over the page size is refused by its own rule (BAD_USER_INPUT, naming `first`), not
+      // as an expensive query: counted as the largest page, it reaches that rule.
+      if (first != null) times = Math.min(Math.max(first, 1), MAX_PAGE_SIZE);
       // `edges` of a paginated field are the `first` items already counted.
       else if (isListType(unwrapped) && !(paginated && (sel.name.value === 'edges' || sel.name.value === 'nodes'))) times = LIST_ESTIMATE;
       total += times * (1 + cost(sel.selectionSet, named, first != null, depth + 1));
@@ -80,4 +83,54 @@ export function estimateCost(
     return total;
   };
   return cost(operation.selectionSet, root, false, 0);
+}
+
+/** The selections of `set` by response key, fragments merged in (the keys the answer's objects have). */
+function collectFields(
+  set: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  into = new Map<string, SelectionSetNode[]>(),
+  depth = 0,
+): Map<string, SelectionSetNode[]> {
+  if (depth > 50) return into;
+  for (const sel of set.selections) {
+    if (sel.kind === Kind.FIELD) {
+      const key = sel.alias?.value ?? sel.name.value;
+      const sets = into.get(key) ?? [];
+      if (sel.selectionSet) sets.push(sel.selectionSet);
+      into.set(key, sets);
+    } else {
+      const inner = sel.kind === Kind.INLINE_FRAGMENT ? sel.selectionSet : fragments.get(sel.name.value)?.selectionSet;
+      if (inner) collectFields(inner, fragments, into, depth + 1);
+    }
+  }
+  return into;
+}
+
+/**
+ * What an answer really cost, in the estimate's unit: every object it returns counts once (a list
+ * counts its items, not its `first`). Counted from the data along the document, so a JSON scalar's
+ * objects are not counted.
+ */
+export function actualCost(document: DocumentNode, operationName: string | null | undefined, data: unknown): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  let operation: OperationDefinitionNode | undefined;
+  for (const def of document.definitions) {
+    if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+    if (def.kind === Kind.OPERATION_DEFINITION && (!operationName || def.name?.value === operationName)) operation ??= def;
+  }
+  if (!operation || !data || typeof data !== 'object') return 0;
+  const count = (sets: SelectionSetNode[], value: unknown, depth: number): number => {
+    if (value === null || typeof value !== 'object' || depth > 100) return 0;
+    if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + count(sets, item, depth + 1), 0);
+    return 1 + objectCost(sets, value as Record<string, unknown>, depth);
+  };
+  const objectCost = (sets: SelectionSetNode[], object: Record<string, unknown>, depth: number): number => {
+    const fields = new Map<string, SelectionSetNode[]>();
+    for (const set of sets) collectFields(set, fragments, fields);
+    let total = 0;
+    for (const [key, inner] of fields) if (inner.length && key in object) total += count(inner, object[key], depth + 1);
+    return total;
+  };
+  return objectCost([operation.selectionSet], data as Record<string, unknown>, 0);
 }

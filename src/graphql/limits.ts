@@ -10,6 +10,7 @@ import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspect
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import { estimateCost } from './cost.js';
+import type { ErrorCode } from './error-codes.js';
 
 export interface Limits {
   maxDepth: number;
@@ -21,11 +22,17 @@ export interface Limits {
   introspection: boolean;
 }
 
-/** Gives an Armor rejection our code and a 400 status. */
-const tag = (code: string) => [
+/**
+ * Gives an Armor rejection our code, a 400 status and a message naming the limit, its setting and the
+ * value found (Armor reports every limit as a "Syntax Error"; its own text gives the count found).
+ */
+const tag = (code: ErrorCode, what: string, setting: string, limit: number) => [
   (_ctx: unknown, error: GraphQLError) => {
-    (error.extensions as Record<string, unknown>).code = code;
-    (error.extensions as Record<string, unknown>).http = { status: 400 };
+    const found = /found (\d+)/.exec(error.message)?.[1];
+    error.message = found
+      ? `The query uses ${found} ${what}; the limit is ${limit} (${setting}).`
+      : `The query has more than ${limit} ${what}; the limit is ${limit} (${setting}).`;
+    Object.assign(error.extensions as Record<string, unknown>, { code, limit, ...(found ? { found: Number(found) } : {}), http: { status: 400 } });
   },
 ];
 
@@ -38,8 +45,8 @@ function useCostLimit(limits: Limits): Plugin {
         setResultAndStopExecution({
           errors: [
             createGraphQLError(
-              `The query's estimated cost is ${cost}, over the budget of ${limits.maxCost}. Ask for fewer items (a smaller \`first\`) or fewer nested lists.`,
-              { extensions: { code: 'COST_LIMIT_EXCEEDED', cost, maxCost: limits.maxCost, http: { status: 400 } } },
+              `The query's estimated cost is ${cost}, over the limit of ${limits.maxCost} (MAX_COST). Ask for fewer items (a smaller \`first\`) or fewer nested lists.`,
+              { extensions: { code: 'COST_LIMIT_EXCEEDED' satisfies ErrorCode, cost, maxCost: limits.maxCost, http: { status: 400 } } },
             ),
           ],
         });
@@ -48,19 +55,46 @@ function useCostLimit(limits: Limits): Plugin {
   };
 }
 
+/** Quoted text longer than this in an error message is cut: a message names what was wrong, it does not echo it. */
+const QUOTE_MAX = 40;
+
+// graphql-js: `Variable "$x" got invalid value <the value> [at "x.y"]; <why>[: <the value again>]`.
+const VARIABLE_VALUE = /^(Variable "\$[^"]*") got invalid value .*?((?: at "[^"]*")?); (.*)$/s;
+
 /**
- * graphql-js reports request errors found while preparing execution (an unknown operation name, a
- * subscription this schema does not serve, a variable of the wrong type) without a code; give them one.
+ * An error message that names what is wrong without echoing what was sent: a variable's value is
+ * left out, and long quoted parts (a field name, a parameter) are shortened.
  */
-function useRequestErrorCodes(): Plugin {
+export function withoutEcho(message: string): string {
+  const variable = VARIABLE_VALUE.exec(message);
+  if (variable) message = `${variable[1]} got an invalid value${variable[2]}: ${variable[3]!.replace(/: .*$/s, '')}.`;
+  return message.replace(/"((?:[^"\\]|\\.)*)"/g, (whole, inner: string) =>
+    inner.length > QUOTE_MAX ? `"${inner.slice(0, QUOTE_MAX)}…" (${inner.length} characters)` : whole,
+  );
+}
+
+/**
+ * Request errors say what was wrong without echoing the request back: graphql-js and yoga quote a
+ * bad field name, variable value or body in their messages, and yoga adds the JSON parser's message
+ * (with the body's text) as `originalError`. graphql-js's request errors found while preparing
+ * execution (an unknown operation name, a variable of the wrong type) get a code here too.
+ */
+function useRequestErrors(): Plugin {
   return {
     onResultProcess({ result }) {
       const results = Array.isArray(result) ? result : [result];
       for (const one of results) {
         if (!one || typeof one !== 'object' || !('errors' in one) || !Array.isArray(one.errors)) continue;
         for (const error of one.errors as GraphQLError[]) {
+          error.message = withoutEcho(error.message);
           const extensions = error.extensions as Record<string, unknown> | undefined;
-          if (extensions && !extensions.code) extensions.code = 'BAD_REQUEST';
+          if (!extensions) continue;
+          if (extensions.originalError) {
+            // yoga answers 400 (not GraphQL over HTTP's 200) because the parser's error is there: keep that status.
+            delete extensions.originalError;
+            extensions.http = { status: 400 };
+          }
+          if (!extensions.code) extensions.code = 'BAD_REQUEST' satisfies ErrorCode;
         }
       }
     },
@@ -69,11 +103,15 @@ function useRequestErrorCodes(): Plugin {
 
 export function limitPlugins(limits: Limits): Plugin[] {
   const plugins: Plugin[] = [
-    useRequestErrorCodes(),
-    maxTokensPlugin({ n: limits.maxTokens, onReject: tag('TOKEN_LIMIT_EXCEEDED') }) as Plugin,
-    maxDepthPlugin({ n: limits.maxDepth, flattenFragments: true, onReject: tag('DEPTH_LIMIT_EXCEEDED') }) as Plugin,
-    maxAliasesPlugin({ n: limits.maxAliases, onReject: tag('ALIAS_LIMIT_EXCEEDED') }) as Plugin,
-    maxDirectivesPlugin({ n: limits.maxDirectives, onReject: tag('DIRECTIVE_LIMIT_EXCEEDED') }) as Plugin,
+    useRequestErrors(),
+    maxTokensPlugin({ n: limits.maxTokens, onReject: tag('TOKEN_LIMIT_EXCEEDED', 'tokens', 'MAX_TOKENS', limits.maxTokens) }) as Plugin,
+    maxDepthPlugin({
+      n: limits.maxDepth,
+      flattenFragments: true,
+      onReject: tag('DEPTH_LIMIT_EXCEEDED', 'levels of nested selections', 'MAX_DEPTH', limits.maxDepth),
+    }) as Plugin,
+    maxAliasesPlugin({ n: limits.maxAliases, onReject: tag('ALIAS_LIMIT_EXCEEDED', 'aliases', 'MAX_ALIASES', limits.maxAliases) }) as Plugin,
+    maxDirectivesPlugin({ n: limits.maxDirectives, onReject: tag('DIRECTIVE_LIMIT_EXCEEDED', 'directives', 'MAX_DIRECTIVES', limits.maxDirectives) }) as Plugin,
     useCostLimit(limits),
   ];
   if (!limits.introspection) {

@@ -4,6 +4,7 @@ import type { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as defaultMaskError } from 'graphql-yoga';
 import { InvalidCursorError } from '../domain/connectors/page.js';
 import { InputValidationError } from '../domain/errors.js';
+import type { ErrorCode } from './error-codes.js';
 
 type ErrorLog = (line: { level: 'error'; message: string } & Record<string, unknown>) => void;
 
@@ -12,10 +13,12 @@ export function createMaskError(log: ErrorLog, requestId: () => string | undefin
     // Duck-typed: a GraphQLError from another copy of graphql must be unwrapped too.
     const original = error instanceof Error && 'originalError' in error ? (error as GraphQLError).originalError : error;
     if (original instanceof InputValidationError) {
-      return createGraphQLError(original.message, { extensions: { code: 'BAD_USER_INPUT', userErrors: original.userErrors } });
+      return createGraphQLError(original.message, {
+        extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode satisfies ErrorCode, userErrors: original.userErrors },
+      });
     }
     if (original instanceof InvalidCursorError) {
-      return createGraphQLError(original.message, { extensions: { code: 'BAD_USER_INPUT' } });
+      return createGraphQLError(original.message, { extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode satisfies ErrorCode } });
     }
     const masked = defaultMaskError(error, message, isDev) as GraphQLError;
     if (masked.message !== message) return masked; // an error meant for the client, passed through as it is
@@ -25,7 +28,7 @@ export function createMaskError(log: ErrorLog, requestId: () => string | undefin
     for (let e: unknown = cause; e instanceof Error && causes.length < 5; e = e.cause) causes.push(e.message);
     log({ level: 'error', message: 'unexpected error', requestId: id, error: causes.join(' <- '), stack: cause.stack });
     return createGraphQLError(`${message} Quote request id ${id} when you report it.`, {
-      extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: id },
+      extensions: { code: 'INTERNAL_SERVER_ERROR' satisfies ErrorCode, requestId: id },
     });
   };
 }
