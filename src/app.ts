@@ -1,10 +1,11 @@
 // Builds the gateway: yoga over the schema, the fast lane in front of it, and the plugins between.
 // It composes and does nothing else: no I/O at import time, no listening here.
-import type { RequestListener } from 'node:http';
-import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { IncomingMessage, RequestListener } from 'node:http';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
 import type { Context } from './context.js';
 import type { Db } from './db/client.js';
+import { AuthFailures } from './domain/audit/auth-failures.js';
 import { PUBLIC, visibilityFor } from './domain/connectors/visibility.js';
 import { loadPolicyCatalog } from './domain/support/policy.js';
 import type { TokenRow } from './domain/tokens/tokens.js';
@@ -15,7 +16,7 @@ import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
 import { limitPlugins, type Limits } from './graphql/limits.js';
 import { createMaskError } from './graphql/mask-error.js';
 import { buildSchema } from './graphql/schema.js';
-import { createViewers } from './http/auth.js';
+import { createViewers, refusalMessage, refusedTokenError } from './http/auth.js';
 import { payloadTooLarge, requestChecks } from './http/checks.js';
 import { Metrics } from './http/metrics.js';
 import { createLog, createRequestScope, requestIdFor, type LogLine } from './http/request-scope.js';
@@ -50,6 +51,15 @@ export type App = YogaServerInstance<Record<string, never>, Context> & {
 
 const ENDPOINT = '/graphql';
 
+/**
+ * The client's address: the fast lane hands it over with a request it passes on, a Node listener's
+ * request has its socket. The peer's address for now; trusted proxies are for the fair-use work.
+ */
+function clientAddressOf(serverContext: unknown): string | null {
+  const server = serverContext as { clientAddress?: string | null; req?: IncomingMessage } | undefined;
+  return server?.clientAddress ?? server?.req?.socket?.remoteAddress ?? null;
+}
+
 export function createApp(options: AppOptions): App {
   const { db } = options;
   const catalog = loadPolicyCatalog(db);
@@ -60,11 +70,12 @@ export function createApp(options: AppOptions): App {
   const events = createEventBus();
   if (options.webhooks !== false) deliverEventsTo(db, events, { ...DEFAULT_WEBHOOKS, ...options.webhooks, log });
   const scope = createRequestScope(metrics, log);
-  const { viewerFor, viewerOf } = createViewers(db);
-  const contextFor = (viewer: TokenRow | null, requestId: string): Context =>
+  const { viewerFor, viewerOf, refusalOf } = createViewers(db, now);
+  const authFailures = new AuthFailures(db, now);
+  const contextFor = (viewer: TokenRow | null, requestId: string, clientAddress: string | null): Context =>
     viewer
-      ? { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now, metrics, events }
-      : { db, catalog, viewer: null, visibility: PUBLIC, requestId, now, metrics, events };
+      ? { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, clientAddress, now, metrics, events }
+      : { db, catalog, viewer: null, visibility: PUBLIC, requestId, clientAddress, now, metrics, events };
   const schema = buildSchema();
   const lane = createFastLane({
     schema,
@@ -101,20 +112,25 @@ export function createApp(options: AppOptions): App {
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
     maskedErrors: { maskError: createMaskError(log, scope.requestId) },
     logging: false,
-    context: ({ request }) => {
+    context: (initial) => {
+      const { request } = initial;
       const viewer = viewerOf(request);
+      const clientAddress = clientAddressOf(initial);
       if (viewer === null) {
-        throw createGraphQLError('The API token is not valid: it is malformed, unknown or revoked.', {
-          extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-        });
+        const refusal = refusalOf(request)!;
+        authFailures.failed(clientAddress, refusal.code);
+        throw refusedTokenError(refusal);
       }
-      return contextFor(viewer ?? null, scope.requestId() ?? requestIdFor(null));
+      return contextFor(viewer ?? null, scope.requestId() ?? requestIdFor(null), clientAddress);
     },
     plugins: [
       scope.plugin,
-      routesPlugin(db, metrics, (request) => {
+      routesPlugin(db, metrics, (request, serverContext) => {
         const viewer = viewerOf(request);
-        return viewer === undefined ? PUBLIC : viewer && visibilityFor(viewer);
+        if (viewer !== null) return viewer === undefined ? PUBLIC : visibilityFor(viewer);
+        const refusal = refusalOf(request)!;
+        authFailures.failed(clientAddressOf(serverContext), refusal.code);
+        return { refused: refusalMessage(refusal) };
       }),
       // The checks first: the cache never answers a request the pipeline would refuse.
       requestChecks(limits.maxBodyBytes, ENDPOINT),

@@ -13,6 +13,8 @@ export interface Context {
   /** Which connectors this caller may see (custom connectors are private to their organization). */
   visibility: Visibility;
   requestId: string;
+  /** The address the request came from (the peer's, for now), for the audit log; null when unknown. */
+  clientAddress: string | null;
   /** The clock; tests set it to check deadlines. */
   now: () => Date;
   /** The counters a resolver moves (the Prometheus metrics satisfy this). */

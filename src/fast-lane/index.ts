@@ -35,7 +35,7 @@ export interface FastLaneOptions {
   viewerFor: (authorization: string | null | undefined) => TokenRow | null | undefined;
   /** The same, for a Fetch request (looked up once per request). */
   viewerOf: (request: Request) => TokenRow | null | undefined;
-  contextFor: (viewer: TokenRow | null, requestId: string) => Context;
+  contextFor: (viewer: TokenRow | null, requestId: string, clientAddress: string | null) => Context;
   requestIdFor: (header: string | null | undefined) => string;
   /** Metrics and the access-log line for a request the listener answered. */
   finish: ListenerOptions['finish'];

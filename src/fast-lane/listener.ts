@@ -39,7 +39,7 @@ export interface ListenerOptions {
   payloadTooLarge: () => Refusal;
   /** undefined when no Authorization header is sent, null when it does not carry a valid token. */
   viewerFor: (authorization: string | undefined) => TokenRow | null | undefined;
-  contextFor: (viewer: TokenRow | null, requestId: string) => Context;
+  contextFor: (viewer: TokenRow | null, requestId: string, clientAddress: string | null) => Context;
   requestIdFor: (header: string | undefined) => string;
   /** Metrics and the access-log line, as for a request yoga answers. */
   finish: (scope: RequestScope, status: number, cache: 'hit' | 'miss' | null) => void;
@@ -213,7 +213,8 @@ class Listener {
 
   /** Answers a request whose body has been read whole. */
   private respond(req: IncomingMessage, res: ServerResponse, body: Buffer, started: number): void {
-    const passed: PassedOn = {};
+    // yoga's Fetch entry has no socket: the address goes along with the request.
+    const passed: PassedOn = { clientAddress: req.socket.remoteAddress ?? null };
     let answered: boolean | Promise<boolean>;
     try {
       answered = this.answer(req, res, body.toString('utf8'), started, passed);
@@ -258,7 +259,7 @@ class Listener {
     const request = this.requests.get(accept, text);
     if (!request || request.cost > options.maxCost) return false;
     const { known, variables } = request;
-    const contextValue = options.contextFor(viewer ?? null, scope.requestId);
+    const contextValue = options.contextFor(viewer ?? null, scope.requestId, req.socket.remoteAddress ?? null);
     const result = runsCompiled(known, variables)
       ? known.compiled!.query(undefined, contextValue, variables)
       : execute({ schema: options.schema, document: known.document, operationName: known.operationName, variableValues: variables, contextValue });

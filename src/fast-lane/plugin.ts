@@ -10,6 +10,8 @@ import type { Lookup, ResponseCache } from './response-cache.js';
 /** What the listener hands to yoga with a request it passes on. */
 export interface PassedOn {
   lookup?: Lookup;
+  /** The client's address, which yoga cannot read from a request handed over this way. */
+  clientAddress?: string | null;
 }
 
 /** What the pipeline learns of one request as it goes. */

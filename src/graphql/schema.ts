@@ -12,6 +12,7 @@ import './custom.js';
 import './live.js';
 import './webhooks.js';
 import './imports.js';
+import './audit.js';
 
 let schema: GraphQLSchema | undefined;
 
