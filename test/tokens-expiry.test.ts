@@ -45,7 +45,11 @@ describe('token expiry', () => {
     // The same request again is answered from the response cache (the first answer was made while the
     // token's last use was written, so it was not kept), up to the expiry.
     const again = () =>
-      h.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: LIST }) });
+      h.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: LIST }),
+      });
     expect((await again()).headers.get('x-cache')).toBe('miss');
     expect((await again()).headers.get('x-cache')).toBe('hit');
     later('29s');

@@ -347,6 +347,7 @@ function applyPlan(db: Db, plan: ImportPlan, items: ItemReader, run: Run): numbe
     outcome: 'succeeded',
     detail: { registries: r.registries, contentHash: r.contentHash, forced: r.forced, counts: r.counts },
     importId,
+    at: new Date(run.startedAt),
   });
   return importId;
 }
@@ -360,6 +361,7 @@ function auditRefusal(db: Db, r: ImportReport, options: ImportOptions): void {
     outcome: 'refused',
     code: 'IMPORT_REFUSED',
     detail: { registries: r.registries, contentHash: r.contentHash, blockers: r.blockers },
+    at: options.now?.(),
   });
 }
 
