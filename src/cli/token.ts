@@ -33,15 +33,22 @@ function scopeList(value: string): string[] {
   return scopes;
 }
 
-/** commander's parser for a duration option: the rule's message, without commander's own prefix. */
+/**
+ * commander's parser for a duration option: the rule's message, without commander's own prefix.
+ * `never` stays a word: commander replaces a parser's null with ''.
+ */
 const duration = (option: string, kind: 'lifetime' | 'grace') => (value: string) => {
   try {
-    return parseDuration(value, option, kind);
+    return parseDuration(value, option, kind) ?? NEVER;
   } catch (error) {
     if (error instanceof DurationError) throw new InvalidArgumentError(error.message.slice(option.length + 2));
     throw error;
   }
 };
+
+const NEVER = 'never';
+type Lifetime = number | typeof NEVER;
+const lifetimeMs = (value: Lifetime | undefined) => (value === NEVER ? null : value);
 
 const expiresIn = ['--expires-in <duration>', `how long the token works, e.g. 90d, 12h (ms syntax), or never (default ${DEFAULT_TOKEN_LIFETIME})`] as const;
 
@@ -59,9 +66,9 @@ program
   .requiredOption('--scopes <scopes>', `comma-separated scopes: ${TOKEN_SCOPES.join(', ')}`, scopeList)
   .option('--organization <org>', 'the organization the token belongs to')
   .option(...expiresIn, duration('--expires-in', 'lifetime'))
-  .action((opts: { name: string; scopes: string[]; organization?: string; expiresIn?: number | null }) =>
+  .action((opts: { name: string; scopes: string[]; organization?: string; expiresIn?: Lifetime }) =>
     runCli(() => {
-      const input = tokenCreateSchema.safeParse({ ...opts, expiresInMs: opts.expiresIn });
+      const input = tokenCreateSchema.safeParse({ ...opts, expiresInMs: lifetimeMs(opts.expiresIn) });
       if (!input.success) throw new Error(z.prettifyError(input.error).replace(/\n/g, '; '));
       const db = openConfiguredDatabase();
       try {
@@ -118,12 +125,12 @@ program
   .requiredOption('--name <name>', 'the token name')
   .option('--grace <duration>', `how long the old token keeps working, 0s to 30d (default ${DEFAULT_ROTATION_GRACE})`, duration('--grace', 'grace'))
   .option(...expiresIn, duration('--expires-in', 'lifetime'))
-  .action((opts: { name: string; grace?: number | null; expiresIn?: number | null }) =>
+  .action((opts: { name: string; grace?: number; expiresIn?: Lifetime }) =>
     runCli(() => {
       const db = openConfiguredDatabase();
       try {
         const graceMs = opts.grace ?? parseDuration(DEFAULT_ROTATION_GRACE, '--grace', 'grace')!;
-        const rotated = rotateToken(db, opts.name, { graceMs, expiresInMs: opts.expiresIn }, { actor: cliActor() });
+        const rotated = rotateToken(db, opts.name, { graceMs, expiresInMs: lifetimeMs(opts.expiresIn) }, { actor: cliActor() });
         if (!rotated) {
           auditFailure(db, AUDIT_ACTIONS.tokenRotate, opts.name, 'NOT_FOUND');
           throw new Error(`no active token is named "${opts.name}"`);
