@@ -1,6 +1,6 @@
 import ms from 'ms';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createToken, parseDuration, revokeToken, rotateToken } from '../src/domain/tokens/tokens.js';
+import { createToken, hashToken, parseDuration, revokeToken, rotateToken } from '../src/domain/tokens/tokens.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
 const START = new Date('2026-11-30T12:00:00.000Z');
@@ -34,6 +34,12 @@ describe('token expiry', () => {
     expect(short.expiresAt).toBe('2026-11-30T14:00:00.000Z');
     const forever = createToken(h.db, { name: 'forever', scopes: ['certify'], expiresInMs: null }, { actor: 'test', now: START }).row;
     expect(forever.expiresAt).toBeNull();
+  });
+
+  it('stores a token only as its SHA-256 hash', () => {
+    const { token } = createToken(h.db, { name: 'kept', scopes: ['certify'] }, { actor: 'test', now: START });
+    const stored = JSON.stringify(h.db.$client.prepare('select * from api_tokens').all());
+    expect([stored.includes(token), stored.includes(hashToken(token))]).toEqual([false, true]);
   });
 
   it('refuses a token once it expired, with TOKEN_EXPIRED and when, even for an answer the cache and the fast lane hold', async () => {
