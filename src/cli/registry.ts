@@ -98,7 +98,7 @@ async function graphql(g: Global, query: string, variables?: Record<string, unkn
     const first = Array.isArray(errors) ? (errors[0] as { message?: unknown; extensions?: { code?: unknown } } | undefined) : undefined;
     if (!first || typeof first.message !== 'string') throw notThisApi('errors that are not GraphQL errors');
     const code = typeof first.extensions?.code === 'string' ? first.extensions.code : 'ERROR';
-    throw new CliError(`${code}: ${oneLine(first.message, 500)}`, code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' ? 4 : 1);
+    throw new CliError(`${code}: ${oneLine(first.message, 500)}`, code === 'UNAUTHENTICATED' || code === 'TOKEN_EXPIRED' || code === 'FORBIDDEN' ? 4 : 1);
   }
   if (typeof data !== 'object' || data === null) throw notThisApi('with no data');
   return data;
