@@ -1,6 +1,8 @@
 // Writes an audit row for every call of a mutation that needs a scope, whatever its file: who, what,
 // on what, from where, and how it ended (succeeded, failed with a userError's code, refused by the
 // scope check). Placed first among the builder's plugins, it sees the scope check's refusal too.
+// The row is written after the mutation's own transaction (resolvers may be async, a better-sqlite3
+// transaction may not): a crash between the two loses the row, never the change's own event.
 import { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import type { GraphQLFieldResolver } from 'graphql';
 import type { Context } from '../context.js';
