@@ -2,10 +2,11 @@
 // It composes and does nothing else: no I/O at import time, no listening here.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
-import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
 import type { Context } from './context.js';
 import type { Db } from './db/client.js';
+import { AuthFailures } from './domain/audit/auth-failures.js';
 import { PUBLIC, visibilityFor } from './domain/connectors/visibility.js';
 import { loadPolicyCatalog } from './domain/support/policy.js';
 import type { TokenRow } from './domain/tokens/tokens.js';
@@ -20,7 +21,7 @@ import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
 import { limitPlugins, type Limits } from './graphql/limits.js';
 import { createMaskError } from './graphql/mask-error.js';
 import { buildSchema } from './graphql/schema.js';
-import { createViewers } from './http/auth.js';
+import { createViewers, refusalMessage, refusedTokenError } from './http/auth.js';
 import { createFairUse, type BudgetOptions, type Peer } from './http/budget.js';
 import { createClientAddress } from './http/client-address.js';
 import { payloadTooLarge, requestChecks } from './http/checks.js';
@@ -92,7 +93,8 @@ export function createApp(options: AppOptions): App {
   };
   if (options.webhooks !== false) deliverEventsTo(db, events, { ...DEFAULT_WEBHOOKS, ...options.webhooks, ...webhooks, send: postWebhook, now, log });
   const scope = createRequestScope(metrics, log);
-  const { viewerFor, viewerOf } = createViewers(db);
+  const { viewerFor, viewerOf, refusalOf } = createViewers(db, now);
+  const authFailures = new AuthFailures(db, now);
   const schema = buildSchema();
   const budget = options.budget || null;
   const clientAddress = createClientAddress(budget ? budget.trustedProxies : (options.trustedProxies ?? []));
@@ -146,17 +148,20 @@ export function createApp(options: AppOptions): App {
     context: ({ request, req }: { request: Request; req?: IncomingMessage }) => {
       const viewer = viewerOf(request);
       if (viewer === null) {
-        throw createGraphQLError('The API token is not valid: it is malformed, unknown or revoked.', {
-          extensions: { code: 'UNAUTHENTICATED' satisfies ErrorCode, http: { status: 401 } },
-        });
+        const refusal = refusalOf(request)!;
+        authFailures.failed(addressOf(req), refusal.code);
+        throw refusedTokenError(refusal);
       }
       return contextFor(viewer ?? null, scope.requestId() ?? requestIdFor(null), req);
     },
     plugins: [
       scope.plugin,
-      routesPlugin(db, metrics, (request) => {
+      routesPlugin(db, metrics, (request, serverContext) => {
         const viewer = viewerOf(request);
-        return viewer === undefined ? PUBLIC : viewer && visibilityFor(viewer);
+        if (viewer !== null) return viewer === undefined ? PUBLIC : visibilityFor(viewer);
+        const refusal = refusalOf(request)!;
+        authFailures.failed(addressOf((serverContext as { req?: IncomingMessage } | undefined)?.req), refusal.code);
+        return { refused: refusalMessage(refusal) };
       }),
       // The checks first: the cache never answers a request the pipeline would refuse.
       requestChecks(limits.maxBodyBytes, ENDPOINT),

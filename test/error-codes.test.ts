@@ -53,6 +53,8 @@ const q = (query: string, variables?: object) => JSON.stringify({ query, variabl
 async function provokeAll(): Promise<Record<ErrorCode, Provoked>> {
   const { db, server } = gateway();
   const reader = createToken(db, { name: 'reader', scopes: ['read:private'] }).token;
+  // Made 100 days ago with the default 90-day lifetime: expired now.
+  const expired = createToken(db, { name: 'old', scopes: ['read:private'] }, { actor: null, now: new Date(Date.now() - 100 * 86_400_000) }).token;
   const throttled = gateway({ maximumAvailable: 40, restoreRate: 1 }).server;
   const page = '{ connectors(first: 10) { edges { node { slug } } } }';
   await send(throttled, { body: q(page) });
@@ -73,6 +75,7 @@ async function provokeAll(): Promise<Record<ErrorCode, Provoked>> {
     UNSUPPORTED_MEDIA_TYPE: await send(server, { headers: { 'content-type': 'text/plain' }, body: '{ deployments { key } }' }),
     PAYLOAD_TOO_LARGE: await send(server, { body: q(`{ deployments { key } } # ${'x'.repeat(5000)}`) }),
     UNAUTHENTICATED: await send(server, { headers: { authorization: 'Bearer crg_not-a-token' }, body: q('{ deployments { key } }') }),
+    TOKEN_EXPIRED: await send(server, { headers: { authorization: `Bearer ${expired}` }, body: q('{ deployments { key } }') }),
     FORBIDDEN: await send(server, { headers: { authorization: `Bearer ${reader}` }, body: q('{ webhooks { url } }') }),
     INTERNAL_SERVER_ERROR: await send(broken.server, { body: q('{ deployments { key } }') }),
   };

@@ -31,6 +31,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { when: 'a content type other than JSON or `application/graphql`', http: '415' },
   PAYLOAD_TOO_LARGE: { when: 'a body over `MAX_BODY_BYTES` (declared or chunked)', http: '413' },
   UNAUTHENTICATED: { when: 'a malformed, unknown or revoked token, or none where one is needed', http: '401' },
+  TOKEN_EXPIRED: { when: 'a token past its expiry, or a rotated-out token past its grace period', http: '401' },
   FORBIDDEN: { when: 'a token without the scope a field needs', http: '403' },
   INTERNAL_SERVER_ERROR: {
     when: 'an unexpected error: masked, logged with its cause, named by a `requestId`',

@@ -30,16 +30,17 @@ export function healthResponse(db: Db, fetchAPI: FetchAPI): Response {
 }
 
 /** GET /registries/v0/<registry>.json in Airbyte's format, with a strong ETag for conditional requests. */
-export function registryResponse(db: Db, request: Request, pathname: string, fetchAPI: FetchAPI, visibility: () => Visibility | null): Response | null {
+/** What a caller may see, or, for a refused token, the words of its 401. */
+export type Seen = Visibility | { refused: string };
+
+export function registryResponse(db: Db, request: Request, pathname: string, fetchAPI: FetchAPI, visibility: () => Seen): Response | null {
   const registry = REGISTRY_PATHS[pathname];
   if (!registry) return null;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return json(fetchAPI, 405, { error: `${request.method} is not allowed here; use GET.` }, { allow: 'GET, HEAD' });
   }
   const seen = visibility();
-  if (!seen) {
-    return json(fetchAPI, 401, { error: 'The API token is not valid: it is malformed, unknown or revoked.' }, { 'www-authenticate': 'Bearer' });
-  }
+  if ('refused' in seen) return json(fetchAPI, 401, { error: seen.refused }, { 'www-authenticate': 'Bearer' });
   const body = JSON.stringify(exportRegistry(db, registry, seen));
   const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
   // Private connectors make the document differ by caller: shared caches must not keep it.
@@ -69,15 +70,15 @@ export function catalogResponse(request: Request, fetchAPI: FetchAPI): Response 
 }
 
 /** Serves /health, the catalog page, /metrics and the registry exports in front of the GraphQL endpoint. */
-export function routesPlugin(db: Db, metrics: Metrics, visibilityOf: (request: Request) => Visibility | null): Plugin {
+export function routesPlugin(db: Db, metrics: Metrics, visibilityOf: (request: Request, serverContext: unknown) => Seen): Plugin {
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
       if (url.pathname === '/health') return endResponse(healthResponse(db, fetchAPI));
       if (url.pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')) return endResponse(catalogResponse(request, fetchAPI));
       if (url.pathname === '/metrics') {
         return endResponse(new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
       }
-      const registry = registryResponse(db, request, url.pathname, fetchAPI, () => visibilityOf(request));
+      const registry = registryResponse(db, request, url.pathname, fetchAPI, () => visibilityOf(request, serverContext));
       if (registry) return endResponse(registry);
     },
   };
