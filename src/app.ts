@@ -2,7 +2,7 @@
 // It composes and does nothing else: no I/O at import time, no listening here.
 import type { RequestListener } from 'node:http';
 import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
+import { DEFAULT_HTTP_CACHE, DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
 import type { Context } from './context.js';
 import type { Db } from './db/client.js';
 import { PUBLIC, visibilityFor } from './domain/connectors/visibility.js';
@@ -17,7 +17,9 @@ import { createMaskError } from './graphql/mask-error.js';
 import { buildSchema } from './graphql/schema.js';
 import { createViewers } from './http/auth.js';
 import { payloadTooLarge, requestChecks } from './http/checks.js';
+import { createHttpCache, httpCachePlugin, type HttpCacheSettings } from './http/http-cache.js';
 import { Metrics } from './http/metrics.js';
+import { apqId, persistedDocument, persistedOperationsPlugin } from './http/persisted.js';
 import { createLog, createRequestScope, requestIdFor, type LogLine } from './http/request-scope.js';
 import { routesPlugin } from './http/routes.js';
 
@@ -39,6 +41,10 @@ export interface AppOptions {
   webhooks?: { retryBaseMs: number; maxAttempts: number; timeoutMs: number } | false;
   /** The response cache for repeated reads; on by default. */
   responseCache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
+  /** How long shared caches (a CDN) may keep an anonymous query answer; see docs/http-caching.md. */
+  httpCache?: Partial<HttpCacheSettings>;
+  /** Persisted operations (src/http/persisted-documents.json); `only`: refuse a document's text except from an admin token. */
+  persistedOperations?: { only: boolean };
 }
 
 export type App = YogaServerInstance<Record<string, never>, Context> & {
@@ -66,6 +72,9 @@ export function createApp(options: AppOptions): App {
       ? { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now, metrics, events }
       : { db, catalog, viewer: null, visibility: PUBLIC, requestId, now, metrics, events };
   const schema = buildSchema();
+  const httpCache = createHttpCache({ ...DEFAULT_HTTP_CACHE, ...options.httpCache });
+  const persistedOnly = options.persistedOperations?.only === true;
+  const isAdmin = (viewer: TokenRow | null | undefined) => viewer?.scopes.includes('admin') === true;
   const lane = createFastLane({
     schema,
     db,
@@ -87,6 +96,8 @@ export function createApp(options: AppOptions): App {
     cacheLookup: (result) => metrics.cache.inc({ result }),
     outcome: (result) => metrics.fastPath.inc({ result }),
     log,
+    httpCache,
+    persisted: { documentFor: persistedDocument, apqId, only: persistedOnly, maySendText: isAdmin },
   });
 
   const yoga = createYoga<Record<string, never>, Context>({
@@ -118,7 +129,11 @@ export function createApp(options: AppOptions): App {
       }),
       // The checks first: the cache never answers a request the pipeline would refuse.
       requestChecks(limits.maxBodyBytes, ENDPOINT),
+      // Before the lane's plugin: it learns the persisted document's text, as the listener will look it up.
+      persistedOperationsPlugin({ only: persistedOnly, maySendText: (request) => isAdmin(viewerOf(request)) }),
       lane.plugin as never,
+      // After the lane's plugin: it reuses the ETag the lane hashed for a cached answer.
+      httpCachePlugin(httpCache, ENDPOINT),
       ...limitPlugins(limits),
     ],
   });

@@ -21,6 +21,24 @@ export interface RequestScope {
   path: string;
 }
 
+/** HTTP caching of answers (src/http/http-cache.ts), as yoga's side of the pipeline applies it. */
+export interface HttpCaching {
+  etagOf(contentType: string, body: Uint8Array): string;
+  /** The caching headers of a clean query answer: shared with its ETag, or private (etag null). */
+  headers(etag: string | null): Record<string, string>;
+}
+
+/** Persisted operations (src/http/persisted.ts): the document behind an id, and whether only they may run. */
+export interface Persisted {
+  documentFor(id: string): string | undefined;
+  /** The id in Apollo's persisted-query extension, or null. */
+  apqId(extensions: unknown): string | null;
+  /** Only persisted operations run: a document's text is yoga's to refuse (or allow, see maySendText). */
+  only: boolean;
+  /** Whether this caller may send a document's text when `only` is on. */
+  maySendText(viewer: TokenRow | undefined): boolean;
+}
+
 /** A finished answer to write: the same shape from yoga's size check and from this listener. */
 export interface Refusal {
   status: number;
@@ -51,6 +69,8 @@ export interface ListenerOptions {
     fetch: (url: string, init: RequestInit, serverContext: PassedOn) => Response | Promise<Response>;
     listener: RequestListener;
   };
+  httpCache: HttpCaching;
+  persisted: Persisted;
 }
 
 const CONTENT_LENGTH = /^\d{1,12}$/;
@@ -77,10 +97,37 @@ interface Params {
   query: string;
   operationName: string | null;
   variables: Record<string, unknown> | null;
+  /** Sent by id: a persisted operation, not a caller's text. */
+  persisted: boolean;
+}
+
+const PARAM_NAMES = new Set(['query', 'documentId', 'operationName', 'variables', 'extensions']);
+
+/** Whether `extensions` asks for nothing but, at most, the persisted operation `id` names. */
+function plainExtensions(extensions: unknown, id: string | null, persisted: Persisted): boolean {
+  // Some clients always send `extensions`; an empty one asks for nothing, anything else in it is yoga's.
+  if (extensions == null) return true;
+  if (typeof extensions !== 'object') return false;
+  const keys = Object.keys(extensions);
+  return keys.length === 0 || (keys.length === 1 && id !== null && persisted.apqId(extensions) === id);
+}
+
+/**
+ * The text a body asks to run: its `query`, or the persisted operation its `documentId` or APQ extension
+ * names. Null for a body with both, neither, or an unknown id: yoga answers those.
+ */
+function documentOf(body: Record<string, unknown>, persisted: Persisted): { query: string; persisted: boolean } | null {
+  const { query, documentId, extensions } = body;
+  if (typeof query === 'string') return documentId === undefined && plainExtensions(extensions, null, persisted) ? { query, persisted: false } : null;
+  if (query !== undefined) return null;
+  const id = documentId === undefined ? persisted.apqId(extensions) : typeof documentId === 'string' ? documentId : null;
+  if (id === null || !plainExtensions(extensions, documentId === undefined ? id : null, persisted)) return null;
+  const text = persisted.documentFor(id);
+  return text === undefined ? null : { query: text, persisted: true };
 }
 
 /** The request's GraphQL parameters, when they are of the plain form; null sends the request to yoga. */
-function paramsOf(text: string): Params | null {
+function paramsOf(text: string, persisted: Persisted): Params | null {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -88,22 +135,25 @@ function paramsOf(text: string): Params | null {
     return null;
   }
   if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
-  const { query, operationName, variables, extensions, ...rest } = body as Record<string, unknown>;
-  if (typeof query !== 'string' || Object.keys(rest).length > 0) return null;
-  // Some clients always send `extensions`; an empty one asks for nothing, anything in it is yoga's.
-  if (extensions != null && (typeof extensions !== 'object' || Object.keys(extensions).length > 0)) return null;
+  for (const key in body) if (!PARAM_NAMES.has(key)) return null;
+  const { operationName, variables } = body as Record<string, unknown>;
+  const document = documentOf(body as Record<string, unknown>, persisted);
+  if (!document) return null;
   if (operationName != null && typeof operationName !== 'string') return null;
   if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
   return {
-    query,
+    query: document.query,
     operationName: (operationName as string | null | undefined) ?? null,
     variables: (variables as Record<string, unknown> | null | undefined) ?? null,
+    persisted: document.persisted,
   };
 }
 
 /** A request body already matched to a known operation, with its variables parsed and its cost estimated. */
 interface KnownRequest {
   accept: string;
+  /** Sent by id, not as text. */
+  persisted: boolean;
   known: KnownOperation;
   variables: Readonly<Record<string, unknown>>;
   cost: number;
@@ -134,18 +184,21 @@ class KnownRequests {
     sizeCalculation: (_entry, text) => text.length + 1,
   });
 
-  constructor(private readonly operations: KnownOperations) {}
+  constructor(
+    private readonly operations: KnownOperations,
+    private readonly persisted: Persisted,
+  ) {}
 
   /** The known operation a body asks for, or null when the body is not of the plain form or not known. */
   get(accept: string, text: string): KnownRequest | null {
     const kept = this.requests.get(text);
     if (kept && kept.accept === accept) return kept;
-    const params = paramsOf(text);
+    const params = paramsOf(text, this.persisted);
     if (!params) return null;
     const known = this.operations.get(accept, params.query, params.operationName);
     if (!known) return null;
     const variables = deepFreeze(params.variables ?? {});
-    const request = { accept, known, variables, cost: this.operations.costOf(known, variables) };
+    const request = { accept, persisted: params.persisted, known, variables, cost: this.operations.costOf(known, variables) };
     if (text.length <= KNOWN_REQUESTS_MAX_CHARS / 16) this.requests.set(text, request);
     return request;
   }
@@ -180,7 +233,7 @@ class Listener {
   private readonly requests: KnownRequests;
 
   constructor(private readonly options: ListenerOptions) {
-    this.requests = new KnownRequests(options.operations);
+    this.requests = new KnownRequests(options.operations, options.persisted);
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
@@ -246,13 +299,22 @@ class Listener {
     const viewer = options.viewerFor(req.headers.authorization);
     if (viewer === null) return false; // a bad token: yoga answers 401
     const accept = req.headers.accept ?? '';
+    if (!this.mayAnswer(viewer, accept, text)) return false;
     const scope = this.scopeOf(req, started);
     const lookup = options.cache?.lookup(viewer ?? null, accept, text);
     // Passed on, the request takes its lookup along: yoga's side of the cache does not look again.
     passed.lookup = lookup;
     if (lookup?.hit) {
       options.outcome('cache_hit');
-      this.send(res, scope, lookup.hit.contentType, lookup.hit.body, 'hit');
+      const hit = lookup.hit;
+      this.send(
+        res,
+        scope,
+        hit.contentType,
+        hit.body,
+        'hit',
+        this.cachingHeaders(req, () => options.cache!.etagOf(hit)),
+      );
       return true;
     }
     const request = this.requests.get(accept, text);
@@ -262,27 +324,56 @@ class Listener {
     const result = runsCompiled(known, variables)
       ? known.compiled!.query(undefined, contextValue, variables)
       : execute({ schema: options.schema, document: known.document, operationName: known.operationName, variableValues: variables, contextValue });
-    if (!isPromise(result)) return this.complete(res, scope, known, lookup, result as ExecutionResult);
-    return (result as Promise<ExecutionResult>).then((done) => this.complete(res, scope, known, lookup, done));
+    if (!isPromise(result)) return this.complete(req, res, scope, known, lookup, result as ExecutionResult);
+    return (result as Promise<ExecutionResult>).then((done) => this.complete(req, res, scope, known, lookup, done));
   }
 
   /** Writes an executed answer (and keeps it in the cache); false when it has errors, which yoga answers. */
-  private complete(res: ServerResponse, scope: RequestScope, known: KnownOperation, lookup: Lookup | undefined, done: ExecutionResult): boolean {
+  private complete(
+    req: IncomingMessage,
+    res: ServerResponse,
+    scope: RequestScope,
+    known: KnownOperation,
+    lookup: Lookup | undefined,
+    done: ExecutionResult,
+  ): boolean {
     // yoga answers anything with an error, so every error keeps one shape, code and status.
     if (done.errors?.length) return false;
-    // Encoded once: the cache keeps the bytes the response writes.
+    // Encoded once: the cache keeps the bytes the response writes, and the ETag hashed from them.
     const body = Buffer.from(JSON.stringify(done));
-    if (lookup) this.options.cache!.store(lookup, body, known.contentType);
+    let etag: string | undefined;
+    const caching = this.cachingHeaders(req, () => (etag = this.options.httpCache.etagOf(known.contentType, body)));
+    if (lookup) this.options.cache!.store(lookup, body, known.contentType, etag);
     this.options.outcome('executed');
-    this.send(res, scope, known.contentType, body, lookup ? 'miss' : null);
+    this.send(res, scope, known.contentType, body, lookup ? 'miss' : null, caching);
     return true;
   }
 
-  private send(res: ServerResponse, scope: RequestScope, contentType: string, body: string | Uint8Array, cached: 'hit' | 'miss' | null): void {
+  /** With persisted operations only, a document's text is yoga's to refuse (or to allow an admin): never answered here. */
+  private mayAnswer(viewer: TokenRow | undefined, accept: string, text: string): boolean {
+    const { persisted } = this.options;
+    if (!persisted.only || persisted.maySendText(viewer)) return true;
+    return this.requests.get(accept, text)?.persisted === true;
+  }
+
+  /** The caching headers of a clean query answer: shared, with its ETag, only for a caller without an Authorization header. */
+  private cachingHeaders(req: IncomingMessage, etag: () => string): Record<string, string> {
+    return this.options.httpCache.headers(req.headers.authorization === undefined ? etag() : null);
+  }
+
+  private send(
+    res: ServerResponse,
+    scope: RequestScope,
+    contentType: string,
+    body: string | Uint8Array,
+    cached: 'hit' | 'miss' | null,
+    caching: Record<string, string>,
+  ): void {
     const headers: Record<string, string | number> = {
       'content-type': contentType,
       'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
       'x-request-id': scope.requestId,
+      ...caching,
     };
     if (cached) headers['x-cache'] = cached;
     res.writeHead(200, headers);

@@ -1,0 +1,58 @@
+// Writes src/http/persisted-documents.json, the persisted operations (trusted documents) the gateway serves by
+// id: every operation of the typed-client example and of GraphiQL's opening tabs, as GraphQL Code Generator's
+// client preset prints and hashes them (`persistedDocuments`: id "sha256:<hex of the printed text>" → text).
+//
+//   npm run persisted:generate            rewrite the manifest
+//   npm run persisted:generate -- --check fail when the committed manifest differs from a fresh generation
+//
+// Each document set is its own codegen target: the example and GraphiQL both name an operation
+// SupportedWithSla, which one client-preset output cannot hold; the manifest is keyed by hash, so it can.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { generate } from '@graphql-codegen/cli';
+import { GRAPHIQL_TABS } from '../src/graphql/examples.js';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const MANIFEST = fileURLToPath(new URL('../src/http/persisted-documents.json', import.meta.url));
+
+/** Where the operations come from: codegen document pointers (globs, or a document's text) per set. */
+const SOURCES: Record<string, string[]> = {
+  'typed-client': ['examples/typed-client/src/**/*.ts', '!examples/typed-client/src/gql/**'],
+  graphiql: GRAPHIQL_TABS.map((tab) => tab.query),
+};
+
+/** The manifest's text, freshly generated from the committed schema.graphql and SOURCES. */
+export async function generateManifest(): Promise<string> {
+  const generates = Object.fromEntries(
+    Object.entries(SOURCES).map(([name, documents]) => [`${name}/`, { documents, preset: 'client' as const, presetConfig: { persistedDocuments: true } }]),
+  );
+  const previous = process.cwd();
+  process.chdir(ROOT);
+  try {
+    const files: { filename: string; content: string }[] = await generate(
+      { schema: 'schema.graphql', silent: true, emitLegacyCommonJSImports: false, generates },
+      false,
+    );
+    const merged: Record<string, string> = {};
+    for (const file of files.filter((f) => f.filename.endsWith('persisted-documents.json'))) {
+      Object.assign(merged, JSON.parse(file.content) as Record<string, string>);
+    }
+    const sorted = Object.fromEntries(Object.entries(merged).sort(([a], [b]) => a.localeCompare(b)));
+    return `${JSON.stringify(sorted, null, 2)}\n`;
+  } finally {
+    process.chdir(previous);
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const fresh = await generateManifest();
+  if (process.argv.includes('--check')) {
+    if (readFileSync(MANIFEST, 'utf8') !== fresh) {
+      process.stderr.write('src/http/persisted-documents.json is stale: run npm run persisted:generate\n');
+      process.exit(1);
+    }
+  } else {
+    writeFileSync(MANIFEST, fresh);
+    process.stdout.write(`wrote ${Object.keys(JSON.parse(fresh)).length} persisted operations to src/http/persisted-documents.json\n`);
+  }
+}
