@@ -57,30 +57,32 @@ interface Seen {
  * (`x-cache: hit`) is a clean query answer, and an `etag` it set is the stored entry's, hashed once.
  */
 export function httpCachePlugin(cache: HttpCache, endpoint: string): Plugin {
+  // Filled from execution on: a request answered before it (from the cache, or refused) has none.
   const seen = new WeakMap<Request, Seen>();
+  const stateOf = (request: Request): Seen => {
+    let state = seen.get(request);
+    if (!state) seen.set(request, (state = { queries: 0, other: false, failed: false }));
+    return state;
+  };
   return {
-    onRequest({ request, url }) {
-      if (url.pathname === endpoint) seen.set(request, { queries: 0, other: false, failed: false });
-    },
     onExecute({ args }) {
-      const state = seen.get((args.contextValue as { request?: Request }).request as Request);
-      if (!state) return;
+      const request = (args.contextValue as { request?: Request }).request;
+      if (!request) return;
+      const state = stateOf(request);
       if (getOperationAST(args.document, args.operationName)?.operation === 'query') state.queries++;
       else state.other = true;
     },
     onResultProcess({ request, result }) {
-      const state = seen.get(request);
-      if (!state) return;
       for (const one of Array.isArray(result) ? result : [result]) {
-        if ((one as { errors?: unknown[] } | null)?.errors?.length) state.failed = true;
+        if ((one as { errors?: unknown[] } | null)?.errors?.length) stateOf(request).failed = true;
       }
     },
     async onResponse({ request, response, setResponse, fetchAPI }) {
+      if (new URL(request.url).pathname !== endpoint) return;
       const state = seen.get(request);
-      if (!state) return;
       const type = response.headers.get('content-type') ?? '';
-      const clean =
-        response.status === 200 && type.includes('json') && (response.headers.get('x-cache') === 'hit' || (state.queries > 0 && !state.other && !state.failed));
+      const executedCleanly = state !== undefined && state.queries > 0 && !state.other && !state.failed;
+      const clean = response.status === 200 && type.includes('json') && (response.headers.get('x-cache') === 'hit' || executedCleanly);
       if (!clean) {
         response.headers.set('cache-control', NO_STORE);
         response.headers.delete('etag');
