@@ -163,3 +163,207 @@ describe('HTTP caching headers', () => {
     expect(() => loadConfig({ HTTP_CACHE_MAX_AGE: '-1' })).toThrow(/HTTP_CACHE_MAX_AGE/);
   });
 });
+
+const NGINX = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
+
+/** Why nginx cannot run here, or null. */
+function nginxMissing(): string | null {
+  try {
+    accessSync(NGINX, constants.X_OK);
+    return null;
+  } catch {
+    return `no nginx at ${NGINX} (install the Debian package: apt-get install nginx-light; or set NGINX_PATH)`;
+  }
+}
+const missing = nginxMissing();
+if (missing && !inCi) process.stdout.write(`nginx tests skipped: ${missing}\n`);
+
+/** A loopback port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/**
+ * nginx as a shared cache in front of `upstream`, everything in `dir`. Freshness comes from the gateway's own
+ * Cache-Control (no proxy_cache_valid, which would apply only to answers without one); an expired entry is
+ * revalidated with If-None-Match. X-Cache-Status shows what the cache did.
+ */
+function nginxConfig(dir: string, port: number, upstream: string, shortUpstream: string): string {
+  return `daemon off;
+master_process off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 64; }
+http {
+  access_log ${dir}/access.log;
+  client_body_temp_path ${dir}/client-body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  proxy_cache_path ${dir}/cache levels=1:2 keys_zone=graphql:1m max_size=10m inactive=10m use_temp_path=off;
+  server {
+    listen 127.0.0.1:${port};
+    location /graphql {
+      proxy_pass ${upstream};
+      proxy_http_version 1.1;
+      proxy_cache graphql;
+      proxy_cache_revalidate on;
+      add_header X-Cache-Status $upstream_cache_status always;
+    }
+    # A second gateway, whose answers are fresh for one second only.
+    location /short/graphql {
+      proxy_pass ${shortUpstream}/graphql;
+      proxy_http_version 1.1;
+      proxy_cache graphql;
+      proxy_cache_revalidate on;
+      add_header X-Cache-Status $upstream_cache_status always;
+    }
+  }
+}
+`;
+}
+
+async function startNginx(upstream: string, shortUpstream: string): Promise<{ url: string; stop: () => Promise<void>; log: () => string }> {
+  if (missing) throw new Error(`${missing}; CI is set, so a missing nginx fails the run`);
+  const dir = tempDir('registry-nginx-');
+  const port = await freePort();
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig(dir, port, upstream, shortUpstream));
+  const child: ChildProcess = spawn(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  child.on('error', (error) => (out += String(error)));
+  const log = () => `${out}${readFileSync(join(dir, 'error.log'), { encoding: 'utf8', flag: 'a+' })}`;
+  const url = `http://127.0.0.1:${port}`;
+  // Ready once it answers; it proxies /graphql only, so / is its own 404.
+  for (let tries = 0; ; tries++) {
+    if (child.exitCode !== null) throw new Error(`nginx exited: ${log()}`);
+    const up = await fetch(`${url}/`).then(
+      () => true,
+      () => false,
+    );
+    if (up) break;
+    if (tries > 100) throw new Error(`nginx did not answer in 10 s: ${log()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    log,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+describe.skipIf(missing !== null && !inCi)('behind nginx, a real shared cache', () => {
+  const gateways: Server[] = [];
+  let nginx: Awaited<ReturnType<typeof startNginx>>;
+  let setup: ReturnType<typeof setUp>;
+  let short: ReturnType<typeof setUp>;
+  const detail = (slug: string, prefix = '') =>
+    `${prefix}/graphql?documentId=${encodeURIComponent(DETAIL_ID)}&variables=${encodeURIComponent(JSON.stringify({ slug }))}`;
+  const through = async (path: string, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${nginx.url}${path}`, { headers });
+    return {
+      status: res.status,
+      cacheStatus: res.headers.get('x-cache-status'),
+      cacheControl: res.headers.get('cache-control'),
+      body: (await res.json()) as any,
+    };
+  };
+
+  const listen = async (app: App) => {
+    const gateway = createServer(app.nodeListener);
+    gateways.push(gateway);
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+  };
+
+  beforeAll(async () => {
+    // A minute of freshness, so that a repeated read is a hit however slow the machine; and a second, no
+    // stale-while-revalidate, so that a change shows soon.
+    setup = setUp({ cache: true, httpCache: { maxAge: 60, staleWhileRevalidate: 0 } });
+    short = setUp({ cache: true, httpCache: { maxAge: 1, staleWhileRevalidate: 0 } });
+    nginx = await startNginx(await listen(setup.app), await listen(short.app));
+  });
+  afterAll(async () => {
+    await nginx?.stop();
+    for (const gateway of gateways) {
+      gateway.closeAllConnections();
+      await new Promise<void>((resolve) => gateway.close(() => resolve()));
+    }
+  });
+
+  it('serves repeated anonymous reads of a persisted operation from the cache', async () => {
+    const path = `/graphql?documentId=${encodeURIComponent(MATRIX_ID)}`;
+    const first = await through(path);
+    expect([first.status, first.cacheStatus, first.cacheControl]).toEqual([200, 'MISS', 'public, max-age=60']);
+    const again = await through(path);
+    expect([again.status, again.cacheStatus]).toEqual([200, 'HIT']);
+    expect(again.body).toEqual(first.body);
+  });
+
+  it('shows a certification once max-age has passed, revalidating unchanged answers with If-None-Match', async () => {
+    const path = detail('source-faker', '/short');
+    const before = await through(path);
+    expect([before.cacheStatus, before.cacheControl, before.body.data.connector.supportLevel]).toEqual(['MISS', 'public, max-age=1', 'COMMUNITY']);
+    // Unchanged after max-age: the gateway answers nginx's If-None-Match with 304 and nginx keeps its copy.
+    let expired = await through(path);
+    for (let i = 0; i < 50 && expired.cacheStatus === 'HIT'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expired = await through(path);
+    }
+    expect([expired.cacheStatus, expired.body]).toEqual(['REVALIDATED', before.body]);
+    const certify = await fetch(`${nginx.url}/short/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${short.token('bot', ['certify'])}` },
+      body: JSON.stringify({
+        query: 'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "Seen through a CDN."}) { userErrors { code } } }',
+      }),
+    });
+    expect([certify.status, certify.headers.get('cache-control'), ((await certify.json()) as any).data.certifyConnector.userErrors]).toEqual([
+      200,
+      'no-store',
+      [],
+    ]);
+    // Within max-age the cache may still answer from before; after it, never.
+    let after = await through(path);
+    for (let i = 0; i < 50 && after.body.data.connector.supportLevel !== 'CERTIFIED'; i++) {
+      expect(after.cacheStatus).toBe('HIT');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      after = await through(path);
+    }
+    expect([after.cacheStatus, after.body.data.connector.supportLevel]).toEqual(['EXPIRED', 'CERTIFIED']);
+  });
+
+  it("never stores a token's answer, nor gives it to an anonymous caller", async () => {
+    const register = await setup.served.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${setup.token('globex', ['certify'], 'globex')}` },
+      body: JSON.stringify({
+        query: `mutation { registerCustomConnector(input: { slug: "source-globex-ledger", name: "Globex Ledger", type: SOURCE,
+          dockerRepository: "registry.globex.example/source-ledger", dockerImageTag: "1.0.0", availableOn: [CLOUD] }) { userErrors { code } } }`,
+      }),
+    });
+    expect(((await register.json()) as any).data.registerCustomConnector.userErrors).toEqual([]);
+    const path = detail('source-globex-ledger');
+    const reader = { authorization: `Bearer ${setup.token('reader', ['read:private'], 'globex')}` };
+    for (let i = 0; i < 3; i++) {
+      const mine = await through(path, reader);
+      expect([mine.status, mine.cacheStatus, mine.cacheControl, mine.body.data.connector?.name]).toEqual([200, 'MISS', 'private, no-store', 'Globex Ledger']);
+    }
+    const anonymous = await through(path);
+    expect([anonymous.cacheStatus, anonymous.body]).toEqual(['MISS', { data: { connector: null } }]);
+    expect((await through(path)).cacheStatus).toBe('HIT');
+    // The anonymous answer is stored now; the token still gets its own, from the gateway.
+    const mine = await through(path, reader);
+    expect([mine.cacheStatus, mine.body.data.connector.name]).toEqual(['MISS', 'Globex Ledger']);
+  });
+});
