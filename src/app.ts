@@ -123,10 +123,15 @@ export function createApp(options: AppOptions): App {
     },
     plugins: [
       scope.plugin,
-      routesPlugin(db, metrics, (request) => {
-        const viewer = viewerOf(request);
-        return viewer === undefined ? PUBLIC : viewer && visibilityFor(viewer);
-      }),
+      routesPlugin(
+        db,
+        metrics,
+        (request) => {
+          const viewer = viewerOf(request);
+          return viewer === undefined ? PUBLIC : viewer && visibilityFor(viewer);
+        },
+        httpCache.shared,
+      ),
       // The checks first: the cache never answers a request the pipeline would refuse.
       requestChecks(limits.maxBodyBytes, ENDPOINT),
       // Before the lane's plugin: it learns the persisted document's text, as the listener will look it up.

@@ -154,6 +154,14 @@ describe('HTTP caching headers', () => {
     stop.abort();
   });
 
+  it("lets shared caches keep the anonymous registry export for max-age, and a token's export for nobody else", async () => {
+    const { served, token } = setUp({ cache: true });
+    const anonymous = await served.fetch('/registries/v0/oss_registry.json');
+    expect([anonymous.status, anonymous.headers.get('cache-control'), anonymous.headers.get('vary')]).toEqual([200, SHARED, 'Authorization']);
+    const mine = await served.fetch('/registries/v0/oss_registry.json', { headers: { authorization: `Bearer ${token('reader', ['read:private'], 'acme')}` } });
+    expect([mine.status, mine.headers.get('cache-control')]).toEqual([200, 'private, no-cache']);
+  });
+
   it('takes max-age and stale-while-revalidate from the settings, and names a bad value', () => {
     expect(loadConfig({ HTTP_CACHE_MAX_AGE: '30', HTTP_CACHE_SWR: '0', PERSISTED_ONLY: 'true' })).toMatchObject({
       httpCache: { maxAge: 30, staleWhileRevalidate: 0 },

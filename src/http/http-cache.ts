@@ -20,6 +20,8 @@ export const PRIVATE = 'private, no-store';
 export const NO_STORE = 'no-store';
 
 export interface HttpCache {
+  /** The Cache-Control of an answer any shared cache may keep. */
+  shared: string;
   /** The ETag of an answer: a strong one, from its content type and bytes. */
   etagOf(contentType: string, body: Uint8Array): string;
   /** The caching headers of a clean query answer: shared with its ETag, or private (etag null). */
@@ -30,6 +32,7 @@ export function createHttpCache(settings: HttpCacheSettings): HttpCache {
   const swr = settings.staleWhileRevalidate > 0 ? `, stale-while-revalidate=${settings.staleWhileRevalidate}` : '';
   const shared = `public, max-age=${settings.maxAge}${swr}`;
   return {
+    shared,
     etagOf: (contentType, body) => `"${createHash('sha256').update(contentType).update('\n').update(body).digest('base64url').slice(0, 27)}"`,
     headers: (etag): Record<string, string> => (etag ? { 'cache-control': shared, etag, vary: VARY } : { 'cache-control': PRIVATE, vary: VARY }),
   };
