@@ -95,19 +95,28 @@ describe('HTTP caching headers', () => {
     for (const a of answers) expect([a.status, a.caching]).toEqual([200, { cacheControl: 'private, no-store', etag: null, vary: 'Authorization, Accept' }]);
   });
 
-  it.each([true, false])('answers a GET that names the ETag with 304 and no body, and a stale ETag with the answer (response cache %s)', async (cache) => {
-    const { served } = setUp({ cache });
-    const path = `/graphql?documentId=${encodeURIComponent(MATRIX_ID)}`;
-    const first = await answer(await served.fetch(path));
-    expect(first.caching).toEqual({ cacheControl: SHARED, etag: etagOf(first), vary: 'Authorization, Accept' });
-    const etag = first.caching.etag!;
-    for (const ifNoneMatch of [etag, `W/${etag}`, `"other", ${etag}`]) {
-      const again = await answer(await served.fetch(path, { headers: { 'if-none-match': ifNoneMatch } }));
-      expect([again.status, again.bytes.length, again.caching]).toEqual([304, 0, first.caching]);
-    }
-    const other = await answer(await served.fetch(path, { headers: { 'if-none-match': '"something-else"' } }));
-    expect([other.status, other.bytes]).toEqual([200, first.bytes]);
-  });
+  it.each([true, false])(
+    'answers a GET of a persisted operation that names the ETag with 304 and no body, from yoga and the fast lane alike (response cache %s)',
+    async (cache) => {
+      const { served, outcomes } = setUp({ cache });
+      const path = `/graphql?documentId=${encodeURIComponent(MATRIX_ID)}`;
+      const first = await answer(await served.fetch(path));
+      expect(first.caching).toEqual({ cacheControl: SHARED, etag: etagOf(first), vary: 'Authorization, Accept' });
+      const etag = first.caching.etag!;
+      for (const ifNoneMatch of [etag, `W/${etag}`, `"other", ${etag}`]) {
+        const again = await answer(await served.fetch(path, { headers: { 'if-none-match': ifNoneMatch } }));
+        expect([again.status, again.bytes.length, again.caching]).toEqual([304, 0, first.caching]);
+      }
+      const other = await answer(await served.fetch(path, { headers: { 'if-none-match': '"something-else"' } }));
+      expect([other.status, other.bytes, other.caching]).toEqual([200, first.bytes, first.caching]);
+      // The first was yoga's to answer (and learn); the rest the listener's.
+      expect(await outcomes()).toEqual(cache ? { passed_on: 1, cache_hit: 4 } : { passed_on: 1, executed: 4 });
+      // A browser's cross-origin GET is yoga's to answer, 304 included.
+      const cors = await served.fetch(path, { headers: { 'if-none-match': etag, origin: 'https://example.test' } });
+      expect([cors.status, cors.headers.get('etag'), cors.headers.get('cache-control')]).toEqual([304, etag, SHARED]);
+      expect(await outcomes()).toEqual(cache ? { passed_on: 1, cache_hit: 4 } : { passed_on: 1, executed: 4 });
+    },
+  );
 
   it('gives a new ETag once the data changes, and the old one gets the new answer', async () => {
     const { served, token } = setUp({ cache: true });

@@ -112,7 +112,7 @@ describe('persisted operations', () => {
     expect(answer.body.data.certifyConnector).toMatchObject({ fromLevel: 'COMMUNITY', toLevel: 'CERTIFIED', userErrors: [] });
   });
 
-  it.each([true, false])('runs a known operation sent by id in the fast lane (response cache %s)', async (cache) => {
+  it.each([true, false])('runs a known operation sent by id over POST or GET in the fast lane (response cache %s)', async (cache) => {
     const { served, outcomes } = setUp({ cache });
     const body = { documentId: idOf('SupportMatrix') };
     const first = await post(served, body);
@@ -120,6 +120,9 @@ describe('persisted operations', () => {
     expect(second.body).toEqual(first.body);
     // The first goes through yoga, which learns it; the second is answered by the listener.
     expect(await outcomes()).toEqual(cache ? { passed_on: 1, cache_hit: 1 } : { passed_on: 1, executed: 1 });
+    // A GET of it is the listener's from the first (a GET is cached apart from a POST).
+    for (let i = 0; i < 2; i++) expect(await (await served.fetch(`/graphql?documentId=${encodeURIComponent(body.documentId)}`)).json()).toEqual(first.body);
+    expect(await outcomes()).toEqual(cache ? { passed_on: 1, cache_hit: 2, executed: 1 } : { passed_on: 1, executed: 3 });
   });
 });
 

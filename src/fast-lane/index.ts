@@ -9,7 +9,8 @@ import type { Context } from '../context.js';
 import type { Db } from '../db/client.js';
 import type { TokenRow } from '../domain/tokens/tokens.js';
 import { KnownOperations, type EstimateCost } from './known-operations.js';
-import { createListener, type HttpCaching, type ListenerOptions, type Persisted, type Refusal } from './listener.js';
+import { createListener, type HttpCaching, type ListenerOptions, type Refusal } from './listener.js';
+import type { Persisted } from './params.js';
 import { lanePlugin, type PassedOn } from './plugin.js';
 import { ResponseCache } from './response-cache.js';
 

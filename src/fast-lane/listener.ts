@@ -11,6 +11,7 @@ import type { Context } from '../context.js';
 import type { TokenRow } from '../domain/tokens/tokens.js';
 import { runsCompiled, type KnownOperation, type KnownOperations } from './known-operations.js';
 import { LRUCache } from 'lru-cache';
+import { getText, paramsOf, type Persisted } from './params.js';
 import type { PassedOn } from './plugin.js';
 import type { Lookup, ResponseCache } from './response-cache.js';
 
@@ -26,17 +27,8 @@ export interface HttpCaching {
   etagOf(contentType: string, body: Uint8Array): string;
   /** The caching headers of a clean query answer: shared with its ETag, or private (etag null). */
   headers(etag: string | null): Record<string, string>;
-}
-
-/** Persisted operations (src/http/persisted.ts): the document behind an id, and whether only they may run. */
-export interface Persisted {
-  documentFor(id: string): string | undefined;
-  /** The id in Apollo's persisted-query extension, or null. */
-  apqId(extensions: unknown): string | null;
-  /** Only persisted operations run: a document's text is yoga's to refuse (or allow, see maySendText). */
-  only: boolean;
-  /** Whether this caller may send a document's text when `only` is on. */
-  maySendText(viewer: TokenRow | undefined): boolean;
+  /** Whether an If-None-Match header names `etag`. */
+  matches(ifNoneMatch: string | undefined, etag: string): boolean;
 }
 
 /** A finished answer to write: the same shape from yoga's size check and from this listener. */
@@ -87,66 +79,14 @@ function eligible(req: IncomingMessage, endpoint: string, maxBodyBytes: number):
   } else if (!CONTENT_LENGTH.test(length) || Number(length) === 0 || Number(length) > maxBodyBytes) {
     return false;
   }
-  // A browser's cross-origin request needs yoga's CORS headers; a stream (SSE, multipart) needs yoga.
+  return wantsOneAnswer(req);
+}
+
+/** No browser's cross-origin request (it needs yoga's CORS headers), and an Accept that wants one answer, not a stream. */
+function wantsOneAnswer(req: IncomingMessage): boolean {
   if (req.headers.origin !== undefined) return false;
   const accept = req.headers.accept ?? '';
   return !accept.includes('text/event-stream') && !accept.includes('multipart/');
-}
-
-interface Params {
-  query: string;
-  operationName: string | null;
-  variables: Record<string, unknown> | null;
-  /** Sent by id: a persisted operation, not a caller's text. */
-  persisted: boolean;
-}
-
-const PARAM_NAMES = new Set(['query', 'documentId', 'operationName', 'variables', 'extensions']);
-
-/** Whether `extensions` asks for nothing but, at most, the persisted operation `id` names. */
-function plainExtensions(extensions: unknown, id: string | null, persisted: Persisted): boolean {
-  // Some clients always send `extensions`; an empty one asks for nothing, anything else in it is yoga's.
-  if (extensions == null) return true;
-  if (typeof extensions !== 'object') return false;
-  const keys = Object.keys(extensions);
-  return keys.length === 0 || (keys.length === 1 && id !== null && persisted.apqId(extensions) === id);
-}
-
-/**
- * The text a body asks to run: its `query`, or the persisted operation its `documentId` or APQ extension
- * names. Null for a body with both, neither, or an unknown id: yoga answers those.
- */
-function documentOf(body: Record<string, unknown>, persisted: Persisted): { query: string; persisted: boolean } | null {
-  const { query, documentId, extensions } = body;
-  if (typeof query === 'string') return documentId === undefined && plainExtensions(extensions, null, persisted) ? { query, persisted: false } : null;
-  if (query !== undefined) return null;
-  const id = documentId === undefined ? persisted.apqId(extensions) : typeof documentId === 'string' ? documentId : null;
-  if (id === null || !plainExtensions(extensions, documentId === undefined ? id : null, persisted)) return null;
-  const text = persisted.documentFor(id);
-  return text === undefined ? null : { query: text, persisted: true };
-}
-
-/** The request's GraphQL parameters, when they are of the plain form; null sends the request to yoga. */
-function paramsOf(text: string, persisted: Persisted): Params | null {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
-  for (const key in body) if (!PARAM_NAMES.has(key)) return null;
-  const { operationName, variables } = body as Record<string, unknown>;
-  const document = documentOf(body as Record<string, unknown>, persisted);
-  if (!document) return null;
-  if (operationName != null && typeof operationName !== 'string') return null;
-  if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
-  return {
-    query: document.query,
-    operationName: (operationName as string | null | undefined) ?? null,
-    variables: (variables as Record<string, unknown> | null | undefined) ?? null,
-    persisted: document.persisted,
-  };
 }
 
 /** A request body already matched to a known operation, with its variables parsed and its cost estimated. */
@@ -205,19 +145,16 @@ class KnownRequests {
 }
 
 /** Hands a request whose body was already read to yoga, and writes yoga's answer. */
-async function passToYoga(yoga: ListenerOptions['yoga'], req: IncomingMessage, res: ServerResponse, body: Buffer, passed: PassedOn): Promise<void> {
+async function passToYoga(yoga: ListenerOptions['yoga'], req: IncomingMessage, res: ServerResponse, body: Buffer | null, passed: PassedOn): Promise<void> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || name === 'transfer-encoding' || name === 'content-length') continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
   // The body is whole now, however it was sent.
-  headers.set('content-length', String(body.byteLength));
-  const response = await yoga.fetch(
-    `http://${req.headers.host ?? 'localhost'}${req.url}`,
-    { method: 'POST', headers, body: body as unknown as BodyInit },
-    passed,
-  );
+  if (body) headers.set('content-length', String(body.byteLength));
+  const init: RequestInit = body ? { method: 'POST', headers, body: body as unknown as BodyInit } : { method: req.method, headers };
+  const response = await yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, init, passed);
   const bytes = Buffer.from(await response.arrayBuffer());
   const out: Record<string, string> = {};
   response.headers.forEach((value, name) => {
@@ -238,6 +175,11 @@ class Listener {
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const { maxBodyBytes } = this.options;
+    const get = req.method === 'GET' && wantsOneAnswer(req) ? getText(req.url ?? '', this.options.endpoint) : null;
+    if (get !== null) {
+      this.respond(req, res, get, null, performance.now());
+      return;
+    }
     if (!eligible(req, this.options.endpoint, maxBodyBytes)) {
       this.options.yoga.listener(req, res);
       return;
@@ -260,16 +202,18 @@ class Listener {
       }
     });
     req.on('end', () => {
-      if (!refused) this.respond(req, res, more ? Buffer.concat(more) : (first ?? Buffer.alloc(0)), started);
+      if (refused) return;
+      const body = more ? Buffer.concat(more) : (first ?? Buffer.alloc(0));
+      this.respond(req, res, body.toString('utf8'), body, started);
     });
   }
 
-  /** Answers a request whose body has been read whole. */
-  private respond(req: IncomingMessage, res: ServerResponse, body: Buffer, started: number): void {
+  /** Answers a request whose body has been read whole (`text`: the body, or a GET's text; `body`: null for a GET). */
+  private respond(req: IncomingMessage, res: ServerResponse, text: string, body: Buffer | null, started: number): void {
     const passed: PassedOn = {};
     let answered: boolean | Promise<boolean>;
     try {
-      answered = this.answer(req, res, body.toString('utf8'), started, passed);
+      answered = this.answer(req, res, text, started, passed);
     } catch (error) {
       this.fail(res, error);
       return;
@@ -308,6 +252,7 @@ class Listener {
       options.outcome('cache_hit');
       const hit = lookup.hit;
       this.send(
+        req,
         res,
         scope,
         hit.contentType,
@@ -345,7 +290,7 @@ class Listener {
     const caching = this.cachingHeaders(req, () => (etag = this.options.httpCache.etagOf(known.contentType, body)));
     if (lookup) this.options.cache!.store(lookup, body, known.contentType, etag);
     this.options.outcome('executed');
-    this.send(res, scope, known.contentType, body, lookup ? 'miss' : null, caching);
+    this.send(req, res, scope, known.contentType, body, lookup ? 'miss' : null, caching);
     return true;
   }
 
@@ -362,6 +307,7 @@ class Listener {
   }
 
   private send(
+    req: IncomingMessage,
     res: ServerResponse,
     scope: RequestScope,
     contentType: string,
@@ -376,12 +322,21 @@ class Listener {
       ...caching,
     };
     if (cached) headers['x-cache'] = cached;
+    // A GET that names the answer's ETag (src/http/http-cache.ts answers yoga's alike).
+    if (req.method === 'GET' && caching.etag && this.options.httpCache.matches(req.headers['if-none-match'], caching.etag)) {
+      delete headers['content-type'];
+      delete headers['content-length'];
+      res.writeHead(304, headers);
+      res.end();
+      this.options.finish(scope, 304, cached);
+      return;
+    }
     res.writeHead(200, headers);
     res.end(body);
     this.options.finish(scope, 200, cached);
   }
 
-  private passOn(req: IncomingMessage, res: ServerResponse, body: Buffer, passed: PassedOn): void {
+  private passOn(req: IncomingMessage, res: ServerResponse, body: Buffer | null, passed: PassedOn): void {
     this.options.outcome('passed_on');
     passToYoga(this.options.yoga, req, res, body, passed).catch((error: unknown) => this.fail(res, error));
   }
@@ -403,7 +358,12 @@ class Listener {
 
   /** What the access log and metrics record of a request read here. */
   private scopeOf(req: IncomingMessage, started: number): RequestScope {
-    return { requestId: this.options.requestIdFor(req.headers['x-request-id'] as string | undefined), started, method: 'POST', path: this.options.endpoint };
+    return {
+      requestId: this.options.requestIdFor(req.headers['x-request-id'] as string | undefined),
+      started,
+      method: req.method ?? 'POST',
+      path: this.options.endpoint,
+    };
   }
 }
 

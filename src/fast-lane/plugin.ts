@@ -5,6 +5,7 @@ import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { TokenRow } from '../domain/tokens/tokens.js';
 import type { KnownOperations } from './known-operations.js';
+import { GET_PREFIX } from './params.js';
 import type { Lookup, ResponseCache } from './response-cache.js';
 
 /** What the listener hands to yoga with a request it passes on. */
@@ -36,7 +37,7 @@ function containsErrors(body: Uint8Array): boolean {
  * within the limit), or a GET's query string (a persisted operation's id and variables, say); else null.
  */
 async function cacheKeyText(request: Request, url: URL, maxBodyBytes: number): Promise<string | null> {
-  if (request.method === 'GET') return url.search.length > 1 ? `GET ${url.search}` : null;
+  if (request.method === 'GET') return url.search.length > 1 ? `${GET_PREFIX}${url.search}` : null;
   const length = Number(request.headers.get('content-length'));
   return length > 0 && length <= maxBodyBytes ? request.clone().text() : null;
 }

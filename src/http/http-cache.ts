@@ -26,6 +26,8 @@ export interface HttpCache {
   etagOf(contentType: string, body: Uint8Array): string;
   /** The caching headers of a clean query answer: shared with its ETag, or private (etag null). */
   headers(etag: string | null): Record<string, string>;
+  /** Whether an If-None-Match header names `etag` (or is `*`). */
+  matches(ifNoneMatch: string | null | undefined, etag: string): boolean;
 }
 
 export function createHttpCache(settings: HttpCacheSettings): HttpCache {
@@ -33,6 +35,7 @@ export function createHttpCache(settings: HttpCacheSettings): HttpCache {
   const shared = `public, max-age=${settings.maxAge}${swr}`;
   return {
     shared,
+    matches: matchesEtag,
     etagOf: (contentType, body) => `"${createHash('sha256').update(contentType).update('\n').update(body).digest('base64url').slice(0, 27)}"`,
     headers: (etag): Record<string, string> => (etag ? { 'cache-control': shared, etag, vary: VARY } : { 'cache-control': PRIVATE, vary: VARY }),
   };
