@@ -19,7 +19,7 @@ import { createViewers } from './http/auth.js';
 import { payloadTooLarge, requestChecks } from './http/checks.js';
 import { createHttpCache, httpCachePlugin, type HttpCacheSettings } from './http/http-cache.js';
 import { Metrics } from './http/metrics.js';
-import { apqId, persistedDocument, persistedOperationsPlugin } from './http/persisted.js';
+import { apqId, persistedDocument, persistedIdOfText, persistedOperationsPlugin } from './http/persisted.js';
 import { createLog, createRequestScope, requestIdFor, type LogLine } from './http/request-scope.js';
 import { routesPlugin } from './http/routes.js';
 
@@ -97,7 +97,7 @@ export function createApp(options: AppOptions): App {
     outcome: (result) => metrics.fastPath.inc({ result }),
     log,
     httpCache,
-    persisted: { documentFor: persistedDocument, apqId, only: persistedOnly, maySendText: isAdmin },
+    persisted: { documentFor: persistedDocument, apqId, idOfText: persistedIdOfText, only: persistedOnly, maySendText: isAdmin },
   });
 
   const yoga = createYoga<Record<string, never>, Context>({

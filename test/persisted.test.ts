@@ -6,13 +6,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { getOperationAST, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { generateManifest, MANIFEST } from '../scripts/persisted-documents.js';
+import { catalogOperations, generateManifest, MANIFEST } from '../scripts/persisted-documents.js';
 import { createApp, type App } from '../src/app.js';
 import { openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { createToken, type TokenScope } from '../src/domain/tokens/tokens.js';
 import { GRAPHIQL_TABS, MATRIX_QUERY } from '../src/graphql/examples.js';
 import { Metrics } from '../src/http/metrics.js';
+import { documentIdOf } from '../src/http/persisted.js';
 import { seedIfEmpty } from '../seed/index.js';
 import { serve, type Served } from './helpers/harness.js';
 
@@ -54,13 +55,15 @@ describe('persisted operations', () => {
     expect(await generateManifest()).toBe(readFileSync(MANIFEST, 'utf8'));
   }, 60_000);
 
-  it("holds every operation of GraphiQL's tabs and of the typed-client example, each under the SHA-256 of its text", () => {
+  it("holds every operation of GraphiQL's tabs, the catalog page and the typed-client example, each under the SHA-256 of its text", () => {
+    for (const [id, text] of Object.entries(manifest)) expect(id).toBe(`sha256:${createHash('sha256').update(text).digest('hex')}`);
     const example = readFileSync(new URL('../examples/typed-client/src/index.ts', import.meta.url), 'utf8');
     const exampleNames = [...example.matchAll(/^\s*(?:query|mutation) (\w+)/gm)].map((m) => m[1]);
-    const tabNames = GRAPHIQL_TABS.map((t) => getOperationAST(parse(t.query))!.name!.value);
-    const names = Object.values(manifest).map((text) => getOperationAST(parse(text))!.name!.value);
-    expect(names.sort()).toEqual([...exampleNames, ...tabNames].sort());
-    for (const [id, text] of Object.entries(manifest)) expect(id).toBe(`sha256:${createHash('sha256').update(text).digest('hex')}`);
+    const names = Object.values(manifest).map((text) => getOperationAST(parse(text))?.name?.value);
+    for (const name of exampleNames) expect(names).toContain(name);
+    const texts = [...GRAPHIQL_TABS.map((t) => t.query), ...catalogOperations()];
+    for (const text of texts) expect(manifest[documentIdOf(text)], text).toBeDefined();
+    expect(Object.keys(manifest).length).toBe(exampleNames.length + texts.length);
   });
 
   it('answers an operation sent by documentId or by its APQ hash, over POST and GET, as its text is answered', async () => {
@@ -127,48 +130,83 @@ describe('persisted operations', () => {
 });
 
 describe('persisted operations only', () => {
-  it('refuses a document sent as text, to anyone but an admin token, with PERSISTED_QUERY_ONLY', async () => {
+  /** Not a persisted operation: the matrix without its footnotes. */
+  const UNLISTED = '{ supportMatrix { supportLevel deployment coverageText } }';
+  const refusal = {
+    status: 403,
+    body: {
+      errors: [
+        {
+          message: 'This gateway runs only persisted operations: send documentId (a key of persisted-documents.json), or the text of a persisted operation.',
+          extensions: { code: 'PERSISTED_QUERY_ONLY' },
+        },
+      ],
+    },
+  };
+
+  it('refuses a text that is no persisted operation, to anyone but an admin token, with PERSISTED_QUERY_ONLY', async () => {
     const { served, token } = setUp({ only: true });
-    const refusal = {
-      status: 403,
-      body: {
-        errors: [
-          {
-            message: 'This gateway runs only persisted operations: send documentId (a key of persisted-documents.json) instead of the query text.',
-            extensions: { code: 'PERSISTED_QUERY_ONLY' },
-          },
-        ],
-      },
-    };
-    const anonymous = await post(served, { query: MATRIX_QUERY });
+    const anonymous = await post(served, { query: UNLISTED });
     expect({ status: anonymous.status, body: anonymous.body }).toEqual(refusal);
-    const certifier = await post(served, { query: MATRIX_QUERY }, { authorization: `Bearer ${token('c', ['certify'])}` });
+    const certifier = await post(served, { query: UNLISTED }, { authorization: `Bearer ${token('c', ['certify'])}` });
     expect({ status: certifier.status, body: certifier.body }).toEqual(refusal);
-    const get = await served.fetch(`/graphql?query=${encodeURIComponent(MATRIX_QUERY)}`, { headers: { 'x-graphql-csrf': '1' } });
+    const get = await served.fetch(`/graphql?query=${encodeURIComponent(UNLISTED)}`, { headers: { 'x-graphql-csrf': '1' } });
     expect([get.status, ((await get.json()) as any).errors[0].extensions.code]).toEqual([403, 'PERSISTED_QUERY_ONLY']);
-    const admin = await post(served, { query: MATRIX_QUERY }, { authorization: `Bearer ${token('a', ['admin'])}` });
+    const admin = await post(served, { query: UNLISTED }, { authorization: `Bearer ${token('a', ['admin'])}` });
     expect(admin.status).toBe(200);
     expect(admin.body.data.supportMatrix.length).toBeGreaterThan(0);
+  });
+
+  it("runs the text of a persisted operation, however it is spaced, commented or ordered: GraphiQL's tabs and the catalog page work", async () => {
+    const { served } = setUp({ only: true });
     const byId = await post(served, { documentId: idOf('SupportMatrix') });
-    expect(byId.body).toEqual(admin.body);
+    // GraphiQL's tab has a comment and its own layout; reordered, it is still the same operation.
+    const reordered = MATRIX_QUERY.replace(
+      'supportLevels { key label whoMaintains productionReadiness }',
+      'supportLevels { whoMaintains key productionReadiness label }',
+    );
+    expect(reordered).not.toBe(MATRIX_QUERY);
+    for (const text of [MATRIX_QUERY, reordered]) {
+      const answer = await post(served, { query: text });
+      expect([answer.status, answer.body]).toEqual([200, byId.body]);
+    }
+    const changed = await post(served, { query: MATRIX_QUERY.replace('footnote', '') });
+    expect({ status: changed.status, body: changed.body }).toEqual(refusal);
+    // The catalog page's queries, and its subscription (a stream: its headers say it is running).
+    const [subscription, ...queries] = catalogOperations().sort((x, y) => Number(y.startsWith('subscription')) - Number(x.startsWith('subscription')));
+    for (const text of queries) {
+      const variables = text.includes('$slug') ? { slug: 'source-faker' } : text.includes('$first') ? { first: 5 } : undefined;
+      const answer = await post(served, { query: text, variables });
+      expect([answer.status, answer.body.errors]).toEqual([200, undefined]);
+    }
+    const stop = new AbortController();
+    const stream = await served.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: subscription }),
+      signal: stop.signal,
+    });
+    expect([subscription?.startsWith('subscription'), stream.status, stream.headers.get('content-type')]).toEqual([true, 200, 'text/event-stream']);
+    stop.abort();
   });
 
   it.each([true, false])('never answers a text in the fast lane that an admin made known, to anyone else (response cache %s)', async (cache) => {
     const { served, token, outcomes } = setUp({ cache, only: true });
     const admin = { authorization: `Bearer ${token('a', ['admin'])}` };
     // An admin's text is learned by the pipeline and runs in the fast lane for admins.
-    for (let i = 0; i < 3; i++) expect((await post(served, { query: MATRIX_QUERY }, admin)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await post(served, { query: UNLISTED }, admin)).status).toBe(200);
     expect(await outcomes()).toEqual(cache ? { passed_on: 1, cache_hit: 2 } : { passed_on: 1, executed: 2 });
     const certifier = { authorization: `Bearer ${token('c', ['certify'])}` };
     // With an Origin header a request is yoga's from the start, its side of the response cache included.
     const browser = { origin: 'https://example.test' };
     for (const headers of [{}, certifier, browser, {}, certifier, browser]) {
-      const answer = await post(served, { query: MATRIX_QUERY }, headers);
+      const answer = await post(served, { query: UNLISTED }, headers);
       expect([answer.status, answer.body.errors?.[0].extensions.code]).toEqual([403, 'PERSISTED_QUERY_ONLY']);
     }
-    // Sent by id, the same operation takes the fast lane for anyone once yoga has answered it.
-    const id = { documentId: idOf('SupportMatrix') };
-    for (let i = 0; i < 2; i++) expect((await post(served, id)).status).toBe(200);
-    expect(await outcomes()).toEqual(cache ? { passed_on: 6, cache_hit: 3 } : { passed_on: 6, executed: 3 });
+    // A persisted operation, by id or as text, takes the fast lane for anyone once yoga has answered it.
+    for (const body of [{ documentId: idOf('SupportMatrix') }, { query: MATRIX_QUERY }]) {
+      for (let i = 0; i < 2; i++) expect((await post(served, body)).status).toBe(200);
+    }
+    expect(await outcomes()).toEqual(cache ? { passed_on: 7, cache_hit: 4 } : { passed_on: 7, executed: 4 });
   });
 });

@@ -294,7 +294,7 @@ class Listener {
     return true;
   }
 
-  /** With persisted operations only, a document's text is yoga's to refuse (or to allow an admin): never answered here. */
+  /** With persisted operations only, a text that is not a persisted operation is yoga's to refuse (or to allow an admin). */
   private mayAnswer(viewer: TokenRow | undefined, accept: string, text: string): boolean {
     const { persisted } = this.options;
     if (!persisted.only || persisted.maySendText(viewer)) return true;

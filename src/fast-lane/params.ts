@@ -8,6 +8,8 @@ export interface Persisted {
   documentFor(id: string): string | undefined;
   /** The id in Apollo's persisted-query extension, or null. */
   apqId(extensions: unknown): string | null;
+  /** The id of the persisted operation a document's text is (however spaced or ordered), or null. */
+  idOfText(text: string): string | null;
   /** Only persisted operations run: a document's text is yoga's to refuse (or allow, see maySendText). */
   only: boolean;
   /** Whether this caller may send a document's text when `only` is on. */
@@ -18,7 +20,7 @@ export interface Params {
   query: string;
   operationName: string | null;
   variables: Record<string, unknown> | null;
-  /** Sent by id: a persisted operation, not a caller's text. */
+  /** A persisted operation: sent by id, or (with persisted operations only) as its text. */
   persisted: boolean;
 }
 
@@ -39,7 +41,11 @@ function plainExtensions(extensions: unknown, id: string | null, persisted: Pers
  */
 function documentOf(body: Record<string, unknown>, persisted: Persisted): { query: string; persisted: boolean } | null {
   const { query, documentId, extensions } = body;
-  if (typeof query === 'string') return documentId === undefined && plainExtensions(extensions, null, persisted) ? { query, persisted: false } : null;
+  if (typeof query === 'string') {
+    if (documentId !== undefined || !plainExtensions(extensions, null, persisted)) return null;
+    // Judged only when it matters: it parses the text once more.
+    return { query, persisted: persisted.only && persisted.idOfText(query) !== null };
+  }
   if (query !== undefined) return null;
   const id = documentId === undefined ? persisted.apqId(extensions) : typeof documentId === 'string' ? documentId : null;
   if (id === null || !plainExtensions(extensions, documentId === undefined ? id : null, persisted)) return null;
