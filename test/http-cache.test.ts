@@ -19,7 +19,7 @@ import { Metrics } from '../src/http/metrics.js';
 import { seedIfEmpty } from '../seed/index.js';
 import { inCi } from './helpers/browser.js';
 import { serve, type Served } from './helpers/harness.js';
-import { tempDir } from './helpers/process.js';
+import { startServer, tempDir } from './helpers/process.js';
 
 const MANIFEST = JSON.parse(readFileSync(new URL('../src/http/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
 const idNamed = (name: string) => Object.keys(MANIFEST).find((id) => MANIFEST[id]!.startsWith(`query ${name}`))!;
@@ -169,6 +169,26 @@ describe('HTTP caching headers', () => {
     expect([anonymous.status, anonymous.headers.get('cache-control'), anonymous.headers.get('vary')]).toEqual([200, SHARED, 'Authorization']);
     const mine = await served.fetch('/registries/v0/oss_registry.json', { headers: { authorization: `Bearer ${token('reader', ['read:private'], 'acme')}` } });
     expect([mine.status, mine.headers.get('cache-control')]).toEqual([200, 'private, no-cache']);
+  });
+
+  it('takes HTTP_CACHE_MAX_AGE, HTTP_CACHE_SWR and PERSISTED_ONLY from the environment of the server npm start runs', async () => {
+    const server = await startServer({ DATABASE_PATH: join(tempDir(), 'cache.db'), HTTP_CACHE_MAX_AGE: '3', HTTP_CACHE_SWR: '0', PERSISTED_ONLY: 'true' });
+    try {
+      const byId = await fetch(`${server.url}/graphql?documentId=${encodeURIComponent(MATRIX_ID)}`);
+      expect([byId.status, byId.headers.get('cache-control')]).toEqual([200, 'public, max-age=3']);
+      const text = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ supportLevels { key } }' }),
+      });
+      expect([text.status, ((await text.json()) as any).errors[0].extensions.code, text.headers.get('cache-control')]).toEqual([
+        403,
+        'PERSISTED_QUERY_ONLY',
+        'no-store',
+      ]);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('takes max-age and stale-while-revalidate from the settings, and names a bad value', () => {
