@@ -70,7 +70,14 @@ export function createFastLane(options: FastLaneOptions): FastLane {
       })
     : null;
   const knownOperations = new KnownOperations(options.schema, KNOWN_OPERATIONS_MAX, options.estimateCost);
-  const plugin = lanePlugin({ endpoint: options.endpoint, maxBodyBytes: options.maxBodyBytes, cache, operations: knownOperations, viewerOf: options.viewerOf });
+  const plugin = lanePlugin({
+    endpoint: options.endpoint,
+    maxBodyBytes: options.maxBodyBytes,
+    cache,
+    operations: knownOperations,
+    viewerOf: options.viewerOf,
+    etagFor: options.httpCache.etagFor,
+  });
   return {
     plugin,
     knownOperations,

@@ -25,8 +25,10 @@ export interface RequestScope {
 /** HTTP caching of answers (src/http/http-cache.ts), as yoga's side of the pipeline applies it. */
 export interface HttpCaching {
   etagOf(contentType: string, body: Uint8Array): string;
-  /** The caching headers of a clean query answer: shared with its ETag, or private (etag null). */
-  headers(etag: string | null): Record<string, string>;
+  /** Whether a clean answer to this request is shared and carries an ETag. */
+  etagFor(method: string | undefined, anonymous: boolean): boolean;
+  /** The caching headers of a clean query answer: shared (with its ETag, when it has one) or private. */
+  headers(shared: boolean, etag?: string): Record<string, string>;
   /** Whether an If-None-Match header names `etag`. */
   matches(ifNoneMatch: string | undefined, etag: string): boolean;
 }
@@ -301,9 +303,11 @@ class Listener {
     return this.requests.get(accept, text)?.persisted === true;
   }
 
-  /** The caching headers of a clean query answer: shared, with its ETag, only for a caller without an Authorization header. */
+  /** The caching headers of a clean query answer: shared only for a caller without an Authorization header; the ETag hashed only when it is sent. */
   private cachingHeaders(req: IncomingMessage, etag: () => string): Record<string, string> {
-    return this.options.httpCache.headers(req.headers.authorization === undefined ? etag() : null);
+    const { httpCache } = this.options;
+    const anonymous = req.headers.authorization === undefined;
+    return httpCache.headers(anonymous, httpCache.etagFor(req.method, anonymous) ? etag() : undefined);
   }
 
   private send(

@@ -49,6 +49,8 @@ export interface LanePluginOptions {
   operations: KnownOperations;
   /** The request's token row: undefined without one, null when it is not valid. */
   viewerOf: (request: Request) => TokenRow | null | undefined;
+  /** Whether an answer to this request carries an ETag (src/http/http-cache.ts). */
+  etagFor: (method: string, anonymous: boolean) => boolean;
 }
 
 export function lanePlugin(options: LanePluginOptions): Plugin<Record<string, unknown>, PassedOn> {
@@ -69,7 +71,7 @@ export function lanePlugin(options: LanePluginOptions): Plugin<Record<string, un
       const hit = state.lookup.hit;
       if (!hit) return;
       const headers: Record<string, string> = { 'content-type': hit.contentType, 'x-cache': 'hit' };
-      if (!request.headers.has('authorization')) headers.etag = cache.etagOf(hit);
+      if (options.etagFor(request.method, !request.headers.has('authorization'))) headers.etag = cache.etagOf(hit);
       endResponse(new fetchAPI.Response(hit.body as unknown as BodyInit, { status: 200, headers }));
     },
     onParams({ request, params }) {
@@ -114,7 +116,7 @@ export function lanePlugin(options: LanePluginOptions): Plugin<Record<string, un
       response.headers.set('x-cache', 'miss');
       const entry = cache.store(state.lookup, body, response.headers.get('content-type') ?? 'application/json');
       // The ETag src/http/http-cache.ts sets on an anonymous answer, hashed once for the entry.
-      if (entry && !request.headers.has('authorization')) response.headers.set('etag', cache.etagOf(entry));
+      if (entry && options.etagFor(request.method, !request.headers.has('authorization'))) response.headers.set('etag', cache.etagOf(entry));
     },
   };
 }

@@ -1,7 +1,8 @@
 // HTTP caching of GraphQL answers, for a CDN or any shared cache in front of the gateway. A clean query
-// answer to a caller without an Authorization header is public for a few seconds, with an ETag (a hash of
-// its bytes and content type) that a GET can revalidate with If-None-Match (304). An answer for a token
-// is private and never stored; mutations, errors and streams are never stored. The fast lane's listener
+// answer to a caller without an Authorization header is public for a few seconds; a GET's has an ETag (a
+// hash of its bytes and content type) to revalidate with If-None-Match (304). A POST's has none: no shared
+// cache stores it, nothing revalidates it, and hashing it would cost every fast-lane answer. An answer for a
+// token is private and never stored; mutations, errors and streams are never stored. The fast lane's listener
 // writes the same headers through `HttpCache`, so either path gives the same answer.
 import { createHash } from 'node:crypto';
 import { getOperationAST } from 'graphql';
@@ -24,8 +25,10 @@ export interface HttpCache {
   shared: string;
   /** The ETag of an answer: a strong one, from its content type and bytes. */
   etagOf(contentType: string, body: Uint8Array): string;
-  /** The caching headers of a clean query answer: shared with its ETag, or private (etag null). */
-  headers(etag: string | null): Record<string, string>;
+  /** Whether a clean answer to this request is shared and carries an ETag: an anonymous GET's (or HEAD's). */
+  etagFor(method: string | undefined, anonymous: boolean): boolean;
+  /** The caching headers of a clean query answer: shared (with its ETag, when it has one) or private. */
+  headers(shared: boolean, etag?: string): Record<string, string>;
   /** Whether an If-None-Match header names `etag` (or is `*`). */
   matches(ifNoneMatch: string | null | undefined, etag: string): boolean;
 }
@@ -37,7 +40,11 @@ export function createHttpCache(settings: HttpCacheSettings): HttpCache {
     shared,
     matches: matchesEtag,
     etagOf: (contentType, body) => `"${createHash('sha256').update(contentType).update('\n').update(body).digest('base64url').slice(0, 27)}"`,
-    headers: (etag): Record<string, string> => (etag ? { 'cache-control': shared, etag, vary: VARY } : { 'cache-control': PRIVATE, vary: VARY }),
+    etagFor: (method, anonymous) => anonymous && (method === 'GET' || method === 'HEAD'),
+    headers: (isShared, etag): Record<string, string> => {
+      if (!isShared) return { 'cache-control': PRIVATE, vary: VARY };
+      return etag ? { 'cache-control': shared, etag, vary: VARY } : { 'cache-control': shared, vary: VARY };
+    },
   };
 }
 
@@ -96,9 +103,11 @@ export function httpCachePlugin(cache: HttpCache, endpoint: string): Plugin {
         return;
       }
       const anonymous = !request.headers.has('authorization');
-      const etag = anonymous ? (response.headers.get('etag') ?? cache.etagOf(type, new Uint8Array(await response.clone().arrayBuffer()))) : null;
+      const etag = cache.etagFor(request.method, anonymous)
+        ? (response.headers.get('etag') ?? cache.etagOf(type, new Uint8Array(await response.clone().arrayBuffer())))
+        : undefined;
       if (!etag) response.headers.delete('etag');
-      for (const [name, value] of Object.entries(cache.headers(etag))) {
+      for (const [name, value] of Object.entries(cache.headers(anonymous, etag))) {
         if (name === 'vary') response.headers.append(name, value);
         else response.headers.set(name, value);
       }
