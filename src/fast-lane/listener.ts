@@ -94,7 +94,7 @@ function wantsOneAnswer(req: IncomingMessage): boolean {
 /** A request body already matched to a known operation, with its variables parsed and its cost estimated. */
 interface KnownRequest {
   accept: string;
-  /** Sent by id, not as text. */
+  /** A persisted operation: sent by id, or (with persisted operations only) as its text. */
   persisted: boolean;
   known: KnownOperation;
   variables: Readonly<Record<string, unknown>>;

@@ -13,7 +13,7 @@ export interface CacheEntry {
   version: string;
   body: Uint8Array;
   contentType: string;
-  /** The answer's HTTP ETag, hashed when first asked for (only anonymous answers carry one). */
+  /** The answer's HTTP ETag, hashed when first asked for (only anonymous GET answers carry one). */
   etag?: string;
 }
 
