@@ -358,7 +358,7 @@ describe.skipIf(missing !== null && !inCi)('behind nginx, a real shared cache', 
     expect([before.cacheStatus, before.cacheControl, before.body.data.connector.supportLevel]).toEqual(['MISS', 'public, max-age=1', 'COMMUNITY']);
     // Unchanged after max-age: the gateway answers nginx's If-None-Match with 304 and nginx keeps its copy.
     let expired = await through(path);
-    for (let i = 0; i < 50 && expired.cacheStatus === 'HIT'; i++) {
+    for (let i = 0; i < 100 && expired.cacheStatus === 'HIT'; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       expired = await through(path);
     }
@@ -377,7 +377,7 @@ describe.skipIf(missing !== null && !inCi)('behind nginx, a real shared cache', 
     ]);
     // Within max-age the cache may still answer from before; after it, never.
     let after = await through(path);
-    for (let i = 0; i < 50 && after.body.data.connector.supportLevel !== 'CERTIFIED'; i++) {
+    for (let i = 0; i < 100 && after.body.data.connector.supportLevel !== 'CERTIFIED'; i++) {
       expect(after.cacheStatus).toBe('HIT');
       await new Promise((resolve) => setTimeout(resolve, 100));
       after = await through(path);
