@@ -16,7 +16,6 @@ import type { WebhookSettings } from './domain/webhooks/webhooks.js';
 import { createEventBus, deliverEventsTo } from './events.js';
 import { createFastLane, type FastLane } from './fast-lane/index.js';
 import { estimateCost } from './graphql/cost.js';
-import type { ErrorCode } from './graphql/error-codes.js';
 import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
 import { limitPlugins, type Limits } from './graphql/limits.js';
 import { createMaskError } from './graphql/mask-error.js';

@@ -24,7 +24,14 @@ function gateway(budget?: { maximumAvailable: number; restoreRate: number }, per
   const db = openDatabase(':memory:');
   migrateDatabase(db);
   seedIfEmpty(db);
-  const app = createApp({ db, log: () => {}, webhooks: false, limits: LIMITS, budget: budget && { ...budget, trustedProxies: [] }, persistedOperations: { only: persistedOnly } });
+  const app = createApp({
+    db,
+    log: () => {},
+    webhooks: false,
+    limits: LIMITS,
+    budget: budget && { ...budget, trustedProxies: [] },
+    persistedOperations: { only: persistedOnly },
+  });
   const server = serve(app);
   servers.push(server);
   return { db, server };
