@@ -20,6 +20,7 @@ import { payloadTooLarge, requestChecks } from './http/checks.js';
 import { Metrics } from './http/metrics.js';
 import { createLog, createRequestScope, requestIdFor, type LogLine } from './http/request-scope.js';
 import { routesPlugin } from './http/routes.js';
+import { STREAM_ENDPOINT, streamPlugin } from './http/stream.js';
 
 export type { LogLine } from './http/request-scope.js';
 
@@ -65,6 +66,7 @@ export function createApp(options: AppOptions): App {
     viewer
       ? { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, now, metrics, events }
       : { db, catalog, viewer: null, visibility: PUBLIC, requestId, now, metrics, events };
+  const maskError = createMaskError(log, scope.requestId);
   const schema = buildSchema();
   const lane = createFastLane({
     schema,
@@ -99,7 +101,7 @@ export function createApp(options: AppOptions): App {
     // GraphiQL's scripts and styles come from the installed package, not from a CDN: it works offline.
     // Loaded when a browser first asks for it: the module is large, and a server may never be asked.
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
-    maskedErrors: { maskError: createMaskError(log, scope.requestId) },
+    maskedErrors: { maskError },
     logging: false,
     context: ({ request }) => {
       const viewer = viewerOf(request);
@@ -117,9 +119,10 @@ export function createApp(options: AppOptions): App {
         return viewer === undefined ? PUBLIC : viewer && visibilityFor(viewer);
       }),
       // The checks first: the cache never answers a request the pipeline would refuse.
-      requestChecks(limits.maxBodyBytes, ENDPOINT),
+      requestChecks(limits.maxBodyBytes, ENDPOINT, STREAM_ENDPOINT),
       lane.plugin as never,
       ...limitPlugins(limits),
+      streamPlugin({ endpoint: STREAM_ENDPOINT, maskError: (error) => maskError(error, 'Unexpected error.') }),
     ],
   });
 
