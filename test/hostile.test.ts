@@ -112,17 +112,22 @@ describe('hostile requests are refused before they run', () => {
     expect(chunked.status).toBe(413);
   });
 
-  it('refuses a GET without the CSRF header, and answers one with it', async () => {
+  it('answers a GET without custom headers, and refuses one that carries cookies or browser credentials without the CSRF header', async () => {
     const url = `/graphql?query=${encodeURIComponent('{ deployments { key } }')}`;
-    const without = await h.fetch(url, { headers: { accept: 'application/json' } });
-    expect(without.status).toBe(403);
-    expect((await without.json()).errors[0]).toEqual({
-      message: `A GET request must send the ${CSRF_HEADER} header (any value), or use POST with application/json.`,
-      extensions: { code: 'CSRF_HEADER_REQUIRED' },
-    });
-    const withHeader = await h.fetch(url, { headers: { accept: 'application/json', [CSRF_HEADER]: '1' } });
-    expect(withHeader.status).toBe(200);
-    expect((await withHeader.json()).data.deployments).toHaveLength(4);
+    const plain = await h.fetch(url, { headers: { accept: 'application/json' } });
+    expect(plain.status).toBe(200);
+    const answer = await plain.json();
+    expect(answer.data.deployments).toHaveLength(4);
+    for (const ambient of [{ cookie: 'session=abc' }, { authorization: 'Basic dXNlcjpwYXNz' }]) {
+      const without = await h.fetch(url, { headers: { accept: 'application/json', ...ambient } });
+      expect(without.status, JSON.stringify(ambient)).toBe(403);
+      expect((await without.json()).errors[0]).toEqual({
+        message: `A GET request that carries cookies or browser credentials must send the ${CSRF_HEADER} header (any value), or use POST with application/json.`,
+        extensions: { code: 'CSRF_HEADER_REQUIRED' },
+      });
+    }
+    const withHeader = await h.fetch(url, { headers: { accept: 'application/json', cookie: 'session=abc', [CSRF_HEADER]: '1' } });
+    expect([withHeader.status, await withHeader.json()]).toEqual([200, answer]);
   });
 });
 
