@@ -118,7 +118,7 @@ describe('hostile requests are refused before they run', () => {
     expect(plain.status).toBe(200);
     const answer = await plain.json();
     expect(answer.data.deployments).toHaveLength(4);
-    for (const ambient of [{ cookie: 'session=abc' }, { authorization: 'Basic dXNlcjpwYXNz' }]) {
+    for (const ambient of [{ cookie: 'session=abc' }, { authorization: 'Basic dXNlcjpwYXNz' }] as Record<string, string>[]) {
       const without = await h.fetch(url, { headers: { accept: 'application/json', ...ambient } });
       expect(without.status, JSON.stringify(ambient)).toBe(403);
       expect((await without.json()).errors[0]).toEqual({
