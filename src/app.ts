@@ -38,6 +38,8 @@ export interface AppOptions {
   logLevel?: 'info' | 'warn' | 'error';
   /** Webhook delivery: retry timing, attempts and timeout; or false to send none. */
   webhooks?: { retryBaseMs: number; maxAttempts: number; timeoutMs: number } | false;
+  /** graphql-sse's reserved streams (single-connection mode): how many may wait to be opened, and for how long. */
+  streams?: { maxPending?: number; pendingMs?: number };
   /** The response cache for repeated reads; on by default. */
   responseCache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
 }
@@ -122,7 +124,12 @@ export function createApp(options: AppOptions): App {
       requestChecks(limits.maxBodyBytes, ENDPOINT, STREAM_ENDPOINT),
       lane.plugin as never,
       ...limitPlugins(limits),
-      streamPlugin({ endpoint: STREAM_ENDPOINT, maskError: (error) => maskError(error, 'Unexpected error.') }),
+      streamPlugin({
+        endpoint: STREAM_ENDPOINT,
+        maxPendingStreams: options.streams?.maxPending,
+        pendingStreamMs: options.streams?.pendingMs,
+        maskError: (error) => maskError(error, 'Unexpected error.'),
+      }),
     ],
   });
 

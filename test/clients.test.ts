@@ -304,3 +304,95 @@ describe('EventSource (eventsource 4, as a browser page has it)', () => {
     source.close();
   });
 });
+
+describe('the graphql-sse endpoint keeps the rules of /graphql', () => {
+  const stream = (path: string, init: RequestInit = {}) => fetch(`${url}${path}`, init);
+  /** The first `next` event of an event-stream answer. */
+  async function firstResult(response: Response): Promise<unknown> {
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const text = await response.text();
+    const data = /event: next\ndata: (.*)\n/.exec(text)?.[1];
+    return data && JSON.parse(data);
+  }
+
+  it('refuses a mutation over GET with 405, and a GET that carries a cookie without the CSRF header', async () => {
+    const mutation = await stream(
+      `/graphql/stream?query=${encodeURIComponent(CERTIFY)}&variables=${encodeURIComponent(JSON.stringify({ slug: community[11] }))}`,
+      {
+        headers: { accept: 'text/event-stream', authorization: `Bearer ${tokens.certifier}` },
+      },
+    );
+    expect([mutation.status, mutation.headers.get('allow'), await mutation.json()]).toEqual([
+      405,
+      'POST',
+      { errors: [{ message: 'Can only perform a mutation operation from a POST request.', extensions: { code: 'BAD_REQUEST' } }] },
+    ]);
+    expect(findConnectorBySlug(h.db, community[11]!)!.supportLevel).toBe('community');
+    const cookie = await stream(`/graphql/stream?query=${encodeURIComponent('{ deployments { key } }')}`, {
+      headers: { accept: 'text/event-stream', cookie: 'a=b' },
+    });
+    expect([cookie.status, ((await cookie.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code]).toEqual([
+      403,
+      'CSRF_HEADER_REQUIRED',
+    ]);
+    const form = await stream('/graphql/stream', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain; charset=application/json', accept: 'text/event-stream' },
+      body: '{}',
+    });
+    expect([form.status, ((await form.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code]).toEqual([
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ]);
+  });
+
+  it('applies the document limits and codes every refusal', async () => {
+    const deep = `{ connectors(first: 1) { edges { node { ${'breakingChanges { connector { '.repeat(6)}slug${' } }'.repeat(6)} } } } }`;
+    const limited = await stream('/graphql/stream', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: deep }),
+    });
+    expect(limited.status).toBe(200);
+    // The refusal /graphql gives, as the stream's only result.
+    const direct = await h.gql(deep);
+    expect(direct.errors!.map((e) => e.extensions!.code)).toEqual(['DEPTH_LIMIT_EXCEEDED']);
+    expect(await firstResult(limited)).toEqual({ errors: direct.errors });
+    const missing = await stream('/graphql/stream', { headers: { 'x-graphql-event-stream-token': 'not-reserved' } });
+    expect([missing.status, await missing.json()]).toEqual([404, { errors: [{ message: 'Stream not found', extensions: { code: 'NOT_FOUND' } }] }]);
+    const method = await stream('/graphql/stream', { method: 'PATCH', headers: { 'x-graphql-event-stream-token': 'not-reserved' } });
+    expect([
+      method.status,
+      method.headers.get('allow'),
+      ((await method.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code,
+    ]).toEqual([405, 'GET, POST, PUT, DELETE', 'BAD_REQUEST']);
+  });
+});
+
+describe('reserved graphql-sse streams', () => {
+  it('refuses more reservations than the limit with 503, and closes one left unopened, freeing its place', async () => {
+    const limited = createHarness({ streams: { maxPending: 2, pendingMs: 50 } });
+    const reserve = () => limited.fetch('/graphql/stream', { method: 'PUT' });
+    const first = await reserve();
+    expect(first.status).toBe(201);
+    const token = await first.text();
+    expect((await reserve()).status).toBe(201);
+    const refused = await reserve();
+    expect([refused.status, refused.headers.get('retry-after'), await refused.json()]).toEqual([
+      503,
+      '5',
+      { errors: [{ message: 'Too many streams are reserved and not yet opened; try again shortly.', extensions: { code: 'TOO_MANY_STREAMS' } }] },
+    ]);
+    // Left unopened, a reservation is closed after its wait: the place is free again and the token is gone.
+    let again = refused;
+    while (again.status === 503) again = await new Promise((r) => setTimeout(r, 20)).then(reserve);
+    expect(again.status).toBe(201);
+    const late = await limited.fetch('/graphql/stream', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-graphql-event-stream-token': token },
+      body: JSON.stringify({ query: '{ __typename }', extensions: { operationId: '1' } }),
+    });
+    expect([late.status, await late.json()]).toEqual([404, { errors: [{ message: 'Stream not found', extensions: { code: 'NOT_FOUND' } }] }]);
+    await limited.close();
+  });
+});

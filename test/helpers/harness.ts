@@ -69,13 +69,14 @@ export function createHarness(
     limits?: Partial<Limits>;
     log?: (line: LogLine) => void;
     webhooks?: { retryBaseMs: number; maxAttempts: number; timeoutMs: number };
+    streams?: { maxPending?: number; pendingMs?: number };
   } = {},
 ): Harness {
   const statements: string[] = [];
   const db = openDatabase(':memory:', { onQuery: (sql) => statements.push(sql) });
   migrateDatabase(db);
   if (options.seed ?? true) seedIfEmpty(db, { connectors: options.connectors ?? true });
-  const app = createApp({ db, now: options.now, limits: options.limits, log: options.log ?? (() => {}), webhooks: options.webhooks });
+  const app = createApp({ db, now: options.now, limits: options.limits, log: options.log ?? (() => {}), webhooks: options.webhooks, streams: options.streams });
   const served = serve(app);
   statements.length = 0;
   return {
