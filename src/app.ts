@@ -20,6 +20,7 @@ import { payloadTooLarge, requestChecks } from './http/checks.js';
 import { Metrics } from './http/metrics.js';
 import { createLog, createRequestScope, requestIdFor, type LogLine } from './http/request-scope.js';
 import { routesPlugin } from './http/routes.js';
+import { multipartSubscriptions } from './http/multipart-subscriptions.js';
 import { STREAM_ENDPOINT, streamPlugin } from './http/stream.js';
 
 export type { LogLine } from './http/request-scope.js';
@@ -124,6 +125,7 @@ export function createApp(options: AppOptions): App {
       requestChecks(limits.maxBodyBytes, ENDPOINT, STREAM_ENDPOINT),
       lane.plugin as never,
       ...limitPlugins(limits),
+      multipartSubscriptions(),
       streamPlugin({
         endpoint: STREAM_ENDPOINT,
         maxPendingStreams: options.streams?.maxPending,

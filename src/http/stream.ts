@@ -26,7 +26,7 @@ type Handler = (request: Request) => Promise<Response>;
 type Refusal = [string, ResponseInit];
 
 /** A result as a client sees it: every error coded, without the HTTP hints yoga keeps in `extensions.http`. */
-function published(result: ExecutionResult): ExecutionResult {
+export function published(result: ExecutionResult): ExecutionResult {
   if (!result.errors?.length) return result;
   const errors = result.errors.map((error) => {
     const { http: _http, ...extensions } = error.extensions ?? {};
