@@ -51,7 +51,10 @@ function refusal(error: GraphQLError): Refusal | null {
   ];
 }
 
-/** Parses, validates and builds the context through yoga's pipeline; the execution arguments, or what to answer instead. */
+/**
+ * Runs one operation through yoga's pipeline (parse, validate, context, then execute or subscribe). A
+ * request error becomes the operation's result; a mutation over GET, a 405 answer.
+ */
 async function prepare(yoga: YogaServerInstance<Record<string, never>, Record<string, unknown>>, request: Request, params: object) {
   const enveloped = yoga.getEnveloped({ request, params } as never);
   const { query, variables, operationName } = params as { query: string; variables?: Record<string, unknown>; operationName?: string };
@@ -146,7 +149,7 @@ export function streamPlugin(options: StreamOptions): Plugin {
   });
   return {
     onYogaInit({ yoga }) {
-      const sse = createHandler(
+      handler = createHandler(
         {
           // A reserved stream's token is its only key: random, and told only to the client that asked.
           authenticate: (req) => req.headers.get(TOKEN_HEADER) || new URL(req.url, origin).searchParams.get('token') || randomUUID(),
@@ -155,7 +158,6 @@ export function streamPlugin(options: StreamOptions): Plugin {
         },
         yoga.fetchAPI as unknown as RequestContext,
       );
-      handler = sse;
     },
     async onRequest({ request, url, endResponse }) {
       if (url.pathname !== endpoint || !handler) return;
