@@ -105,6 +105,10 @@ export function createApp(options: AppOptions): App {
     // Loaded when a browser first asks for it: the module is large, and a server may never be asked.
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
     maskedErrors: { maskError },
+    // Any origin may call with a Bearer token, but never with the browser's credentials: without
+    // Allow-Credentials a cross-site page cannot send a cookie-bearing request that needs a preflight
+    // (the CSRF header), nor read the answer to one.
+    cors: { credentials: false },
     logging: false,
     context: ({ request }) => {
       const viewer = viewerOf(request);

@@ -129,6 +129,32 @@ describe('hostile requests are refused before they run', () => {
     const withHeader = await h.fetch(url, { headers: { accept: 'application/json', cookie: 'session=abc', [CSRF_HEADER]: '1' } });
     expect([withHeader.status, await withHeader.json()]).toEqual([200, answer]);
   });
+
+  it('lets other origins call without credentials only: no Allow-Credentials, so a page cannot add the CSRF header to a cookie-bearing request', async () => {
+    const preflight = await h.fetch('/graphql', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://elsewhere.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': `${CSRF_HEADER}, authorization`,
+      },
+    });
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('access-control-allow-credentials')]).toEqual([
+      204,
+      'https://elsewhere.example',
+      null,
+    ]);
+    const call = await h.fetch('/graphql', {
+      method: 'POST',
+      headers: { origin: 'https://elsewhere.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ deployments { key } }' }),
+    });
+    expect([call.status, call.headers.get('access-control-allow-origin'), call.headers.get('access-control-allow-credentials')]).toEqual([
+      200,
+      'https://elsewhere.example',
+      null,
+    ]);
+  });
 });
 
 describe('introspection and error masking', () => {
