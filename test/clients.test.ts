@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogLine } from '../src/app.js';
 import { connectors } from '../src/db/schema.js';
 import { countConnectors, findConnectorBySlug } from '../src/domain/connectors/store.js';
+import { createToken } from '../src/domain/tokens/tokens.js';
 import { PUBLIC } from '../src/domain/connectors/visibility.js';
 import { loadPolicyCatalog } from '../src/domain/support/policy.js';
 import { createHarness, type Harness } from './helpers/harness.js';
@@ -259,6 +260,41 @@ for (const singleConnection of [false, true]) {
         errors: [{ message: 'The API token is not valid: it is malformed, unknown or revoked.', extensions: { code: 'UNAUTHENTICATED' } }],
       });
       for (const c of [anonymous, certifier, reader, bad]) c.dispose();
+    });
+
+    it("keeps the subscriber's token: an organization's token hears its private connector's change, an anonymous subscriber does not", async () => {
+      const query = 'subscription { breakingChangeAnnounced { version connector { slug } } }';
+      const owner = client(createToken(h.db, { name: `acme-stream-${singleConnection}`, scopes: ['read:private'], organization: 'acme' }).token);
+      const anonymous = client();
+      const from = lines.length;
+      const heard = { owner: [] as unknown[], anonymous: [] as unknown[] };
+      const ownerHeard = collect<unknown>((push) => owner.subscribe({ query }, { next: push, error: () => {}, complete: () => {} }), 2);
+      const anonymousHeard = collect<unknown>((push) => anonymous.subscribe({ query }, { next: push, error: () => {}, complete: () => {} }), 1);
+      const status = singleConnection ? 202 : 200;
+      while (requestsSince(from).filter((l) => l.path === '/graphql/stream' && l.method === 'POST' && l.status === status).length < 2) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const version = singleConnection ? '31.0.0' : '30.0.0';
+      // The private change first: when the public one reaches the anonymous subscriber, the private one would have come before it.
+      for (const connector of ['source-acme-billing', community[10]!]) {
+        const res = await h.gql(
+          'mutation($input: AnnounceBreakingChangeInput!) { announceBreakingChange(input: $input) { userErrors { code } } }',
+          { input: { connectorSlug: connector, version, upgradeDeadline: '2031-01-01', message: 'Announced for the graphql-sse test.' } },
+          tokens.admin,
+        );
+        expect(res.data).toEqual({ announceBreakingChange: { userErrors: [] } });
+      }
+      heard.owner = await ownerHeard;
+      heard.anonymous = await anonymousHeard;
+      expect(heard).toEqual({
+        owner: [
+          { data: { breakingChangeAnnounced: { version, connector: { slug: 'source-acme-billing' } } } },
+          { data: { breakingChangeAnnounced: { version, connector: { slug: community[10] } } } },
+        ],
+        anonymous: [{ data: { breakingChangeAnnounced: { version, connector: { slug: community[10] } } } }],
+      });
+      owner.dispose();
+      anonymous.dispose();
     });
 
     it('streams a certification to a subscriber', async () => {
