@@ -29,6 +29,8 @@ import { Metrics } from './http/metrics.js';
 import { apqId, persistedDocument, persistedIdOfText, persistedOperationsPlugin } from './http/persisted.js';
 import { createLog, createRequestScope, requestIdFor, type LogLine } from './http/request-scope.js';
 import { routesPlugin } from './http/routes.js';
+import { multipartSubscriptions } from './http/multipart-subscriptions.js';
+import { STREAM_ENDPOINT, streamPlugin } from './http/stream.js';
 import { postWebhook } from './http/webhook-transport.js';
 
 export type { LogLine } from './http/request-scope.js';
@@ -53,6 +55,8 @@ export interface AppOptions {
   webhooks?: Partial<WebhookOptions> | false;
   /** The 32-byte key that seals webhook secrets (SECRETS_KEY); a random one for this app when absent, which a restart loses. */
   secretsKey?: Buffer;
+  /** graphql-sse's reserved streams (single-connection mode): how many may wait to be opened, and for how long. */
+  streams?: { maxPending?: number; pendingMs?: number };
   /** The response cache for repeated reads; on by default. */
   responseCache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
   /** How long shared caches (a CDN) may keep an anonymous query answer; see docs/http-caching.md. */
@@ -100,6 +104,7 @@ export function createApp(options: AppOptions): App {
   const scope = createRequestScope(metrics, log);
   const { viewerFor, viewerOf, refusalOf } = createViewers(db, now);
   const authFailures = new AuthFailures(db, now);
+  const maskError = createMaskError(log, scope.requestId);
   const schema = buildSchema();
   const budget = options.budget || null;
   const clientAddress = createClientAddress(budget ? budget.trustedProxies : (options.trustedProxies ?? []));
@@ -153,7 +158,11 @@ export function createApp(options: AppOptions): App {
     // GraphiQL's scripts and styles come from the installed package, not from a CDN: it works offline.
     // Loaded when a browser first asks for it: the module is large, and a server may never be asked.
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
-    maskedErrors: { maskError: createMaskError(log, scope.requestId) },
+    maskedErrors: { maskError },
+    // Any origin may call with a Bearer token, but never with the browser's credentials: without
+    // Allow-Credentials a cross-site page cannot send a cookie-bearing request that needs a preflight
+    // (the CSRF header), nor read the answer to one.
+    cors: { credentials: false },
     logging: false,
     context: ({ request, req }: { request: Request; req?: IncomingMessage }) => {
       const viewer = viewerOf(request);
@@ -179,7 +188,7 @@ export function createApp(options: AppOptions): App {
         httpCache.shared,
       ),
       // The checks first: the cache never answers a request the pipeline would refuse.
-      requestChecks(limits.maxBodyBytes, ENDPOINT),
+      requestChecks(limits.maxBodyBytes, ENDPOINT, STREAM_ENDPOINT),
       // Before the lane's plugin: it learns the persisted document's text, as the listener will look it up.
       persistedOperationsPlugin({ only: persistedOnly, maySendText: (request) => isAdmin(viewerOf(request)) }),
       // Fair use admits a body it knows the cost of before the cache can answer it, and reports the
@@ -190,6 +199,13 @@ export function createApp(options: AppOptions): App {
       httpCachePlugin(httpCache, ENDPOINT),
       ...limitPlugins(limits),
       ...(fairUse ? [fairUse.plugins.meter] : []),
+      multipartSubscriptions(),
+      streamPlugin({
+        endpoint: STREAM_ENDPOINT,
+        maxPendingStreams: options.streams?.maxPending,
+        pendingStreamMs: options.streams?.pendingMs,
+        maskError: (error) => maskError(error, 'Unexpected error.'),
+      }),
     ],
   });
 

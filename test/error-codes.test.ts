@@ -82,7 +82,11 @@ async function provokeAll(): Promise<Record<ErrorCode, Provoked>> {
     PERSISTED_QUERY_NOT_FOUND: await send(server, { body: JSON.stringify({ documentId: `sha256:${'0'.repeat(64)}` }) }),
     PERSISTED_QUERY_ID_REQUIRED: await send(persistedOnly, { body: JSON.stringify({ variables: {} }) }),
     PERSISTED_QUERY_ONLY: await send(persistedOnly, { body: q('{ deployments { key } }') }),
-    CSRF_HEADER_REQUIRED: await send(server, { method: 'GET', path: `/graphql?query=${encodeURIComponent('{ deployments { key } }')}` }),
+    CSRF_HEADER_REQUIRED: await send(server, {
+      method: 'GET',
+      path: `/graphql?query=${encodeURIComponent('{ deployments { key } }')}`,
+      headers: { cookie: 'session=1' },
+    }),
     UNSUPPORTED_MEDIA_TYPE: await send(server, { headers: { 'content-type': 'text/plain' }, body: '{ deployments { key } }' }),
     PAYLOAD_TOO_LARGE: await send(server, { body: q(`{ deployments { key } } # ${'x'.repeat(5000)}`) }),
     UNAUTHENTICATED: await send(server, { headers: { authorization: 'Bearer crg_not-a-token' }, body: q('{ deployments { key } }') }),

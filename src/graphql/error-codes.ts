@@ -30,7 +30,7 @@ export const ERROR_CODES = {
   PERSISTED_QUERY_NOT_FOUND: { when: 'a `documentId` or persisted-query hash that is not in persisted-documents.json', http: '400' },
   PERSISTED_QUERY_ID_REQUIRED: { when: 'with `PERSISTED_ONLY`, a request that names no persisted operation at all', http: '400' },
   PERSISTED_QUERY_ONLY: { when: 'with `PERSISTED_ONLY`, the text of an operation that is not persisted (admin tokens excepted)', http: '403' },
-  CSRF_HEADER_REQUIRED: { when: 'a GET query without the `x-graphql-csrf` header', http: '403' },
+  CSRF_HEADER_REQUIRED: { when: 'a GET query that carries a cookie or non-Bearer credentials, without the `x-graphql-csrf` header', http: '403' },
   UNSUPPORTED_MEDIA_TYPE: { when: 'a content type other than JSON or `application/graphql`', http: '415' },
   PAYLOAD_TOO_LARGE: { when: 'a body over `MAX_BODY_BYTES` (declared or chunked)', http: '413' },
   UNAUTHENTICATED: { when: 'a malformed, unknown or revoked token, or none where one is needed', http: '401' },
