@@ -29,6 +29,8 @@ import {
   SupportLevelEnum,
 } from './enums.js';
 import { SupportAnswerRef } from './support.js';
+import { connectorsAsOf, instant, rowsAsOf } from './as-of.js';
+import { asOfBySlug } from '../domain/history/store.js';
 
 const StreamScope = builder.objectRef<{ scopeType: string; impactedScopes: string[] }>('ScopedImpact').implement({
   description: 'The part of a connector a breaking change touches.',
@@ -265,6 +267,9 @@ export const ConnectorOrderInput = builder.inputType('ConnectorOrder', {
   }),
 });
 
+const ASOF_DESCRIPTION =
+  "As of this instant (ISO-8601): every field as it was then, by when each change took effect at its source (a registry entry's generation time, an import's --as-of date, an API change's time); connectors that did not exist then are left out. Omitted: now.";
+
 /** Counts are kept until the database changes: a count reads every matching row, and a page asks for it each time. */
 const counts = new KeptUntilChange<number>(1000);
 
@@ -299,10 +304,15 @@ builder.queryFields((t) => ({
         },
       }),
       after: t.arg.string({ description: 'A cursor from a previous page: return the connectors after it.' }),
+      asOf: t.arg({ type: 'DateTime', description: ASOF_DESCRIPTION }),
     },
     resolve: (_root, args, ctx, info) => {
       const order = (args.orderBy as ConnectorOrder | null | undefined) ?? null;
       const filter = args.filter as ConnectorFilter | null | undefined;
+      if (args.asOf) {
+        const plan = (options: object) => t.drizzleQueryFromInfo('connectors', { context: ctx, info, path: ['edges', 'node'], ...options } as never) as object;
+        return connectorsAsOf(ctx, info, { filter, order, first: args.first, after: args.after, at: instant(args.asOf) }, plan);
+      }
       const input = { db: ctx.db, filter, order, first: args.first, after: args.after, catalog: ctx.catalog, visibility: ctx.visibility };
       // Nodes that read only their own row: just the columns they select, without the planner.
       // Otherwise plugin-drizzle plans the whole selection, relations included, into one statement.
@@ -330,10 +340,20 @@ builder.queryFields((t) => ({
     type: 'connectors',
     nullable: true,
     description: 'One connector by slug, or null when there is none.',
-    args: { slug: t.arg.string({ required: true, description: 'The slug, e.g. source-postgres.' }) },
+    args: {
+      slug: t.arg.string({ required: true, description: 'The slug, e.g. source-postgres.' }),
+      asOf: t.arg({ type: 'DateTime', description: `${ASOF_DESCRIPTION} Null when no connector had the slug then.` }),
+    },
     // A compiled operation answers from the statement kept below without planning again.
     extensions: { plannedRows: { keptBy: 'slug' } satisfies PlannedRows },
     resolve: (query, _root, args, ctx, info) => {
+      if (args.asOf) {
+        const at = instant(args.asOf);
+        const state = asOfBySlug(ctx.db, args.slug, at, ctx.visibility);
+        if (!state) return null;
+        const rows = rowsAsOf(ctx, [state.id], at, () => [ctx.db.query.connectors.findFirst(query({ where: { id: state.id } }) as never).sync() as never]);
+        return (rows[0] ?? null) as never;
+      }
       // plugin-drizzle plans the selection (and records how to map the row) on every request; the
       // statement built from that plan is the same for the same document, so it is kept with it.
       const config = query(connectorBySlugQuery(ctx.visibility));

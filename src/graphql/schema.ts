@@ -12,6 +12,7 @@ import './custom.js';
 import './live.js';
 import './webhooks.js';
 import './imports.js';
+import './history.js';
 
 let schema: GraphQLSchema | undefined;
 

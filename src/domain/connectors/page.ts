@@ -23,7 +23,7 @@ export interface Cursor {
 
 export class InvalidCursorError extends Error {}
 
-function orderExpression(t: Table, order: ConnectorOrder): SQL {
+export function orderExpression(t: Table, order: ConnectorOrder): SQL {
   switch (order.field) {
     case 'name':
       return sql`${t.name}`;
