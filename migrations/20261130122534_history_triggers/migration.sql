@@ -116,6 +116,13 @@ CREATE TRIGGER `connector_history_breaking_change_removed` AFTER DELETE ON `brea
   DELETE FROM `connector_history` WHERE OLD.`demo` AND 1 AND `connector_id` = OLD.`connector_id` AND `field` = 'breakingChange' AND `scope` = OLD.`version`;
 END;
 --> statement-breakpoint
+-- A certification event written with a recorded change takes that change's effective time, so a
+-- connector as of any instant shows the level and the event that set it together.
+CREATE TRIGGER `certification_events_effective_at` AFTER INSERT ON `certification_events` WHEN NEW.`effective_at` IS NULL BEGIN
+  UPDATE `certification_events` SET `effective_at` = (SELECT `effective_at` FROM `history_context` WHERE `id` = 1)
+  WHERE `id` = NEW.`id` AND EXISTS (SELECT 1 FROM `history_context` WHERE `id` = 1 AND `effective_at` IS NOT NULL);
+END;
+--> statement-breakpoint
 -- What the database already holds, as of when each row was made: a connector's columns from its
 -- created_at (its support level as it was before its first certification event), each certification
 -- event's level from when it took effect, availability from the connector's created_at, breaking changes

@@ -11,14 +11,16 @@ export interface Recorder {
   actor: string | null;
   source: HistorySourceKey;
   importId?: number | null;
-  /** When the changes took effect at their source (ISO-8601); null: when they are recorded. */
+  /** When the changes took effect at their source (ISO-8601); undefined: when the transaction began; null: each when it is recorded. */
   effectiveAt?: string | null;
 }
 
 /** Runs `write` with `who` as the history's writer. Call it inside the write's transaction (`db` may be drizzle's transaction). */
 export function recording<T>(db: Db, who: Recorder, write: () => T): T {
+  // Without a time from the source, everything the transaction changes takes effect at one instant: its start.
+  const effectiveAt = who.effectiveAt === undefined ? sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')` : who.effectiveAt;
   db.run(
-    sql`insert or replace into history_context (id, actor, source, import_id, effective_at) values (1, ${who.actor}, ${who.source}, ${who.importId ?? null}, ${who.effectiveAt ?? null})`,
+    sql`insert or replace into history_context (id, actor, source, import_id, effective_at) values (1, ${who.actor}, ${who.source}, ${who.importId ?? null}, ${effectiveAt})`,
   );
   try {
     return write();

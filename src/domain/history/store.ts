@@ -54,6 +54,8 @@ export function decodeValue(column: HistoryColumn, value: string | number | null
   if (value == null) return null;
   const c = TABLE[column]!;
   if (c.columnType === 'SQLiteInteger') return Number(value);
+  // drizzle decodes a JSON column in its own statements, not in mapFromDriverValue.
+  if (c.columnType === 'SQLiteTextJson') return JSON.parse(String(value));
   return c.mapFromDriverValue(value);
 }
 
