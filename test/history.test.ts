@@ -23,7 +23,7 @@ const LIST = `query($at: DateTime, $filter: ConnectorFilter, $after: String, $fi
     availability { deployment enabled dockerRepository dockerImageTag } breakingChanges { version upgradeDeadline message } } } } }`;
 
 const slugs = (data: any): string[] => data.connectors.edges.map((e: any) => e.node.slug);
-const before = (at: string) => new Date(Date.parse(at) - 1).toISOString();
+const justBefore = (at: string) => new Date(Date.parse(at) - 1).toISOString();
 const firstCreated = (h: Harness) => h.db.$client.prepare("select min(effective_at) from connector_history where field = 'created'").pluck().get() as string;
 
 describe('as of an instant', () => {
@@ -81,7 +81,7 @@ describe('as of an instant', () => {
     const now = await detail(null);
     expect(now.supportLevel).toBe('CERTIFIED');
     expect(await detail(certifiedAt)).toEqual(now);
-    const then = await detail(before(certifiedAt));
+    const then = await detail(justBefore(certifiedAt));
     expect(then).toEqual({ ...now, supportLevel: 'COMMUNITY', support: then.support, certificationHistory: [] });
     expect(then.support.slaTier.key).not.toBe(now.support.slaTier.key);
 
@@ -90,11 +90,11 @@ describe('as of an instant', () => {
       expect(slugs(current)).toContain('source-faker');
       const at = (await h.gql(LIST, { filter, at: certifiedAt })).data!;
       expect(at).toEqual(current);
-      const earlier = (await h.gql(LIST, { filter, at: before(certifiedAt) })).data!;
+      const earlier = (await h.gql(LIST, { filter, at: justBefore(certifiedAt) })).data!;
       expect(slugs(earlier)).toEqual(slugs(current).filter((s) => s !== 'source-faker'));
       expect(earlier.connectors.totalCount).toBe(current.connectors.totalCount - 1);
     }
-    const community = (await h.gql(LIST, { filter: { supportLevels: ['COMMUNITY'] }, at: before(certifiedAt) })).data!;
+    const community = (await h.gql(LIST, { filter: { supportLevels: ['COMMUNITY'] }, at: justBefore(certifiedAt) })).data!;
     expect(slugs(community)).toContain('source-faker');
   });
 
@@ -115,13 +115,13 @@ describe('as of an instant', () => {
   it('before a connector existed: not listed, and null', async () => {
     const created = (await h.gql(CHANGES, { slug: 'source-faker' })).data!.connector.changes.edges[0].node;
     expect(created.field).toBe('CREATED');
-    expect((await h.gql(DETAIL, { slug: 'source-faker', at: before(created.effectiveAt) })).data).toEqual({ connector: null });
-    const list = (await h.gql(LIST, { at: before(firstCreated(h)) })).data!;
+    expect((await h.gql(DETAIL, { slug: 'source-faker', at: justBefore(created.effectiveAt) })).data).toEqual({ connector: null });
+    const list = (await h.gql(LIST, { at: justBefore(firstCreated(h)) })).data!;
     expect(list.connectors).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] });
   });
 
   it('the fast lane and the response cache never answer an asOf query with the current data', async () => {
-    const earlier = before(certifiedAt);
+    const earlier = justBefore(certifiedAt);
     const level = async (at: string | null) => (await h.gql(DETAIL, { slug: 'source-faker', at })).data!.connector.supportLevel;
     const listed = async (at: string | null) => slugs((await h.gql(LIST, { at, filter: { supportLevels: ['CERTIFIED'] } })).data!);
     // Learned by the fast lane and cached, then asked with an instant.

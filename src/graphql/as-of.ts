@@ -3,7 +3,6 @@
 // take the values they had at that instant: columns, deployments, availability, breaking changes and the
 // certification events that had taken effect. A relation beneath those (an event's connector) is today's.
 import { inArray } from 'drizzle-orm';
-import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import type { connectors } from '../db/schema.js';
 import { CURSOR_COLUMNS, toPage } from '../domain/connectors/page.js';
@@ -58,7 +57,6 @@ export function rowsAsOf(ctx: Context, ids: readonly number[], at: string, plann
 /** A page of `connectors(asOf:)`: the same filters, order and cursors, over the values at `at`. */
 export function connectorsAsOf(
   ctx: Context,
-  info: GraphQLResolveInfo,
   args: { filter: ConnectorFilter | null | undefined; order: ConnectorOrder | null; first: number; after: string | null | undefined; at: string },
   plan: (options: object) => object,
 ) {

@@ -311,7 +311,7 @@ builder.queryFields((t) => ({
       const filter = args.filter as ConnectorFilter | null | undefined;
       if (args.asOf) {
         const plan = (options: object) => t.drizzleQueryFromInfo('connectors', { context: ctx, info, path: ['edges', 'node'], ...options } as never) as object;
-        return connectorsAsOf(ctx, info, { filter, order, first: args.first, after: args.after, at: instant(args.asOf) }, plan);
+        return connectorsAsOf(ctx, { filter, order, first: args.first, after: args.after, at: instant(args.asOf) }, plan);
       }
       const input = { db: ctx.db, filter, order, first: args.first, after: args.after, catalog: ctx.catalog, visibility: ctx.visibility };
       // Nodes that read only their own row: just the columns they select, without the planner.
@@ -351,7 +351,7 @@ builder.queryFields((t) => ({
         const at = instant(args.asOf);
         const state = asOfBySlug(ctx.db, args.slug, at, ctx.visibility);
         if (!state) return null;
-        const rows = rowsAsOf(ctx, [state.id], at, () => [ctx.db.query.connectors.findFirst(query({ where: { id: state.id } }) as never).sync() as never]);
+        const rows = rowsAsOf(ctx, [state.id], at, () => plannedConnectorRows(ctx.db, query({ where: { id: state.id } })));
         return (rows[0] ?? null) as never;
       }
       // plugin-drizzle plans the selection (and records how to map the row) on every request; the
