@@ -61,13 +61,7 @@ export function decodeValue(column: HistoryColumn, value: string | number | null
 
 /** The value of `field` (in `scope`) for connector `id` as of `at`: one seek on connector_history_asof_idx. */
 const valueAt = (id: SQL, field: string, scope: string, at: string) =>
-  sql`(select h.value from connector_history h where h.connector_id = ${id} and h.field = ${field} and h.scope = ${scope} and h.effective_at <= ${at} order by h.effective_at desc, h.id desc limit 1)`;
-
-/** The deployments enabled as of `at`, comma-separated in key order, null for none: the enabled_on column as it was. */
-function enabledOnAt(id: SQL, at: string): SQL {
-  const parts = [...DEPLOYMENT_KEYS].sort().map((d) => sql`case when ${valueAt(id, 'enabled', d, at)} = '1' then ${`${d},`} else '' end`);
-  return sql`nullif(rtrim(${sql.join(parts, sql` || `)}, ','), '')`;
-}
+  sql`(select v.value from connector_history v where v.connector_id = ${id} and v.field = ${field} and v.scope = ${scope} and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1)`;
 
 /** The as-of table "h": the columns a filter or an order reads, as they were at `at`, for the connectors that existed then. */
 function asOfTable(at: string): SQL {
@@ -75,22 +69,21 @@ function asOfTable(at: string): SQL {
   const col = (key: HistoryColumn) => sql`${valueAt(id, key, '', at)} as ${sql.identifier(TABLE[key]!.name)}`;
   const columns = (['type', 'supportLevel', 'releaseStage', 'name', 'slug', 'language', 'organization', 'releaseDate'] as const).map(col);
   return sql`(select c.id as id, ${sql.join(columns, sql`, `)},
-    (select max(h.effective_at) from connector_history h where h.connector_id = c.id and h.effective_at <= ${at}) as updated_at,
-    ${enabledOnAt(id, at)} as enabled_on
-    from ${connectors} c where exists (select 1 from connector_history h where h.connector_id = c.id and h.field = 'created' and h.scope = '' and h.effective_at <= ${at})) as "h"`;
+    (select max(v.effective_at) from connector_history v where v.connector_id = c.id and v.effective_at <= ${at}) as updated_at
+    from ${connectors} c where exists (select 1 from connector_history v where v.connector_id = c.id and v.field = 'created' and v.scope = '' and v.effective_at <= ${at})) as "h"`;
 }
 
 // The as-of table's columns bear the connectors table's names, so the filter and order SQL apply to it unchanged.
 const h = alias(connectors, 'h') as unknown as typeof connectors;
 
-/** "Enabled on one of these deployments" on the as-of table: its enabled_on column. */
-const enabledOnIn = (t: ConnectorColumns, deployments: readonly DeploymentKey[]): SQL => {
-  const on = (t as unknown as typeof connectors).enabledOn;
-  return sql`(${sql.join(
-    deployments.map((d) => sql`instr(',' || ${on} || ',', ${`,${d},`}) > 0`),
-    sql` or `,
-  )})`;
-};
+/** "Enabled on one of these deployments" as of `at`: one seek per deployment asked about. */
+const enabledAt =
+  (at: string) =>
+  (t: ConnectorColumns, deployments: readonly DeploymentKey[]): SQL =>
+    sql`(${sql.join(
+      deployments.map((d) => sql`${valueAt(sql`${t.id}`, 'enabled', d, at)} = '1'`),
+      sql` or `,
+    )})`;
 
 export interface AsOfPageInput {
   db: Db;
@@ -110,7 +103,7 @@ export function asOfPageRows(input: AsOfPageInput): { id: number; name: string; 
   const desc = order.direction === 'desc';
   const expr = orderExpression(h, order);
   const where = and(
-    connectorFilterSql(h, input.filter, input.catalog, input.visibility, enabledOnIn),
+    connectorFilterSql(h, input.filter, input.catalog, input.visibility, enabledAt(input.at)),
     cursor ? afterCursorSql(expr, h.id, cursor, desc) : undefined,
   );
   const dir = desc ? sql`desc` : sql`asc`;
@@ -122,7 +115,7 @@ export function asOfPageRows(input: AsOfPageInput): { id: number; name: string; 
 
 /** How many connectors matched a filter as of `at`. */
 export function countAsOf(db: Db, at: string, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): number {
-  const where = connectorFilterSql(h, filter, catalog, visibility, enabledOnIn);
+  const where = connectorFilterSql(h, filter, catalog, visibility, enabledAt(at));
   return db.get<{ n: number }>(sql`select count(*) as n from ${asOfTable(at)} where ${where ?? sql`1`}`)?.n ?? 0;
 }
 
