@@ -401,6 +401,20 @@ export const connectorHistory = sqliteTable(
 );
 
 /**
+ * Per connector, the latest effective time of its history and whether any change was recorded out of
+ * effective order (a forced import of an older registry). Kept by a trigger on connector_history: a
+ * connector in order whose last change took effect by an instant is, as of that instant, its current
+ * row, so an as-of list reads history only for the others.
+ */
+export const connectorHistoryHorizon = sqliteTable('connector_history_horizon', {
+  connectorId: integer('connector_id')
+    .primaryKey()
+    .references(() => connectors.id, { onDelete: 'cascade' }),
+  lastEffectiveAt: text('last_effective_at').notNull(),
+  disordered: integer('disordered', { mode: 'boolean' }).notNull().default(false),
+});
+
+/**
  * Who is writing, set by a write path inside its transaction and deleted before it commits (see
  * src/domain/history/recording.ts): the history triggers read it. Never holds a row outside a
  * transaction, so no other writer can see it; without a row, triggers record 'unattributed' changes

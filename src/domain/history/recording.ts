@@ -1,4 +1,4 @@
-// Who is writing, for the history triggers (migration 20261130122534_history_triggers): a write path sets
+// Who is writing, for the history triggers (migration 20261130125451_history_triggers): a write path sets
 // the one history_context row inside its transaction and deletes it before the transaction ends, so no
 // other transaction ever sees it (SQLite runs one write transaction at a time). A writer that sets
 // nothing is still recorded, as 'unattributed' and effective when recorded.

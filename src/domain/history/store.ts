@@ -6,7 +6,7 @@ import { and, getTableColumns, sql, type Column, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/client.js';
 import { literalLimit } from '../../db/limit.js';
-import { connectorRenames, connectors, DEPLOYMENT_KEYS, type DeploymentKey } from '../../db/schema.js';
+import { connectorAvailability, connectorRenames, connectors, type DeploymentKey } from '../../db/schema.js';
 import { afterCursorSql, decodeCursor, DEFAULT_ORDER, orderExpression } from '../connectors/page.js';
 import {
   connectorFilterSql,
@@ -20,7 +20,7 @@ import { canSee, type Visibility } from '../connectors/visibility.js';
 import type { PolicyCatalog } from '../support/policy.js';
 
 /**
- * The connector columns the history triggers record (migration 20261130122534_history_triggers), by
+ * The connector columns the history triggers record (migration 20261130125451_history_triggers), by
  * their key. Every other column is derived or bookkeeping: id, demo, createdAt, updatedAt, revision,
  * enabledOn. A new column is recorded once a migration adds it to the triggers and it is listed here.
  */
@@ -63,27 +63,42 @@ export function decodeValue(column: HistoryColumn, value: string | number | null
 const valueAt = (id: SQL, field: string, scope: string, at: string) =>
   sql`(select v.value from connector_history v where v.connector_id = ${id} and v.field = ${field} and v.scope = ${scope} and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1)`;
 
-/** The as-of table "h": the columns a filter or an order reads, as they were at `at`, for the connectors that existed then. */
+/**
+ * The as-of table "h": the columns a filter or an order reads, as they were at `at`, for the connectors
+ * that existed then. A connector whose changes all took effect by `at`, recorded in effective order, is
+ * its current row ("fresh": no history read); the others are read from their history.
+ */
 function asOfTable(at: string): SQL {
   const id = sql`c.id`;
-  const col = (key: HistoryColumn) => sql`${valueAt(id, key, '', at)} as ${sql.identifier(TABLE[key]!.name)}`;
+  const fresh = sql`(z.last_effective_at <= ${at} and not z.disordered)`;
+  const col = (key: HistoryColumn) => {
+    const name = sql.identifier(TABLE[key]!.name);
+    return sql`case when ${fresh} then c.${name} else ${valueAt(id, key, '', at)} end as ${name}`;
+  };
   const columns = (['type', 'supportLevel', 'releaseStage', 'name', 'slug', 'language', 'organization', 'releaseDate'] as const).map(col);
-  return sql`(select c.id as id, ${sql.join(columns, sql`, `)},
-    (select max(v.effective_at) from connector_history v where v.connector_id = c.id and v.effective_at <= ${at}) as updated_at
-    from ${connectors} c where exists (select 1 from connector_history v where v.connector_id = c.id and v.field = 'created' and v.scope = '' and v.effective_at <= ${at})) as "h"`;
+  return sql`(select c.id as id, ${fresh} as fresh, ${sql.join(columns, sql`, `)},
+    case when ${fresh} then z.last_effective_at else (select max(v.effective_at) from connector_history v where v.connector_id = c.id and v.effective_at <= ${at}) end as updated_at
+    from ${connectors} c join connector_history_horizon z on z.connector_id = c.id
+    where ${fresh} or exists (select 1 from connector_history v where v.connector_id = c.id and v.field = 'created' and v.scope = '' and v.effective_at <= ${at})) as "h"`;
 }
 
 // The as-of table's columns bear the connectors table's names, so the filter and order SQL apply to it unchanged.
 const h = alias(connectors, 'h') as unknown as typeof connectors;
 
-/** "Enabled on one of these deployments" as of `at`: one seek per deployment asked about. */
+/** "Enabled on one of these deployments" as of `at`: a fresh connector's availability rows, else one seek per deployment. */
 const enabledAt =
   (at: string) =>
-  (t: ConnectorColumns, deployments: readonly DeploymentKey[]): SQL =>
-    sql`(${sql.join(
+  (t: ConnectorColumns, deployments: readonly DeploymentKey[]): SQL => {
+    const list = sql.join(
+      deployments.map((d) => sql`${d}`),
+      sql`, `,
+    );
+    const then = sql.join(
       deployments.map((d) => sql`${valueAt(sql`${t.id}`, 'enabled', d, at)} = '1'`),
       sql` or `,
-    )})`;
+    );
+    return sql`(case when "h"."fresh" then exists (select 1 from ${connectorAvailability} a where a.connector_id = ${t.id} and a.enabled = 1 and a.deployment in (${list})) else (${then}) end)`;
+  };
 
 export interface AsOfPageInput {
   db: Db;

@@ -14,6 +14,13 @@ CREATE TABLE `connector_history` (
 	CONSTRAINT "connector_history_source" CHECK(source in ('mutation', 'import', 'seed', 'migration', 'unattributed'))
 );
 --> statement-breakpoint
+CREATE TABLE `connector_history_horizon` (
+	`connector_id` integer PRIMARY KEY,
+	`last_effective_at` text NOT NULL,
+	`disordered` integer DEFAULT false NOT NULL,
+	CONSTRAINT `fk_connector_history_horizon_connector_id_connectors_id_fk` FOREIGN KEY (`connector_id`) REFERENCES `connectors`(`id`) ON DELETE CASCADE
+);
+--> statement-breakpoint
 CREATE TABLE `history_context` (
 	`id` integer PRIMARY KEY,
 	`actor` text,

@@ -3,6 +3,13 @@
 -- change took effect come from history_context, the one row a write path sets inside its transaction
 -- (src/domain/history/recording.ts); without it a change is 'unattributed', effective when recorded.
 -- Only syntax SQLite 3.40 knows (test/old-sqlite.test.ts).
+-- Each connector's latest effective time, and whether a change came out of effective order.
+CREATE TRIGGER `connector_history_horizon` AFTER INSERT ON `connector_history` BEGIN
+  INSERT INTO `connector_history_horizon` (`connector_id`, `last_effective_at`, `disordered`) VALUES (NEW.`connector_id`, NEW.`effective_at`, 0)
+  ON CONFLICT (`connector_id`) DO UPDATE SET `disordered` = `disordered` OR excluded.`last_effective_at` < `last_effective_at`,
+    `last_effective_at` = max(`last_effective_at`, excluded.`last_effective_at`);
+END;
+--> statement-breakpoint
 CREATE TRIGGER `connector_history_created` AFTER INSERT ON `connectors` BEGIN
   INSERT INTO `connector_history` (`connector_id`, `field`, `scope`, `value`, `effective_at`, `actor`, `source`, `import_id`)
   SELECT NEW.`id`, f.`field`, '', f.`value`, coalesce(x.`effective_at`, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), x.`actor`, coalesce(x.`source`, 'unattributed'), x.`import_id`
