@@ -4,7 +4,9 @@
 -- (src/domain/history/recording.ts); without it a change is 'unattributed', effective when recorded.
 -- Only syntax SQLite 3.40 knows (test/old-sqlite.test.ts).
 -- Each connector's latest effective time, and whether a change came out of effective order.
-CREATE TRIGGER `connector_history_horizon` AFTER INSERT ON `connector_history` BEGIN
+-- (A row at the time already kept changes nothing: the rows of one write usually share it.)
+CREATE TRIGGER `connector_history_horizon` AFTER INSERT ON `connector_history`
+WHEN NOT EXISTS (SELECT 1 FROM `connector_history_horizon` WHERE `connector_id` = NEW.`connector_id` AND `last_effective_at` = NEW.`effective_at`) BEGIN
   INSERT INTO `connector_history_horizon` (`connector_id`, `last_effective_at`, `disordered`) VALUES (NEW.`connector_id`, NEW.`effective_at`, 0)
   ON CONFLICT (`connector_id`) DO UPDATE SET `disordered` = `disordered` OR excluded.`last_effective_at` < `last_effective_at`,
     `last_effective_at` = max(`last_effective_at`, excluded.`last_effective_at`);
