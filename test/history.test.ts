@@ -133,6 +133,23 @@ describe('as of an instant', () => {
     expect(fromRows.length).toBeGreaterThan(8);
   });
 
+  it('a breaking change announced after the instant is not there yet, whatever fields are asked of it', async () => {
+    const announce = `mutation($input: AnnounceBreakingChangeInput!) { announceBreakingChange(input: $input) { userErrors { code message } } }`;
+    const input = { connectorSlug: 'destination-bigquery', version: '9.0.0', upgradeDeadline: '2027-12-31', message: 'Version 9.0.0 renames every stream.' };
+    const res = await h.gql(announce, { input }, h.token('publisher', ['publish']));
+    expect(res.data!.announceBreakingChange.userErrors).toEqual([]);
+    const changes = (await h.gql(CHANGES, { slug: 'destination-bigquery' })).data!.connector.changes.edges.map((e: any) => e.node);
+    const announced = changes.find((c: any) => c.field === 'BREAKING_CHANGE' && c.version === '9.0.0');
+    expect(announced).toMatchObject({ from: null, to: '2027-12-31', actor: 'publisher', source: 'MUTATION', breaking: true });
+    const ask = `query($at: DateTime) { connector(slug: "destination-bigquery", asOf: $at) { breakingChanges { upgradeDeadline message } } }`;
+    const now = (await h.gql(ask, {})).data!.connector.breakingChanges;
+    expect(now).toContainEqual({ upgradeDeadline: '2027-12-31', message: input.message });
+    expect((await h.gql(ask, { at: announced.effectiveAt })).data!.connector.breakingChanges).toEqual(now);
+    const earlier = (await h.gql(ask, { at: justBefore(announced.effectiveAt) })).data!.connector.breakingChanges;
+    expect(earlier).toEqual(now.filter((b: any) => b.upgradeDeadline !== '2027-12-31'));
+    expect(earlier.length).toBe(now.length - 1);
+  });
+
   it('before a connector existed: not listed, and null', async () => {
     const created = (await h.gql(CHANGES, { slug: 'source-faker' })).data!.connector.changes.edges[0].node;
     expect(created.field).toBe('CREATED');

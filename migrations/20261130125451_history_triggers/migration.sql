@@ -98,7 +98,7 @@ END;
 --> statement-breakpoint
 CREATE TRIGGER `connector_history_breaking_change_added` AFTER INSERT ON `breaking_changes` BEGIN
   INSERT INTO `connector_history` (`connector_id`, `field`, `scope`, `value`, `effective_at`, `actor`, `source`, `import_id`)
-  SELECT NEW.`connector_id`, 'breakingChange', NEW.`version`, json_object('upgradeDeadline', NEW.`upgrade_deadline`, 'message', NEW.`message`, 'migrationDocumentationUrl', NEW.`migration_documentation_url`, 'deadlineAction', NEW.`deadline_action`, 'scopedImpact', json(NEW.`scoped_impact`), 'announcedAt', NEW.`created_at`), coalesce(x.`effective_at`, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), x.`actor`, coalesce(x.`source`, 'unattributed'), x.`import_id`
+  SELECT NEW.`connector_id`, 'breakingChange', NEW.`version`, json_object('upgradeDeadline', NEW.`upgrade_deadline`, 'message', NEW.`message`, 'migrationDocumentationUrl', NEW.`migration_documentation_url`, 'deadlineAction', NEW.`deadline_action`, 'scopedImpact', json(NEW.`scoped_impact`)), coalesce(x.`effective_at`, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), x.`actor`, coalesce(x.`source`, 'unattributed'), x.`import_id`
   FROM (SELECT 1) LEFT JOIN `history_context` x ON x.`id` = 1
   WHERE 1;
 END;
@@ -111,9 +111,9 @@ CREATE TRIGGER `connector_history_breaking_change_changed` AFTER UPDATE OF `conn
   -- Demo data leaves no trace: a removed demo announcement takes its history with it.
   DELETE FROM `connector_history` WHERE OLD.`demo` AND (OLD.`connector_id` IS NOT NEW.`connector_id` OR OLD.`version` IS NOT NEW.`version`) AND `connector_id` = OLD.`connector_id` AND `field` = 'breakingChange' AND `scope` = OLD.`version`;
   INSERT INTO `connector_history` (`connector_id`, `field`, `scope`, `value`, `effective_at`, `actor`, `source`, `import_id`)
-  SELECT NEW.`connector_id`, 'breakingChange', NEW.`version`, json_object('upgradeDeadline', NEW.`upgrade_deadline`, 'message', NEW.`message`, 'migrationDocumentationUrl', NEW.`migration_documentation_url`, 'deadlineAction', NEW.`deadline_action`, 'scopedImpact', json(NEW.`scoped_impact`), 'announcedAt', NEW.`created_at`), coalesce(x.`effective_at`, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), x.`actor`, coalesce(x.`source`, 'unattributed'), x.`import_id`
+  SELECT NEW.`connector_id`, 'breakingChange', NEW.`version`, json_object('upgradeDeadline', NEW.`upgrade_deadline`, 'message', NEW.`message`, 'migrationDocumentationUrl', NEW.`migration_documentation_url`, 'deadlineAction', NEW.`deadline_action`, 'scopedImpact', json(NEW.`scoped_impact`)), coalesce(x.`effective_at`, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), x.`actor`, coalesce(x.`source`, 'unattributed'), x.`import_id`
   FROM (SELECT 1) LEFT JOIN `history_context` x ON x.`id` = 1
-  WHERE (OLD.`connector_id` IS NOT NEW.`connector_id` OR OLD.`version` IS NOT NEW.`version` OR json_object('upgradeDeadline', OLD.`upgrade_deadline`, 'message', OLD.`message`, 'migrationDocumentationUrl', OLD.`migration_documentation_url`, 'deadlineAction', OLD.`deadline_action`, 'scopedImpact', json(OLD.`scoped_impact`), 'announcedAt', OLD.`created_at`) IS NOT json_object('upgradeDeadline', NEW.`upgrade_deadline`, 'message', NEW.`message`, 'migrationDocumentationUrl', NEW.`migration_documentation_url`, 'deadlineAction', NEW.`deadline_action`, 'scopedImpact', json(NEW.`scoped_impact`), 'announcedAt', NEW.`created_at`));
+  WHERE (OLD.`connector_id` IS NOT NEW.`connector_id` OR OLD.`version` IS NOT NEW.`version` OR json_object('upgradeDeadline', OLD.`upgrade_deadline`, 'message', OLD.`message`, 'migrationDocumentationUrl', OLD.`migration_documentation_url`, 'deadlineAction', OLD.`deadline_action`, 'scopedImpact', json(OLD.`scoped_impact`)) IS NOT json_object('upgradeDeadline', NEW.`upgrade_deadline`, 'message', NEW.`message`, 'migrationDocumentationUrl', NEW.`migration_documentation_url`, 'deadlineAction', NEW.`deadline_action`, 'scopedImpact', json(NEW.`scoped_impact`)));
 END;
 --> statement-breakpoint
 CREATE TRIGGER `connector_history_breaking_change_removed` AFTER DELETE ON `breaking_changes` BEGIN
@@ -195,5 +195,5 @@ WHERE f.`field` = 'enabled' OR CASE f.`field` WHEN 'dockerImageTag' THEN a.`dock
 ORDER BY a.`connector_id`, a.`deployment`;
 --> statement-breakpoint
 INSERT INTO `connector_history` (`connector_id`, `field`, `scope`, `value`, `effective_at`, `recorded_at`, `actor`, `source`, `import_id`)
-SELECT b.`connector_id`, 'breakingChange', b.`version`, json_object('upgradeDeadline', b.`upgrade_deadline`, 'message', b.`message`, 'migrationDocumentationUrl', b.`migration_documentation_url`, 'deadlineAction', b.`deadline_action`, 'scopedImpact', json(b.`scoped_impact`), 'announcedAt', b.`created_at`), b.`created_at`, b.`created_at`, NULL, 'migration', NULL
+SELECT b.`connector_id`, 'breakingChange', b.`version`, json_object('upgradeDeadline', b.`upgrade_deadline`, 'message', b.`message`, 'migrationDocumentationUrl', b.`migration_documentation_url`, 'deadlineAction', b.`deadline_action`, 'scopedImpact', json(b.`scoped_impact`)), b.`created_at`, b.`created_at`, NULL, 'migration', NULL
 FROM `breaking_changes` b ORDER BY b.`id`;

@@ -7,26 +7,30 @@ import type { Context } from '../context.js';
 import type { connectors } from '../db/schema.js';
 import { CURSOR_COLUMNS, toPage } from '../domain/connectors/page.js';
 import { plannedConnectorRows, type ConnectorFilter, type ConnectorOrder } from '../domain/connectors/store.js';
-import { asOfPageRows, asOfStates, countAsOf, eventIdsAsOf, type AsOfState } from '../domain/history/store.js';
+import { asOfPageRows, asOfStates, breakingChangeVersions, countAsOf, eventIdsAsOf, type AsOfState } from '../domain/history/store.js';
 
 type Row = { id: number } & Record<string, unknown>;
 
 /** The instant a DateTime argument names, as connector_history stores instants. */
 export const instant = (at: Date | string): string => (typeof at === 'string' ? new Date(at) : at).toISOString();
 
-/** Gives a planned row the values of `state`, and keeps of its relations only what existed then. */
-export function overlay(row: Row, state: AsOfState, events: ReadonlySet<number>): Row {
+type Related = { id: number } & Record<string, unknown>;
+
+/**
+ * Gives a planned row the values of `state`, and keeps of its relations (plugin-drizzle loads them under
+ * the relation's name) only what existed then: availability as it was, the breaking changes announced by
+ * then with their columns as they were, the certification events that had taken effect.
+ */
+export function overlay(row: Row, state: AsOfState, at: { events: ReadonlySet<number>; versions: ReadonlyMap<number, string> }): Row {
   Object.assign(row, state.columns, { enabledOn: state.enabledOn, updatedAt: state.updatedAt });
-  for (const [key, value] of Object.entries(row)) {
-    if (!Array.isArray(value)) continue;
-    if (key === 'availability') {
-      row[key] = [...state.availability].map(([deployment, a]) => ({ deployment, ...a }));
-    } else if (value.every((v) => v && typeof v === 'object' && 'version' in v)) {
-      row[key] = value.filter((b) => state.breakingChanges.has(b.version)).map((b) => Object.assign(b, then(state, b.version)));
-    } else if (value.every((v) => v && typeof v === 'object' && 'id' in v && !('version' in v))) {
-      row[key] = value.filter((e) => events.has(e.id));
-    }
+  if (Array.isArray(row.availability)) row.availability = [...state.availability].map(([deployment, a]) => ({ deployment, ...a }));
+  if (Array.isArray(row.breakingChanges)) {
+    row.breakingChanges = (row.breakingChanges as Related[]).flatMap((b) => {
+      const version = at.versions.get(b.id);
+      return version && state.breakingChanges.has(version) ? [Object.assign(b, then(state, version))] : [];
+    });
   }
+  if (Array.isArray(row.certificationEvents)) row.certificationEvents = (row.certificationEvents as Related[]).filter((e) => at.events.has(e.id));
   return row;
 }
 
@@ -45,12 +49,12 @@ function then(state: AsOfState, version: string) {
 /** The planned rows of `ids` as of `at`, in the order of `ids`; those that did not exist then are left out. */
 export function rowsAsOf(ctx: Context, ids: readonly number[], at: string, planned: (ids: readonly number[]) => Row[]): Row[] {
   const states = asOfStates(ctx.db, ids, at);
-  const events = eventIdsAsOf(ctx.db, ids, at);
+  const related = { events: eventIdsAsOf(ctx.db, ids, at), versions: breakingChangeVersions(ctx.db, ids) };
   const byId = new Map(planned(ids).map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const row = byId.get(id);
     const state = states.get(id);
-    return row && state ? [overlay(row, state, events)] : [];
+    return row && state ? [overlay(row, state, related)] : [];
   });
 }
 

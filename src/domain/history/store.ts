@@ -147,7 +147,6 @@ export interface BreakingChangeAsOf {
   migrationDocumentationUrl: string | null;
   deadlineAction: string | null;
   scopedImpact: unknown;
-  announcedAt: string;
 }
 
 /** A connector as of an instant. */
@@ -243,4 +242,12 @@ export function eventIdsAsOf(db: Db, connectorIds: readonly number[], at: string
     .pluck()
     .all(JSON.stringify(connectorIds), at) as number[];
   return new Set(ids);
+}
+
+/** The version of each breaking change of these connectors, by row id. */
+export function breakingChangeVersions(db: Db, connectorIds: readonly number[]): Map<number, string> {
+  const rows = db.$client
+    .prepare('select id, version from breaking_changes where connector_id in (select value from json_each(?))')
+    .all(JSON.stringify(connectorIds)) as { id: number; version: string }[];
+  return new Map(rows.map((r) => [r.id, r.version]));
 }

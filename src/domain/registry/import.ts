@@ -325,8 +325,8 @@ function applyPlan(db: Db, plan: ImportPlan, items: ItemReader, run: Run): numbe
   const total = plan.steps.length;
   const at = { importId, source: r.source, startedAt: run.startedAt };
   // The history records each connector's changes as taking effect when its entry was generated (else the
-  // --as-of date, else now); what the file no longer lists, as of the --as-of date or now.
-  const asOf = r.asOf ? `${r.asOf}T00:00:00.000Z` : null;
+  // --as-of date, else when the import began); what the file no longer lists, as of the --as-of date or the start.
+  const asOf = r.asOf ? `${r.asOf}T00:00:00.000Z` : run.startedAt;
   recording(db, { actor, source: 'import', importId, effectiveAt: asOf }, () => {
     const effective = effectiveSetter(db);
     plan.steps.forEach((step, i) => {
