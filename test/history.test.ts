@@ -229,6 +229,30 @@ describe('what the triggers record', () => {
   });
 });
 
+describe('demo data', () => {
+  it('leaves no history when the first real import removes it', async () => {
+    const { db } = fileDatabase({ demo: true });
+    const s = db.$client;
+    const demoIds = s.prepare('select id from connectors where demo = 1').pluck().all() as number[];
+    expect(s.prepare("select count(*) from connector_history where source = 'seed'").pluck().get()).toBeGreaterThan(0);
+    await importPath(db, REAL.oss2025, { removeDemo: true });
+    const gone = demoIds.filter((id) => !s.prepare('select 1 from connectors where id = ?').get(id));
+    expect(gone.length).toBeGreaterThan(0);
+    expect(s.prepare('select count(*) from connector_history where connector_id in (select value from json_each(?))').pluck().get(JSON.stringify(gone))).toBe(
+      0,
+    );
+    // A demo breaking change removed from a kept connector takes its history with it, rather than being recorded as withdrawn.
+    expect(s.prepare("select count(*) from connector_history where field = 'breakingChange' and value is null").pluck().get()).toBe(0);
+    const stray = s
+      .prepare(
+        "select count(*) from connector_history h where h.field = 'breakingChange' and not exists (select 1 from breaking_changes b where b.connector_id = h.connector_id and b.version = h.scope)",
+      )
+      .pluck()
+      .get();
+    expect(stray).toBe(0);
+  });
+});
+
 describe('the changelog of real imports', () => {
   it('a metadata import followed by an older registry import reads in the order the sources speak for', async () => {
     const { db } = fileDatabase();
