@@ -296,6 +296,19 @@ export function pageOf<Row>(rows: Row[], first: number, after: string | null | u
 }
 
 /**
+ * Paging a log newest first by id (the import log, the audit log): the id after which `after` points,
+ * and the page of rows read up to `first + 1` below it, with cursors of the log's own kind.
+ */
+export const newestFirst = {
+  afterId(after: string | null | undefined, kind: string): number | null {
+    return after ? decodeKeysetCursor(after, kind, 'desc').id : null;
+  },
+  page<Row extends { id: number }>(rows: Row[], first: number, after: string | null | undefined, kind: string) {
+    return pageOf(rows, first, after, (row) => encodeKeysetCursor({ f: kind, d: 'desc', v: '', id: row.id }));
+  },
+};
+
+/**
  * A page's PageInfo; its cursors, like the edges', are made only when asked for. A class rather than
  * an object literal with getters: V8 gives every such literal its own hidden class, which the young
  * generation collector then keeps (and copies) until a full collection.
