@@ -70,6 +70,7 @@ export function createHarness(
     log?: (line: LogLine) => void;
     webhooks?: Partial<WebhookOptions>;
     secretsKey?: Buffer;
+    streams?: { maxPending?: number; pendingMs?: number };
   } = {},
 ): Harness {
   const statements: string[] = [];
@@ -83,6 +84,7 @@ export function createHarness(
     log: options.log ?? (() => {}),
     webhooks: options.webhooks,
     secretsKey: options.secretsKey,
+    streams: options.streams,
   });
   const served = serve(app);
   statements.length = 0;

@@ -35,7 +35,7 @@ const ORDER_COLUMNS = {
   syncSuccessRate: { value: 'syncSuccessRate', tie: 'id' },
 } as const satisfies Record<ConnectorOrder['field'], { value: keyof Table['$inferSelect']; tie: 'id' | 'slug' }>;
 
-function orderExpression(t: Table, order: ConnectorOrder): SQL {
+export function orderExpression(t: Table, order: ConnectorOrder): SQL {
   switch (order.field) {
     case 'name':
       // The stored sort key (src/db/name-key.ts): SQLite's own collations see case and accents.
@@ -294,6 +294,19 @@ export function pageOf<Row>(rows: Row[], first: number, after: string | null | u
   const edges: { cursor: string; node: Row }[] = rows.slice(0, first).map((node) => new Edge(node, cursorOf));
   return { edges, pageInfo: new PageInfoOf(edges, rows.length > first, !!after) };
 }
+
+/**
+ * Paging a log newest first by id (the import log, the audit log): the id after which `after` points,
+ * and the page of rows read up to `first + 1` below it, with cursors of the log's own kind.
+ */
+export const newestFirst = {
+  afterId(after: string | null | undefined, kind: string): number | null {
+    return after ? decodeKeysetCursor(after, kind, 'desc').id : null;
+  },
+  page<Row extends { id: number }>(rows: Row[], first: number, after: string | null | undefined, kind: string) {
+    return pageOf(rows, first, after, (row) => encodeKeysetCursor({ f: kind, d: 'desc', v: '', id: row.id }));
+  },
+};
 
 /**
  * A page's PageInfo; its cursors, like the edges', are made only when asked for. A class rather than
