@@ -7,7 +7,8 @@ import { parse as parseYaml } from 'yaml';
 import { HISTORY_COLUMNS } from '../src/domain/history/store.js';
 import { registryTime } from '../src/domain/registry/load.js';
 import { createHarness, type Harness } from './helpers/harness.js';
-import { entriesOf, fileDatabase, idOf, importPath, metadataFiles, readDoc, REAL } from './helpers/import.js';
+import { entriesOf, fileDatabase, idOf, importPath, metadataFiles, readDoc } from './helpers/import.js';
+import { describeWithRealData, REAL } from './helpers/real-data.js';
 
 const CERTIFY = `mutation($input: CertifyConnectorInput!) { certifyConnector(input: $input) { userErrors { code } } }`;
 const REASON = 'Passed acceptance tests at 99.9% sync success for 90 days.';
@@ -229,7 +230,7 @@ describe('what the triggers record', () => {
   });
 });
 
-describe('demo data', () => {
+describeWithRealData('demo data', () => {
   it('leaves no history when the first real import removes it', async () => {
     const { db } = fileDatabase({ demo: true });
     const s = db.$client;
@@ -253,7 +254,7 @@ describe('demo data', () => {
   });
 });
 
-describe('the changelog of real imports', () => {
+describeWithRealData('the changelog of real imports', () => {
   it('a metadata import followed by an older registry import reads in the order the sources speak for', async () => {
     const { db } = fileDatabase();
     const meta = await importPath(db, REAL.metadata2025, { skipInvalid: true, asOf: '2025-11-11' });
