@@ -18,8 +18,12 @@ import { inCi } from './browser.js';
 
 const TOOLS = ['initdb', 'pg_ctl'] as const;
 
-/** The folder holding initdb and pg_ctl: PATH first, then Debian's /usr/lib/postgresql/<version>/bin, newest first. */
+/**
+ * The folder holding initdb and pg_ctl: POSTGRES_BIN when set (and then only it), else PATH first, then
+ * Debian's /usr/lib/postgresql/<version>/bin, newest first.
+ */
 function findBin(): string | null {
+  if (process.env.POSTGRES_BIN) return TOOLS.every((tool) => executable(join(process.env.POSTGRES_BIN!, tool))) ? process.env.POSTGRES_BIN : null;
   const debian = (() => {
     try {
       return readdirSync('/usr/lib/postgresql')
@@ -48,7 +52,9 @@ const AS_ROOT = process.getuid?.() === 0;
 
 /** Why the PostgreSQL tests cannot run here, or null when they can. */
 export const postgresMissing: string | null = !BIN
-  ? 'no initdb and pg_ctl on PATH or under /usr/lib/postgresql/*/bin (install the Debian package: apt-get install postgresql)'
+  ? process.env.POSTGRES_BIN
+    ? `no initdb and pg_ctl in POSTGRES_BIN (${process.env.POSTGRES_BIN})`
+    : 'no initdb and pg_ctl on PATH or under /usr/lib/postgresql/*/bin (install the Debian package: apt-get install postgresql, or set POSTGRES_BIN)'
   : AS_ROOT && !executable('/usr/bin/setpriv')
     ? 'running as root, and no setpriv to run initdb as an unprivileged user (install util-linux)'
     : null;
