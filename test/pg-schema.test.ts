@@ -4,11 +4,13 @@
 // migrators start together. Skipped without PostgreSQL binaries (and required under CI).
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { MIGRATION_LOCK_KEY, migratePostgres, PG_MIGRATIONS_FOLDER } from '../src/db/migrate-pg.js';
 import { migrateDatabase } from '../src/db/migrate.js';
+import * as sqlite from '../src/db/schema.js';
 import { pgTables } from '../src/db/pg-schema.js';
 import * as pgSchema from '../src/db/pg-schema.js';
 import { describeWithPostgres, startCluster, type TestCluster } from './helpers/postgres.js';
@@ -81,6 +83,54 @@ describeWithPostgres('the PostgreSQL schema', () => {
     expect(Object.keys(pgTables).length).toBe(Object.keys(sqliteShape(migratedSqlite())).length);
   });
 
+  it('a row written and read through drizzle has the same JavaScript shape on both engines', async () => {
+    const sqliteDb = openDatabase(':memory:');
+    migrateDatabase(sqliteDb);
+    const client = await connect(await cluster.createDatabase());
+    const pgDb = drizzlePg({ client });
+    const level = { key: 'community' as const, label: 'Community', availability: '-', whoBuilds: '-', whoMaintains: '-', productionReadiness: '-' };
+    // Table by table, in foreign-key order: the same values through each engine's drizzle table.
+    const writes = [
+      ['supportLevels', { ...level, breakingChangePolicy: '-', minUpgradeWindowDays: 0, description: '-', sortOrder: 1 }],
+      [
+        'connectors',
+        {
+          definitionId: 'd1',
+          slug: 'a',
+          name: 'A',
+          type: 'source',
+          supportLevel: 'community',
+          dockerRepository: 'r',
+          dockerImageTag: '1',
+          tags: ['x', 'y'],
+          internalSl: 300,
+          demo: true,
+        },
+      ],
+      ['webhooks', { url: 'https://example.com/hook', secret: 's', events: ['certification'], createdBy: 'admin' }],
+    ] as const;
+    const sqliteTables = { supportLevels: sqlite.supportLevels, connectors: sqlite.connectors, webhooks: sqlite.webhooks };
+    try {
+      const read: Record<string, [unknown, unknown]> = {};
+      for (const [key, values] of writes) {
+        const fromSqlite = sqliteDb
+          .insert(sqliteTables[key])
+          .values(values as never)
+          .returning()
+          .get();
+        const [fromPg] = await pgDb.insert(pgTables[key]).values(values).returning();
+        read[key] = [fromSqlite, fromPg];
+      }
+      for (const [key, [fromSqlite, fromPg]] of Object.entries(read)) {
+        expect({ key, row: timesAsFormat(fromPg) }).toEqual({ key, row: timesAsFormat(fromSqlite) });
+      }
+      // The comparison saw JSON, booleans, numbers and timestamps, not only text.
+      expect(read.connectors![1]).toMatchObject({ tags: ['x', 'y'], demo: true, id: 1, revision: 1 });
+    } finally {
+      await client.end();
+    }
+  });
+
   it('keeps connectors.enabled_on equal on both engines through inserts, updates, moves and deletes', async () => {
     const sqlite = migratedSqlite();
     const client = await connect(await cluster.createDatabase());
@@ -147,6 +197,12 @@ async function waitingForMigrationLock(client: pg.Client): Promise<number> {
     [(key >> 32n).toString(), (key & 0xffffffffn).toString()],
   );
   return rows[0].n;
+}
+
+/** A row with its ISO-8601 timestamps (the engines' defaults) replaced by whether they have the format. */
+function timesAsFormat(row: unknown): Record<string, unknown> {
+  const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+  return Object.fromEntries(Object.entries(row as Record<string, unknown>).map(([k, v]) => [k, /At$/.test(k) && typeof v === 'string' ? iso.test(v) : v]));
 }
 
 /** Polls until `done` holds; fails after 10 s (a bound, not a timing assertion). */
