@@ -63,9 +63,11 @@ export const postgresMissing: string | null = !BIN
 export const describeWithPostgres = postgresMissing && !inCi ? describe.skip : describe;
 
 /** The unprivileged account the cluster runs as when the tests run as root. */
+let nobodyIds: { uid: number; gid: number } | undefined;
 function nobody(): { uid: number; gid: number } {
   const id = (flag: string) => Number(spawnSync('id', [flag, 'nobody'], { encoding: 'utf8' }).stdout.trim());
-  return { uid: id('-u'), gid: id('-g') };
+  nobodyIds ??= { uid: id('-u'), gid: id('-g') };
+  return nobodyIds;
 }
 
 /** Runs a PostgreSQL tool (as `nobody` under root); throws with its output when it fails. */
