@@ -2,7 +2,7 @@
 // migrations/ builds (columns, nullability, defaults, keys, indexes, checks, foreign keys, triggers), the
 // enabled_on triggers must keep the same value on both engines, and migrations must apply once when two
 // migrators start together. Skipped without PostgreSQL binaries (and required under CI).
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
@@ -187,7 +187,43 @@ describeWithPostgres('the PostgreSQL schema', () => {
       await watcher.end();
     }
   });
+
+  it('a cluster of its own: refuses a connection without its password, and stop() ends the server and removes its folder', async () => {
+    const own = await startCluster();
+    try {
+      const pid = Number(readFileSync(join(own.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      expect(running(pid)).toBe(true);
+      const stranger = new pg.Client({ host: '127.0.0.1', port: own.port, user: 'postgres', password: 'wrong', database: 'postgres' });
+      await expect(stranger.connect()).rejects.toThrow(/password authentication failed/);
+      const client = await connect(own.url());
+      expect((await client.query("select current_setting('listen_addresses') as a")).rows[0].a).toBe('127.0.0.1');
+      await client.end();
+      await own.stop();
+      expect(existsSync(own.dir)).toBe(false);
+      expect(running(pid)).toBe(false);
+      await expect(connect(own.url())).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      await own.stop();
+    }
+  });
 });
+
+/**
+ * Whether a process runs: not gone and not a zombie. pg_ctl's server is reparented to init, which reaps it
+ * a little later, so an ended server may linger as a zombie for a moment.
+ */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return !existsSync('/proc/self/stat');
+  }
+}
 
 /** Sessions waiting for the migration lock (pg_locks splits a bigint key into two 32-bit halves). */
 async function waitingForMigrationLock(client: pg.Client): Promise<number> {

@@ -97,6 +97,8 @@ function freePort(): Promise<number> {
 
 export interface TestCluster {
   readonly port: number;
+  /** The temporary folder holding the data directory, the log and the unix socket. */
+  readonly dir: string;
   /** A connection string for `database` on the cluster, as the superuser. */
   url(database?: string): string;
   /** A new, empty database; its connection string. */
@@ -145,7 +147,7 @@ export async function startCluster(): Promise<TestCluster> {
       },
     );
     const port = await listen(dir, data);
-    return cluster(port, password, () => {
+    return cluster(dir, port, password, () => {
       process.off('exit', onExit);
       stopNow('fast');
     });
@@ -182,7 +184,7 @@ function killByPidFile(data: string, cause: unknown): void {
   if (cause && !/not running|No such file/i.test(String(cause))) process.stderr.write(`stopping the test PostgreSQL: ${String(cause)}\n`);
 }
 
-function cluster(port: number, password: string, stop: () => void): TestCluster {
+function cluster(dir: string, port: number, password: string, stop: () => void): TestCluster {
   const url = (database = 'postgres') => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   let counter = 0;
   let template: Promise<void> | undefined;
@@ -208,6 +210,7 @@ function cluster(port: number, password: string, stop: () => void): TestCluster 
   };
   return {
     port,
+    dir,
     url,
     createEmptyDatabase: () => create(),
     async createDatabase() {
