@@ -4,14 +4,17 @@
 // migrators start together. Skipped without PostgreSQL binaries (and required under CI).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { getTableConfig as getPgTableConfig } from 'drizzle-orm/pg-core';
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import pg from 'pg';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/client.js';
 import { MIGRATION_LOCK_KEY, migratePostgres, PG_MIGRATIONS_FOLDER } from '../src/db/migrate-pg.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import * as sqlite from '../src/db/schema.js';
-import { pgTables } from '../src/db/pg-schema.js';
+import { derivePgTables, pgTables } from '../src/db/pg-schema.js';
 import * as pgSchema from '../src/db/pg-schema.js';
 import { describeWithPostgres, startCluster, type TestCluster } from './helpers/postgres.js';
 import { postgresShape, type SchemaShape, sqliteShape } from './helpers/schema-shape.js';
@@ -36,6 +39,28 @@ async function shapeOf(url: string): Promise<SchemaShape> {
     await client.end();
   }
 }
+
+describe('deriving PostgreSQL tables from SQLite ones', () => {
+  it('refuses SQLite SQL it has no declared PostgreSQL form for, naming the table and the column', () => {
+    const gadgets = sqliteTable('gadgets', { id: integer('id').primaryKey(), seenAt: text('seen_at').default(sql`(datetime('now'))`) });
+    expect(() => derivePgTables({ gadgets })).toThrow("no PostgreSQL equivalent declared for the default of gadgets.seen_at: (datetime('now'))");
+  });
+
+  it('refuses a partial index, whose condition would be SQLite SQL', () => {
+    const gadgets = sqliteTable('gadgets', { id: integer('id').primaryKey(), name: text('name') }, (t) => [
+      index('gadgets_named_idx').on(t.name).where(sql`${t.name} is not null`),
+    ]);
+    const derived = derivePgTables({ gadgets });
+    expect(() => getPgTableConfig(derived.gadgets)).toThrow('partial index gadgets_named_idx');
+  });
+
+  it('maps ids and what references them to bigint, other integers to integer, booleans and JSON to their own types', () => {
+    const columns = Object.fromEntries(getPgTableConfig(pgTables.connectorAvailability).columns.map((c) => [c.name, c.getSQLType()]));
+    expect(columns).toMatchObject({ connector_id: 'bigint', enabled: 'boolean', deployment: 'text' });
+    const connectors = Object.fromEntries(getPgTableConfig(pgTables.connectors).columns.map((c) => [c.name, c.getSQLType()]));
+    expect(connectors).toMatchObject({ id: 'bigint', revision: 'integer', tags: 'jsonb', demo: 'boolean', created_at: 'text' });
+  });
+});
 
 describeWithPostgres('the PostgreSQL schema', () => {
   let cluster: TestCluster;

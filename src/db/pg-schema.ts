@@ -53,10 +53,6 @@ function isIdColumn(table: SQLiteTable, column: SQLiteColumn): boolean {
   return false;
 }
 
-function where(table: string, column: string): string {
-  return `${table}.${column}`;
-}
-
 /** The pg-core builder for one SQLite column: type, nullability, default, primary key, uniqueness. */
 function pgColumn(source: SQLiteTable, column: SQLiteColumn): PgColumnBuilder {
   const table = getTableConfig(source).name;
@@ -76,7 +72,7 @@ function pgColumn(source: SQLiteTable, column: SQLiteColumn): PgColumnBuilder {
       b = id ? bigint(column.name, { mode: 'number' }) : integer(column.name);
       break;
     default:
-      throw new Error(`pg-schema: no PostgreSQL type for ${where(table, column.name)} (${column.columnType})`);
+      throw new Error(`pg-schema: no PostgreSQL type for ${table}.${column.name} (${column.columnType})`);
   }
   if ((column as { autoIncrement?: boolean }).autoIncrement) b = b.generatedByDefaultAsIdentity();
   if (column.primary) b = b.primaryKey();
@@ -84,7 +80,7 @@ function pgColumn(source: SQLiteTable, column: SQLiteColumn): PgColumnBuilder {
   if (column.default instanceof SQL) {
     const text = sqlText(column.default);
     const pg = PG_SQL_DEFAULTS[text];
-    if (!pg) throw new Error(`pg-schema: no PostgreSQL equivalent declared for the default of ${where(table, column.name)}: ${text}`);
+    if (!pg) throw new Error(`pg-schema: no PostgreSQL equivalent declared for the default of ${table}.${column.name}: ${text}`);
     b = b.default(sql.raw(pg));
   } else if (column.default !== undefined) b = b.default(column.default);
   if (column.isUnique) b = b.unique(column.uniqueName);
@@ -154,10 +150,11 @@ function extras(source: SQLiteTable, table: PgTable, tables: Record<string, PgTa
   ];
 }
 
-function derive(): Record<TableKey, PgTable> {
+/** PostgreSQL tables for SQLite ones, by the same keys; throws on SQLite SQL without a declared equivalent. */
+export function derivePgTables<K extends string>(sources: Record<K, SQLiteTable>): Record<K, PgTable> {
   const byTableName: Record<string, PgTable> = {};
-  const out = {} as Record<TableKey, PgTable>;
-  for (const [key, source] of Object.entries(SQLITE_TABLES) as [TableKey, SQLiteTable][]) {
+  const out = {} as Record<K, PgTable>;
+  for (const [key, source] of Object.entries(sources) as [K, SQLiteTable][]) {
     const config = getTableConfig(source);
     // Keyed by the SQLite property names, so a query written for one engine names the same fields on the other.
     const columnKeys = Object.entries(source).filter(([, c]) => c instanceof Column) as [string, SQLiteColumn][];
@@ -174,7 +171,7 @@ function derive(): Record<TableKey, PgTable> {
  * Every table, by the export name it has in schema.ts. Rows read through these have the same JavaScript
  * shapes as the SQLite tables' (`InferSelectModel<typeof sqlite.connectors>`): text, number, boolean, JSON.
  */
-export const pgTables = derive();
+export const pgTables = derivePgTables(SQLITE_TABLES);
 
 // drizzle-kit reads the module's exports, one per table; the parity test (test/pg-schema.test.ts) fails when
 // a table of schema.ts is missing here, because migrations-pg/ then lacks it.
