@@ -183,7 +183,8 @@ describe('what the triggers record', () => {
     const h = createHarness();
     const columns = h.db.$client.prepare("select name from pragma_table_info('connectors')").pluck().all() as string[];
     const keyOf = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    const bookkeeping = ['id', 'demo', 'createdAt', 'updatedAt', 'revision', 'enabledOn'];
+    // nameKey is derived from the name (the as-of list computes it from the name as it was).
+    const bookkeeping = ['id', 'demo', 'createdAt', 'updatedAt', 'revision', 'enabledOn', 'nameKey'];
     expect(
       columns
         .map(keyOf)

@@ -52,10 +52,22 @@ type Row = {
 
 const ORDER_FIELD = 'effectiveAt';
 
+/**
+ * A connector's rows with its creation snapshot spread out: the 'created' row itself, then one row per
+ * column it set, ranked in HISTORY_COLUMNS order. `seq` orders them and keys the cursor: row id × 32 + rank.
+ */
+const RANK = HISTORY_COLUMNS.map((c, i) => `when '${c}' then ${i + 1}`).join(' ');
+const SPREAD = `select id * 32 as seq, field, scope, value, effective_at, recorded_at, actor, source, import_id
+    from connector_history where connector_id = @id and field != 'created'
+  union all select id * 32, 'created', '', '1', effective_at, recorded_at, actor, source, import_id
+    from connector_history where connector_id = @id and field = 'created'
+  union all select h.id * 32 + (case j.key ${RANK} end), j.key, '', j.value, h.effective_at, h.recorded_at, h.actor, h.source, h.import_id
+    from connector_history h, json_each(h.value) j where h.connector_id = @id and h.field = 'created' and j.value is not null`;
+
 const CHANGES = `select * from (
-    select id, field, scope, value, lag(value) over (partition by field, scope order by effective_at, id) as before,
+    select seq as id, field, scope, value, lag(value) over (partition by field, scope order by effective_at, seq) as before,
       effective_at as effectiveAt, recorded_at as recordedAt, actor, source, import_id as importId
-    from connector_history where connector_id = @id
+    from (${SPREAD})
   ) where @after is null or effectiveAt > @after or (effectiveAt = @after and id > @afterId)
   order by effectiveAt, id limit @limit`;
 
@@ -100,7 +112,7 @@ export function connectorChanges(db: Db, connectorId: number, first: number, aft
 
 /** How many changes a connector has. */
 export function countChanges(db: Db, connectorId: number): number {
-  return db.$client.prepare('select count(*) from connector_history where connector_id = ?').pluck().get(connectorId) as number;
+  return db.$client.prepare(`select count(*) from (${SPREAD})`).pluck().get({ id: connectorId }) as number;
 }
 
 export type { HistoryColumn };

@@ -5,9 +5,10 @@
 import { and, getTableColumns, sql, type Column, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/client.js';
+import { NAME_KEY_FUNCTION, nameKey } from '../../db/name-key.js';
 import { literalLimit } from '../../db/limit.js';
 import { connectorAvailability, connectorRenames, connectors, type DeploymentKey } from '../../db/schema.js';
-import { afterCursorSql, decodeCursor, DEFAULT_ORDER, orderExpression } from '../connectors/page.js';
+import { afterOrderCursorSql, decodeCursor, DEFAULT_ORDER, orderExpression, tieColumn } from '../connectors/page.js';
 import {
   connectorFilterSql,
   findConnectorBySlug,
@@ -22,7 +23,7 @@ import type { PolicyCatalog } from '../support/policy.js';
 /**
  * The connector columns the history triggers record (migration 20261130125451_history_triggers), by
  * their key. Every other column is derived or bookkeeping: id, demo, createdAt, updatedAt, revision,
- * enabledOn. A new column is recorded once a migration adds it to the triggers and it is listed here.
+ * enabledOn, nameKey (nameKey(name)). A new column is recorded once a migration adds it to the triggers and it is listed here.
  */
 export const HISTORY_COLUMNS = [
   'slug',
@@ -43,6 +44,8 @@ export const HISTORY_COLUMNS = [
   'internalSl',
   'internalQl',
   'maxSecondsBetweenMessages',
+  'usage',
+  'syncSuccessRate',
   'organization',
 ] as const satisfies readonly (keyof ConnectorRow)[];
 export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];
@@ -60,8 +63,18 @@ export function decodeValue(column: HistoryColumn, value: string | number | null
 }
 
 /** The value of `field` (in `scope`) for connector `id` as of `at`: one seek on connector_history_asof_idx. */
-const valueAt = (id: SQL, field: string, scope: string, at: string) =>
+const scopedValueAt = (id: SQL, field: string, scope: string, at: string) =>
   sql`(select v.value from connector_history v where v.connector_id = ${id} and v.field = ${field} and v.scope = ${scope} and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1)`;
+
+/**
+ * The value of column `field` for connector `id` as of `at`: the later of its latest change by then and
+ * its creation snapshot (the 'created' row holds every column as a JSON object). Two seeks.
+ */
+const columnAt = (id: SQL, field: HistoryColumn, at: string) =>
+  sql`(select value from (select * from (select v.value as value, v.effective_at as e, v.id as i from connector_history v
+      where v.connector_id = ${id} and v.field = ${field} and v.scope = '' and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1)
+    union all select json_extract(s.value, ${`$.${field}`}), s.effective_at, s.id from connector_history s
+      where s.connector_id = ${id} and s.field = 'created' and s.scope = '' and s.effective_at <= ${at}) order by e desc, i desc limit 1)`;
 
 /**
  * The as-of table "h": the columns a filter or an order reads, as they were at `at`, for the connectors
@@ -73,9 +86,12 @@ function asOfTable(at: string): SQL {
   const fresh = sql`(z.last_effective_at <= ${at} and not z.disordered)`;
   const col = (key: HistoryColumn) => {
     const name = sql.identifier(TABLE[key]!.name);
-    return sql`case when ${fresh} then c.${name} else ${valueAt(id, key, '', at)} end as ${name}`;
+    return sql`case when ${fresh} then c.${name} else ${columnAt(id, key, at)} end as ${name}`;
   };
-  const columns = (['type', 'supportLevel', 'releaseStage', 'name', 'slug', 'language', 'organization', 'releaseDate'] as const).map(col);
+  const read = ['type', 'supportLevel', 'releaseStage', 'name', 'slug', 'language', 'organization', 'releaseDate', 'usage', 'syncSuccessRate'] as const;
+  // Name order reads name_key: computed from the name as it was, by the SQL function openDatabase registers.
+  const key = sql`case when ${fresh} then c.name_key else ${sql.raw(NAME_KEY_FUNCTION)}(${columnAt(id, 'name', at)}) end as name_key`;
+  const columns = [...read.map(col), key];
   return sql`(select c.id as id, ${fresh} as fresh, ${sql.join(columns, sql`, `)},
     case when ${fresh} then z.last_effective_at else (select max(v.effective_at) from connector_history v where v.connector_id = c.id and v.effective_at <= ${at}) end as updated_at
     from ${connectors} c join connector_history_horizon z on z.connector_id = c.id
@@ -94,7 +110,7 @@ const enabledAt =
       sql`, `,
     );
     const then = sql.join(
-      deployments.map((d) => sql`${valueAt(sql`${t.id}`, 'enabled', d, at)} = '1'`),
+      deployments.map((d) => sql`${scopedValueAt(sql`${t.id}`, 'enabled', d, at)} = '1'`),
       sql` or `,
     );
     return sql`(case when "h"."fresh" then exists (select 1 from ${connectorAvailability} a where a.connector_id = ${t.id} and a.enabled = 1 and a.deployment in (${list})) else (${then}) end)`;
@@ -119,12 +135,12 @@ export function asOfPageRows(input: AsOfPageInput): { id: number; name: string; 
   const expr = orderExpression(h, order);
   const where = and(
     connectorFilterSql(h, input.filter, input.catalog, input.visibility, enabledAt(input.at)),
-    cursor ? afterCursorSql(expr, h.id, cursor, desc) : undefined,
+    cursor ? afterOrderCursorSql(h, order, cursor, desc) : undefined,
   );
   const dir = desc ? sql`desc` : sql`asc`;
   return input.db.all(
     sql`select h.id as id, h.name as name, h.slug as slug, h.updated_at as updatedAt, h.release_date as releaseDate from ${asOfTable(input.at)}
-      where ${where ?? sql`1`} order by ${expr} ${dir}, h.id ${dir} limit ${literalLimit(input.first + 1)}`,
+      where ${where ?? sql`1`} order by ${expr} ${dir}, ${tieColumn(h, order)} ${dir}, h.id ${dir} limit ${literalLimit(input.first + 1)}`,
   );
 }
 
@@ -153,6 +169,8 @@ export interface BreakingChangeAsOf {
 export interface AsOfState {
   id: number;
   columns: Record<HistoryColumn, unknown>;
+  /** nameKey of the name as of then: what name order and its cursors read. */
+  nameKey: string;
   enabledOn: string | null;
   availability: Map<DeploymentKey, AvailabilityAsOf>;
   breakingChanges: Map<string, BreakingChangeAsOf>;
@@ -177,6 +195,7 @@ export function asOfStates(db: Db, ids: readonly number[], at: string): Map<numb
         id: r.connectorId,
         created: false,
         columns: {} as AsOfState['columns'],
+        nameKey: '',
         enabledOn: null,
         availability: new Map(),
         breakingChanges: new Map(),
@@ -191,6 +210,7 @@ export function asOfStates(db: Db, ids: readonly number[], at: string): Map<numb
   for (const [id, { created, ...s }] of states) {
     if (!created) continue;
     for (const c of HISTORY_COLUMNS) s.columns[c] = decodeValue(c, (s.columns[c] as string | null | undefined) ?? null);
+    s.nameKey = nameKey(String(s.columns.name ?? ''));
     const on = [...s.availability].filter(([, a]) => a.enabled).map(([d]) => d);
     s.enabledOn = on.length ? on.sort().join(',') : null;
     found.set(id, s);
@@ -199,8 +219,11 @@ export function asOfStates(db: Db, ids: readonly number[], at: string): Map<numb
 }
 
 function apply(s: AsOfState & { created: boolean }, r: HistoryRow): void {
-  if (r.field === 'created') s.created = true;
-  else if (r.field === 'breakingChange') {
+  if (r.field === 'created') {
+    s.created = true;
+    // The snapshot: every recorded column as it was written.
+    Object.assign(s.columns, JSON.parse(r.value ?? '{}'));
+  } else if (r.field === 'breakingChange') {
     if (r.value == null) s.breakingChanges.delete(r.scope);
     else s.breakingChanges.set(r.scope, JSON.parse(r.value) as BreakingChangeAsOf);
   } else if (r.scope !== '') {
