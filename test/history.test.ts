@@ -150,6 +150,32 @@ describe('as of an instant', () => {
     expect(earlier.length).toBe(now.length - 1);
   });
 
+  it('counts facets as of the instant: the current counts from then on, one certified connector fewer just before', async () => {
+    const FACETS = `query($at: DateTime, $filter: ConnectorFilter) { connectors(asOf: $at, filter: $filter, first: 1) { totalCount
+      facets { supportLevels { value count } deployments { value count } types { value count } withSla { value count } languages { value count } } } }`;
+    const facets = async (filter: unknown, at?: string) => {
+      const res = await h.gql(FACETS, { filter, at });
+      expect(res.errors).toBeUndefined();
+      return res.data!.connectors;
+    };
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const filters = [null, { supportedOn: 'CLOUD' }, { withSla: true, supportLevels: ['CERTIFIED', 'COMMUNITY'] }, { type: 'SOURCE' }];
+    const now = await Promise.all(filters.map((f) => facets(f)));
+    for (const [i, filter] of filters.entries()) {
+      expect(await facets(filter, certifiedAt)).toEqual(now[i]);
+      expect(await facets(filter, later)).toEqual(now[i]);
+    }
+    const level = (f: any, key: string) => f.facets.supportLevels.find((l: any) => l.value === key).count;
+    const before = await facets(null, justBefore(certifiedAt));
+    expect(level(before, 'CERTIFIED')).toBe(level(now[0], 'CERTIFIED') - 1);
+    expect(level(before, 'COMMUNITY')).toBe(level(now[0], 'COMMUNITY') + 1);
+    expect(before.facets.types).toEqual(now[0].facets.types);
+    // As if every change had come out of order: every connector's facet values read from its history.
+    h.db.$client.prepare('update connector_history_horizon set disordered = 1').run();
+    for (const [i, filter] of filters.entries()) expect(await facets(filter, later)).toEqual(now[i]);
+    expect(await facets(null, justBefore(certifiedAt))).toEqual(before);
+  });
+
   it('before a connector existed: not listed, and null', async () => {
     const created = (await h.gql(CHANGES, { slug: 'source-faker' })).data!.connector.changes.edges[0].node;
     expect(created.field).toBe('CREATED');

@@ -7,7 +7,7 @@ import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/client.js';
 import { NAME_KEY_FUNCTION, nameKey } from '../../db/name-key.js';
 import { literalLimit } from '../../db/limit.js';
-import { connectorAvailability, connectorRenames, connectors, type DeploymentKey } from '../../db/schema.js';
+import { connectorAvailability, connectorRenames, connectors, DEPLOYMENT_KEYS, type DeploymentKey } from '../../db/schema.js';
 import { afterOrderCursorSql, decodeCursor, DEFAULT_ORDER, orderExpression, tieColumn } from '../connectors/page.js';
 import {
   connectorFilterSql,
@@ -16,6 +16,7 @@ import {
   type ConnectorFilter,
   type ConnectorOrder,
   type ConnectorRow,
+  type FacetGroup,
 } from '../connectors/store.js';
 import { canSee, type Visibility } from '../connectors/visibility.js';
 import type { PolicyCatalog } from '../support/policy.js';
@@ -81,7 +82,7 @@ const columnAt = (id: SQL, field: HistoryColumn, at: string) =>
  * that existed then. A connector whose changes all took effect by `at`, recorded in effective order, is
  * its current row ("fresh": no history read); the others are read from their history.
  */
-function asOfTable(at: string): SQL {
+function asOfTable(at: string, withEnabledOn = false): SQL {
   const id = sql`c.id`;
   const fresh = sql`(z.last_effective_at <= ${at} and not z.disordered)`;
   const col = (key: HistoryColumn) => {
@@ -92,10 +93,17 @@ function asOfTable(at: string): SQL {
   // Name order reads name_key: computed from the name as it was, by the SQL function openDatabase registers.
   const key = sql`case when ${fresh} then c.name_key else ${sql.raw(NAME_KEY_FUNCTION)}(${columnAt(id, 'name', at)}) end as name_key`;
   const columns = [...read.map(col), key];
+  if (withEnabledOn) columns.push(sql`case when ${fresh} then c.enabled_on else ${enabledOnAt(id, at)} end as enabled_on`);
   return sql`(select c.id as id, ${fresh} as fresh, ${sql.join(columns, sql`, `)},
     case when ${fresh} then z.last_effective_at else (select max(v.effective_at) from connector_history v where v.connector_id = c.id and v.effective_at <= ${at}) end as updated_at
     from ${connectors} c join connector_history_horizon z on z.connector_id = c.id
     where ${fresh} or exists (select 1 from connector_history v where v.connector_id = c.id and v.field = 'created' and v.scope = '' and v.effective_at <= ${at})) as "h"`;
+}
+
+/** enabled_on as of `at`: the deployments then enabled, comma-separated in key order, or null. One seek each. */
+function enabledOnAt(id: SQL, at: string): SQL {
+  const each = [...DEPLOYMENT_KEYS].sort().map((d) => sql`case when ${scopedValueAt(id, 'enabled', d, at)} = '1' then ${`${d},`} else '' end`);
+  return sql`nullif(rtrim(${sql.join(each, sql` || `)}, ','), '')`;
 }
 
 // The as-of table's columns bear the connectors table's names, so the filter and order SQL apply to it unchanged.
@@ -148,6 +156,15 @@ export function asOfPageRows(input: AsOfPageInput): { id: number; name: string; 
 export function countAsOf(db: Db, at: string, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): number {
   const where = connectorFilterSql(h, filter, catalog, visibility, enabledAt(at));
   return db.get<{ n: number }>(sql`select count(*) as n from ${asOfTable(at)} where ${where ?? sql`1`}`)?.n ?? 0;
+}
+
+/** The facets' grouped counts (facetGroups) as of `at`: one statement over the as-of table. */
+export function facetGroupsAsOf(db: Db, at: string, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): FacetGroup[] {
+  const where = connectorFilterSql(h, filter, catalog, visibility, enabledAt(at));
+  return db.all(
+    sql`select h.type as type, h.support_level as supportLevel, h.language as language, h.enabled_on as enabledOn, count(*) as count
+      from ${asOfTable(at, true)} where ${where ?? sql`1`} group by h.type, h.support_level, h.language, h.enabled_on`,
+  );
 }
 
 export interface AvailabilityAsOf {
