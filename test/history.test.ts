@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { nameKey } from '../src/db/name-key.js';
 import { HISTORY_COLUMNS } from '../src/domain/history/store.js';
 import { registryTime } from '../src/domain/registry/load.js';
 import { createHarness, type Harness } from './helpers/harness.js';
@@ -110,6 +111,29 @@ describe('as of an instant', () => {
       pages++;
     } while (after);
     expect(pages).toBeGreaterThan(3);
+  });
+
+  it('orders by name as it was: a renamed connector keeps its old place and its old cursor as of before the rename', async () => {
+    const all = async (at?: string) => {
+      const edges: any[] = [];
+      let after: string | null = null;
+      do {
+        const page: any = (await h.gql(LIST, { first: 7, after, at })).data!;
+        edges.push(...page.connectors.edges.map((e: any) => ({ cursor: e.cursor, slug: e.node.slug, name: e.node.name })));
+        after = page.connectors.pageInfo.hasNextPage ? page.connectors.pageInfo.endCursor : null;
+      } while (after);
+      return edges;
+    };
+    const before = await all();
+    const s = h.db.$client;
+    s.prepare("update connectors set name = 'Zz faker', name_key = ? where slug = 'source-faker'").run(nameKey('Zz faker'));
+    const renamedAt = s.prepare("select max(effective_at) from connector_history where field = 'name'").pluck().get() as string;
+    const now = await all();
+    expect(now.at(-1)?.slug).toBe('source-faker');
+    expect(now).not.toEqual(before);
+    expect(await all(justBefore(renamedAt))).toEqual(before);
+    s.prepare('update connector_history_horizon set disordered = 1').run();
+    expect(await all(justBefore(renamedAt))).toEqual(before);
   });
 
   it('reads the same from the history as from the current rows: every connector read back from its history, page after page', async () => {
