@@ -367,3 +367,78 @@ describe('the changelog of real imports', () => {
     }
   });
 });
+
+describe('a first import', () => {
+  it('records each new connector as one snapshot row, its availability inside, and reads it back as the current rows read', async () => {
+    const { db } = fileDatabase();
+    await importPath(db, REAL.oss2025);
+    const s = db.$client;
+    const connectors = s.prepare('select count(*) from connectors').pluck().get() as number;
+    expect(connectors).toBeGreaterThan(100);
+    // One row a connector besides its breaking changes: the snapshot, which holds every availability row written with it.
+    expect(s.prepare("select count(*) from connector_history where field != 'breakingChange'").pluck().get()).toBe(connectors);
+    const availability = s
+      .prepare(
+        `select count(*) from connector_availability a join connector_history c on c.connector_id = a.connector_id and c.field = 'created'
+         where json_extract(c.value, '$.availability.' || a.deployment || '.enabled') is a.enabled
+           and json_extract(c.value, '$.availability.' || a.deployment || '.dockerImageTag') is a.docker_image_tag`,
+      )
+      .pluck()
+      .get();
+    expect(availability).toBe(s.prepare('select count(*) from connector_availability').pluck().get());
+    const { createApp } = await import('../src/app.js');
+    const { serve } = await import('./helpers/harness.js');
+    const served = serve(createApp({ db, log: () => {} }));
+    const gql = async (query: string, variables: object) => {
+      const res = await served.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as any;
+      expect(body.errors).toBeUndefined();
+      return body.data;
+    };
+    const FACETS = `query($at: DateTime, $filter: ConnectorFilter) { connectors(asOf: $at, filter: $filter, first: 1) {
+      facets { supportLevels { value count } deployments { value count } withSla { value count } languages { value count } } } }`;
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const everything = async (at?: string) => {
+      const all: any[] = [];
+      for (const filter of [null, { supportedOn: 'CLOUD' }, { supportedOn: 'COMMUNITY_OSS', withSla: false }]) {
+        let after: string | null = null;
+        do {
+          const page: any = await gql(LIST, { first: 100, after, filter, at });
+          all.push(page);
+          after = page.connectors.pageInfo.hasNextPage ? page.connectors.pageInfo.endCursor : null;
+        } while (after);
+        all.push(await gql(FACETS, { filter, at }));
+      }
+      return all;
+    };
+    try {
+      const now = await everything();
+      expect(await everything(later)).toEqual(now);
+      // Every connector read from its snapshot rather than its current row.
+      s.prepare('update connector_history_horizon set disordered = 1').run();
+      expect(await everything(later)).toEqual(now);
+      const slug = now[0].connectors.edges[0].node.slug;
+      const changes = (await gql(CHANGES, { slug })).connector.changes.edges.map((e: any) => e.node);
+      const enabled = s
+        .prepare(
+          'select deployment from connector_availability a join connectors c on c.id = a.connector_id where c.slug = ? and a.enabled = 1 order by deployment',
+        )
+        .pluck()
+        .all(slug) as string[];
+      expect(changes[0].field).toBe('CREATED');
+      expect(
+        changes
+          .filter((c: any) => c.field === 'DEPLOYMENT_ENABLED')
+          .map((c: any) => [c.deployment.toLowerCase(), c.from, c.to])
+          .sort(),
+      ).toEqual(enabled.map((d) => [d, null, '1']));
+      expect(changes.find((c: any) => c.field === 'SLUG')).toMatchObject({ from: null, to: slug });
+    } finally {
+      await served.close();
+    }
+  });
+});

@@ -69,12 +69,21 @@ WHEN OLD.`slug` IS NOT NEW.`slug` OR OLD.`definition_id` IS NOT NEW.`definition_
 END;
 --> statement-breakpoint
 CREATE TRIGGER `connector_history_availability_added` AFTER INSERT ON `connector_availability` BEGIN
+  -- Written by the write that created the connector, nothing recorded since: into its snapshot, under
+  -- availability.<deployment>, rather than rows of its own.
+  UPDATE `connector_history` SET `value` = json_set(`value`, '$.availability.' || NEW.`deployment`,
+    json_object('enabled', NEW.`enabled`, 'dockerImageTag', NEW.`docker_image_tag`, 'dockerRepository', NEW.`docker_repository`))
+  WHERE `id` = (SELECT max(`id`) FROM `connector_history` WHERE `connector_id` = NEW.`connector_id`) AND `field` = 'created'
+    AND EXISTS (SELECT 1 FROM `history_context` x WHERE x.`id` = 1 AND x.`effective_at` = `connector_history`.`effective_at`
+      AND x.`source` = `connector_history`.`source` AND x.`actor` IS `connector_history`.`actor` AND x.`import_id` IS `connector_history`.`import_id`);
   INSERT INTO `connector_history` (`connector_id`, `field`, `scope`, `value`, `effective_at`, `actor`, `source`, `import_id`)
   SELECT NEW.`connector_id`, f.`field`, NEW.`deployment`, f.`value`, coalesce(x.`effective_at`, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), x.`actor`, coalesce(x.`source`, 'unattributed'), x.`import_id`
   FROM (SELECT 'enabled' AS `field`, NEW.`enabled` AS `value`
     UNION ALL SELECT 'dockerImageTag', NEW.`docker_image_tag`
     UNION ALL SELECT 'dockerRepository', NEW.`docker_repository`) f LEFT JOIN `history_context` x ON x.`id` = 1
-  WHERE (f.`field` = 'enabled' OR f.`value` IS NOT NULL);
+  WHERE (f.`field` = 'enabled' OR f.`value` IS NOT NULL)
+    AND NOT EXISTS (SELECT 1 FROM `connector_history` s WHERE s.`id` = (SELECT max(`id`) FROM `connector_history` WHERE `connector_id` = NEW.`connector_id`)
+      AND s.`field` = 'created' AND x.`effective_at` = s.`effective_at` AND x.`source` = s.`source` AND x.`actor` IS s.`actor` AND x.`import_id` IS s.`import_id`);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `connector_history_availability_changed` AFTER UPDATE OF `connector_id`, `deployment`, `enabled`, `docker_image_tag`, `docker_repository` ON `connector_availability` BEGIN

@@ -63,19 +63,22 @@ export function decodeValue(column: HistoryColumn, value: string | number | null
   return c.mapFromDriverValue(value);
 }
 
-/** The value of `field` (in `scope`) for connector `id` as of `at`: one seek on connector_history_asof_idx. */
-const scopedValueAt = (id: SQL, field: string, scope: string, at: string) =>
-  sql`(select v.value from connector_history v where v.connector_id = ${id} and v.field = ${field} and v.scope = ${scope} and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1)`;
-
 /**
- * The value of column `field` for connector `id` as of `at`: the later of its latest change by then and
- * its creation snapshot (the 'created' row holds every column as a JSON object). Two seeks.
+ * The value of `field` (in `scope`) for connector `id` as of `at`: the later of its latest change row by
+ * then and what its creation snapshot (the 'created' row, a JSON object) holds at `path`. Two seeks on
+ * connector_history_asof_idx.
  */
-const columnAt = (id: SQL, field: HistoryColumn, at: string) =>
+const latestAt = (id: SQL, field: string, scope: string, path: string, at: string) =>
   sql`(select value from (select * from (select v.value as value, v.effective_at as e, v.id as i from connector_history v
-      where v.connector_id = ${id} and v.field = ${field} and v.scope = '' and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1)
-    union all select json_extract(s.value, ${`$.${field}`}), s.effective_at, s.id from connector_history s
+      where v.connector_id = ${id} and v.field = ${field} and v.scope = ${scope} and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1)
+    union all select json_extract(s.value, ${path}), s.effective_at, s.id from connector_history s
       where s.connector_id = ${id} and s.field = 'created' and s.scope = '' and s.effective_at <= ${at}) order by e desc, i desc limit 1)`;
+
+const columnAt = (id: SQL, field: HistoryColumn, at: string) => latestAt(id, field, '', `$.${field}`, at);
+
+/** Whether connector `id` was enabled on deployment `d` at `at` (a change row holds '1', the snapshot 1). */
+const enabledOnDeploymentAt = (id: SQL, d: DeploymentKey, at: string) =>
+  sql`cast(${latestAt(id, 'enabled', d, `$.availability.${d}.enabled`, at)} as text) = '1'`;
 
 /**
  * The as-of table "h": the columns a filter or an order reads, as they were at `at`, for the connectors
@@ -102,7 +105,7 @@ function asOfTable(at: string, withEnabledOn = false): SQL {
 
 /** enabled_on as of `at`: the deployments then enabled, comma-separated in key order, or null. One seek each. */
 function enabledOnAt(id: SQL, at: string): SQL {
-  const each = [...DEPLOYMENT_KEYS].sort().map((d) => sql`case when ${scopedValueAt(id, 'enabled', d, at)} = '1' then ${`${d},`} else '' end`);
+  const each = [...DEPLOYMENT_KEYS].sort().map((d) => sql`case when ${enabledOnDeploymentAt(id, d, at)} then ${`${d},`} else '' end`);
   return sql`nullif(rtrim(${sql.join(each, sql` || `)}, ','), '')`;
 }
 
@@ -118,7 +121,7 @@ const enabledAt =
       sql`, `,
     );
     const then = sql.join(
-      deployments.map((d) => sql`${scopedValueAt(sql`${t.id}`, 'enabled', d, at)} = '1'`),
+      deployments.map((d) => enabledOnDeploymentAt(sql`${t.id}`, d, at)),
       sql` or `,
     );
     return sql`(case when "h"."fresh" then exists (select 1 from ${connectorAvailability} a where a.connector_id = ${t.id} and a.enabled = 1 and a.deployment in (${list})) else (${then}) end)`;
@@ -235,11 +238,18 @@ export function asOfStates(db: Db, ids: readonly number[], at: string): Map<numb
   return found;
 }
 
+/** A deployment's availability as the creation snapshot holds it. */
+type SnapshotAvailability = { enabled: number; dockerImageTag: string | null; dockerRepository: string | null };
+
 function apply(s: AsOfState & { created: boolean }, r: HistoryRow): void {
   if (r.field === 'created') {
     s.created = true;
-    // The snapshot: every recorded column as it was written.
-    Object.assign(s.columns, JSON.parse(r.value ?? '{}'));
+    // The snapshot: every recorded column as it was written, and the availability written with it.
+    const { availability, ...columns } = JSON.parse(r.value ?? '{}') as { availability?: Record<string, SnapshotAvailability> };
+    Object.assign(s.columns, columns);
+    for (const [d, a] of Object.entries(availability ?? {})) {
+      s.availability.set(d as DeploymentKey, { enabled: Number(a.enabled) === 1, dockerImageTag: a.dockerImageTag, dockerRepository: a.dockerRepository });
+    }
   } else if (r.field === 'breakingChange') {
     if (r.value == null) s.breakingChanges.delete(r.scope);
     else s.breakingChanges.set(r.scope, JSON.parse(r.value) as BreakingChangeAsOf);
