@@ -1,6 +1,7 @@
 // A connector as of an instant, from connector_history: for each field, the latest row that took effect
-// at or before it (ties: the one recorded last). The list reads the fields its filter and order need with
-// one index seek each, through the same filter SQL as the current list (connectorFilterSql); the page's
+// at or before it (ties: the one recorded last), a connector's creation being one snapshot row of all its
+// columns. The list reads the fields its filter and order need with two index seeks each (the latest change,
+// the snapshot), through the same filter SQL as the current list (connectorFilterSql); the page's
 // connectors are then read whole.
 import { and, getTableColumns, sql, type Column, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
