@@ -52,16 +52,16 @@ describeWithBrowser('the catalog page in a real browser', () => {
     await expect.poll(slugs).toEqual(first);
   });
 
-  it('filters by deployment and SLA, support level, type and search', async () => {
-    await page.selectOption('#deployment', 'SELF_MANAGED_ENTERPRISE');
-    await page.check('#sla');
+  it('filters by deployment and SLA, support level, type and search with chips', async () => {
+    await page.click('#chip-deployment-SELF_MANAGED_ENTERPRISE');
+    await page.click('#chip-sla-true');
     const withSla = PUBLIC.filter(
       (c) => ['certified', 'enterprise'].includes(c.supportLevel) && c.availability.some((a) => a.deployment === 'self_managed_enterprise'),
     );
     await expect.poll(count).toBe(`1–20 of ${withSla.length} connectors`);
-    await page.uncheck('#sla');
-    await page.selectOption('#deployment', '');
-    await page.selectOption('#level', 'ARCHIVED');
+    await page.click('#chip-sla-true');
+    await page.click('#chip-deployment-SELF_MANAGED_ENTERPRISE');
+    await page.click('#chip-level-ARCHIVED');
     await expect
       .poll(async () => (await slugs()).sort())
       .toEqual(
@@ -69,12 +69,12 @@ describeWithBrowser('the catalog page in a real browser', () => {
           .map((c) => c.slug)
           .sort(),
       );
-    await page.selectOption('#level', '');
-    await page.selectOption('#type', 'DESTINATION');
+    await page.click('#chip-level-ARCHIVED');
+    await page.click('#chip-type-DESTINATION');
     await page.fill('#search', 'snow');
     await expect.poll(slugs).toEqual(['destination-snowflake']);
     await page.fill('#search', '');
-    await page.selectOption('#type', '');
+    await page.click('#chip-type-DESTINATION');
     await expect.poll(count).toBe(`1–20 of ${PUBLIC.length} connectors`);
   });
 
