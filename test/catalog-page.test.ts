@@ -6,20 +6,11 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBrowser, launchBrowser } from './helpers/browser.js';
+import { chipNames, facetsOf, graphql, labelsOf, shownChipNames } from './helpers/catalog-page.js';
 import { runNode, startServer, tempDir, type RunningServer } from './helpers/process.js';
 
 const SHARED = fileURLToPath(new URL('../../shared/airbyte-registry/monorepo-test-fixtures-2023/', import.meta.url));
 
-interface Facet {
-  value: string | boolean;
-  count: number;
-}
-interface Facets {
-  types: Facet[];
-  supportLevels: Facet[];
-  deployments: Facet[];
-  withSla: Facet[];
-}
 interface Availability {
   deployment: string;
   enabled: boolean;
@@ -32,40 +23,13 @@ describeWithBrowser('the catalog page over the real 2023 registries', () => {
   let browser: Browser;
   let page: Page;
   const env = { DATABASE_PATH: join(tempDir(), 'catalog-page.db') };
-  const labels: Record<string, string> = {};
-
-  const api = async (query: string, variables: Record<string, unknown> = {}) => {
-    const res = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = await res.json();
-    expect(body.errors).toBeUndefined();
-    return body.data;
-  };
-  const facetsOf = async (filter: Record<string, unknown>): Promise<Facets> =>
-    (
-      await api(
-        `query ($filter: ConnectorFilter) { connectors(first: 1, filter: $filter) {
-          facets { types { value count } supportLevels { value count } deployments { value count } withSla { value count } } } }`,
-        { filter },
-      )
-    ).connectors.facets;
-
-  /** The chips' accessible names the page should show for these facets, in the page's order. */
-  const chipNames = (f: Facets) => {
-    const name = (text: string, count: number) => `${text} ${count} connector${count === 1 ? '' : 's'}`;
-    const types: Record<string, string> = { SOURCE: 'Sources', DESTINATION: 'Destinations' };
-    return [
-      ...f.types.map((t) => name(types[String(t.value)]!, t.count)),
-      ...f.supportLevels.map((l) => name(labels[String(l.value)]!, l.count)),
-      ...f.deployments.map((d) => name(labels[String(d.value)]!, d.count)),
-      ...f.withSla.filter((s) => s.value === true).map((s) => name('With SLA', s.count)),
-    ];
-  };
-  /** The filter buttons' accessible names as Chromium's accessibility tree gives them. */
-  const shownChipNames = async () => [...(await page.locator('#filters').ariaSnapshot()).matchAll(/- button "([^"]*)"/g)].map((m) => m[1]);
+  let labels: Record<string, string> = {};
+  // The language chips, in the order the unfiltered list's facet gives them (the page's first answer).
+  let languages: string[] = [];
+  const api = (query: string, variables: Record<string, unknown> = {}) => graphql(server.url, query, variables);
+  const facets = (filter: Record<string, unknown>) => facetsOf(server.url, filter);
+  const names = (f: Awaited<ReturnType<typeof facets>>) => chipNames(f, labels, languages);
+  const shown = () => shownChipNames(page);
 
   beforeAll(async () => {
     for (const [file, registry] of [
@@ -76,8 +40,7 @@ describeWithBrowser('the catalog page over the real 2023 registries', () => {
       expect(run.status, run.stderr).toBe(0);
     }
     server = await startServer(env);
-    const meta = await api('{ supportLevels { key label } deployments { key label } }');
-    for (const l of [...meta.supportLevels, ...meta.deployments]) labels[l.key] = l.label;
+    labels = await labelsOf(server.url);
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(server.url);
@@ -88,29 +51,46 @@ describeWithBrowser('the catalog page over the real 2023 registries', () => {
   });
 
   it("shows each chip's count under the other filters, as the API's facets give it, and updates them as chips are chosen", async () => {
-    const unfiltered = chipNames(await facetsOf({}));
-    await expect.poll(shownChipNames).toEqual(unfiltered);
+    const all = await facets({});
+    languages = all.languages.map((l) => String(l.value));
+    const unfiltered = names(all);
+    await expect.poll(shown).toEqual(unfiltered);
 
     await page.getByRole('button', { name: new RegExp(`^${labels.CLOUD} \\d+ connectors?$`) }).click();
-    const onCloud = chipNames(await facetsOf({ supportedOn: 'CLOUD' }));
+    const cloudFacets = await facets({ supportedOn: 'CLOUD' });
+    const onCloud = names(cloudFacets);
     expect(onCloud).not.toEqual(unfiltered);
-    await expect.poll(shownChipNames).toEqual(onCloud);
+    await expect.poll(shown).toEqual(onCloud);
     expect(await page.locator('#chip-deployment-CLOUD').getAttribute('aria-pressed')).toBe('true');
 
-    await page.locator('#chip-level-CERTIFIED').click();
-    await page.locator('#chip-type-DESTINATION').click();
-    await page.fill('#search', 'postgres');
-    const narrowed = { supportedOn: 'CLOUD', supportLevels: ['CERTIFIED'], type: 'DESTINATION', search: 'postgres' };
-    const narrowedNames = chipNames(await facetsOf(narrowed));
-    expect(narrowedNames).not.toEqual(onCloud);
-    await expect.poll(shownChipNames).toEqual(narrowedNames);
-    const { connectors } = await api('query ($filter: ConnectorFilter) { connectors(first: 1, filter: $filter) { totalCount } }', { filter: narrowed });
-    await expect.poll(() => page.locator('#count').innerText()).toMatch(new RegExp(` of ${connectors.totalCount} connectors?$|^No connectors match\\.$`));
+    // Then the support level and the type with the most connectors on Cloud.
+    const most = (f: { value: unknown; count: number }[]) => String([...f].sort((a, b) => b.count - a.count)[0]!.value);
+    const level = most(cloudFacets.supportLevels);
+    const type = most(cloudFacets.types);
+    await page.locator(`#chip-level-${level}`).click();
+    await page.locator(`#chip-type-${type}`).click();
+    const chosen = { supportedOn: 'CLOUD', supportLevels: [level], type };
+    const chosenNames = names(await facets(chosen));
+    expect(chosenNames).not.toEqual(onCloud);
+    await expect.poll(shown).toEqual(chosenNames);
+
+    // Search narrows the counts too: by the first word of the first name the chosen chips list.
+    const { connectors } = await api('query ($filter: ConnectorFilter) { connectors(first: 1, filter: $filter) { edges { node { name } } } }', {
+      filter: chosen,
+    });
+    const word = connectors.edges[0].node.name.split(' ')[0];
+    await page.fill('#search', word);
+    const searched = await api('query ($filter: ConnectorFilter) { connectors(first: 1, filter: $filter) { totalCount } }', {
+      filter: { ...chosen, search: word },
+    });
+    const total: number = searched.connectors.totalCount;
+    await expect.poll(shown).toEqual(names(await facets({ ...chosen, search: word })));
+    await expect.poll(() => page.locator('#count').innerText()).toBe(`1–${Math.min(total, 20)} of ${total} connector${total === 1 ? '' : 's'}`);
 
     // Unchoosing restores the counts of the wider list.
-    for (const id of ['#chip-deployment-CLOUD', '#chip-level-CERTIFIED', '#chip-type-DESTINATION']) await page.locator(id).click();
+    for (const id of ['#chip-deployment-CLOUD', `#chip-level-${level}`, `#chip-type-${type}`]) await page.locator(id).click();
     await page.fill('#search', '');
-    await expect.poll(shownChipNames).toEqual(unfiltered);
+    await expect.poll(shown).toEqual(unfiltered);
   });
 
   it("shows the version and image each deployment serves, as the API's availability gives them", async () => {
@@ -128,6 +108,7 @@ describeWithBrowser('the catalog page over the real 2023 registries', () => {
     const pinned = all.find((c) => new Set(c.availability.filter((a) => a.enabled).map((a) => `${a.dockerRepository}:${a.dockerImageTag}`)).size > 1);
     expect(pinned, 'the 2023 registries pin another version on some deployment').toBeDefined();
 
+    await page.goto(server.url);
     await page.fill('#search', pinned!.slug);
     await page.locator(`#rows tr[data-slug="${pinned!.slug}"]`).click();
     await expect

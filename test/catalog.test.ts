@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
 import { describeWithBrowser, launchBrowser } from './helpers/browser.js';
+import { chipNames, facetsOf, labelsOf, shownChipNames } from './helpers/catalog-page.js';
 import { ROOT, runNode, startServer, tempDir, type RunningServer } from './helpers/process.js';
 
 const PUBLIC = SEED_CONNECTORS.filter((c) => !c.organization);
@@ -75,6 +76,28 @@ describeWithBrowser('the catalog page in a real browser', () => {
     await expect.poll(slugs).toEqual(['destination-snowflake']);
     await page.fill('#search', '');
     await page.click('#chip-type-DESTINATION');
+    await expect.poll(count).toBe(`1–20 of ${PUBLIC.length} connectors`);
+  });
+
+  it('counts connectors by language on chips, as the API does, and filters by one', async () => {
+    const labels = await labelsOf(server.url);
+    const all = await facetsOf(server.url, {});
+    // The seed's languages, most connectors first: the order of the chips.
+    const languages = [...new Set(PUBLIC.map((c) => c.language).filter(Boolean))].sort(
+      (a, b) => PUBLIC.filter((c) => c.language === b).length - PUBLIC.filter((c) => c.language === a).length || (a! < b! ? -1 : 1),
+    ) as string[];
+    expect(all.languages.map((l) => l.value)).toEqual(languages);
+    await expect.poll(() => shownChipNames(page)).toEqual(chipNames(all, labels, languages));
+
+    const [top] = languages;
+    await page.click('#chip-type-SOURCE');
+    await page.getByRole('button', { name: new RegExp(`^${top} \\d+ connectors?$`) }).click();
+    const chosen = await facetsOf(server.url, { type: 'SOURCE', language: top });
+    await expect.poll(() => shownChipNames(page)).toEqual(chipNames(chosen, labels, languages));
+    const sources = PUBLIC.filter((c) => c.type === 'source' && c.language === top).length;
+    await expect.poll(count).toBe(`1–${Math.min(sources, 20)} of ${sources} connector${sources === 1 ? '' : 's'}`);
+    await page.click(`#chip-language-${top}`);
+    await page.click('#chip-type-SOURCE');
     await expect.poll(count).toBe(`1–20 of ${PUBLIC.length} connectors`);
   });
 
