@@ -104,7 +104,8 @@ describeWithBrowser('the catalog page in a real browser', () => {
   it("shows a connector's support on every deployment and its upcoming breaking changes", async () => {
     await page.fill('#search', 'github');
     await expect.poll(slugs).toEqual(['source-github']);
-    await page.click('#rows tr[data-slug="source-github"]');
+    // From the keyboard: the name is a button.
+    await page.getByRole('button', { name: 'GitHub', exact: true }).press('Enter');
     await page.locator('#support tbody tr').nth(3).waitFor();
     const cells = await page.locator('#support tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
     expect(cells).toEqual([
