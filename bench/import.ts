@@ -127,7 +127,11 @@ async function startGateway(database: string): Promise<{ port: number; child: Ch
     RESPONSE_CACHE: 'false',
     COST_BUDGET: '0',
   };
-  const child = spawn(process.execPath, [GATEWAY], { cwd: ROOT, env: { SECRETS_KEY: secretsKey, ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [GATEWAY], {
+    cwd: ROOT,
+    env: { SECRETS_KEY: secretsKey, ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.add(child);
   for (let i = 0; i < 200; i++) {
     try {

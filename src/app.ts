@@ -2,10 +2,11 @@
 // It composes and does nothing else: no I/O at import time, no listening here.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
-import { createGraphQLError, createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { DEFAULT_HTTP_CACHE, DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
 import type { Context } from './context.js';
 import type { Db } from './db/client.js';
+import { AuthFailures } from './domain/audit/auth-failures.js';
 import { PUBLIC, visibilityFor } from './domain/connectors/visibility.js';
 import { loadPolicyCatalog } from './domain/support/policy.js';
 import type { TokenRow } from './domain/tokens/tokens.js';
@@ -15,18 +16,21 @@ import type { WebhookSettings } from './domain/webhooks/webhooks.js';
 import { createEventBus, deliverEventsTo } from './events.js';
 import { createFastLane, type FastLane } from './fast-lane/index.js';
 import { estimateCost } from './graphql/cost.js';
-import type { ErrorCode } from './graphql/error-codes.js';
 import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
 import { limitPlugins, type Limits } from './graphql/limits.js';
 import { createMaskError } from './graphql/mask-error.js';
 import { buildSchema } from './graphql/schema.js';
-import { createViewers } from './http/auth.js';
+import { createViewers, refusalMessage, refusedTokenError } from './http/auth.js';
 import { createFairUse, type BudgetOptions, type Peer } from './http/budget.js';
 import { createClientAddress } from './http/client-address.js';
 import { payloadTooLarge, requestChecks } from './http/checks.js';
+import { createHttpCache, httpCachePlugin, type HttpCacheSettings } from './http/http-cache.js';
 import { Metrics } from './http/metrics.js';
+import { apqId, persistedDocument, persistedIdOfText, persistedOperationsPlugin } from './http/persisted.js';
 import { createLog, createRequestScope, requestIdFor, type LogLine } from './http/request-scope.js';
 import { routesPlugin } from './http/routes.js';
+import { multipartSubscriptions } from './http/multipart-subscriptions.js';
+import { STREAM_ENDPOINT, streamPlugin } from './http/stream.js';
 import { postWebhook } from './http/webhook-transport.js';
 
 export type { LogLine } from './http/request-scope.js';
@@ -51,8 +55,14 @@ export interface AppOptions {
   webhooks?: Partial<WebhookOptions> | false;
   /** The 32-byte key that seals webhook secrets (SECRETS_KEY); a random one for this app when absent, which a restart loses. */
   secretsKey?: Buffer;
+  /** graphql-sse's reserved streams (single-connection mode): how many may wait to be opened, and for how long. */
+  streams?: { maxPending?: number; pendingMs?: number };
   /** The response cache for repeated reads; on by default. */
   responseCache?: { enabled: boolean; maxEntries?: number; maxBytes?: number };
+  /** How long shared caches (a CDN) may keep an anonymous query answer; see docs/http-caching.md. */
+  httpCache?: Partial<HttpCacheSettings>;
+  /** Persisted operations (src/http/persisted-documents.json); `only`: refuse a document's text except from an admin token. */
+  persistedOperations?: { only: boolean };
   /**
    * Fair use: each caller's cost budget (on the `now` clock) and the proxies whose X-Forwarded-For is
    * believed. Off when not given (the server passes COST_BUDGET's); every answer then has no cost report.
@@ -92,7 +102,9 @@ export function createApp(options: AppOptions): App {
   };
   if (options.webhooks !== false) deliverEventsTo(db, events, { ...DEFAULT_WEBHOOKS, ...options.webhooks, ...webhooks, send: postWebhook, now, log });
   const scope = createRequestScope(metrics, log);
-  const { viewerFor, viewerOf } = createViewers(db);
+  const { viewerFor, viewerOf, refusalOf } = createViewers(db, now);
+  const authFailures = new AuthFailures(db, now);
+  const maskError = createMaskError(log, scope.requestId);
   const schema = buildSchema();
   const budget = options.budget || null;
   const clientAddress = createClientAddress(budget ? budget.trustedProxies : (options.trustedProxies ?? []));
@@ -107,6 +119,9 @@ export function createApp(options: AppOptions): App {
       ? { db, catalog, viewer, visibility: visibilityFor(viewer), requestId, clientAddress, now, metrics, events, webhooks }
       : { db, catalog, viewer: null, visibility: PUBLIC, requestId, clientAddress, now, metrics, events, webhooks };
   };
+  const httpCache = createHttpCache({ ...DEFAULT_HTTP_CACHE, ...options.httpCache });
+  const persistedOnly = options.persistedOperations?.only === true;
+  const isAdmin = (viewer: TokenRow | null | undefined) => viewer?.scopes.includes('admin') === true;
   const lane = createFastLane({
     schema,
     db,
@@ -129,6 +144,8 @@ export function createApp(options: AppOptions): App {
     cacheLookup: (result) => metrics.cache.inc({ result }),
     outcome: (result) => metrics.fastPath.inc({ result }),
     log,
+    httpCache,
+    persisted: { documentFor: persistedDocument, apqId, idOfText: persistedIdOfText, only: persistedOnly, maySendText: isAdmin },
   });
 
   const yoga = createYoga<Record<string, never>, Context>({
@@ -141,31 +158,54 @@ export function createApp(options: AppOptions): App {
     // GraphiQL's scripts and styles come from the installed package, not from a CDN: it works offline.
     // Loaded when a browser first asks for it: the module is large, and a server may never be asked.
     renderGraphiQL: (options) => import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options)),
-    maskedErrors: { maskError: createMaskError(log, scope.requestId) },
+    maskedErrors: { maskError },
+    // Any origin may call with a Bearer token, but never with the browser's credentials: without
+    // Allow-Credentials a cross-site page cannot send a cookie-bearing request that needs a preflight
+    // (the CSRF header), nor read the answer to one.
+    cors: { credentials: false },
     logging: false,
     context: ({ request, req }: { request: Request; req?: IncomingMessage }) => {
       const viewer = viewerOf(request);
       if (viewer === null) {
-        throw createGraphQLError('The API token is not valid: it is malformed, unknown or revoked.', {
-          extensions: { code: 'UNAUTHENTICATED' satisfies ErrorCode, http: { status: 401 } },
-        });
+        const refusal = refusalOf(request)!;
+        authFailures.failed(addressOf(req), refusal.code);
+        throw refusedTokenError(refusal);
       }
       return contextFor(viewer ?? null, scope.requestId() ?? requestIdFor(null), req);
     },
     plugins: [
       scope.plugin,
-      routesPlugin(db, metrics, (request) => {
-        const viewer = viewerOf(request);
-        return viewer === undefined ? PUBLIC : viewer && visibilityFor(viewer);
-      }),
+      routesPlugin(
+        db,
+        metrics,
+        (request, serverContext) => {
+          const viewer = viewerOf(request);
+          if (viewer !== null) return viewer === undefined ? PUBLIC : visibilityFor(viewer);
+          const refusal = refusalOf(request)!;
+          authFailures.failed(addressOf((serverContext as { req?: IncomingMessage } | undefined)?.req), refusal.code);
+          return { refused: refusalMessage(refusal) };
+        },
+        httpCache.shared,
+      ),
       // The checks first: the cache never answers a request the pipeline would refuse.
-      requestChecks(limits.maxBodyBytes, ENDPOINT),
+      requestChecks(limits.maxBodyBytes, ENDPOINT, STREAM_ENDPOINT),
+      // Before the lane's plugin: it learns the persisted document's text, as the listener will look it up.
+      persistedOperationsPlugin({ only: persistedOnly, maySendText: (request) => isAdmin(viewerOf(request)) }),
       // Fair use admits a body it knows the cost of before the cache can answer it, and reports the
       // cost after the cache has kept the answer without it.
       ...(fairUse ? [fairUse.plugins.admitRemembered] : []),
       lane.plugin as never,
+      // After the lane's plugin: it reuses the ETag the lane hashed for a cached answer.
+      httpCachePlugin(httpCache, ENDPOINT),
       ...limitPlugins(limits),
       ...(fairUse ? [fairUse.plugins.meter] : []),
+      multipartSubscriptions(),
+      streamPlugin({
+        endpoint: STREAM_ENDPOINT,
+        maxPendingStreams: options.streams?.maxPending,
+        pendingStreamMs: options.streams?.pendingMs,
+        maskError: (error) => maskError(error, 'Unexpected error.'),
+      }),
     ],
   });
 

@@ -17,6 +17,8 @@ export const DEFAULT_LIMITS: Limits = {
 export const DEFAULT_BUDGET = { maximumAvailable: 20_000, restoreRate: 1_000 };
 export const DEFAULT_WEBHOOKS = { retryBaseMs: 1000, maxAttempts: 6, timeoutMs: 10_000, allowPrivate: [] as readonly string[] };
 export const DEFAULT_RESPONSE_CACHE_ENTRIES = 2000;
+/** Seconds a shared cache may keep an anonymous query answer, and serve it stale while it fetches anew. */
+export const DEFAULT_HTTP_CACHE = { maxAge: 5, staleWhileRevalidate: 10 };
 
 const bool = z.enum(['true', 'false', '1', '0'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1');
 
@@ -76,6 +78,9 @@ export const configSchema = z.object({
   SECRETS_KEY: z.preprocess((v) => (v === '' ? undefined : v), secretsKey.optional()),
   RESPONSE_CACHE: bool.default(true),
   RESPONSE_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_RESPONSE_CACHE_ENTRIES),
+  HTTP_CACHE_MAX_AGE: z.coerce.number().int().min(0).max(86_400).default(DEFAULT_HTTP_CACHE.maxAge),
+  HTTP_CACHE_SWR: z.coerce.number().int().min(0).max(86_400).default(DEFAULT_HTTP_CACHE.staleWhileRevalidate),
+  PERSISTED_ONLY: bool.default(false),
   MAX_DEPTH: z.coerce.number().int().min(1).max(100).default(DEFAULT_LIMITS.maxDepth),
   MAX_ALIASES: z.coerce.number().int().min(0).max(1000).default(DEFAULT_LIMITS.maxAliases),
   MAX_TOKENS: z.coerce.number().int().min(10).max(1_000_000).default(DEFAULT_LIMITS.maxTokens),
@@ -115,6 +120,10 @@ export interface Config {
   graphiql: boolean;
   limits: Limits;
   responseCache: { enabled: boolean; maxEntries: number };
+  /** Cache-Control for anonymous query answers: max-age and stale-while-revalidate, in seconds. */
+  httpCache: { maxAge: number; staleWhileRevalidate: number };
+  /** Only persisted operations run (admin tokens may still send a document's text). */
+  persistedOperations: { only: boolean };
   logLevel: 'info' | 'warn' | 'error';
   webhooks: { retryBaseMs: number; maxAttempts: number; timeoutMs: number; allowPrivate: string[] };
   /** SECRETS_KEY as given (validated), or null: the server then refuses to start in production and keeps a development key otherwise. */
@@ -151,6 +160,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     secretsKey: c.SECRETS_KEY?.trim() || null,
     responseCache: { enabled: c.RESPONSE_CACHE, maxEntries: c.RESPONSE_CACHE_MAX_ENTRIES },
     budget: c.COST_BUDGET === 0 ? false : { maximumAvailable: c.COST_BUDGET, restoreRate: c.COST_RESTORE_RATE, trustedProxies: c.TRUSTED_PROXIES },
+    httpCache: { maxAge: c.HTTP_CACHE_MAX_AGE, staleWhileRevalidate: c.HTTP_CACHE_SWR },
+    persistedOperations: { only: c.PERSISTED_ONLY },
     limits: {
       introspection: c.INTROSPECTION,
       maxDepth: c.MAX_DEPTH,

@@ -14,7 +14,7 @@ export interface Context {
   /** Which connectors this caller may see (custom connectors are private to their organization). */
   visibility: Visibility;
   requestId: string;
-  /** The caller's address: the socket's peer, or what a trusted proxy forwarded (TRUSTED_PROXIES). */
+  /** The caller's address: the socket's peer, or what a trusted proxy forwarded (TRUSTED_PROXIES); null when unknown. */
   clientAddress: string | null;
   /** The clock; tests set it to check deadlines. */
   now: () => Date;

@@ -77,6 +77,8 @@ function main(): void {
     graphiql: config.graphiql,
     limits: config.limits,
     responseCache: config.responseCache,
+    httpCache: config.httpCache,
+    persistedOperations: config.persistedOperations,
     logLevel: config.logLevel,
     webhooks: config.webhooks,
     secretsKey: key,

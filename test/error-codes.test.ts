@@ -20,11 +20,18 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-function gateway(budget?: { maximumAvailable: number; restoreRate: number }) {
+function gateway(budget?: { maximumAvailable: number; restoreRate: number }, persistedOnly = false) {
   const db = openDatabase(':memory:');
   migrateDatabase(db);
   seedIfEmpty(db);
-  const app = createApp({ db, log: () => {}, webhooks: false, limits: LIMITS, budget: budget && { ...budget, trustedProxies: [] } });
+  const app = createApp({
+    db,
+    log: () => {},
+    webhooks: false,
+    limits: LIMITS,
+    budget: budget && { ...budget, trustedProxies: [] },
+    persistedOperations: { only: persistedOnly },
+  });
   const server = serve(app);
   servers.push(server);
   return { db, server };
@@ -53,9 +60,12 @@ const q = (query: string, variables?: object) => JSON.stringify({ query, variabl
 async function provokeAll(): Promise<Record<ErrorCode, Provoked>> {
   const { db, server } = gateway();
   const reader = createToken(db, { name: 'reader', scopes: ['read:private'] }).token;
+  // Made 100 days ago with the default 90-day lifetime: expired now.
+  const expired = createToken(db, { name: 'old', scopes: ['read:private'] }, { actor: null, now: new Date(Date.now() - 100 * 86_400_000) }).token;
   const throttled = gateway({ maximumAvailable: 40, restoreRate: 1 }).server;
   const page = '{ connectors(first: 10) { edges { node { slug } } } }';
   await send(throttled, { body: q(page) });
+  const persistedOnly = gateway(undefined, true).server;
   const broken = gateway();
   broken.db.$client.close();
   return {
@@ -69,10 +79,18 @@ async function provokeAll(): Promise<Record<ErrorCode, Provoked>> {
     TOKEN_LIMIT_EXCEEDED: await send(server, { body: q(`{ deployments { ${'key '.repeat(200)} } }`) }),
     COST_LIMIT_EXCEEDED: await send(server, { body: q('{ connectors(first: 100) { edges { node { slug } } } }') }),
     THROTTLED: await send(throttled, { body: q(page) }),
-    CSRF_HEADER_REQUIRED: await send(server, { method: 'GET', path: `/graphql?query=${encodeURIComponent('{ deployments { key } }')}` }),
+    PERSISTED_QUERY_NOT_FOUND: await send(server, { body: JSON.stringify({ documentId: `sha256:${'0'.repeat(64)}` }) }),
+    PERSISTED_QUERY_ID_REQUIRED: await send(persistedOnly, { body: JSON.stringify({ variables: {} }) }),
+    PERSISTED_QUERY_ONLY: await send(persistedOnly, { body: q('{ deployments { key } }') }),
+    CSRF_HEADER_REQUIRED: await send(server, {
+      method: 'GET',
+      path: `/graphql?query=${encodeURIComponent('{ deployments { key } }')}`,
+      headers: { cookie: 'session=1' },
+    }),
     UNSUPPORTED_MEDIA_TYPE: await send(server, { headers: { 'content-type': 'text/plain' }, body: '{ deployments { key } }' }),
     PAYLOAD_TOO_LARGE: await send(server, { body: q(`{ deployments { key } } # ${'x'.repeat(5000)}`) }),
     UNAUTHENTICATED: await send(server, { headers: { authorization: 'Bearer crg_not-a-token' }, body: q('{ deployments { key } }') }),
+    TOKEN_EXPIRED: await send(server, { headers: { authorization: `Bearer ${expired}` }, body: q('{ deployments { key } }') }),
     FORBIDDEN: await send(server, { headers: { authorization: `Bearer ${reader}` }, body: q('{ webhooks { url } }') }),
     INTERNAL_SERVER_ERROR: await send(broken.server, { body: q('{ deployments { key } }') }),
   };

@@ -115,17 +115,48 @@ describe('hostile requests are refused before they run', () => {
     expect(chunked.status).toBe(413);
   });
 
-  it('refuses a GET without the CSRF header, and answers one with it', async () => {
+  it('answers a GET without custom headers, and refuses one that carries cookies or browser credentials without the CSRF header', async () => {
     const url = `/graphql?query=${encodeURIComponent('{ deployments { key } }')}`;
-    const without = await h.fetch(url, { headers: { accept: 'application/json' } });
-    expect(without.status).toBe(403);
-    expect((await without.json()).errors[0]).toEqual({
-      message: `A GET request must send the ${CSRF_HEADER} header (any value), or use POST with application/json.`,
-      extensions: { code: 'CSRF_HEADER_REQUIRED' },
+    const plain = await h.fetch(url, { headers: { accept: 'application/json' } });
+    expect(plain.status).toBe(200);
+    const answer = await plain.json();
+    expect(answer.data.deployments).toHaveLength(4);
+    for (const ambient of [{ cookie: 'session=abc' }, { authorization: 'Basic dXNlcjpwYXNz' }] as Record<string, string>[]) {
+      const without = await h.fetch(url, { headers: { accept: 'application/json', ...ambient } });
+      expect(without.status, JSON.stringify(ambient)).toBe(403);
+      expect((await without.json()).errors[0]).toEqual({
+        message: `A GET request that carries cookies or browser credentials must send the ${CSRF_HEADER} header (any value), or use POST with application/json.`,
+        extensions: { code: 'CSRF_HEADER_REQUIRED' },
+      });
+    }
+    const withHeader = await h.fetch(url, { headers: { accept: 'application/json', cookie: 'session=abc', [CSRF_HEADER]: '1' } });
+    expect([withHeader.status, await withHeader.json()]).toEqual([200, answer]);
+  });
+
+  it('lets other origins call without credentials only: no Allow-Credentials, so a page cannot add the CSRF header to a cookie-bearing request', async () => {
+    const preflight = await h.fetch('/graphql', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://elsewhere.example',
+        'access-control-request-method': 'GET',
+        'access-control-request-headers': `${CSRF_HEADER}, authorization`,
+      },
     });
-    const withHeader = await h.fetch(url, { headers: { accept: 'application/json', [CSRF_HEADER]: '1' } });
-    expect(withHeader.status).toBe(200);
-    expect((await withHeader.json()).data.deployments).toHaveLength(4);
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin'), preflight.headers.get('access-control-allow-credentials')]).toEqual([
+      204,
+      'https://elsewhere.example',
+      null,
+    ]);
+    const call = await h.fetch('/graphql', {
+      method: 'POST',
+      headers: { origin: 'https://elsewhere.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ deployments { key } }' }),
+    });
+    expect([call.status, call.headers.get('access-control-allow-origin'), call.headers.get('access-control-allow-credentials')]).toEqual([
+      200,
+      'https://elsewhere.example',
+      null,
+    ]);
   });
 });
 

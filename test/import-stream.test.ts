@@ -260,7 +260,9 @@ describe('a registry URL', () => {
     expect({ ...viaUrl.report, source: REAL.oss2025 }).toEqual(viaFile.report);
     // The rows say where they came from; everything else is the same.
     expect(fromUrl.$client.prepare('select distinct imported_from from registry_entries').pluck().all()).toEqual([url]);
-    expect(storedTables(fromUrl.$client, ['imported_from', 'source', 'actor'])).toEqual(storedTables(fromFile.$client, ['imported_from', 'source', 'actor']));
+    expect(storedTables(fromUrl.$client, ['imported_from', 'source', 'actor', 'target'])).toEqual(
+      storedTables(fromFile.$client, ['imported_from', 'source', 'actor', 'target']),
+    );
 
     // The compiled CLI, from the same server, writes what it writes from the file.
     const { path: a } = fileDatabase();
@@ -270,8 +272,8 @@ describe('a registry URL', () => {
     expect(cli.stdout).toMatch(new RegExp(`^Imported ${url} \\(oss registry, 559 entries\\) in [\\d.]+ s as import 1:\n  added 559, `));
     expect((await runNodeAsync(['dist/src/cli/registry-import.js', REAL.oss2025, '--quiet'], { DATABASE_PATH: b })).status).toBe(0);
     const [ua, ub] = [openFile(a), openFile(b)];
-    expect(storedTables(ua.$client, ['imported_from', 'source', 'imported_at', 'started_at'])).toEqual(
-      storedTables(ub.$client, ['imported_from', 'source', 'imported_at', 'started_at']),
+    expect(storedTables(ua.$client, ['imported_from', 'source', 'imported_at', 'started_at', 'target', 'at'])).toEqual(
+      storedTables(ub.$client, ['imported_from', 'source', 'imported_at', 'started_at', 'target', 'at']),
     );
     ua.$client.close();
     ub.$client.close();

@@ -59,7 +59,7 @@ describe('the server, as a real process on a loopback port', () => {
     const body = (await res.json()) as any;
     expect(body.data.certifyConnector).toEqual({ connector: { supportLevel: 'CERTIFIED', revision: 2 }, userErrors: [] });
     const listed = runNode(['dist/src/cli/token.js', 'list'], env);
-    expect(listed.stdout).toMatch(/^e2e-bot\tcertify\t-\tactive\tcreated \S+\tlast used \d{4}-/m);
+    expect(listed.stdout).toMatch(/^e2e-bot\tcertify\t-\tactive, expires \S+\tcreated \S+\tlast used \d{4}-/m);
   });
 
   it('takes an online backup while the server runs, with the latest write in it', () => {

@@ -1,5 +1,6 @@
 // Opens the configured database for a command-line tool, migrated, with the support policy loaded.
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config.js';
 import { openDatabase, type Db } from '../db/client.js';
@@ -37,5 +38,14 @@ export async function runCli(body: () => void | Promise<void>): Promise<void> {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`error: ${message}\n`);
     process.exitCode = 1;
+  }
+}
+
+/** Who runs a command, for the audit log: `cli:` and the user name. */
+export function cliActor(): string {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli:unknown';
   }
 }

@@ -160,6 +160,7 @@ const program = new Command('registry:import')
             skipInvalid: o.skipInvalid,
             removeDemo: !o.keepDemo,
             actor: o.actor,
+            auditActor: `cli:${o.actor}`,
             onProgress: o.quiet || o.json ? undefined : progress,
           });
         } catch (error) {

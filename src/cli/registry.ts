@@ -98,7 +98,7 @@ async function graphql(g: Global, query: string, variables?: Record<string, unkn
     const first = Array.isArray(errors) ? (errors[0] as { message?: unknown; extensions?: { code?: unknown } } | undefined) : undefined;
     if (!first || typeof first.message !== 'string') throw notThisApi('errors that are not GraphQL errors');
     const code = typeof first.extensions?.code === 'string' ? first.extensions.code : 'ERROR';
-    throw new CliError(`${code}: ${oneLine(first.message, 500)}`, code === 'UNAUTHENTICATED' || code === 'FORBIDDEN' ? 4 : 1);
+    throw new CliError(`${code}: ${oneLine(first.message, 500)}`, code === 'UNAUTHENTICATED' || code === 'TOKEN_EXPIRED' || code === 'FORBIDDEN' ? 4 : 1);
   }
   if (typeof data !== 'object' || data === null) throw notThisApi('with no data');
   return data;
@@ -255,12 +255,48 @@ program
     }
   });
 
+function isoTime(value: string): Date {
+  const at = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at.getTime())) {
+    throw new InvalidArgumentError('must be an ISO-8601 date or time, e.g. 2026-11-30 or 2026-11-30T12:00:00Z');
+  }
+  return at;
+}
+
+program
+  .command('audit')
+  .description('Print the audit log of DATABASE_PATH, oldest first: every privileged act, who did it, from where and how it ended.')
+  .option('--since <time>', 'only acts at or after this time (ISO-8601)', isoTime)
+  .option('--until <time>', 'only acts at or before this time (ISO-8601)', isoTime)
+  .option('--action <action>', 'only this action, e.g. token.rotate or certifyConnector')
+  .option('--actor <actor>', 'only this actor, e.g. a token name or cli:<user>')
+  .addOption(new Option('--outcome <outcome>', 'only acts that ended this way').choices(['succeeded', 'refused', 'failed']))
+  .option('--json-lines', 'one JSON object per line, for log shippers', false)
+  .action(async (o: { since?: Date; until?: Date; action?: string; actor?: string; outcome?: 'succeeded' | 'refused' | 'failed'; jsonLines: boolean }) => {
+    const { openConfiguredDatabase } = await import('./open.js');
+    const { auditRows } = await import('../domain/audit/store.js');
+    const db = openConfiguredDatabase();
+    try {
+      let rows = 0;
+      for (const r of auditRows(db, o)) {
+        rows++;
+        const line = o.jsonLines
+          ? JSON.stringify(r)
+          : `${r.at}  ${r.outcome}${r.code ? ` ${r.code}` : ''}  ${r.action}  ${r.target ?? '-'}  by ${r.actor ?? 'anonymous'}${r.clientAddress ? ` from ${r.clientAddress}` : ''}`;
+        process.stdout.write(`${line}\n`);
+      }
+      if (!rows && !o.jsonLines) process.stdout.write('No audit entries.\n');
+    } finally {
+      db.$client.close();
+    }
+  });
+
 // Commands that work on the database file run the project's own scripts, so there is one implementation.
 // They sit beside this file, compiled (.js) or not (.ts, run with the same node flags, e.g. tsx's loader).
 const scriptExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 for (const [name, script, description] of [
   ['import', 'registry-import', 'Import a registry file, URL or metadata folder into DATABASE_PATH (see registry import --help).'],
-  ['token', 'token', 'Create, list and revoke API tokens in DATABASE_PATH (see registry token --help).'],
+  ['token', 'token', 'Create, list, rotate and revoke API tokens in DATABASE_PATH (see registry token --help).'],
   ['backup', 'backup', 'Take an online backup of DATABASE_PATH.'],
 ] as const) {
   program

@@ -256,20 +256,33 @@ export const certificationEvents = sqliteTable(
   (t) => [index('certification_events_connector_idx').on(t.connectorId, t.id), check('certification_events_source', inList('source', EVENT_SOURCE_KEYS))],
 );
 
-export const apiTokens = sqliteTable('api_tokens', {
-  id: integer('id').primaryKey({ autoIncrement: true }),
-  name: text('name').notNull().unique(),
-  // SHA-256 of the token, hex. The token itself is shown once and never stored.
-  tokenHash: text('token_hash').notNull().unique(),
-  scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
-  organization: text('organization'),
-  createdAt: text('created_at').notNull().default(nowIso),
-  lastUsedAt: text('last_used_at'),
-  revokedAt: text('revoked_at'),
-  // The token's own cost budget (points, and points restored per second); null takes the server's.
-  costBudget: integer('cost_budget'),
-  costRestoreRate: integer('cost_restore_rate'),
-});
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    name: text('name').notNull().unique(),
+    // SHA-256 of the token, hex. The token itself is shown once and never stored.
+    tokenHash: text('token_hash').notNull().unique(),
+    scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
+    organization: text('organization'),
+    createdAt: text('created_at').notNull().default(nowIso),
+    lastUsedAt: text('last_used_at'),
+    revokedAt: text('revoked_at'),
+    // When the token stops working (ISO-8601); null only for a token created with `--expires-in never`
+    // (or before tokens expired).
+    expiresAt: text('expires_at'),
+    // After a rotation, the hash of the token it replaced, which works until previous_expires_at (the
+    // grace period). One earlier token at a time: rotating again ends the older one at once.
+    previousTokenHash: text('previous_token_hash'),
+    previousExpiresAt: text('previous_expires_at'),
+    rotatedAt: text('rotated_at'),
+    // The token's own cost budget (points, and points restored per second); null takes the server's.
+    costBudget: integer('cost_budget'),
+    costRestoreRate: integer('cost_restore_rate'),
+  },
+  // An index, not a UNIQUE column: SQLite adds a unique column only by rebuilding the table.
+  (t) => [uniqueIndex('api_tokens_previous_token_hash_idx').on(t.previousTokenHash)],
+);
 
 /**
  * The registry entry a connector was last imported with, per registry, kept whole: fields the model
@@ -393,4 +406,36 @@ export const connectorRenames = sqliteTable(
     recordedAt: text('recorded_at').notNull().default(nowIso),
   },
   (t) => [index('connector_renames_connector_idx').on(t.connectorId, t.id), index('connector_renames_from_idx').on(t.fromDefinitionId)],
+);
+
+export const AUDIT_OUTCOMES = ['succeeded', 'refused', 'failed'] as const;
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
+
+/**
+ * Every privileged act, append-only: triggers (a hand-written migration) refuse UPDATE and DELETE.
+ * Never holds a token: the actor is the token's name, or `cli:<user>` for the command line.
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: text('at').notNull().default(nowIso),
+    // The token's name, `cli:<user>`, or null for a caller with no valid token.
+    actor: text('actor'),
+    action: text('action').notNull(),
+    target: text('target'),
+    // Where the request came from; null for the command line.
+    clientAddress: text('client_address'),
+    outcome: text('outcome').$type<AuditOutcome>().notNull(),
+    // The error code of a refused or failed act.
+    code: text('code'),
+    detail: text('detail', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    importId: integer('import_id').references(() => importLog.id),
+  },
+  (t) => [
+    check('audit_log_outcome', sql`${t.outcome} in ('succeeded', 'refused', 'failed')`),
+    index('audit_log_at_idx').on(t.at),
+    index('audit_log_action_idx').on(t.action, t.at),
+    index('audit_log_actor_idx').on(t.actor, t.at),
+  ],
 );

@@ -9,7 +9,8 @@ import type { Context } from '../context.js';
 import type { Db } from '../db/client.js';
 import type { TokenRow } from '../domain/tokens/tokens.js';
 import { KnownOperations, type EstimateCost } from './known-operations.js';
-import { createListener, type ListenerOptions, type Refusal } from './listener.js';
+import { createListener, type HttpCaching, type ListenerOptions, type Refusal } from './listener.js';
+import type { Persisted } from './params.js';
 import { lanePlugin, type PassedOn } from './plugin.js';
 import { ResponseCache } from './response-cache.js';
 
@@ -46,6 +47,10 @@ export interface FastLaneOptions {
   cacheLookup: (result: 'hit' | 'miss') => void;
   outcome: ListenerOptions['outcome'];
   log: ListenerOptions['log'];
+  /** HTTP caching: an answer's ETag and the caching headers of a clean query answer. */
+  httpCache: HttpCaching;
+  /** Persisted operations: their documents by id, and whether only they may run. */
+  persisted: Persisted;
 }
 
 export interface FastLane {
@@ -60,10 +65,22 @@ export interface FastLane {
 export function createFastLane(options: FastLaneOptions): FastLane {
   const { responseCache } = options;
   const cache = responseCache.enabled
-    ? new ResponseCache(options.db, { maxEntries: responseCache.maxEntries, maxBytes: responseCache.maxBytes, looked: options.cacheLookup })
+    ? new ResponseCache(options.db, {
+        maxEntries: responseCache.maxEntries,
+        maxBytes: responseCache.maxBytes,
+        looked: options.cacheLookup,
+        etagOf: options.httpCache.etagOf,
+      })
     : null;
   const knownOperations = new KnownOperations(options.schema, KNOWN_OPERATIONS_MAX, options.estimateCost);
-  const plugin = lanePlugin({ endpoint: options.endpoint, maxBodyBytes: options.maxBodyBytes, cache, operations: knownOperations, viewerOf: options.viewerOf });
+  const plugin = lanePlugin({
+    endpoint: options.endpoint,
+    maxBodyBytes: options.maxBodyBytes,
+    cache,
+    operations: knownOperations,
+    viewerOf: options.viewerOf,
+    etagFor: options.httpCache.etagFor,
+  });
   return {
     plugin,
     knownOperations,

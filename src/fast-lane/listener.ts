@@ -11,6 +11,7 @@ import type { Context } from '../context.js';
 import type { TokenRow } from '../domain/tokens/tokens.js';
 import { runsCompiled, type KnownOperation, type KnownOperations } from './known-operations.js';
 import { LRUCache } from 'lru-cache';
+import { getText, paramsOf, type Persisted } from './params.js';
 import type { PassedOn } from './plugin.js';
 import type { Lookup, ResponseCache } from './response-cache.js';
 
@@ -19,6 +20,17 @@ export interface RequestScope {
   started: number;
   method: string;
   path: string;
+}
+
+/** HTTP caching of answers (src/http/http-cache.ts), as yoga's side of the pipeline applies it. */
+export interface HttpCaching {
+  etagOf(contentType: string, body: Uint8Array): string;
+  /** Whether a clean answer to this request is shared and carries an ETag. */
+  etagFor(method: string | undefined, anonymous: boolean): boolean;
+  /** The caching headers of a clean query answer: shared (with its ETag, when it has one) or private. */
+  headers(shared: boolean, etag?: string): Record<string, string>;
+  /** Whether an If-None-Match header names `etag`. */
+  matches(ifNoneMatch: string | undefined, etag: string): boolean;
 }
 
 /** A finished answer to write: the same shape from yoga's size check and from this listener. */
@@ -53,6 +65,8 @@ export interface ListenerOptions {
     fetch: (url: string, init: RequestInit, serverContext: PassedOn) => Response | Promise<Response>;
     listener: RequestListener;
   };
+  httpCache: HttpCaching;
+  persisted: Persisted;
 }
 
 /** What the listener asks of fair use; the ticket is the meter's own. */
@@ -75,43 +89,21 @@ function eligible(req: IncomingMessage, endpoint: string, maxBodyBytes: number):
   } else if (!CONTENT_LENGTH.test(length) || Number(length) === 0 || Number(length) > maxBodyBytes) {
     return false;
   }
-  // A browser's cross-origin request needs yoga's CORS headers; a stream (SSE, multipart) needs yoga.
+  return wantsOneAnswer(req);
+}
+
+/** No browser's cross-origin request (it needs yoga's CORS headers), and an Accept that wants one answer, not a stream. */
+function wantsOneAnswer(req: IncomingMessage): boolean {
   if (req.headers.origin !== undefined) return false;
   const accept = req.headers.accept ?? '';
   return !accept.includes('text/event-stream') && !accept.includes('multipart/');
 }
 
-interface Params {
-  query: string;
-  operationName: string | null;
-  variables: Record<string, unknown> | null;
-}
-
-/** The request's GraphQL parameters, when they are of the plain form; null sends the request to yoga. */
-function paramsOf(text: string): Params | null {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return null;
-  const { query, operationName, variables, extensions, ...rest } = body as Record<string, unknown>;
-  if (typeof query !== 'string' || Object.keys(rest).length > 0) return null;
-  // Some clients always send `extensions`; an empty one asks for nothing, anything in it is yoga's.
-  if (extensions != null && (typeof extensions !== 'object' || Object.keys(extensions).length > 0)) return null;
-  if (operationName != null && typeof operationName !== 'string') return null;
-  if (variables != null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
-  return {
-    query,
-    operationName: (operationName as string | null | undefined) ?? null,
-    variables: (variables as Record<string, unknown> | null | undefined) ?? null,
-  };
-}
-
 /** A request body already matched to a known operation, with its variables parsed and its cost estimated. */
 interface KnownRequest {
   accept: string;
+  /** A persisted operation: sent by id, or (with persisted operations only) as its text. */
+  persisted: boolean;
   known: KnownOperation;
   variables: Readonly<Record<string, unknown>>;
   cost: number;
@@ -142,37 +134,37 @@ class KnownRequests {
     sizeCalculation: (_entry, text) => text.length + 1,
   });
 
-  constructor(private readonly operations: KnownOperations) {}
+  constructor(
+    private readonly operations: KnownOperations,
+    private readonly persisted: Persisted,
+  ) {}
 
   /** The known operation a body asks for, or null when the body is not of the plain form or not known. */
   get(accept: string, text: string): KnownRequest | null {
     const kept = this.requests.get(text);
     if (kept && kept.accept === accept) return kept;
-    const params = paramsOf(text);
+    const params = paramsOf(text, this.persisted);
     if (!params) return null;
     const known = this.operations.get(accept, params.query, params.operationName);
     if (!known) return null;
     const variables = deepFreeze(params.variables ?? {});
-    const request = { accept, known, variables, cost: this.operations.costOf(known, variables) };
+    const request = { accept, persisted: params.persisted, known, variables, cost: this.operations.costOf(known, variables) };
     if (text.length <= KNOWN_REQUESTS_MAX_CHARS / 16) this.requests.set(text, request);
     return request;
   }
 }
 
 /** Hands a request whose body was already read to yoga, and writes yoga's answer. */
-async function passToYoga(yoga: ListenerOptions['yoga'], req: IncomingMessage, res: ServerResponse, body: Buffer, passed: PassedOn): Promise<void> {
+async function passToYoga(yoga: ListenerOptions['yoga'], req: IncomingMessage, res: ServerResponse, body: Buffer | null, passed: PassedOn): Promise<void> {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || name === 'transfer-encoding' || name === 'content-length') continue;
     for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
   }
   // The body is whole now, however it was sent.
-  headers.set('content-length', String(body.byteLength));
-  const response = await yoga.fetch(
-    `http://${req.headers.host ?? 'localhost'}${req.url}`,
-    { method: 'POST', headers, body: body as unknown as BodyInit },
-    passed,
-  );
+  if (body) headers.set('content-length', String(body.byteLength));
+  const init: RequestInit = body ? { method: 'POST', headers, body: body as unknown as BodyInit } : { method: req.method, headers };
+  const response = await yoga.fetch(`http://${req.headers.host ?? 'localhost'}${req.url}`, init, passed);
   const bytes = Buffer.from(await response.arrayBuffer());
   const out: Record<string, string> = {};
   response.headers.forEach((value, name) => {
@@ -188,11 +180,16 @@ class Listener {
   private readonly requests: KnownRequests;
 
   constructor(private readonly options: ListenerOptions) {
-    this.requests = new KnownRequests(options.operations);
+    this.requests = new KnownRequests(options.operations, options.persisted);
   }
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const { maxBodyBytes } = this.options;
+    const get = req.method === 'GET' && wantsOneAnswer(req) ? getText(req.url ?? '', this.options.endpoint) : null;
+    if (get !== null) {
+      this.respond(req, res, get, null, performance.now());
+      return;
+    }
     if (!eligible(req, this.options.endpoint, maxBodyBytes)) {
       this.options.yoga.listener(req, res);
       return;
@@ -215,16 +212,18 @@ class Listener {
       }
     });
     req.on('end', () => {
-      if (!refused) this.respond(req, res, more ? Buffer.concat(more) : (first ?? Buffer.alloc(0)), started);
+      if (refused) return;
+      const body = more ? Buffer.concat(more) : (first ?? Buffer.alloc(0));
+      this.respond(req, res, body.toString('utf8'), body, started);
     });
   }
 
-  /** Answers a request whose body has been read whole. */
-  private respond(req: IncomingMessage, res: ServerResponse, body: Buffer, started: number): void {
+  /** Answers a request whose body has been read whole (`text`: the body, or a GET's text; `body`: null for a GET). */
+  private respond(req: IncomingMessage, res: ServerResponse, text: string, body: Buffer | null, started: number): void {
     const passed: PassedOn = { req };
     let answered: boolean | Promise<boolean>;
     try {
-      answered = this.answer(req, res, body.toString('utf8'), started, passed);
+      answered = this.answer(req, res, text, started, passed);
     } catch (error) {
       this.fail(res, error);
       return;
@@ -256,14 +255,25 @@ class Listener {
     const ticket = options.meter ? options.meter.admit(req, viewer ?? null, text) : undefined;
     if (ticket === null) return false; // its cost unknown here, or over budget: yoga answers
     const accept = req.headers.accept ?? '';
+    if (!this.mayAnswer(viewer, accept, text)) return false;
     const scope = this.scopeOf(req, started);
     const lookup = options.cache?.lookup(viewer ?? null, accept, text);
     // Passed on, the request takes its lookup along: yoga's side of the cache does not look again.
     passed.lookup = lookup;
     if (lookup?.hit) {
       options.outcome('cache_hit');
-      const body = ticket === undefined ? lookup.hit.body : options.meter!.report(ticket, lookup.hit.body);
-      this.send(res, scope, lookup.hit.contentType, body, 'hit');
+      const hit = lookup.hit;
+      // The ETag names the answer's data; the cost report a caller gets beside it is its own.
+      const body = ticket === undefined ? hit.body : options.meter!.report(ticket, hit.body);
+      this.send(
+        req,
+        res,
+        scope,
+        hit.contentType,
+        body,
+        'hit',
+        this.cachingHeaders(req, () => options.cache!.etagOf(hit)),
+      );
       return true;
     }
     const request = this.requests.get(accept, text);
@@ -273,12 +283,13 @@ class Listener {
     const result = runsCompiled(known, variables)
       ? known.compiled!.query(undefined, contextValue, variables)
       : execute({ schema: options.schema, document: known.document, operationName: known.operationName, variableValues: variables, contextValue });
-    if (!isPromise(result)) return this.complete(res, scope, known, lookup, result as ExecutionResult, ticket);
-    return (result as Promise<ExecutionResult>).then((done) => this.complete(res, scope, known, lookup, done, ticket));
+    if (!isPromise(result)) return this.complete(req, res, scope, known, lookup, result as ExecutionResult, ticket);
+    return (result as Promise<ExecutionResult>).then((done) => this.complete(req, res, scope, known, lookup, done, ticket));
   }
 
   /** Writes an executed answer (and keeps it in the cache); false when it has errors, which yoga answers. */
   private complete(
+    req: IncomingMessage,
     res: ServerResponse,
     scope: RequestScope,
     known: KnownOperation,
@@ -288,29 +299,63 @@ class Listener {
   ): boolean {
     // yoga answers anything with an error, so every error keeps one shape, code and status.
     if (done.errors?.length) return false;
-    // Encoded once: the cache keeps the bytes the response writes.
+    // Encoded once: the cache keeps the bytes the response writes, and the ETag hashed from them.
     const body = Buffer.from(JSON.stringify(done));
-    if (lookup) this.options.cache!.store(lookup, body, known.contentType);
+    let etag: string | undefined;
+    const caching = this.cachingHeaders(req, () => (etag = this.options.httpCache.etagOf(known.contentType, body)));
+    if (lookup) this.options.cache!.store(lookup, body, known.contentType, etag);
     this.options.outcome('executed');
     const answer =
       ticket === undefined ? body : this.options.meter!.report(ticket, body, { document: known.document, operationName: known.operationName, data: done.data });
-    this.send(res, scope, known.contentType, answer, lookup ? 'miss' : null);
+    this.send(req, res, scope, known.contentType, answer, lookup ? 'miss' : null, caching);
     return true;
   }
 
-  private send(res: ServerResponse, scope: RequestScope, contentType: string, body: string | Uint8Array, cached: 'hit' | 'miss' | null): void {
+  /** With persisted operations only, a text that is not a persisted operation is yoga's to refuse (or to allow an admin). */
+  private mayAnswer(viewer: TokenRow | undefined, accept: string, text: string): boolean {
+    const { persisted } = this.options;
+    if (!persisted.only || persisted.maySendText(viewer)) return true;
+    return this.requests.get(accept, text)?.persisted === true;
+  }
+
+  /** The caching headers of a clean query answer: shared only for a caller without an Authorization header; the ETag hashed only when it is sent. */
+  private cachingHeaders(req: IncomingMessage, etag: () => string): Record<string, string> {
+    const { httpCache } = this.options;
+    const anonymous = req.headers.authorization === undefined;
+    return httpCache.headers(anonymous, httpCache.etagFor(req.method, anonymous) ? etag() : undefined);
+  }
+
+  private send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    scope: RequestScope,
+    contentType: string,
+    body: string | Uint8Array,
+    cached: 'hit' | 'miss' | null,
+    caching: Record<string, string>,
+  ): void {
     const headers: Record<string, string | number> = {
       'content-type': contentType,
       'content-length': typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
       'x-request-id': scope.requestId,
+      ...caching,
     };
     if (cached) headers['x-cache'] = cached;
+    // A GET that names the answer's ETag (src/http/http-cache.ts answers yoga's alike).
+    if (req.method === 'GET' && caching.etag && this.options.httpCache.matches(req.headers['if-none-match'], caching.etag)) {
+      delete headers['content-type'];
+      delete headers['content-length'];
+      res.writeHead(304, headers);
+      res.end();
+      this.options.finish(scope, 304, cached);
+      return;
+    }
     res.writeHead(200, headers);
     res.end(body);
     this.options.finish(scope, 200, cached);
   }
 
-  private passOn(req: IncomingMessage, res: ServerResponse, body: Buffer, passed: PassedOn): void {
+  private passOn(req: IncomingMessage, res: ServerResponse, body: Buffer | null, passed: PassedOn): void {
     this.options.outcome('passed_on');
     passToYoga(this.options.yoga, req, res, body, passed).catch((error: unknown) => this.fail(res, error));
   }
@@ -332,7 +377,12 @@ class Listener {
 
   /** What the access log and metrics record of a request read here. */
   private scopeOf(req: IncomingMessage, started: number): RequestScope {
-    return { requestId: this.options.requestIdFor(req.headers['x-request-id'] as string | undefined), started, method: 'POST', path: this.options.endpoint };
+    return {
+      requestId: this.options.requestIdFor(req.headers['x-request-id'] as string | undefined),
+      started,
+      method: req.method ?? 'POST',
+      path: this.options.endpoint,
+    };
   }
 }
 

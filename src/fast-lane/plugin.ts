@@ -6,6 +6,7 @@ import { getOperationAST, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { TokenRow } from '../domain/tokens/tokens.js';
 import type { KnownOperations } from './known-operations.js';
+import { GET_PREFIX } from './params.js';
 import type { Lookup, ResponseCache } from './response-cache.js';
 
 /** What the listener hands to yoga with a request it passes on. */
@@ -34,6 +35,16 @@ function containsErrors(body: Uint8Array): boolean {
   return Buffer.from(body.buffer, body.byteOffset, body.byteLength).indexOf(ERRORS_KEY) !== -1;
 }
 
+/**
+ * What a request is looked up by beside who asks and its Accept header: a POST's body (of known length
+ * within the limit), or a GET's query string (a persisted operation's id and variables, say); else null.
+ */
+async function cacheKeyText(request: Request, url: URL, maxBodyBytes: number): Promise<string | null> {
+  if (request.method === 'GET') return url.search.length > 1 ? `${GET_PREFIX}${url.search}` : null;
+  const length = Number(request.headers.get('content-length'));
+  return length > 0 && length <= maxBodyBytes ? request.clone().text() : null;
+}
+
 export interface LanePluginOptions {
   endpoint: string;
   maxBodyBytes: number;
@@ -41,6 +52,8 @@ export interface LanePluginOptions {
   operations: KnownOperations;
   /** The request's token row: undefined without one, null when it is not valid. */
   viewerOf: (request: Request) => TokenRow | null | undefined;
+  /** Whether an answer to this request carries an ETag (src/http/http-cache.ts). */
+  etagFor: (method: string, anonymous: boolean) => boolean;
 }
 
 export function lanePlugin(options: LanePluginOptions): Plugin<Record<string, unknown>, PassedOn> {
@@ -48,19 +61,21 @@ export function lanePlugin(options: LanePluginOptions): Plugin<Record<string, un
   const seen = new WeakMap<Request, Seen>();
   return {
     async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
-      if (url.pathname !== endpoint || request.method !== 'POST') return;
+      if (url.pathname !== endpoint || (request.method !== 'POST' && request.method !== 'GET')) return;
       const state: Seen = { operations: 0 };
       seen.set(request, state);
       if (!cache) return;
-      const length = Number(request.headers.get('content-length'));
-      if (!(length > 0 && length <= options.maxBodyBytes)) return;
+      const asked = await cacheKeyText(request, url, options.maxBodyBytes);
+      if (asked === null) return;
       // Who is asking decides what they may see: the key names it. A bad token is left to the pipeline (401).
       const viewer = options.viewerOf(request);
       if (viewer === null) return;
-      state.lookup = serverContext?.lookup ?? cache.lookup(viewer ?? null, request.headers.get('accept') ?? '', await request.clone().text());
+      state.lookup = serverContext?.lookup ?? cache.lookup(viewer ?? null, request.headers.get('accept') ?? '', asked);
       const hit = state.lookup.hit;
-      if (hit)
-        endResponse(new fetchAPI.Response(hit.body as unknown as BodyInit, { status: 200, headers: { 'content-type': hit.contentType, 'x-cache': 'hit' } }));
+      if (!hit) return;
+      const headers: Record<string, string> = { 'content-type': hit.contentType, 'x-cache': 'hit' };
+      if (options.etagFor(request.method, !request.headers.has('authorization'))) headers.etag = cache.etagOf(hit);
+      endResponse(new fetchAPI.Response(hit.body as unknown as BodyInit, { status: 200, headers }));
     },
     onParams({ request, params }) {
       const state = seen.get(request);
@@ -102,7 +117,9 @@ export function lanePlugin(options: LanePluginOptions): Plugin<Record<string, un
       // Only complete answers are kept: a response with errors is computed again next time.
       if (containsErrors(body)) return;
       response.headers.set('x-cache', 'miss');
-      cache.store(state.lookup, body, response.headers.get('content-type') ?? 'application/json');
+      const entry = cache.store(state.lookup, body, response.headers.get('content-type') ?? 'application/json');
+      // The ETag src/http/http-cache.ts sets on an anonymous answer, hashed once for the entry.
+      if (entry && options.etagFor(request.method, !request.headers.has('authorization'))) response.headers.set('etag', cache.etagOf(entry));
     },
   };
 }

@@ -13,6 +13,8 @@ export interface CacheEntry {
   version: string;
   body: Uint8Array;
   contentType: string;
+  /** The answer's HTTP ETag, hashed when first asked for (only anonymous GET answers carry one). */
+  etag?: string;
 }
 
 /** A lookup's outcome: the entry when there is a fresh one, and where to store the answer otherwise. */
@@ -27,6 +29,8 @@ export interface ResponseCacheOptions {
   maxBytes: number;
   /** Called once per lookup, for the metrics. */
   looked?: (result: 'hit' | 'miss') => void;
+  /** An answer's ETag (src/http/http-cache.ts). */
+  etagOf: (contentType: string, body: Uint8Array) => string;
 }
 
 /** The key a cached answer is kept under: who may see what, how it was asked, and the exact request. */
@@ -60,10 +64,18 @@ export class ResponseCache {
     return { key, version, hit };
   }
 
-  /** Keeps a complete answer for the request `lookup` missed, unless a write landed meanwhile. */
-  store(lookup: Lookup, body: Uint8Array, contentType: string): void {
-    if (lookup.version !== databaseVersion(this.db)) return;
-    this.entries.set(lookup.key, { version: lookup.version, body, contentType });
+  /** Keeps a complete answer for the request `lookup` missed, unless a write landed meanwhile; returns the entry kept. */
+  store(lookup: Lookup, body: Uint8Array, contentType: string, etag?: string): CacheEntry | undefined {
+    if (lookup.version !== databaseVersion(this.db)) return undefined;
+    const entry: CacheEntry = { version: lookup.version, body, contentType, etag };
+    this.entries.set(lookup.key, entry);
+    return entry;
+  }
+
+  /** An entry's ETag: hashed once per entry, on first use. */
+  etagOf(entry: CacheEntry): string {
+    entry.etag ??= this.options.etagOf(entry.contentType, entry.body);
+    return entry.etag;
   }
 
   clear(): void {

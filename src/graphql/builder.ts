@@ -14,6 +14,7 @@ import { relations } from '../db/relations.js';
 import { InputValidationError } from '../domain/errors.js';
 import { canSee } from '../domain/connectors/visibility.js';
 import { existingConnectorIds } from '../domain/connectors/store.js';
+import { AuditPlugin } from './audit-plugin.js';
 
 /**
  * Mutations that return a payload with `userErrors` mark themselves with
@@ -42,9 +43,13 @@ declare global {
     export interface Plugins<Types extends SchemaTypes> {
       validationAsUserErrors: ValidationAsUserErrorsPlugin<Types>;
       syncGlobalID: SyncGlobalIDPlugin<Types>;
+      audit: AuditPlugin<Types>;
     }
   }
 }
+
+const audit = 'audit' as const;
+SchemaBuilder.registerPlugin(audit, AuditPlugin);
 
 const validationAsUserErrors = 'validationAsUserErrors' as const;
 SchemaBuilder.registerPlugin(validationAsUserErrors, ValidationAsUserErrorsPlugin);
@@ -120,9 +125,10 @@ export interface PothosTypes {
 export const builder = new SchemaBuilder<PothosTypes>({
   // Fields are non-null unless they say otherwise: clients get precise types.
   defaultFieldNullability: false,
-  // Order matters: scope checks run first (nothing is validated or read for a refused caller),
-  // then validation failures become userErrors, then the rest.
-  plugins: [ScopeAuthPlugin, validationAsUserErrors, RelayPlugin, ZodPlugin, DrizzlePlugin, syncGlobalID],
+  // Order matters: the audit row is written around everything (a refusal included), scope checks run
+  // next (nothing is validated or read for a refused caller), then validation failures become
+  // userErrors, then the rest.
+  plugins: [audit, ScopeAuthPlugin, validationAsUserErrors, RelayPlugin, ZodPlugin, DrizzlePlugin, syncGlobalID],
   drizzle: {
     client: (ctx: Context): Db => ctx.db,
     getTableConfig,

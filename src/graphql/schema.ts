@@ -13,6 +13,7 @@ import './custom.js';
 import './live.js';
 import './webhooks.js';
 import './imports.js';
+import './audit.js';
 import './deployment-diff.js';
 
 let schema: GraphQLSchema | undefined;

@@ -29,21 +29,33 @@ export function healthResponse(db: Db, fetchAPI: FetchAPI): Response {
   return json(fetchAPI, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', database: ok });
 }
 
-/** GET /registries/v0/<registry>.json in Airbyte's format, with a strong ETag for conditional requests. */
-export function registryResponse(db: Db, request: Request, pathname: string, fetchAPI: FetchAPI, visibility: () => Visibility | null): Response | null {
+/** What a caller may see, or, for a refused token, the words of its 401. */
+export type Seen = Visibility | { refused: string };
+
+/**
+ * GET /registries/v0/<registry>.json in Airbyte's format, with a strong ETag for conditional requests. Without
+ * an Authorization header it is the public document, which shared caches may keep (`sharedCacheControl`).
+ */
+export function registryResponse(
+  db: Db,
+  request: Request,
+  pathname: string,
+  fetchAPI: FetchAPI,
+  visibility: () => Seen,
+  sharedCacheControl: string,
+): Response | null {
   const registry = REGISTRY_PATHS[pathname];
   if (!registry) return null;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return json(fetchAPI, 405, { error: `${request.method} is not allowed here; use GET.` }, { allow: 'GET, HEAD' });
   }
   const seen = visibility();
-  if (!seen) {
-    return json(fetchAPI, 401, { error: 'The API token is not valid: it is malformed, unknown or revoked.' }, { 'www-authenticate': 'Bearer' });
-  }
+  if ('refused' in seen) return json(fetchAPI, 401, { error: seen.refused }, { 'www-authenticate': 'Bearer' });
   const body = JSON.stringify(exportRegistry(db, registry, seen));
   const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
-  // Private connectors make the document differ by caller: shared caches must not keep it.
-  const headers = { etag, 'cache-control': seen.kind === 'public' ? 'no-cache' : 'private, no-cache', vary: 'Authorization' };
+  // A token's document may hold its organization's private connectors: shared caches must not keep it.
+  const anonymous = !request.headers.has('authorization');
+  const headers = { etag, 'cache-control': anonymous ? sharedCacheControl : 'private, no-cache', vary: 'Authorization' };
   const wanted = request.headers.get('if-none-match');
   if (wanted?.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
     return new fetchAPI.Response(null, { status: 304, headers });
@@ -69,15 +81,15 @@ export function catalogResponse(request: Request, fetchAPI: FetchAPI): Response 
 }
 
 /** Serves /health, the catalog page, /metrics and the registry exports in front of the GraphQL endpoint. */
-export function routesPlugin(db: Db, metrics: Metrics, visibilityOf: (request: Request) => Visibility | null): Plugin {
+export function routesPlugin(db: Db, metrics: Metrics, visibilityOf: (request: Request, serverContext: unknown) => Seen, sharedCacheControl: string): Plugin {
   return {
-    async onRequest({ request, url, endResponse, fetchAPI }) {
+    async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
       if (url.pathname === '/health') return endResponse(healthResponse(db, fetchAPI));
       if (url.pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')) return endResponse(catalogResponse(request, fetchAPI));
       if (url.pathname === '/metrics') {
         return endResponse(new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
       }
-      const registry = registryResponse(db, request, url.pathname, fetchAPI, () => visibilityOf(request));
+      const registry = registryResponse(db, request, url.pathname, fetchAPI, () => visibilityOf(request, serverContext), sharedCacheControl);
       if (registry) return endResponse(registry);
     },
   };

@@ -70,6 +70,7 @@ export function createHarness(
     log?: (line: LogLine) => void;
     webhooks?: Partial<WebhookOptions>;
     secretsKey?: Buffer;
+    streams?: { maxPending?: number; pendingMs?: number };
   } = {},
 ): Harness {
   const statements: string[] = [];
@@ -83,6 +84,7 @@ export function createHarness(
     log: options.log ?? (() => {}),
     webhooks: options.webhooks,
     secretsKey: options.secretsKey,
+    streams: options.streams,
   });
   const served = serve(app);
   statements.length = 0;
@@ -112,11 +114,14 @@ export function createHarness(
   };
 }
 
-/** Every row of every table, for asserting that nothing changed. */
+/**
+ * Every row of every table, for asserting that nothing changed. Tokens are made by the tests, and the
+ * audit log records refusals and failures too (test/audit-log.test.ts checks its rows).
+ */
 export function snapshot(db: Db): Record<string, unknown[]> {
   const tables = db.$client
     .prepare(
-      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' and name != 'api_tokens' order by name",
+      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' and name not in ('api_tokens', 'audit_log') order by name",
     )
     .pluck()
     .all() as string[];

@@ -17,6 +17,7 @@ import { REGISTRY_DEPLOYMENTS } from './format.js';
 import type { DeploymentKey, RegistryKey, SupportLevelKey } from '../../db/schema.js';
 import { nameKey } from '../../db/name-key.js';
 import { analyze } from '../../db/statistics.js';
+import { AUDIT_ACTIONS, AUDIT_CODES, recordAudit } from '../audit/store.js';
 import { DEMO_BREAKING_CHANGES, DEMO_EVENTS, removeDemoData, type DemoCounts } from './demo.js';
 import { itemReader, registryTime, type ImportItem, type ItemReader, type LoadedImport } from './load.js';
 import {
@@ -43,6 +44,8 @@ export interface ImportOptions extends PlanOptions {
   dryRun?: boolean;
   /** Who runs the import, for import_log (default `import:<file name>`). */
   actor?: string;
+  /** Who runs the import, for the audit log (default: the import_log actor), e.g. `cli:<user>`. */
+  auditActor?: string;
   onProgress?: (done: number, total: number) => void;
   now?: () => Date;
 }
@@ -88,6 +91,9 @@ export function importConnectors(db: Db, loaded: LoadedImport, options: ImportOp
   let result: ReturnType<typeof run>;
   try {
     result = options.dryRun ? run.deferred() : run.immediate();
+  } catch (error) {
+    if (error instanceof ImportRefusedError) auditRefusal(db, error.report, options);
+    throw error;
   } finally {
     sqlite.pragma(`temp_store = ${tempStore}`);
   }
@@ -339,7 +345,29 @@ function applyPlan(db: Db, plan: ImportPlan, items: ItemReader, run: Run): numbe
   }
   const demoRemoved = run.removeDemo ? removeDemoData(db) : null;
   w.finishLog.run(JSON.stringify(logSummary(r, demoRemoved)), importId);
+  recordAudit(db, {
+    actor: run.auditActor ?? actor,
+    action: AUDIT_ACTIONS.registryImport,
+    target: r.source,
+    outcome: 'succeeded',
+    detail: { registries: r.registries, contentHash: r.contentHash, forced: r.forced, counts: r.counts },
+    importId,
+    at: new Date(run.startedAt),
+  });
   return importId;
+}
+
+/** A real import the guards refused writes nothing but its audit row. */
+function auditRefusal(db: Db, r: ImportReport, options: ImportOptions): void {
+  recordAudit(db, {
+    actor: options.auditActor ?? options.actor ?? `import:${basename(r.source)}`,
+    action: AUDIT_ACTIONS.registryImport,
+    target: r.source,
+    outcome: 'refused',
+    code: AUDIT_CODES.importRefused,
+    detail: { registries: r.registries, contentHash: r.contentHash, blockers: r.blockers },
+    at: options.now?.(),
+  });
 }
 
 function applyStep(w: Writers, step: Step, item: ImportItem, at: { importId: number; source: string; startedAt: string }): void {
