@@ -23,7 +23,7 @@ const sha256 = (data: string | Buffer) => createHash('sha256').update(data).dige
  * for `ignore`, others): two imports of the same entries give equal results.
  */
 function storedTables(sqlite: Database.Database, ignore: string[] = []): Record<string, unknown[]> {
-  const skip = new Set(['created_at', 'updated_at', 'finished_at', 'applied_at', ...ignore]);
+  const skip = new Set(['created_at', 'updated_at', 'finished_at', 'applied_at', 'recorded_at', ...ignore]);
   const tables = sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name").pluck().all() as string[];
   return Object.fromEntries(
     tables.map((table) => {

@@ -153,7 +153,12 @@ describe.skipIf(missing && !inCi)('an SQLite older than 3.44 (Debian 12, Python)
         const mine = new Database(ours);
         mine.exec(CHANGES);
         const expected = mine.prepare(ENABLED_ON).all() as Row[];
+        const HISTORY = "select connector_id, field, scope, value, source from connector_history where source = 'unattributed' order by id";
+        const history = mine.prepare(HISTORY).all() as Row[];
         mine.close();
+        // The history triggers (src/domain/history) run there too, recording what better-sqlite3 records.
+        expect(history.length).toBeGreaterThan(0);
+        expect(sqlite.query(theirs, HISTORY)).toEqual(history);
         const written = sqlite.query(theirs, ENABLED_ON);
         expect(written).toEqual(expected);
         expect(written).toEqual(fromAvailability(sqlite, theirs));

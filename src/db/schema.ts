@@ -439,3 +439,70 @@ export const auditLog = sqliteTable(
     index('audit_log_actor_idx').on(t.actor, t.at),
   ],
 );
+
+export const HISTORY_SOURCE_KEYS = ['mutation', 'import', 'seed', 'migration', 'unattributed'] as const;
+export type HistorySourceKey = (typeof HISTORY_SOURCE_KEYS)[number];
+
+/**
+ * Every change to a connector, one row per field: written by triggers on connectors,
+ * connector_availability and breaking_changes (migration 20261130124500_history_triggers), so every
+ * writer is recorded. `scope` is the deployment of an availability field, the version of a breaking
+ * change, '' for the connector's own columns; `value` is the new value as SQLite stores it (null: none,
+ * or withdrawn). Read only for asOf and changes: the current-state queries never touch it.
+ */
+export const connectorHistory = sqliteTable(
+  'connector_history',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    connectorId: integer('connector_id')
+      .notNull()
+      .references(() => connectors.id, { onDelete: 'cascade' }),
+    field: text('field').notNull(),
+    scope: text('scope').notNull().default(''),
+    value: text('value'),
+    // When the change took effect at its source: a registry entry's generation time, an import's --as-of
+    // date, or when it was recorded (API mutations).
+    effectiveAt: text('effective_at').notNull(),
+    recordedAt: text('recorded_at').notNull().default(nowIso),
+    actor: text('actor'),
+    source: text('source').$type<HistorySourceKey>().notNull(),
+    importId: integer('import_id').references(() => importLog.id),
+  },
+  (t) => [
+    // As of an instant: the latest row of a field at or before it, one index seek per field.
+    index('connector_history_asof_idx').on(t.connectorId, t.field, t.scope, t.effectiveAt, t.id),
+    check('connector_history_source', inList('source', HISTORY_SOURCE_KEYS)),
+  ],
+);
+
+/**
+ * Per connector, the latest effective time of its history and whether any change was recorded out of
+ * effective order (a forced import of an older registry). Kept by a trigger on connector_history: a
+ * connector in order whose last change took effect by an instant is, as of that instant, its current
+ * row, so an as-of list reads history only for the others.
+ */
+export const connectorHistoryHorizon = sqliteTable('connector_history_horizon', {
+  connectorId: integer('connector_id')
+    .primaryKey()
+    .references(() => connectors.id, { onDelete: 'cascade' }),
+  lastEffectiveAt: text('last_effective_at').notNull(),
+  disordered: integer('disordered', { mode: 'boolean' }).notNull().default(false),
+});
+
+/**
+ * Who is writing, set by a write path inside its transaction and deleted before it commits (see
+ * src/domain/history/recording.ts): the history triggers read it. Never holds a row outside a
+ * transaction, so no other writer can see it; without a row, triggers record 'unattributed' changes
+ * effective when recorded.
+ */
+export const historyContext = sqliteTable(
+  'history_context',
+  {
+    id: integer('id').primaryKey(),
+    actor: text('actor'),
+    source: text('source').$type<HistorySourceKey>().notNull(),
+    importId: integer('import_id'),
+    effectiveAt: text('effective_at'),
+  },
+  (t) => [check('history_context_one_row', sql`${t.id} = 1`)],
+);

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { userError, type UserError } from './errors.js';
+import { recording, tokenActor } from './history/recording.js';
 
 export const idempotencyKeySchema = z
   .string()
@@ -35,9 +36,10 @@ export function requestHash(value: unknown): string {
 export type WithReplay<R> = R & { replayed: boolean };
 
 /**
- * Runs `change` in an IMMEDIATE transaction. With a key: the first call's result is stored with the
- * change; a later call with the same key and input returns it (replayed: true); the same key with
- * another input or operation is a CONFLICT userError.
+ * Runs `change` in an IMMEDIATE transaction, recorded in the connector history as the token's change
+ * (every mutation goes through here). With a key: the first call's result is stored with the change; a
+ * later call with the same key and input returns it (replayed: true); the same key with another input
+ * or operation is a CONFLICT userError.
  */
 export function idempotent<R extends { userErrors: UserError[] }>(
   db: Db,
@@ -45,38 +47,48 @@ export function idempotent<R extends { userErrors: UserError[] }>(
   change: (tx: Db) => R,
   conflict: (error: UserError) => R,
 ): WithReplay<R> {
-  // Without a key there is nothing to store beside the change: the domain function's own
-  // transaction is enough.
   const { key, tokenId } = request;
-  if (!key || tokenId == null) return { ...change(db), replayed: false };
   // better-sqlite3's own transaction on the same connection: the domain function's transaction inside
-  // it becomes a savepoint, so the key, the result and the change commit or roll back together.
-  const run = db.$client.transaction((): WithReplay<R> => {
-    const tx = db;
-    const hash = requestHash({ operation: request.operation, input: request.input });
-    const earlier = tx
-      .select()
-      .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)))
-      .get();
-    if (earlier) {
-      if (earlier.requestHash !== hash) {
-        return {
-          ...conflict(
-            userError(
-              'CONFLICT',
-              ['input', 'idempotencyKey'],
-              `idempotencyKey: "${key}" was already used for a different request (${earlier.operation}); use a new key for a new request`,
-            ),
-          ),
-          replayed: false,
-        };
-      }
-      return { ...(earlier.result as R), replayed: true };
-    }
-    const result = change(tx);
-    tx.insert(idempotencyKeys).values({ tokenId, key, operation: request.operation, requestHash: hash, result }).run();
-    return { ...result, replayed: false };
-  });
+  // it becomes a savepoint, so the history's writer, the key, the result and the change commit or roll
+  // back together.
+  const run = db.$client.transaction(
+    (): WithReplay<R> =>
+      recording(db, { actor: tokenActor(db, tokenId) ?? 'unknown', source: 'mutation' }, () =>
+        !key || tokenId == null ? { ...change(db), replayed: false } : keyed(db, { ...request, key, tokenId }, change, conflict),
+      ),
+  );
   return run.immediate();
+}
+
+function keyed<R extends { userErrors: UserError[] }>(
+  tx: Db,
+  request: { tokenId: number; key: string; operation: string; input: unknown },
+  change: (tx: Db) => R,
+  conflict: (error: UserError) => R,
+): WithReplay<R> {
+  const { key, tokenId } = request;
+  const hash = requestHash({ operation: request.operation, input: request.input });
+  const earlier = tx
+    .select()
+    .from(idempotencyKeys)
+    .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)))
+    .get();
+  if (earlier) {
+    if (earlier.requestHash !== hash) {
+      return {
+        ...conflict(
+          userError(
+            'CONFLICT',
+            ['input', 'idempotencyKey'],
+            `idempotencyKey: "${key}" was already used for a different request (${earlier.operation}); use a new key for a new request`,
+          ),
+        ),
+        replayed: false,
+      };
+    }
+    return { ...(earlier.result as R), replayed: true };
+  }
+  const result = change(tx);
+  tx.insert(idempotencyKeys).values({ tokenId, key, operation: request.operation, requestHash: hash, result }).run();
+  return { ...result, replayed: false };
 }

@@ -13,11 +13,13 @@ import {
 } from '../domain/connectors/store.js';
 import { getTableColumns } from 'drizzle-orm';
 import type { GraphQLResolveInfo } from 'graphql';
+import { createGraphQLError } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { firstRow, KeptUntilChange, keptStatement, plannedStatement, selectedColumns, type PlannedRows } from '../fast-lane/index.js';
 import { builder } from './builder.js';
 import { column, plannedWith, readsColumns, renamedColumn } from './columns.js';
 import { connectionType, type ConnectionShape } from './connection.js';
+import type { ErrorCode } from './error-codes.js';
 import { ConnectorFacetsRef, facetsOf } from './facets.js';
 import type { ConnectorFacets } from '../domain/connectors/facets.js';
 import {
@@ -32,6 +34,8 @@ import {
   SupportLevelEnum,
 } from './enums.js';
 import { SupportAnswerRef } from './support.js';
+import { connectorsAsOf, instant, rowsAsOf } from './as-of.js';
+import { asOfBySlug } from '../domain/history/store.js';
 
 const StreamScope = builder.objectRef<{ scopeType: string; impactedScopes: string[] }>('ScopedImpact').implement({
   description: 'The part of a connector a breaking change touches.',
@@ -278,6 +282,9 @@ export const ConnectorOrderInput = builder.inputType('ConnectorOrder', {
   }),
 });
 
+const ASOF_DESCRIPTION =
+  "As of this instant (ISO-8601): every field as it was then, by when each change took effect at its source (a registry entry's generation time, an import's --as-of date, an API change's time); connectors that did not exist then are left out. Omitted: now.";
+
 /** Counts are kept until the database changes: a count reads every matching row, and a page asks for it each time. */
 const counts = new KeptUntilChange<number>(1000);
 
@@ -300,6 +307,13 @@ builder.objectField(ConnectorConnection, 'facets', (t) =>
   }),
 );
 
+/** Facets count the current catalog; an as-of list says so rather than count the wrong catalog. */
+const facetsAsOfRefused = (): never => {
+  throw createGraphQLError('facets: counted for the current catalog only; leave out asOf to get them.', {
+    extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode },
+  });
+};
+
 builder.queryFields((t) => ({
   connectors: t.field({
     // The nodes are the rows of plugin-drizzle's plan of this field whenever a field beneath needs one
@@ -321,10 +335,16 @@ builder.queryFields((t) => ({
         },
       }),
       after: t.arg.string({ description: 'A cursor from a previous page: return the connectors after it.' }),
+      asOf: t.arg({ type: 'DateTime', description: ASOF_DESCRIPTION }),
     },
     resolve: (_root, args, ctx, info) => {
       const order = (args.orderBy as ConnectorOrder | null | undefined) ?? null;
       const filter = args.filter as ConnectorFilter | null | undefined;
+      if (args.asOf) {
+        const plan = (options: object) => t.drizzleQueryFromInfo('connectors', { context: ctx, info, path: ['edges', 'node'], ...options } as never) as object;
+        const page = connectorsAsOf(ctx, { filter, order, first: args.first, after: args.after, at: instant(args.asOf) }, plan);
+        return { ...page, facets: facetsAsOfRefused };
+      }
       const input = { db: ctx.db, filter, order, first: args.first, after: args.after, catalog: ctx.catalog, visibility: ctx.visibility };
       // Nodes that read only their own row: just the columns they select, without the planner.
       // Otherwise plugin-drizzle plans the whole selection, relations included, into one statement.
@@ -353,10 +373,20 @@ builder.queryFields((t) => ({
     type: 'connectors',
     nullable: true,
     description: 'One connector by slug, or null when there is none.',
-    args: { slug: t.arg.string({ required: true, description: 'The slug, e.g. source-postgres.' }) },
+    args: {
+      slug: t.arg.string({ required: true, description: 'The slug, e.g. source-postgres.' }),
+      asOf: t.arg({ type: 'DateTime', description: `${ASOF_DESCRIPTION} Null when no connector had the slug then.` }),
+    },
     // A compiled operation answers from the statement kept below without planning again.
     extensions: { plannedRows: { keptBy: 'slug' } satisfies PlannedRows },
     resolve: (query, _root, args, ctx, info) => {
+      if (args.asOf) {
+        const at = instant(args.asOf);
+        const state = asOfBySlug(ctx.db, args.slug, at, ctx.visibility);
+        if (!state) return null;
+        const rows = rowsAsOf(ctx, [state.id], at, () => plannedConnectorRows(ctx.db, query({ where: { id: state.id } })));
+        return (rows[0] ?? null) as never;
+      }
       // plugin-drizzle plans the selection (and records how to map the row) on every request; the
       // statement built from that plan is the same for the same document, so it is kept with it.
       const config = query(connectorBySlugQuery(ctx.visibility));

@@ -15,6 +15,7 @@ import './webhooks.js';
 import './imports.js';
 import './audit.js';
 import './deployment-diff.js';
+import './history.js';
 
 let schema: GraphQLSchema | undefined;
 

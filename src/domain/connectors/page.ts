@@ -35,7 +35,7 @@ const ORDER_COLUMNS = {
   syncSuccessRate: { value: 'syncSuccessRate', tie: 'id' },
 } as const satisfies Record<ConnectorOrder['field'], { value: keyof Table['$inferSelect']; tie: 'id' | 'slug' }>;
 
-function orderExpression(t: Table, order: ConnectorOrder): SQL {
+export function orderExpression(t: Table, order: ConnectorOrder): SQL {
   switch (order.field) {
     case 'name':
       // The stored sort key (src/db/name-key.ts): SQLite's own collations see case and accents.

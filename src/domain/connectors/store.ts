@@ -43,10 +43,13 @@ export interface ConnectorOrder {
 }
 
 /** The columns a filter reads; the real table or the alias drizzle's relational queries use. */
-type ConnectorColumns = Pick<
+export type ConnectorColumns = Pick<
   typeof connectors,
   'id' | 'type' | 'supportLevel' | 'releaseStage' | 'name' | 'slug' | 'language' | 'organization' | 'usage' | 'syncSuccessRate'
 >;
+
+/** The condition "enabled on one of these deployments" for a row of `t`; an as-of read has its own (src/domain/history). */
+export type AvailableOn = (t: ConnectorColumns, deployments: readonly DeploymentKey[]) => SQL;
 
 const sqlList = (values: readonly string[]) =>
   sql.join(
@@ -54,7 +57,7 @@ const sqlList = (values: readonly string[]) =>
     sql`, `,
   );
 
-function availableOn(t: ConnectorColumns, deployments: readonly DeploymentKey[]): SQL {
+function availableOnRows(t: ConnectorColumns, deployments: readonly DeploymentKey[]): SQL {
   return sql`exists (select 1 from ${connectorAvailability} where ${connectorAvailability.connectorId} = ${t.id} and ${connectorAvailability.enabled} = 1 and ${connectorAvailability.deployment} in (${sqlList(deployments)}))`;
 }
 
@@ -68,6 +71,7 @@ export function connectorFilterSql(
   filter: ConnectorFilter | null | undefined,
   catalog: PolicyCatalog,
   visibility: Visibility,
+  availableOn: AvailableOn = availableOnRows,
 ): SQL | undefined {
   const parts: SQL[] = [];
   const visible = visibleSql(t, visibility);

@@ -18,6 +18,7 @@ import type { DeploymentKey, RegistryKey, SupportLevelKey } from '../../db/schem
 import { nameKey } from '../../db/name-key.js';
 import { analyze } from '../../db/statistics.js';
 import { AUDIT_ACTIONS, AUDIT_CODES, recordAudit } from '../audit/store.js';
+import { effectiveSetter, recording } from '../history/recording.js';
 import { DEMO_BREAKING_CHANGES, DEMO_EVENTS, removeDemoData, type DemoCounts } from './demo.js';
 import { itemReader, registryTime, type ImportItem, type ItemReader, type LoadedImport } from './load.js';
 import {
@@ -334,15 +335,24 @@ function applyPlan(db: Db, plan: ImportPlan, items: ItemReader, run: Run): numbe
   };
   const total = plan.steps.length;
   const at = { importId, source: r.source, startedAt: run.startedAt };
-  plan.steps.forEach((step, i) => {
-    applyStep(w, step, items.item(step.index), at);
-    const done = i + 1;
-    if (run.onProgress && (done % 1000 === 0 || done === total)) run.onProgress(done, total);
+  // The history records each connector's changes as taking effect when its entry was generated (else the
+  // --as-of date, else when the import began); what the file no longer lists, as of the --as-of date or the start.
+  const asOf = r.asOf ? `${r.asOf}T00:00:00.000Z` : run.startedAt;
+  recording(db, { actor, source: 'import', importId, effectiveAt: asOf }, () => {
+    const effective = effectiveSetter(db);
+    plan.steps.forEach((step, i) => {
+      const item = items.item(step.index);
+      effective(item.generatedAt ?? asOf);
+      applyStep(w, step, item, at);
+      const done = i + 1;
+      if (run.onProgress && (done % 1000 === 0 || done === total)) run.onProgress(done, total);
+    });
+    effective(asOf);
+    for (const off of plan.disable) {
+      for (const row of off.rows) w.upsertAvailability.run(off.connectorId, row.deployment, 0, row.dockerImageTag, row.dockerRepository);
+      w.bump.run(off.connectorId);
+    }
   });
-  for (const off of plan.disable) {
-    for (const row of off.rows) w.upsertAvailability.run(off.connectorId, row.deployment, 0, row.dockerImageTag, row.dockerRepository);
-    w.bump.run(off.connectorId);
-  }
   const demoRemoved = run.removeDemo ? removeDemoData(db) : null;
   w.finishLog.run(JSON.stringify(logSummary(r, demoRemoved)), importId);
   recordAudit(db, {

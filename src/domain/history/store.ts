@@ -1,0 +1,253 @@
+// A connector as of an instant, from connector_history: for each field, the latest row that took effect
+// at or before it (ties: the one recorded last). The list reads the fields its filter and order need with
+// one index seek each, through the same filter SQL as the current list (connectorFilterSql); the page's
+// connectors are then read whole.
+import { and, getTableColumns, sql, type Column, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../../db/client.js';
+import { literalLimit } from '../../db/limit.js';
+import { connectorAvailability, connectorRenames, connectors, type DeploymentKey } from '../../db/schema.js';
+import { afterCursorSql, decodeCursor, DEFAULT_ORDER, orderExpression } from '../connectors/page.js';
+import {
+  connectorFilterSql,
+  findConnectorBySlug,
+  type ConnectorColumns,
+  type ConnectorFilter,
+  type ConnectorOrder,
+  type ConnectorRow,
+} from '../connectors/store.js';
+import { canSee, type Visibility } from '../connectors/visibility.js';
+import type { PolicyCatalog } from '../support/policy.js';
+
+/**
+ * The connector columns the history triggers record (migration 20261130125451_history_triggers), by
+ * their key. Every other column is derived or bookkeeping: id, demo, createdAt, updatedAt, revision,
+ * enabledOn. A new column is recorded once a migration adds it to the triggers and it is listed here.
+ */
+export const HISTORY_COLUMNS = [
+  'slug',
+  'definitionId',
+  'name',
+  'type',
+  'supportLevel',
+  'releaseStage',
+  'dockerRepository',
+  'dockerImageTag',
+  'documentationUrl',
+  'iconUrl',
+  'language',
+  'license',
+  'subtype',
+  'tags',
+  'releaseDate',
+  'internalSl',
+  'internalQl',
+  'maxSecondsBetweenMessages',
+  'organization',
+] as const satisfies readonly (keyof ConnectorRow)[];
+export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];
+
+const TABLE = getTableColumns(connectors) as Record<string, Column>;
+
+/** A recorded value (text, as connector_history stores it) as the connector row holds it. */
+export function decodeValue(column: HistoryColumn, value: string | number | null): unknown {
+  if (value == null) return null;
+  const c = TABLE[column]!;
+  if (c.columnType === 'SQLiteInteger') return Number(value);
+  // drizzle decodes a JSON column in its own statements, not in mapFromDriverValue.
+  if (c.columnType === 'SQLiteTextJson') return JSON.parse(String(value));
+  return c.mapFromDriverValue(value);
+}
+
+/** The value of `field` (in `scope`) for connector `id` as of `at`: one seek on connector_history_asof_idx. */
+const valueAt = (id: SQL, field: string, scope: string, at: string) =>
+  sql`(select v.value from connector_history v where v.connector_id = ${id} and v.field = ${field} and v.scope = ${scope} and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1)`;
+
+/**
+ * The as-of table "h": the columns a filter or an order reads, as they were at `at`, for the connectors
+ * that existed then. A connector whose changes all took effect by `at`, recorded in effective order, is
+ * its current row ("fresh": no history read); the others are read from their history.
+ */
+function asOfTable(at: string): SQL {
+  const id = sql`c.id`;
+  const fresh = sql`(z.last_effective_at <= ${at} and not z.disordered)`;
+  const col = (key: HistoryColumn) => {
+    const name = sql.identifier(TABLE[key]!.name);
+    return sql`case when ${fresh} then c.${name} else ${valueAt(id, key, '', at)} end as ${name}`;
+  };
+  const columns = (['type', 'supportLevel', 'releaseStage', 'name', 'slug', 'language', 'organization', 'releaseDate'] as const).map(col);
+  return sql`(select c.id as id, ${fresh} as fresh, ${sql.join(columns, sql`, `)},
+    case when ${fresh} then z.last_effective_at else (select max(v.effective_at) from connector_history v where v.connector_id = c.id and v.effective_at <= ${at}) end as updated_at
+    from ${connectors} c join connector_history_horizon z on z.connector_id = c.id
+    where ${fresh} or exists (select 1 from connector_history v where v.connector_id = c.id and v.field = 'created' and v.scope = '' and v.effective_at <= ${at})) as "h"`;
+}
+
+// The as-of table's columns bear the connectors table's names, so the filter and order SQL apply to it unchanged.
+const h = alias(connectors, 'h') as unknown as typeof connectors;
+
+/** "Enabled on one of these deployments" as of `at`: a fresh connector's availability rows, else one seek per deployment. */
+const enabledAt =
+  (at: string) =>
+  (t: ConnectorColumns, deployments: readonly DeploymentKey[]): SQL => {
+    const list = sql.join(
+      deployments.map((d) => sql`${d}`),
+      sql`, `,
+    );
+    const then = sql.join(
+      deployments.map((d) => sql`${valueAt(sql`${t.id}`, 'enabled', d, at)} = '1'`),
+      sql` or `,
+    );
+    return sql`(case when "h"."fresh" then exists (select 1 from ${connectorAvailability} a where a.connector_id = ${t.id} and a.enabled = 1 and a.deployment in (${list})) else (${then}) end)`;
+  };
+
+export interface AsOfPageInput {
+  db: Db;
+  at: string;
+  filter: ConnectorFilter | null | undefined;
+  order: ConnectorOrder | null | undefined;
+  first: number;
+  after: string | null | undefined;
+  catalog: PolicyCatalog;
+  visibility: Visibility;
+}
+
+/** The row ids of one page as of `at` (one more than asked), with the values their cursors are made of. */
+export function asOfPageRows(input: AsOfPageInput): { id: number; name: string; slug: string; updatedAt: string; releaseDate: string | null }[] {
+  const order = input.order ?? DEFAULT_ORDER;
+  const cursor = input.after ? decodeCursor(input.after, order) : null;
+  const desc = order.direction === 'desc';
+  const expr = orderExpression(h, order);
+  const where = and(
+    connectorFilterSql(h, input.filter, input.catalog, input.visibility, enabledAt(input.at)),
+    cursor ? afterCursorSql(expr, h.id, cursor, desc) : undefined,
+  );
+  const dir = desc ? sql`desc` : sql`asc`;
+  return input.db.all(
+    sql`select h.id as id, h.name as name, h.slug as slug, h.updated_at as updatedAt, h.release_date as releaseDate from ${asOfTable(input.at)}
+      where ${where ?? sql`1`} order by ${expr} ${dir}, h.id ${dir} limit ${literalLimit(input.first + 1)}`,
+  );
+}
+
+/** How many connectors matched a filter as of `at`. */
+export function countAsOf(db: Db, at: string, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): number {
+  const where = connectorFilterSql(h, filter, catalog, visibility, enabledAt(at));
+  return db.get<{ n: number }>(sql`select count(*) as n from ${asOfTable(at)} where ${where ?? sql`1`}`)?.n ?? 0;
+}
+
+export interface AvailabilityAsOf {
+  enabled: boolean;
+  dockerImageTag: string | null;
+  dockerRepository: string | null;
+}
+
+/** A breaking change as recorded (the trigger's json_object). */
+export interface BreakingChangeAsOf {
+  upgradeDeadline: string;
+  message: string;
+  migrationDocumentationUrl: string | null;
+  deadlineAction: string | null;
+  scopedImpact: unknown;
+}
+
+/** A connector as of an instant. */
+export interface AsOfState {
+  id: number;
+  columns: Record<HistoryColumn, unknown>;
+  enabledOn: string | null;
+  availability: Map<DeploymentKey, AvailabilityAsOf>;
+  breakingChanges: Map<string, BreakingChangeAsOf>;
+  updatedAt: string;
+}
+
+type HistoryRow = { connectorId: number; field: string; scope: string; value: string | null; effectiveAt: string };
+
+/** The connectors of `ids` as of `at` (those that existed then), each folded from its history up to then. */
+export function asOfStates(db: Db, ids: readonly number[], at: string): Map<number, AsOfState> {
+  const rows = db.$client
+    .prepare(
+      `select connector_id as connectorId, field, scope, value, effective_at as effectiveAt from connector_history
+       where connector_id in (select value from json_each(?)) and effective_at <= ? order by connector_id, effective_at, id`,
+    )
+    .all(JSON.stringify(ids), at) as HistoryRow[];
+  const states = new Map<number, AsOfState & { created: boolean }>();
+  for (const r of rows) {
+    let s = states.get(r.connectorId);
+    if (!s) {
+      s = {
+        id: r.connectorId,
+        created: false,
+        columns: {} as AsOfState['columns'],
+        enabledOn: null,
+        availability: new Map(),
+        breakingChanges: new Map(),
+        updatedAt: r.effectiveAt,
+      };
+      states.set(r.connectorId, s);
+    }
+    s.updatedAt = r.effectiveAt;
+    apply(s, r);
+  }
+  const found = new Map<number, AsOfState>();
+  for (const [id, { created, ...s }] of states) {
+    if (!created) continue;
+    for (const c of HISTORY_COLUMNS) s.columns[c] = decodeValue(c, (s.columns[c] as string | null | undefined) ?? null);
+    const on = [...s.availability].filter(([, a]) => a.enabled).map(([d]) => d);
+    s.enabledOn = on.length ? on.sort().join(',') : null;
+    found.set(id, s);
+  }
+  return found;
+}
+
+function apply(s: AsOfState & { created: boolean }, r: HistoryRow): void {
+  if (r.field === 'created') s.created = true;
+  else if (r.field === 'breakingChange') {
+    if (r.value == null) s.breakingChanges.delete(r.scope);
+    else s.breakingChanges.set(r.scope, JSON.parse(r.value) as BreakingChangeAsOf);
+  } else if (r.scope !== '') {
+    const deployment = r.scope as DeploymentKey;
+    const a = s.availability.get(deployment) ?? { enabled: false, dockerImageTag: null, dockerRepository: null };
+    if (r.field === 'enabled') a.enabled = String(r.value) === '1';
+    else if (r.field === 'dockerImageTag' || r.field === 'dockerRepository') a[r.field] = r.value;
+    s.availability.set(deployment, a);
+  } else {
+    // Decoded once the fold is done.
+    (s.columns as Record<string, unknown>)[r.field] = r.value;
+  }
+}
+
+/**
+ * The connector that had `slug` at `at` and that the caller may see, or undefined: the one holding the
+ * slug now, or one recorded as renamed from or to it, whichever had it then.
+ */
+export function asOfBySlug(db: Db, slug: string, at: string, visibility: Visibility): AsOfState | undefined {
+  const ids = new Set<number>();
+  const now = findConnectorBySlug(db, slug);
+  if (now) ids.add(now.id);
+  const renamed = db
+    .select({ id: connectorRenames.connectorId })
+    .from(connectorRenames)
+    .where(sql`${connectorRenames.fromSlug} = ${slug} or ${connectorRenames.toSlug} = ${slug}`)
+    .all();
+  for (const r of renamed) ids.add(r.id);
+  for (const state of asOfStates(db, [...ids], at).values()) {
+    if (state.columns.slug === slug && canSee(visibility, state.columns.organization as string | null)) return state;
+  }
+  return undefined;
+}
+
+/** Which of these certification events had taken effect by `at`. */
+export function eventIdsAsOf(db: Db, connectorIds: readonly number[], at: string): Set<number> {
+  const ids = db.$client
+    .prepare(`select id from certification_events where connector_id in (select value from json_each(?)) and coalesce(effective_at, created_at) <= ?`)
+    .pluck()
+    .all(JSON.stringify(connectorIds), at) as number[];
+  return new Set(ids);
+}
+
+/** The version of each breaking change of these connectors, by row id. */
+export function breakingChangeVersions(db: Db, connectorIds: readonly number[]): Map<number, string> {
+  const rows = db.$client
+    .prepare('select id, version from breaking_changes where connector_id in (select value from json_each(?))')
+    .all(JSON.stringify(connectorIds)) as { id: number; version: string }[];
+  return new Map(rows.map((r) => [r.id, r.version]));
+}
