@@ -4,7 +4,7 @@
 import { and, asc, count, desc, eq, gt, gte, lt, lte, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { auditLog, type AuditOutcome } from '../../db/schema.js';
-import { decodeKeysetCursor, encodeKeysetCursor, type PageInfo } from '../connectors/page.js';
+import { newestFirst, type PageInfo } from '../connectors/page.js';
 
 export { AUDIT_OUTCOMES, type AuditOutcome } from '../../db/schema.js';
 export type AuditRow = typeof auditLog.$inferSelect;
@@ -68,7 +68,8 @@ export interface AuditFilter {
 
 export const MAX_AUDIT_PAGE = 100;
 
-const CURSOR = { field: 'audit', direction: 'desc' } as const;
+/** The kind its cursors name: a cursor of another list is refused. */
+const CURSOR = 'audit';
 
 function where(filter: AuditFilter): SQL | undefined {
   return and(
@@ -86,7 +87,7 @@ export function listAudit(
   filter: AuditFilter,
   page: { first: number; after?: string | null },
 ): { edges: { cursor: string; node: AuditRow }[]; pageInfo: PageInfo } {
-  const after = page.after ? decodeKeysetCursor(page.after, CURSOR.field, CURSOR.direction).id : null;
+  const after = newestFirst.afterId(page.after, CURSOR);
   const rows = db
     .select()
     .from(auditLog)
@@ -94,16 +95,7 @@ export function listAudit(
     .orderBy(desc(auditLog.id))
     .limit(page.first + 1)
     .all();
-  const edges = rows.slice(0, page.first).map((node) => ({ cursor: encodeKeysetCursor({ f: CURSOR.field, d: CURSOR.direction, v: '', id: node.id }), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > page.first,
-      hasPreviousPage: after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  return newestFirst.page(rows, page.first, page.after, CURSOR);
 }
 
 export function countAudit(db: Db, filter: AuditFilter): number {

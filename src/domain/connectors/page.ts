@@ -64,7 +64,8 @@ function orderValue(row: Record<string, unknown>, order: ConnectorOrder): string
   return typeof value === 'string' ? value : '';
 }
 
-const tieColumn = (t: Table, order: ConnectorOrder) => (ORDER_COLUMNS[order.field].tie === 'slug' ? t.slug : t.id);
+/** The column breaking `order`'s ties. */
+export const tieColumn = (t: Table, order: ConnectorOrder) => (ORDER_COLUMNS[order.field].tie === 'slug' ? t.slug : t.id);
 
 /** A keyset cursor: which ordering it belongs to, the ordering value and the id of the row it points at. */
 export function encodeKeysetCursor(cursor: Cursor): string {
@@ -112,7 +113,7 @@ export function decodeCursor(text: string, order: ConnectorOrder): Cursor {
 }
 
 /** Rows strictly after the cursor in `order`. */
-function afterOrderCursorSql(t: Table, order: ConnectorOrder, cursor: Cursor, desc: boolean): SQL {
+export function afterOrderCursorSql(t: Table, order: ConnectorOrder, cursor: Cursor, desc: boolean): SQL {
   const bySlug = ORDER_COLUMNS[order.field].tie === 'slug';
   return afterCursorSql(orderExpression(t, order), tieColumn(t, order), cursor, desc, bySlug ? (cursor.s ?? '') : cursor.id);
 }
@@ -294,6 +295,19 @@ export function pageOf<Row>(rows: Row[], first: number, after: string | null | u
   const edges: { cursor: string; node: Row }[] = rows.slice(0, first).map((node) => new Edge(node, cursorOf));
   return { edges, pageInfo: new PageInfoOf(edges, rows.length > first, !!after) };
 }
+
+/**
+ * Paging a log newest first by id (the import log, the audit log): the id after which `after` points,
+ * and the page of rows read up to `first + 1` below it, with cursors of the log's own kind.
+ */
+export const newestFirst = {
+  afterId(after: string | null | undefined, kind: string): number | null {
+    return after ? decodeKeysetCursor(after, kind, 'desc').id : null;
+  },
+  page<Row extends { id: number }>(rows: Row[], first: number, after: string | null | undefined, kind: string) {
+    return pageOf(rows, first, after, (row) => encodeKeysetCursor({ f: kind, d: 'desc', v: '', id: row.id }));
+  },
+};
 
 /**
  * A page's PageInfo; its cursors, like the edges', are made only when asked for. A class rather than

@@ -2,7 +2,7 @@
 import { count, desc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { connectorRenames, importLog } from '../../db/schema.js';
-import { decodeKeysetCursor, encodeKeysetCursor, type PageInfo } from '../connectors/page.js';
+import { newestFirst, type PageInfo } from '../connectors/page.js';
 import type { ImportCounts } from './plan.js';
 
 export type ImportLogRow = typeof importLog.$inferSelect;
@@ -10,11 +10,12 @@ export type ConnectorRenameRow = typeof connectorRenames.$inferSelect;
 
 export const MAX_IMPORTS_PAGE = 100;
 
-const CURSOR = { field: 'import', direction: 'desc' } as const;
+/** The kind its cursors name: a cursor of another list is refused. */
+const CURSOR = 'import';
 
 /** A page of the import log, newest first, after a cursor an earlier page gave. */
 export function listImports(db: Db, page: { first: number; after?: string | null }): { edges: { cursor: string; node: ImportLogRow }[]; pageInfo: PageInfo } {
-  const after = page.after ? decodeKeysetCursor(page.after, CURSOR.field, CURSOR.direction).id : null;
+  const after = newestFirst.afterId(page.after, CURSOR);
   const rows = db
     .select()
     .from(importLog)
@@ -22,16 +23,7 @@ export function listImports(db: Db, page: { first: number; after?: string | null
     .orderBy(desc(importLog.id))
     .limit(page.first + 1)
     .all();
-  const edges = rows.slice(0, page.first).map((node) => ({ cursor: encodeKeysetCursor({ f: CURSOR.field, d: CURSOR.direction, v: '', id: node.id }), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > page.first,
-      hasPreviousPage: after !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  return newestFirst.page(rows, page.first, page.after, CURSOR);
 }
 
 export function countImports(db: Db): number {

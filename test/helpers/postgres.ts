@@ -1,0 +1,229 @@
+// A throwaway PostgreSQL cluster for tests: initdb into a temporary folder, a server on a free 127.0.0.1
+// port (its unix socket in that folder too, never a shared one) with a generated password, a template
+// database migrated once from migrations-pg/, and a database per caller copied from it (CREATE DATABASE …
+// TEMPLATE is a file copy). stop() stops the server by its pid file (pg_ctl stop -m fast) and removes the folder.
+// As root, initdb refuses to run: the cluster then runs as `nobody` (setpriv, from util-linux).
+// Without PostgreSQL binaries the tests are skipped, and the run says so once (test/helpers/global-build.ts);
+// with CI set, they are required.
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { accessSync, chownSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { describe } from 'vitest';
+import { migratePostgres } from '../../src/db/migrate-pg.js';
+import { inCi } from './browser.js';
+
+const TOOLS = ['initdb', 'pg_ctl'] as const;
+
+/**
+ * The folder holding initdb and pg_ctl: POSTGRES_BIN when set (and then only it), else PATH first, then
+ * Debian's /usr/lib/postgresql/<version>/bin, newest first.
+ */
+function findBin(): string | null {
+  if (process.env.POSTGRES_BIN) return TOOLS.every((tool) => executable(join(process.env.POSTGRES_BIN!, tool))) ? process.env.POSTGRES_BIN : null;
+  const debian = (() => {
+    try {
+      return readdirSync('/usr/lib/postgresql')
+        .filter((v) => /^\d+$/.test(v))
+        .sort((a, b) => Number(b) - Number(a))
+        .map((v) => `/usr/lib/postgresql/${v}/bin`);
+    } catch {
+      return [];
+    }
+  })();
+  const candidates = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...debian];
+  return candidates.find((dir) => TOOLS.every((tool) => executable(join(dir, tool)))) ?? null;
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const BIN = findBin();
+const AS_ROOT = process.getuid?.() === 0;
+
+/** Why the PostgreSQL tests cannot run here, or null when they can. */
+export const postgresMissing: string | null = !BIN
+  ? process.env.POSTGRES_BIN
+    ? `no initdb and pg_ctl in POSTGRES_BIN (${process.env.POSTGRES_BIN})`
+    : 'no initdb and pg_ctl on PATH or under /usr/lib/postgresql/*/bin (install the Debian package: apt-get install postgresql, or set POSTGRES_BIN)'
+  : AS_ROOT && !executable('/usr/bin/setpriv')
+    ? 'running as root, and no setpriv to run initdb as an unprivileged user (install util-linux)'
+    : null;
+
+/** `describe` for tests that need PostgreSQL: skipped without it, except under CI, where they run (and fail). */
+export const describeWithPostgres = postgresMissing && !inCi ? describe.skip : describe;
+
+/** The unprivileged account the cluster runs as when the tests run as root. */
+let nobodyIds: { uid: number; gid: number } | undefined;
+function nobody(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(spawnSync('id', [flag, 'nobody'], { encoding: 'utf8' }).stdout.trim());
+  nobodyIds ??= { uid: id('-u'), gid: id('-g') };
+  return nobodyIds;
+}
+
+/** Runs a PostgreSQL tool (as `nobody` under root); throws with its output when it fails. */
+function run(tool: string, args: string[], options: SpawnSyncOptions = {}): string {
+  if (!BIN) throw new Error(`PostgreSQL tests cannot run: ${postgresMissing}`);
+  const owner = AS_ROOT ? nobody() : null;
+  const [cmd, argv] = owner
+    ? ['/usr/bin/setpriv', [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', join(BIN, tool), ...args]]
+    : [join(BIN, tool), args];
+  const result = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000, ...options });
+  if (result.status !== 0)
+    throw new Error(`${tool} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`);
+  return String(result.stdout);
+}
+
+/** A port nothing listens on at the moment of asking; start() retries when another process takes it first. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestCluster {
+  readonly port: number;
+  /** The temporary folder holding the data directory, the log and the unix socket. */
+  readonly dir: string;
+  /** A connection string for `database` on the cluster, as the superuser. */
+  url(database?: string): string;
+  /** A new, empty database; its connection string. */
+  createEmptyDatabase(): Promise<string>;
+  /** A new database copied from the template migrated from migrations-pg/ (migrated on first use); its connection string. */
+  createDatabase(): Promise<string>;
+  /** Stops the server (pg_ctl stop -m fast) and removes its folder. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const TEMPLATE = 'registry_template';
+
+/** initdb, then start on a free loopback port; bounded by pg_ctl's -t. */
+export async function startCluster(): Promise<TestCluster> {
+  const dir = mkdtempSync(join(tmpdir(), 'registry-pg-'));
+  const data = join(dir, 'data');
+  const password = randomBytes(18).toString('base64url');
+  writeFileSync(join(dir, 'pwfile'), `${password}\n`, { mode: 0o600 });
+  if (AS_ROOT) {
+    const { uid, gid } = nobody();
+    chownSync(dir, uid, gid);
+    chownSync(join(dir, 'pwfile'), uid, gid);
+  }
+  let stopped = false;
+  const stopNow = (mode: 'fast' | 'immediate') => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      run('pg_ctl', ['stop', '-D', data, '-m', mode, '-w', '-t', '30'], { cwd: dir });
+    } catch (error) {
+      killByPidFile(data, error);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  // A worker that exits without stop() (a crash, a timeout) still leaves no server behind.
+  const onExit = () => stopNow('immediate');
+  process.once('exit', onExit);
+  try {
+    // C collation: text sorts by bytes, as SQLite's BINARY does; --no-sync: a test cluster needs no durability.
+    run(
+      'initdb',
+      ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`, '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'],
+      {
+        cwd: dir,
+      },
+    );
+    const port = await listen(dir, data);
+    return cluster(dir, port, password, () => {
+      process.off('exit', onExit);
+      stopNow('fast');
+    });
+  } catch (error) {
+    process.off('exit', onExit);
+    stopNow('immediate');
+    throw error;
+  }
+}
+
+/** Starts the server on a free port, trying another when one is taken meanwhile; returns the port. */
+async function listen(dir: string, data: string): Promise<number> {
+  const settings = ['listen_addresses=127.0.0.1', 'fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=40', 'shared_buffers=16MB'];
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const options = [`-p ${port}`, `-k '${dir}'`, ...settings.map((s) => `-c ${s}`)].join(' ');
+    try {
+      run('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', options], { cwd: dir });
+      return port;
+    } catch (error) {
+      const log = readFileSync(join(dir, 'server.log'), 'utf8');
+      if (attempt >= 3 || !/could not bind|already in use/i.test(log)) throw new Error(`${(error as Error).message}\nserver log:\n${log}`);
+    }
+  }
+}
+
+function killByPidFile(data: string, cause: unknown): void {
+  try {
+    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (pid > 0) process.kill(pid, 'SIGQUIT');
+  } catch {
+    // No pid file: the server never started or is gone already.
+  }
+  if (cause && !/not running|No such file/i.test(String(cause))) process.stderr.write(`stopping the test PostgreSQL: ${String(cause)}\n`);
+}
+
+function cluster(dir: string, port: number, password: string, stop: () => void): TestCluster {
+  const url = (database = 'postgres') => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  let counter = 0;
+  let template: Promise<void> | undefined;
+  // CREATE DATABASE copies fail while another session uses the template, so copies are made one at a time.
+  let queue: Promise<unknown> = Promise.resolve();
+  const admin = async (statement: string) => {
+    const client = new pg.Client({ connectionString: url() });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  const create = (from?: string) => {
+    const name = `test_${process.pid}_${++counter}`;
+    const next = queue.then(async () => {
+      await admin(`create database ${name}${from ? ` template ${from}` : ''}`);
+      return url(name);
+    });
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    port,
+    dir,
+    url,
+    createEmptyDatabase: () => create(),
+    async createDatabase() {
+      template ??= (async () => {
+        await admin(`create database ${TEMPLATE}`);
+        await migratePostgres(url(TEMPLATE));
+      })();
+      await template;
+      return create(TEMPLATE);
+    },
+    async stop() {
+      await queue;
+      stop();
+    },
+  };
+}
