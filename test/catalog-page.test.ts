@@ -169,8 +169,11 @@ describeWithBrowser('the catalog page over the real 2023 registries', () => {
     const effectiveBy = changes.filter((c) => Date.parse(c.effectiveAt) <= Date.parse(asOf)).map((c) => c.effectiveAt);
     expect(effectiveBy.length).toBe(changes.length - 1);
     await expect.poll(shownTimes).toEqual(effectiveBy.reverse());
-    // Facets count the current catalog only: a past day's chips carry no count.
-    expect(await page.getByRole('button', { name: labels.CERTIFIED, exact: true }).getAttribute('aria-pressed')).toBe('false');
+    // The chips count the catalog as it was: the API's facets as of the same instant.
+    const facetsThen = await facetsOf(server.url, { search: slug }, asOf);
+    const certifiedCount = (f: typeof facetsThen) => f.supportLevels.find((l) => l.value === 'CERTIFIED')!.count;
+    expect(certifiedCount(facetsThen)).toBe(certifiedCount(await facets({ search: slug })) - 1);
+    await expect.poll(shown).toEqual(names(facetsThen));
     mkdirSync(join(ROOT, 'test-output'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'test-output', 'catalog-as-of.png'), fullPage: true });
 
@@ -179,6 +182,7 @@ describeWithBrowser('the catalog page over the real 2023 registries', () => {
     expect(await page.locator('#as-of-notice').innerText()).toBe('');
     expect(await page.inputValue('#as-of')).toBe('');
     await expect.poll(shownTimes).toEqual(changes.map((c) => c.effectiveAt).reverse());
+    await expect.poll(shown).toEqual(names(await facets({ search: slug })));
   });
 
   it('lists the catalog as of a day before the certification, with the support level it had then', async () => {

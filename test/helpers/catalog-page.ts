@@ -25,13 +25,13 @@ export async function graphql(url: string, query: string, variables: Record<stri
   return body.data;
 }
 
-/** The list's facets for a filter, as the API gives them. */
-export async function facetsOf(url: string, filter: Record<string, unknown>): Promise<Facets> {
+/** The list's facets for a filter (as of an instant, when given), as the API gives them. */
+export async function facetsOf(url: string, filter: Record<string, unknown>, asOf?: string): Promise<Facets> {
   const data = await graphql(
     url,
-    `query ($filter: ConnectorFilter) { connectors(first: 1, filter: $filter) {
+    `query ($filter: ConnectorFilter, $asOf: DateTime) { connectors(first: 1, filter: $filter, asOf: $asOf) {
       facets { types { value count } supportLevels { value count } deployments { value count } withSla { value count } languages { value count } } } }`,
-    { filter },
+    { filter, asOf },
   );
   return data.connectors.facets;
 }
