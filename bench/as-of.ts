@@ -40,6 +40,13 @@ const SCENARIOS: { name: string; query: string }[] = [
     query: headlineAsOf('2026-03-01T00:00:00Z').replace('first: 50) {', 'first: 50) { totalCount'),
   },
   {
+    name: 'headline query with facets, asOf between the imports',
+    query: headlineAsOf('2026-03-01T00:00:00Z').replace(
+      'first: 50) {',
+      'first: 50) { facets { supportLevels { value count } deployments { value count } withSla { value count } languages { value count } }',
+    ),
+  },
+  {
     name: 'detail asOf between the imports (availability, breaking changes)',
     query: `{ connector(slug: "${SLUG}", asOf: "2026-03-01T00:00:00Z") { slug supportLevel dockerImageTag availableOn availability { deployment enabled dockerImageTag } breakingChanges { version upgradeDeadline } } }`,
   },

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
 import { describeWithBrowser, launchBrowser } from './helpers/browser.js';
+import { chipNames, facetsOf, labelsOf, shownChipNames } from './helpers/catalog-page.js';
 import { ROOT, runNode, startServer, tempDir, type RunningServer } from './helpers/process.js';
 
 const PUBLIC = SEED_CONNECTORS.filter((c) => !c.organization);
@@ -52,16 +53,16 @@ describeWithBrowser('the catalog page in a real browser', () => {
     await expect.poll(slugs).toEqual(first);
   });
 
-  it('filters by deployment and SLA, support level, type and search', async () => {
-    await page.selectOption('#deployment', 'SELF_MANAGED_ENTERPRISE');
-    await page.check('#sla');
+  it('filters by deployment and SLA, support level, type and search with chips', async () => {
+    await page.click('#chip-deployment-SELF_MANAGED_ENTERPRISE');
+    await page.click('#chip-sla-true');
     const withSla = PUBLIC.filter(
       (c) => ['certified', 'enterprise'].includes(c.supportLevel) && c.availability.some((a) => a.deployment === 'self_managed_enterprise'),
     );
     await expect.poll(count).toBe(`1–20 of ${withSla.length} connectors`);
-    await page.uncheck('#sla');
-    await page.selectOption('#deployment', '');
-    await page.selectOption('#level', 'ARCHIVED');
+    await page.click('#chip-sla-true');
+    await page.click('#chip-deployment-SELF_MANAGED_ENTERPRISE');
+    await page.click('#chip-level-ARCHIVED');
     await expect
       .poll(async () => (await slugs()).sort())
       .toEqual(
@@ -69,19 +70,42 @@ describeWithBrowser('the catalog page in a real browser', () => {
           .map((c) => c.slug)
           .sort(),
       );
-    await page.selectOption('#level', '');
-    await page.selectOption('#type', 'DESTINATION');
+    await page.click('#chip-level-ARCHIVED');
+    await page.click('#chip-type-DESTINATION');
     await page.fill('#search', 'snow');
     await expect.poll(slugs).toEqual(['destination-snowflake']);
     await page.fill('#search', '');
-    await page.selectOption('#type', '');
+    await page.click('#chip-type-DESTINATION');
+    await expect.poll(count).toBe(`1–20 of ${PUBLIC.length} connectors`);
+  });
+
+  it('counts connectors by language on chips, as the API does, and filters by one', async () => {
+    const labels = await labelsOf(server.url);
+    const all = await facetsOf(server.url, {});
+    // The seed's languages, most connectors first: the order of the chips.
+    const languages = [...new Set(PUBLIC.map((c) => c.language).filter(Boolean))].sort(
+      (a, b) => PUBLIC.filter((c) => c.language === b).length - PUBLIC.filter((c) => c.language === a).length || (a! < b! ? -1 : 1),
+    ) as string[];
+    expect(all.languages.map((l) => l.value)).toEqual(languages);
+    await expect.poll(() => shownChipNames(page)).toEqual(chipNames(all, labels, languages));
+
+    const [top] = languages;
+    await page.click('#chip-type-SOURCE');
+    await page.getByRole('button', { name: new RegExp(`^${top} \\d+ connectors?$`) }).click();
+    const chosen = await facetsOf(server.url, { type: 'SOURCE', language: top });
+    await expect.poll(() => shownChipNames(page)).toEqual(chipNames(chosen, labels, languages));
+    const sources = PUBLIC.filter((c) => c.type === 'source' && c.language === top).length;
+    await expect.poll(count).toBe(`1–${Math.min(sources, 20)} of ${sources} connector${sources === 1 ? '' : 's'}`);
+    await page.click(`#chip-language-${top}`);
+    await page.click('#chip-type-SOURCE');
     await expect.poll(count).toBe(`1–20 of ${PUBLIC.length} connectors`);
   });
 
   it("shows a connector's support on every deployment and its upcoming breaking changes", async () => {
     await page.fill('#search', 'github');
     await expect.poll(slugs).toEqual(['source-github']);
-    await page.click('#rows tr[data-slug="source-github"]');
+    // From the keyboard: the name is a button.
+    await page.getByRole('button', { name: 'GitHub', exact: true }).press('Enter');
     await page.locator('#support tbody tr').nth(3).waitFor();
     const cells = await page.locator('#support tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
     expect(cells).toEqual([

@@ -387,7 +387,7 @@ describe('the graphql-sse endpoint keeps the rules of /graphql', () => {
     expect(direct.errors!.map((e) => e.extensions!.code)).toEqual(['DEPTH_LIMIT_EXCEEDED']);
     expect(await firstResult(limited)).toEqual({ errors: direct.errors });
     const missing = await stream('/graphql/stream', { headers: { 'x-graphql-event-stream-token': 'not-reserved' } });
-    expect([missing.status, await missing.json()]).toEqual([404, { errors: [{ message: 'Stream not found', extensions: { code: 'NOT_FOUND' } }] }]);
+    expect([missing.status, await missing.json()]).toEqual([404, { errors: [{ message: 'Stream not found', extensions: { code: 'STREAM_NOT_FOUND' } }] }]);
     const method = await stream('/graphql/stream', { method: 'PATCH', headers: { 'x-graphql-event-stream-token': 'not-reserved' } });
     expect([
       method.status,
@@ -420,7 +420,7 @@ describe('reserved graphql-sse streams', () => {
       headers: { 'content-type': 'application/json', 'x-graphql-event-stream-token': token },
       body: JSON.stringify({ query: '{ __typename }', extensions: { operationId: '1' } }),
     });
-    expect([late.status, await late.json()]).toEqual([404, { errors: [{ message: 'Stream not found', extensions: { code: 'NOT_FOUND' } }] }]);
+    expect([late.status, await late.json()]).toEqual([404, { errors: [{ message: 'Stream not found', extensions: { code: 'STREAM_NOT_FOUND' } }] }]);
     await limited.close();
   });
 });

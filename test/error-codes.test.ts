@@ -20,7 +20,7 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-function gateway(budget?: { maximumAvailable: number; restoreRate: number }, persistedOnly = false) {
+function gateway(budget?: { maximumAvailable: number; restoreRate: number }, persistedOnly = false, streams?: { maxPending: number }) {
   const db = openDatabase(':memory:');
   migrateDatabase(db);
   seedIfEmpty(db);
@@ -31,6 +31,7 @@ function gateway(budget?: { maximumAvailable: number; restoreRate: number }, per
     limits: LIMITS,
     budget: budget && { ...budget, trustedProxies: [] },
     persistedOperations: { only: persistedOnly },
+    streams,
   });
   const server = serve(app);
   servers.push(server);
@@ -56,6 +57,20 @@ async function send(server: Served, init: { method?: string; path?: string; head
 
 const q = (query: string, variables?: object) => JSON.stringify({ query, variables });
 
+/** graphql-sse's single-connection mode: a reserved stream opened while it is open already. */
+async function streamOpenedTwice(server: Served): Promise<Provoked> {
+  const token = await (await server.fetch('/graphql/stream', { method: 'PUT' })).text();
+  const headers = { 'x-graphql-event-stream-token': token, accept: 'text/event-stream' };
+  const first = new AbortController();
+  const open = await server.fetch('/graphql/stream', { headers, signal: first.signal });
+  try {
+    return await send(server, { method: 'GET', path: '/graphql/stream', headers });
+  } finally {
+    first.abort();
+    await open.body?.cancel().catch(() => {});
+  }
+}
+
 /** One request for each declared code. */
 async function provokeAll(): Promise<Record<ErrorCode, Provoked>> {
   const { db, server } = gateway();
@@ -66,6 +81,7 @@ async function provokeAll(): Promise<Record<ErrorCode, Provoked>> {
   const page = '{ connectors(first: 10) { edges { node { slug } } } }';
   await send(throttled, { body: q(page) });
   const persistedOnly = gateway(undefined, true).server;
+  const noStreams = gateway(undefined, false, { maxPending: 0 }).server;
   const broken = gateway();
   broken.db.$client.close();
   return {
@@ -82,6 +98,9 @@ async function provokeAll(): Promise<Record<ErrorCode, Provoked>> {
     PERSISTED_QUERY_NOT_FOUND: await send(server, { body: JSON.stringify({ documentId: `sha256:${'0'.repeat(64)}` }) }),
     PERSISTED_QUERY_ID_REQUIRED: await send(persistedOnly, { body: JSON.stringify({ variables: {} }) }),
     PERSISTED_QUERY_ONLY: await send(persistedOnly, { body: q('{ deployments { key } }') }),
+    STREAM_NOT_FOUND: await send(server, { path: '/graphql/stream', headers: { 'x-graphql-event-stream-token': 'nope' }, body: q('{ deployments { key } }') }),
+    STREAM_CONFLICT: await streamOpenedTwice(server),
+    TOO_MANY_STREAMS: await send(noStreams, { method: 'PUT', path: '/graphql/stream' }),
     CSRF_HEADER_REQUIRED: await send(server, {
       method: 'GET',
       path: `/graphql?query=${encodeURIComponent('{ deployments { key } }')}`,

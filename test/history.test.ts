@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { nameKey } from '../src/db/name-key.js';
 import { HISTORY_COLUMNS } from '../src/domain/history/store.js';
 import { registryTime } from '../src/domain/registry/load.js';
 import { createHarness, type Harness } from './helpers/harness.js';
@@ -113,6 +114,29 @@ describe('as of an instant', () => {
     expect(pages).toBeGreaterThan(3);
   });
 
+  it('orders by name as it was: a renamed connector keeps its old place and its old cursor as of before the rename', async () => {
+    const all = async (at?: string) => {
+      const edges: any[] = [];
+      let after: string | null = null;
+      do {
+        const page: any = (await h.gql(LIST, { first: 7, after, at })).data!;
+        edges.push(...page.connectors.edges.map((e: any) => ({ cursor: e.cursor, slug: e.node.slug, name: e.node.name })));
+        after = page.connectors.pageInfo.hasNextPage ? page.connectors.pageInfo.endCursor : null;
+      } while (after);
+      return edges;
+    };
+    const before = await all();
+    const s = h.db.$client;
+    s.prepare("update connectors set name = 'Zz faker', name_key = ? where slug = 'source-faker'").run(nameKey('Zz faker'));
+    const renamedAt = s.prepare("select max(effective_at) from connector_history where field = 'name'").pluck().get() as string;
+    const now = await all();
+    expect(now.at(-1)?.slug).toBe('source-faker');
+    expect(now).not.toEqual(before);
+    expect(await all(justBefore(renamedAt))).toEqual(before);
+    s.prepare('update connector_history_horizon set disordered = 1').run();
+    expect(await all(justBefore(renamedAt))).toEqual(before);
+  });
+
   it('reads the same from the history as from the current rows: every connector read back from its history, page after page', async () => {
     const later = new Date(Date.now() + 3600_000).toISOString();
     const pages = async () => {
@@ -151,6 +175,32 @@ describe('as of an instant', () => {
     expect(earlier.length).toBe(now.length - 1);
   });
 
+  it('counts facets as of the instant: the current counts from then on, one certified connector fewer just before', async () => {
+    const FACETS = `query($at: DateTime, $filter: ConnectorFilter) { connectors(asOf: $at, filter: $filter, first: 1) { totalCount
+      facets { supportLevels { value count } deployments { value count } types { value count } withSla { value count } languages { value count } } } }`;
+    const facets = async (filter: unknown, at?: string) => {
+      const res = await h.gql(FACETS, { filter, at });
+      expect(res.errors).toBeUndefined();
+      return res.data!.connectors;
+    };
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const filters = [null, { supportedOn: 'CLOUD' }, { withSla: true, supportLevels: ['CERTIFIED', 'COMMUNITY'] }, { type: 'SOURCE' }];
+    const now = await Promise.all(filters.map((f) => facets(f)));
+    for (const [i, filter] of filters.entries()) {
+      expect(await facets(filter, certifiedAt)).toEqual(now[i]);
+      expect(await facets(filter, later)).toEqual(now[i]);
+    }
+    const level = (f: any, key: string) => f.facets.supportLevels.find((l: any) => l.value === key).count;
+    const before = await facets(null, justBefore(certifiedAt));
+    expect(level(before, 'CERTIFIED')).toBe(level(now[0], 'CERTIFIED') - 1);
+    expect(level(before, 'COMMUNITY')).toBe(level(now[0], 'COMMUNITY') + 1);
+    expect(before.facets.types).toEqual(now[0].facets.types);
+    // As if every change had come out of order: every connector's facet values read from its history.
+    h.db.$client.prepare('update connector_history_horizon set disordered = 1').run();
+    for (const [i, filter] of filters.entries()) expect(await facets(filter, later)).toEqual(now[i]);
+    expect(await facets(null, justBefore(certifiedAt))).toEqual(before);
+  });
+
   it('before a connector existed: not listed, and null', async () => {
     const created = (await h.gql(CHANGES, { slug: 'source-faker' })).data!.connector.changes.edges[0].node;
     expect(created.field).toBe('CREATED');
@@ -184,7 +234,8 @@ describe('what the triggers record', () => {
     const h = createHarness();
     const columns = h.db.$client.prepare("select name from pragma_table_info('connectors')").pluck().all() as string[];
     const keyOf = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    const bookkeeping = ['id', 'demo', 'createdAt', 'updatedAt', 'revision', 'enabledOn'];
+    // nameKey is derived from the name (the as-of list computes it from the name as it was).
+    const bookkeeping = ['id', 'demo', 'createdAt', 'updatedAt', 'revision', 'enabledOn', 'nameKey'];
     expect(
       columns
         .map(keyOf)
@@ -312,6 +363,81 @@ describeWithRealData('the changelog of real imports', () => {
         checked++;
       }
       expect(checked).toBe(expected.size);
+    } finally {
+      await served.close();
+    }
+  });
+});
+
+describe('a first import', () => {
+  it('records each new connector as one snapshot row, its availability inside, and reads it back as the current rows read', async () => {
+    const { db } = fileDatabase();
+    await importPath(db, REAL.oss2025);
+    const s = db.$client;
+    const connectors = s.prepare('select count(*) from connectors').pluck().get() as number;
+    expect(connectors).toBeGreaterThan(100);
+    // One row a connector besides its breaking changes: the snapshot, which holds every availability row written with it.
+    expect(s.prepare("select count(*) from connector_history where field != 'breakingChange'").pluck().get()).toBe(connectors);
+    const availability = s
+      .prepare(
+        `select count(*) from connector_availability a join connector_history c on c.connector_id = a.connector_id and c.field = 'created'
+         where json_extract(c.value, '$.availability.' || a.deployment || '.enabled') is a.enabled
+           and json_extract(c.value, '$.availability.' || a.deployment || '.dockerImageTag') is a.docker_image_tag`,
+      )
+      .pluck()
+      .get();
+    expect(availability).toBe(s.prepare('select count(*) from connector_availability').pluck().get());
+    const { createApp } = await import('../src/app.js');
+    const { serve } = await import('./helpers/harness.js');
+    const served = serve(createApp({ db, log: () => {} }));
+    const gql = async (query: string, variables: object) => {
+      const res = await served.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await res.json()) as any;
+      expect(body.errors).toBeUndefined();
+      return body.data;
+    };
+    const FACETS = `query($at: DateTime, $filter: ConnectorFilter) { connectors(asOf: $at, filter: $filter, first: 1) {
+      facets { supportLevels { value count } deployments { value count } withSla { value count } languages { value count } } } }`;
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const everything = async (at?: string) => {
+      const all: any[] = [];
+      for (const filter of [null, { supportedOn: 'CLOUD' }, { supportedOn: 'COMMUNITY_OSS', withSla: false }]) {
+        let after: string | null = null;
+        do {
+          const page: any = await gql(LIST, { first: 100, after, filter, at });
+          all.push(page);
+          after = page.connectors.pageInfo.hasNextPage ? page.connectors.pageInfo.endCursor : null;
+        } while (after);
+        all.push(await gql(FACETS, { filter, at }));
+      }
+      return all;
+    };
+    try {
+      const now = await everything();
+      expect(await everything(later)).toEqual(now);
+      // Every connector read from its snapshot rather than its current row.
+      s.prepare('update connector_history_horizon set disordered = 1').run();
+      expect(await everything(later)).toEqual(now);
+      const slug = now[0].connectors.edges[0].node.slug;
+      const changes = (await gql(CHANGES, { slug })).connector.changes.edges.map((e: any) => e.node);
+      const enabled = s
+        .prepare(
+          'select deployment from connector_availability a join connectors c on c.id = a.connector_id where c.slug = ? and a.enabled = 1 order by deployment',
+        )
+        .pluck()
+        .all(slug) as string[];
+      expect(changes[0].field).toBe('CREATED');
+      expect(
+        changes
+          .filter((c: any) => c.field === 'DEPLOYMENT_ENABLED')
+          .map((c: any) => [c.deployment.toLowerCase(), c.from, c.to])
+          .sort(),
+      ).toEqual(enabled.map((d) => [d, null, '1']));
+      expect(changes.find((c: any) => c.field === 'SLUG')).toMatchObject({ from: null, to: slug });
     } finally {
       await served.close();
     }

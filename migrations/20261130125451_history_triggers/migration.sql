@@ -13,32 +13,35 @@ WHEN NOT EXISTS (SELECT 1 FROM `connector_history_horizon` WHERE `connector_id` 
 END;
 --> statement-breakpoint
 CREATE TRIGGER `connector_history_created` AFTER INSERT ON `connectors` BEGIN
+  -- One row, the snapshot of every recorded column (a JSON object by key), rather than a row a column.
   INSERT INTO `connector_history` (`connector_id`, `field`, `scope`, `value`, `effective_at`, `actor`, `source`, `import_id`)
-  SELECT NEW.`id`, f.`field`, '', f.`value`, coalesce(x.`effective_at`, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), x.`actor`, coalesce(x.`source`, 'unattributed'), x.`import_id`
-  FROM (SELECT 'created' AS `field`, '1' AS `value`
-    UNION ALL SELECT 'slug', NEW.`slug`
-    UNION ALL SELECT 'definitionId', NEW.`definition_id`
-    UNION ALL SELECT 'name', NEW.`name`
-    UNION ALL SELECT 'type', NEW.`type`
-    UNION ALL SELECT 'supportLevel', NEW.`support_level`
-    UNION ALL SELECT 'releaseStage', NEW.`release_stage`
-    UNION ALL SELECT 'dockerRepository', NEW.`docker_repository`
-    UNION ALL SELECT 'dockerImageTag', NEW.`docker_image_tag`
-    UNION ALL SELECT 'documentationUrl', NEW.`documentation_url`
-    UNION ALL SELECT 'iconUrl', NEW.`icon_url`
-    UNION ALL SELECT 'language', NEW.`language`
-    UNION ALL SELECT 'license', NEW.`license`
-    UNION ALL SELECT 'subtype', NEW.`subtype`
-    UNION ALL SELECT 'tags', NEW.`tags`
-    UNION ALL SELECT 'releaseDate', NEW.`release_date`
-    UNION ALL SELECT 'internalSl', NEW.`internal_sl`
-    UNION ALL SELECT 'internalQl', NEW.`internal_ql`
-    UNION ALL SELECT 'maxSecondsBetweenMessages', NEW.`max_seconds_between_messages`
-    UNION ALL SELECT 'organization', NEW.`organization`) f LEFT JOIN `history_context` x ON x.`id` = 1
-  WHERE f.`value` IS NOT NULL;
+  SELECT NEW.`id`, 'created', '', json_object('slug', NEW.`slug`,
+    'definitionId', NEW.`definition_id`,
+    'name', NEW.`name`,
+    'type', NEW.`type`,
+    'supportLevel', NEW.`support_level`,
+    'releaseStage', NEW.`release_stage`,
+    'dockerRepository', NEW.`docker_repository`,
+    'dockerImageTag', NEW.`docker_image_tag`,
+    'documentationUrl', NEW.`documentation_url`,
+    'iconUrl', NEW.`icon_url`,
+    'language', NEW.`language`,
+    'license', NEW.`license`,
+    'subtype', NEW.`subtype`,
+    'tags', NEW.`tags`,
+    'releaseDate', NEW.`release_date`,
+    'internalSl', NEW.`internal_sl`,
+    'internalQl', NEW.`internal_ql`,
+    'maxSecondsBetweenMessages', NEW.`max_seconds_between_messages`,
+    'usage', NEW.`usage`,
+    'syncSuccessRate', NEW.`sync_success_rate`,
+    'organization', NEW.`organization`),
+    coalesce(x.`effective_at`, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), x.`actor`, coalesce(x.`source`, 'unattributed'), x.`import_id`
+  FROM (SELECT 1) LEFT JOIN `history_context` x ON x.`id` = 1;
 END;
 --> statement-breakpoint
-CREATE TRIGGER `connector_history_changed` AFTER UPDATE OF `slug`, `definition_id`, `name`, `type`, `support_level`, `release_stage`, `docker_repository`, `docker_image_tag`, `documentation_url`, `icon_url`, `language`, `license`, `subtype`, `tags`, `release_date`, `internal_sl`, `internal_ql`, `max_seconds_between_messages`, `organization` ON `connectors` BEGIN
+CREATE TRIGGER `connector_history_changed` AFTER UPDATE OF `slug`, `definition_id`, `name`, `type`, `support_level`, `release_stage`, `docker_repository`, `docker_image_tag`, `documentation_url`, `icon_url`, `language`, `license`, `subtype`, `tags`, `release_date`, `internal_sl`, `internal_ql`, `max_seconds_between_messages`, `usage`, `sync_success_rate`, `organization` ON `connectors`
+WHEN OLD.`slug` IS NOT NEW.`slug` OR OLD.`definition_id` IS NOT NEW.`definition_id` OR OLD.`name` IS NOT NEW.`name` OR OLD.`type` IS NOT NEW.`type` OR OLD.`support_level` IS NOT NEW.`support_level` OR OLD.`release_stage` IS NOT NEW.`release_stage` OR OLD.`docker_repository` IS NOT NEW.`docker_repository` OR OLD.`docker_image_tag` IS NOT NEW.`docker_image_tag` OR OLD.`documentation_url` IS NOT NEW.`documentation_url` OR OLD.`icon_url` IS NOT NEW.`icon_url` OR OLD.`language` IS NOT NEW.`language` OR OLD.`license` IS NOT NEW.`license` OR OLD.`subtype` IS NOT NEW.`subtype` OR OLD.`tags` IS NOT NEW.`tags` OR OLD.`release_date` IS NOT NEW.`release_date` OR OLD.`internal_sl` IS NOT NEW.`internal_sl` OR OLD.`internal_ql` IS NOT NEW.`internal_ql` OR OLD.`max_seconds_between_messages` IS NOT NEW.`max_seconds_between_messages` OR OLD.`usage` IS NOT NEW.`usage` OR OLD.`sync_success_rate` IS NOT NEW.`sync_success_rate` OR OLD.`organization` IS NOT NEW.`organization` BEGIN
   INSERT INTO `connector_history` (`connector_id`, `field`, `scope`, `value`, `effective_at`, `actor`, `source`, `import_id`)
   SELECT NEW.`id`, f.`field`, '', f.`value`, coalesce(x.`effective_at`, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), x.`actor`, coalesce(x.`source`, 'unattributed'), x.`import_id`
   FROM (SELECT 'slug' AS `field`, NEW.`slug` AS `value`, OLD.`slug` IS NOT NEW.`slug` AS `changed`
@@ -59,17 +62,28 @@ CREATE TRIGGER `connector_history_changed` AFTER UPDATE OF `slug`, `definition_i
     UNION ALL SELECT 'internalSl' AS `field`, NEW.`internal_sl` AS `value`, OLD.`internal_sl` IS NOT NEW.`internal_sl` AS `changed`
     UNION ALL SELECT 'internalQl' AS `field`, NEW.`internal_ql` AS `value`, OLD.`internal_ql` IS NOT NEW.`internal_ql` AS `changed`
     UNION ALL SELECT 'maxSecondsBetweenMessages' AS `field`, NEW.`max_seconds_between_messages` AS `value`, OLD.`max_seconds_between_messages` IS NOT NEW.`max_seconds_between_messages` AS `changed`
+    UNION ALL SELECT 'usage' AS `field`, NEW.`usage` AS `value`, OLD.`usage` IS NOT NEW.`usage` AS `changed`
+    UNION ALL SELECT 'syncSuccessRate' AS `field`, NEW.`sync_success_rate` AS `value`, OLD.`sync_success_rate` IS NOT NEW.`sync_success_rate` AS `changed`
     UNION ALL SELECT 'organization' AS `field`, NEW.`organization` AS `value`, OLD.`organization` IS NOT NEW.`organization` AS `changed`) f LEFT JOIN `history_context` x ON x.`id` = 1
   WHERE f.`changed`;
 END;
 --> statement-breakpoint
 CREATE TRIGGER `connector_history_availability_added` AFTER INSERT ON `connector_availability` BEGIN
+  -- Written by the write that created the connector, nothing recorded since: into its snapshot, under
+  -- availability.<deployment>, rather than rows of its own.
+  UPDATE `connector_history` SET `value` = json_set(`value`, '$.availability.' || NEW.`deployment`,
+    json_object('enabled', NEW.`enabled`, 'dockerImageTag', NEW.`docker_image_tag`, 'dockerRepository', NEW.`docker_repository`))
+  WHERE `id` = (SELECT max(`id`) FROM `connector_history` WHERE `connector_id` = NEW.`connector_id`) AND `field` = 'created'
+    AND EXISTS (SELECT 1 FROM `history_context` x WHERE x.`id` = 1 AND x.`effective_at` = `connector_history`.`effective_at`
+      AND x.`source` = `connector_history`.`source` AND x.`actor` IS `connector_history`.`actor` AND x.`import_id` IS `connector_history`.`import_id`);
   INSERT INTO `connector_history` (`connector_id`, `field`, `scope`, `value`, `effective_at`, `actor`, `source`, `import_id`)
   SELECT NEW.`connector_id`, f.`field`, NEW.`deployment`, f.`value`, coalesce(x.`effective_at`, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), x.`actor`, coalesce(x.`source`, 'unattributed'), x.`import_id`
   FROM (SELECT 'enabled' AS `field`, NEW.`enabled` AS `value`
     UNION ALL SELECT 'dockerImageTag', NEW.`docker_image_tag`
     UNION ALL SELECT 'dockerRepository', NEW.`docker_repository`) f LEFT JOIN `history_context` x ON x.`id` = 1
-  WHERE (f.`field` = 'enabled' OR f.`value` IS NOT NULL);
+  WHERE (f.`field` = 'enabled' OR f.`value` IS NOT NULL)
+    AND NOT EXISTS (SELECT 1 FROM `connector_history` s WHERE s.`id` = (SELECT max(`id`) FROM `connector_history` WHERE `connector_id` = NEW.`connector_id`)
+      AND s.`field` = 'created' AND x.`effective_at` = s.`effective_at` AND x.`source` = s.`source` AND x.`actor` IS s.`actor` AND x.`import_id` IS s.`import_id`);
 END;
 --> statement-breakpoint
 CREATE TRIGGER `connector_history_availability_changed` AFTER UPDATE OF `connector_id`, `deployment`, `enabled`, `docker_image_tag`, `docker_repository` ON `connector_availability` BEGIN
@@ -132,55 +146,34 @@ CREATE TRIGGER `certification_events_effective_at` AFTER INSERT ON `certificatio
   WHERE `id` = NEW.`id` AND EXISTS (SELECT 1 FROM `history_context` WHERE `id` = 1 AND `effective_at` IS NOT NULL);
 END;
 --> statement-breakpoint
--- What the database already holds, as of when each row was made: a connector's columns from its
+-- What the database already holds, as of when each row was made: a connector's snapshot from its
 -- created_at (its support level as it was before its first certification event), each certification
 -- event's level from when it took effect, availability from the connector's created_at, breaking changes
 -- from when they were recorded.
 INSERT INTO `connector_history` (`connector_id`, `field`, `scope`, `value`, `effective_at`, `recorded_at`, `actor`, `source`, `import_id`)
-SELECT v.`id`, v.`field`, '', v.`value`, v.`created_at`, v.`created_at`, NULL, 'migration', NULL
-FROM (SELECT c.`id`, c.`created_at`, n.`field`, CASE n.`field` WHEN 'created' THEN '1'
-    WHEN 'slug' THEN c.`slug`
-    WHEN 'definitionId' THEN c.`definition_id`
-    WHEN 'name' THEN c.`name`
-    WHEN 'type' THEN c.`type`
-    WHEN 'supportLevel' THEN coalesce((SELECT e.`from_level` FROM `certification_events` e WHERE e.`connector_id` = c.`id` ORDER BY e.`id` LIMIT 1), c.`support_level`)
-    WHEN 'releaseStage' THEN c.`release_stage`
-    WHEN 'dockerRepository' THEN c.`docker_repository`
-    WHEN 'dockerImageTag' THEN c.`docker_image_tag`
-    WHEN 'documentationUrl' THEN c.`documentation_url`
-    WHEN 'iconUrl' THEN c.`icon_url`
-    WHEN 'language' THEN c.`language`
-    WHEN 'license' THEN c.`license`
-    WHEN 'subtype' THEN c.`subtype`
-    WHEN 'tags' THEN c.`tags`
-    WHEN 'releaseDate' THEN c.`release_date`
-    WHEN 'internalSl' THEN c.`internal_sl`
-    WHEN 'internalQl' THEN c.`internal_ql`
-    WHEN 'maxSecondsBetweenMessages' THEN c.`max_seconds_between_messages`
-    WHEN 'organization' THEN c.`organization`
-  END AS `value`
-  FROM `connectors` c JOIN (SELECT 'created' AS `field`
-    UNION ALL SELECT 'slug'
-    UNION ALL SELECT 'definitionId'
-    UNION ALL SELECT 'name'
-    UNION ALL SELECT 'type'
-    UNION ALL SELECT 'supportLevel'
-    UNION ALL SELECT 'releaseStage'
-    UNION ALL SELECT 'dockerRepository'
-    UNION ALL SELECT 'dockerImageTag'
-    UNION ALL SELECT 'documentationUrl'
-    UNION ALL SELECT 'iconUrl'
-    UNION ALL SELECT 'language'
-    UNION ALL SELECT 'license'
-    UNION ALL SELECT 'subtype'
-    UNION ALL SELECT 'tags'
-    UNION ALL SELECT 'releaseDate'
-    UNION ALL SELECT 'internalSl'
-    UNION ALL SELECT 'internalQl'
-    UNION ALL SELECT 'maxSecondsBetweenMessages'
-    UNION ALL SELECT 'organization') n) v
-WHERE v.`value` IS NOT NULL
-ORDER BY v.`id`;
+SELECT c.`id`, 'created', '', json_object('slug', c.`slug`,
+    'definitionId', c.`definition_id`,
+    'name', c.`name`,
+    'type', c.`type`,
+    'supportLevel', coalesce((SELECT e.`from_level` FROM `certification_events` e WHERE e.`connector_id` = c.`id` ORDER BY e.`id` LIMIT 1), c.`support_level`),
+    'releaseStage', c.`release_stage`,
+    'dockerRepository', c.`docker_repository`,
+    'dockerImageTag', c.`docker_image_tag`,
+    'documentationUrl', c.`documentation_url`,
+    'iconUrl', c.`icon_url`,
+    'language', c.`language`,
+    'license', c.`license`,
+    'subtype', c.`subtype`,
+    'tags', c.`tags`,
+    'releaseDate', c.`release_date`,
+    'internalSl', c.`internal_sl`,
+    'internalQl', c.`internal_ql`,
+    'maxSecondsBetweenMessages', c.`max_seconds_between_messages`,
+    'usage', c.`usage`,
+    'syncSuccessRate', c.`sync_success_rate`,
+    'organization', c.`organization`),
+  c.`created_at`, c.`created_at`, NULL, 'migration', NULL
+FROM `connectors` c ORDER BY c.`id`;
 --> statement-breakpoint
 INSERT INTO `connector_history` (`connector_id`, `field`, `scope`, `value`, `effective_at`, `recorded_at`, `actor`, `source`, `import_id`)
 SELECT `connector_id`, 'supportLevel', '', `to_level`, coalesce(`effective_at`, `created_at`), `created_at`, `actor`, `source`, `import_id`

@@ -22,7 +22,7 @@ type Related = { id: number } & Record<string, unknown>;
  * then with their columns as they were, the certification events that had taken effect.
  */
 export function overlay(row: Row, state: AsOfState, at: { events: ReadonlySet<number>; versions: ReadonlyMap<number, string> }): Row {
-  Object.assign(row, state.columns, { enabledOn: state.enabledOn, updatedAt: state.updatedAt });
+  Object.assign(row, state.columns, { nameKey: state.nameKey, enabledOn: state.enabledOn, updatedAt: state.updatedAt });
   if (Array.isArray(row.availability)) row.availability = [...state.availability].map(([deployment, a]) => ({ deployment, ...a }));
   if (Array.isArray(row.breakingChanges)) {
     row.breakingChanges = (row.breakingChanges as Related[]).flatMap((b) => {

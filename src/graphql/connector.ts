@@ -13,14 +13,12 @@ import {
 } from '../domain/connectors/store.js';
 import { getTableColumns } from 'drizzle-orm';
 import type { GraphQLResolveInfo } from 'graphql';
-import { createGraphQLError } from 'graphql-yoga';
 import type { Context } from '../context.js';
 import { firstRow, KeptUntilChange, keptStatement, plannedStatement, selectedColumns, type PlannedRows } from '../fast-lane/index.js';
 import { builder } from './builder.js';
 import { column, plannedWith, readsColumns, renamedColumn } from './columns.js';
 import { connectionType, type ConnectionShape } from './connection.js';
-import type { ErrorCode } from './error-codes.js';
-import { ConnectorFacetsRef, facetsOf } from './facets.js';
+import { ConnectorFacetsRef, facetsAsOf, facetsOf } from './facets.js';
 import type { ConnectorFacets } from '../domain/connectors/facets.js';
 import {
   CertificationSourceEnum,
@@ -302,17 +300,10 @@ builder.objectField(ConnectorConnection, 'facets', (t) =>
   t.field({
     type: ConnectorFacetsRef,
     description:
-      "Counts for filter chips: how many connectors each support level, deployment, type, SLA and language would give, under the list's other conditions.",
+      "Counts for filter chips: how many connectors each support level, deployment, type, SLA and language would give, under the list's other conditions. With `asOf`: counted over the catalog as it was then.",
     resolve: (c, _args, ctx) => c.facets(ctx),
   }),
 );
-
-/** Facets count the current catalog; an as-of list says so rather than count the wrong catalog. */
-const facetsAsOfRefused = (): never => {
-  throw createGraphQLError('facets: counted for the current catalog only; leave out asOf to get them.', {
-    extensions: { code: 'BAD_USER_INPUT' satisfies ErrorCode },
-  });
-};
 
 builder.queryFields((t) => ({
   connectors: t.field({
@@ -342,8 +333,9 @@ builder.queryFields((t) => ({
       const filter = args.filter as ConnectorFilter | null | undefined;
       if (args.asOf) {
         const plan = (options: object) => t.drizzleQueryFromInfo('connectors', { context: ctx, info, path: ['edges', 'node'], ...options } as never) as object;
-        const page = connectorsAsOf(ctx, { filter, order, first: args.first, after: args.after, at: instant(args.asOf) }, plan);
-        return { ...page, facets: facetsAsOfRefused };
+        const at = instant(args.asOf);
+        const page = connectorsAsOf(ctx, { filter, order, first: args.first, after: args.after, at }, plan);
+        return { ...page, facets: facetsAsOf(filter, at) };
       }
       const input = { db: ctx.db, filter, order, first: args.first, after: args.after, catalog: ctx.catalog, visibility: ctx.visibility };
       // Nodes that read only their own row: just the columns they select, without the planner.

@@ -3,6 +3,7 @@ import type { EnumRef } from '@pothos/core';
 import type { Context } from '../context.js';
 import { connectorFacets, facetBaseFilter, type ConnectorFacets, type FacetValue } from '../domain/connectors/facets.js';
 import { facetGroups, type ConnectorFilter, type FacetGroup } from '../domain/connectors/store.js';
+import { facetGroupsAsOf } from '../domain/history/store.js';
 import { KeptUntilChange } from '../fast-lane/index.js';
 import { builder } from './builder.js';
 import { ConnectorTypeEnum, DeploymentEnum, SupportLevelEnum } from './enums.js';
@@ -64,4 +65,9 @@ export function facetsOf(filter: ConnectorFilter | null | undefined): (ctx: Cont
     const rows = groups.get(ctx.db, JSON.stringify([base, ctx.visibility]), () => facetGroups(ctx.db, base, ctx.catalog, ctx.visibility));
     return connectorFacets(rows, filter, ctx.catalog);
   };
+}
+
+/** Facets as of an instant: the same sums over the groups counted as of `at` (not kept: a rare, dated question). */
+export function facetsAsOf(filter: ConnectorFilter | null | undefined, at: string): (ctx: Context) => ConnectorFacets {
+  return (ctx) => connectorFacets(facetGroupsAsOf(ctx.db, at, facetBaseFilter(filter), ctx.catalog, ctx.visibility), filter, ctx.catalog);
 }

@@ -27,6 +27,8 @@ const FIELD_DESCRIPTIONS: Record<ChangeField, string> = {
   internalSl: "Airbyte's internal support level.",
   internalQl: "Airbyte's internal quality level.",
   maxSecondsBetweenMessages: 'The heartbeat limit.',
+  usage: "Airbyte's usage level (low, medium, high).",
+  syncSuccessRate: "Airbyte's sync success rate level (low, medium, high).",
   organization: 'The organization owning a custom connector.',
   deploymentEnabled: 'Whether it is available on `deployment` (1 or 0).',
   deploymentDockerImageTag: 'The version `deployment` pins (null: the OSS default).',

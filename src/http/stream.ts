@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type ExecutionArgs, type ExecutionResult, getOperationAST, GraphQLError } from 'graphql';
 import { createHandler, type RequestContext } from 'graphql-sse/lib/use/fetch';
 import type { Plugin, YogaServerInstance } from 'graphql-yoga';
+import type { ErrorCode } from '../graphql/error-codes.js';
 
 export const STREAM_ENDPOINT = '/graphql/stream';
 const TOKEN_HEADER = 'x-graphql-event-stream-token';
@@ -101,12 +102,12 @@ class PendingStreams {
   }
 }
 
-const CODES: Record<number, string> = {
+// Declared in src/graphql/error-codes.ts like every request error; any other refusal is a BAD_REQUEST.
+const CODES: Record<number, ErrorCode> = {
   400: 'BAD_REQUEST',
-  404: 'NOT_FOUND',
+  404: 'STREAM_NOT_FOUND',
   405: 'BAD_REQUEST',
-  406: 'NOT_ACCEPTABLE',
-  409: 'CONFLICT',
+  409: 'STREAM_CONFLICT',
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
@@ -163,7 +164,9 @@ export function streamPlugin(options: StreamOptions): Plugin {
       if (url.pathname !== endpoint || !handler) return;
       const token = request.headers.get(TOKEN_HEADER) ?? url.searchParams.get('token');
       if (request.method === 'PUT' && pending.full) {
-        return endResponse(json(503, 'TOO_MANY_STREAMS', 'Too many streams are reserved and not yet opened; try again shortly.', { 'retry-after': '5' }));
+        return endResponse(
+          json(503, 'TOO_MANY_STREAMS' satisfies ErrorCode, 'Too many streams are reserved and not yet opened; try again shortly.', { 'retry-after': '5' }),
+        );
       }
       let response: Response;
       try {

@@ -64,7 +64,8 @@ function orderValue(row: Record<string, unknown>, order: ConnectorOrder): string
   return typeof value === 'string' ? value : '';
 }
 
-const tieColumn = (t: Table, order: ConnectorOrder) => (ORDER_COLUMNS[order.field].tie === 'slug' ? t.slug : t.id);
+/** The column breaking `order`'s ties. */
+export const tieColumn = (t: Table, order: ConnectorOrder) => (ORDER_COLUMNS[order.field].tie === 'slug' ? t.slug : t.id);
 
 /** A keyset cursor: which ordering it belongs to, the ordering value and the id of the row it points at. */
 export function encodeKeysetCursor(cursor: Cursor): string {
@@ -112,7 +113,7 @@ export function decodeCursor(text: string, order: ConnectorOrder): Cursor {
 }
 
 /** Rows strictly after the cursor in `order`. */
-function afterOrderCursorSql(t: Table, order: ConnectorOrder, cursor: Cursor, desc: boolean): SQL {
+export function afterOrderCursorSql(t: Table, order: ConnectorOrder, cursor: Cursor, desc: boolean): SQL {
   const bySlug = ORDER_COLUMNS[order.field].tie === 'slug';
   return afterCursorSql(orderExpression(t, order), tieColumn(t, order), cursor, desc, bySlug ? (cursor.s ?? '') : cursor.id);
 }

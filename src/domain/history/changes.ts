@@ -2,7 +2,7 @@
 // (then the order they were recorded), each with the value before it in that same order. An import of
 // an older registry recorded after a newer one therefore reads in the source's order, not the import's.
 import type { Db } from '../../db/client.js';
-import type { DeploymentKey, HistorySourceKey } from '../../db/schema.js';
+import { DEPLOYMENT_KEYS, type DeploymentKey, type HistorySourceKey } from '../../db/schema.js';
 import { decodeKeysetCursor, encodeKeysetCursor, pageOf } from '../connectors/page.js';
 import { compareVersions } from '../lifecycle/breaking-changes.js';
 import { HISTORY_COLUMNS, type HistoryColumn } from './store.js';
@@ -52,10 +52,30 @@ type Row = {
 
 const ORDER_FIELD = 'effectiveAt';
 
+/**
+ * A connector's rows with its creation snapshot spread out: the 'created' row itself, one row per column
+ * it set (ranked in HISTORY_COLUMNS order), and per deployment written with it `enabled` and the pinned
+ * image and version. `seq` orders them and keys the cursor: row id × 64 + rank.
+ */
+const RANK = HISTORY_COLUMNS.map((c, i) => `when '${c}' then ${i + 1}`).join(' ');
+const DEPLOYMENT_RANK = DEPLOYMENT_KEYS.map((d, i) => `when '${d}' then ${HISTORY_COLUMNS.length + 1 + 3 * i}`).join(' ');
+const AVAILABILITY_FIELDS = `select 'enabled' as field, 0 as k union all select 'dockerImageTag', 1 union all select 'dockerRepository', 2`;
+const SPREAD = `select id * 64 as seq, field, scope, value, effective_at, recorded_at, actor, source, import_id
+    from connector_history where connector_id = @id and field != 'created'
+  union all select id * 64, 'created', '', '1', effective_at, recorded_at, actor, source, import_id
+    from connector_history where connector_id = @id and field = 'created'
+  union all select h.id * 64 + (case j.key ${RANK} end), j.key, '', j.value, h.effective_at, h.recorded_at, h.actor, h.source, h.import_id
+    from connector_history h, json_each(h.value) j
+    where h.connector_id = @id and h.field = 'created' and j.key != 'availability' and j.value is not null
+  union all select h.id * 64 + (case d.key ${DEPLOYMENT_RANK} end) + f.k, f.field, d.key, json_extract(d.value, '$.' || f.field),
+      h.effective_at, h.recorded_at, h.actor, h.source, h.import_id
+    from connector_history h, json_each(h.value, '$.availability') d, (${AVAILABILITY_FIELDS}) f
+    where h.connector_id = @id and h.field = 'created' and (f.field = 'enabled' or json_extract(d.value, '$.' || f.field) is not null)`;
+
 const CHANGES = `select * from (
-    select id, field, scope, value, lag(value) over (partition by field, scope order by effective_at, id) as before,
+    select seq as id, field, scope, value, lag(value) over (partition by field, scope order by effective_at, seq) as before,
       effective_at as effectiveAt, recorded_at as recordedAt, actor, source, import_id as importId
-    from connector_history where connector_id = @id
+    from (${SPREAD})
   ) where @after is null or effectiveAt > @after or (effectiveAt = @after and id > @afterId)
   order by effectiveAt, id limit @limit`;
 
@@ -100,7 +120,7 @@ export function connectorChanges(db: Db, connectorId: number, first: number, aft
 
 /** How many changes a connector has. */
 export function countChanges(db: Db, connectorId: number): number {
-  return db.$client.prepare('select count(*) from connector_history where connector_id = ?').pluck().get(connectorId) as number;
+  return db.$client.prepare(`select count(*) from (${SPREAD})`).pluck().get({ id: connectorId }) as number;
 }
 
 export type { HistoryColumn };

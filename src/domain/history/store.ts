@@ -1,13 +1,15 @@
 // A connector as of an instant, from connector_history: for each field, the latest row that took effect
-// at or before it (ties: the one recorded last). The list reads the fields its filter and order need with
-// one index seek each, through the same filter SQL as the current list (connectorFilterSql); the page's
+// at or before it (ties: the one recorded last), a connector's creation being one snapshot row of all its
+// columns. The list reads the fields its filter and order need with two index seeks each (the latest change,
+// the snapshot), through the same filter SQL as the current list (connectorFilterSql); the page's
 // connectors are then read whole.
 import { and, getTableColumns, sql, type Column, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/client.js';
+import { NAME_KEY_FUNCTION, nameKey } from '../../db/name-key.js';
 import { literalLimit } from '../../db/limit.js';
-import { connectorAvailability, connectorRenames, connectors, type DeploymentKey } from '../../db/schema.js';
-import { afterCursorSql, decodeCursor, DEFAULT_ORDER, orderExpression } from '../connectors/page.js';
+import { connectorAvailability, connectorRenames, connectors, DEPLOYMENT_KEYS, type DeploymentKey } from '../../db/schema.js';
+import { afterOrderCursorSql, decodeCursor, DEFAULT_ORDER, orderExpression, tieColumn } from '../connectors/page.js';
 import {
   connectorFilterSql,
   findConnectorBySlug,
@@ -15,6 +17,7 @@ import {
   type ConnectorFilter,
   type ConnectorOrder,
   type ConnectorRow,
+  type FacetGroup,
 } from '../connectors/store.js';
 import { canSee, type Visibility } from '../connectors/visibility.js';
 import type { PolicyCatalog } from '../support/policy.js';
@@ -22,7 +25,7 @@ import type { PolicyCatalog } from '../support/policy.js';
 /**
  * The connector columns the history triggers record (migration 20261130125451_history_triggers), by
  * their key. Every other column is derived or bookkeeping: id, demo, createdAt, updatedAt, revision,
- * enabledOn. A new column is recorded once a migration adds it to the triggers and it is listed here.
+ * enabledOn, nameKey (nameKey(name)). A new column is recorded once a migration adds it to the triggers and it is listed here.
  */
 export const HISTORY_COLUMNS = [
   'slug',
@@ -43,6 +46,8 @@ export const HISTORY_COLUMNS = [
   'internalSl',
   'internalQl',
   'maxSecondsBetweenMessages',
+  'usage',
+  'syncSuccessRate',
   'organization',
 ] as const satisfies readonly (keyof ConnectorRow)[];
 export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];
@@ -59,27 +64,50 @@ export function decodeValue(column: HistoryColumn, value: string | number | null
   return c.mapFromDriverValue(value);
 }
 
-/** The value of `field` (in `scope`) for connector `id` as of `at`: one seek on connector_history_asof_idx. */
-const valueAt = (id: SQL, field: string, scope: string, at: string) =>
-  sql`(select v.value from connector_history v where v.connector_id = ${id} and v.field = ${field} and v.scope = ${scope} and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1)`;
+/**
+ * The value of `field` (in `scope`) for connector `id` as of `at`: the later of its latest change row by
+ * then and what its creation snapshot (the 'created' row, a JSON object) holds at `path`. Two seeks on
+ * connector_history_asof_idx.
+ */
+const latestAt = (id: SQL, field: string, scope: string, path: string, at: string) =>
+  sql`(select value from (select * from (select v.value as value, v.effective_at as e, v.id as i from connector_history v
+      where v.connector_id = ${id} and v.field = ${field} and v.scope = ${scope} and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1)
+    union all select json_extract(s.value, ${path}), s.effective_at, s.id from connector_history s
+      where s.connector_id = ${id} and s.field = 'created' and s.scope = '' and s.effective_at <= ${at}) order by e desc, i desc limit 1)`;
+
+const columnAt = (id: SQL, field: HistoryColumn, at: string) => latestAt(id, field, '', `$.${field}`, at);
+
+/** Whether connector `id` was enabled on deployment `d` at `at` (a change row holds '1', the snapshot 1). */
+const enabledOnDeploymentAt = (id: SQL, d: DeploymentKey, at: string) =>
+  sql`cast(${latestAt(id, 'enabled', d, `$.availability.${d}.enabled`, at)} as text) = '1'`;
 
 /**
  * The as-of table "h": the columns a filter or an order reads, as they were at `at`, for the connectors
  * that existed then. A connector whose changes all took effect by `at`, recorded in effective order, is
  * its current row ("fresh": no history read); the others are read from their history.
  */
-function asOfTable(at: string): SQL {
+function asOfTable(at: string, withEnabledOn = false): SQL {
   const id = sql`c.id`;
   const fresh = sql`(z.last_effective_at <= ${at} and not z.disordered)`;
   const col = (key: HistoryColumn) => {
     const name = sql.identifier(TABLE[key]!.name);
-    return sql`case when ${fresh} then c.${name} else ${valueAt(id, key, '', at)} end as ${name}`;
+    return sql`case when ${fresh} then c.${name} else ${columnAt(id, key, at)} end as ${name}`;
   };
-  const columns = (['type', 'supportLevel', 'releaseStage', 'name', 'slug', 'language', 'organization', 'releaseDate'] as const).map(col);
+  const read = ['type', 'supportLevel', 'releaseStage', 'name', 'slug', 'language', 'organization', 'releaseDate', 'usage', 'syncSuccessRate'] as const;
+  // Name order reads name_key: computed from the name as it was, by the SQL function openDatabase registers.
+  const key = sql`case when ${fresh} then c.name_key else ${sql.raw(NAME_KEY_FUNCTION)}(${columnAt(id, 'name', at)}) end as name_key`;
+  const columns = [...read.map(col), key];
+  if (withEnabledOn) columns.push(sql`case when ${fresh} then c.enabled_on else ${enabledOnAt(id, at)} end as enabled_on`);
   return sql`(select c.id as id, ${fresh} as fresh, ${sql.join(columns, sql`, `)},
     case when ${fresh} then z.last_effective_at else (select max(v.effective_at) from connector_history v where v.connector_id = c.id and v.effective_at <= ${at}) end as updated_at
     from ${connectors} c join connector_history_horizon z on z.connector_id = c.id
     where ${fresh} or exists (select 1 from connector_history v where v.connector_id = c.id and v.field = 'created' and v.scope = '' and v.effective_at <= ${at})) as "h"`;
+}
+
+/** enabled_on as of `at`: the deployments then enabled, comma-separated in key order, or null. One seek each. */
+function enabledOnAt(id: SQL, at: string): SQL {
+  const each = [...DEPLOYMENT_KEYS].sort().map((d) => sql`case when ${enabledOnDeploymentAt(id, d, at)} then ${`${d},`} else '' end`);
+  return sql`nullif(rtrim(${sql.join(each, sql` || `)}, ','), '')`;
 }
 
 // The as-of table's columns bear the connectors table's names, so the filter and order SQL apply to it unchanged.
@@ -94,7 +122,7 @@ const enabledAt =
       sql`, `,
     );
     const then = sql.join(
-      deployments.map((d) => sql`${valueAt(sql`${t.id}`, 'enabled', d, at)} = '1'`),
+      deployments.map((d) => enabledOnDeploymentAt(sql`${t.id}`, d, at)),
       sql` or `,
     );
     return sql`(case when "h"."fresh" then exists (select 1 from ${connectorAvailability} a where a.connector_id = ${t.id} and a.enabled = 1 and a.deployment in (${list})) else (${then}) end)`;
@@ -119,12 +147,12 @@ export function asOfPageRows(input: AsOfPageInput): { id: number; name: string; 
   const expr = orderExpression(h, order);
   const where = and(
     connectorFilterSql(h, input.filter, input.catalog, input.visibility, enabledAt(input.at)),
-    cursor ? afterCursorSql(expr, h.id, cursor, desc) : undefined,
+    cursor ? afterOrderCursorSql(h, order, cursor, desc) : undefined,
   );
   const dir = desc ? sql`desc` : sql`asc`;
   return input.db.all(
     sql`select h.id as id, h.name as name, h.slug as slug, h.updated_at as updatedAt, h.release_date as releaseDate from ${asOfTable(input.at)}
-      where ${where ?? sql`1`} order by ${expr} ${dir}, h.id ${dir} limit ${literalLimit(input.first + 1)}`,
+      where ${where ?? sql`1`} order by ${expr} ${dir}, ${tieColumn(h, order)} ${dir}, h.id ${dir} limit ${literalLimit(input.first + 1)}`,
   );
 }
 
@@ -132,6 +160,15 @@ export function asOfPageRows(input: AsOfPageInput): { id: number; name: string; 
 export function countAsOf(db: Db, at: string, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): number {
   const where = connectorFilterSql(h, filter, catalog, visibility, enabledAt(at));
   return db.get<{ n: number }>(sql`select count(*) as n from ${asOfTable(at)} where ${where ?? sql`1`}`)?.n ?? 0;
+}
+
+/** The facets' grouped counts (facetGroups) as of `at`: one statement over the as-of table. */
+export function facetGroupsAsOf(db: Db, at: string, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): FacetGroup[] {
+  const where = connectorFilterSql(h, filter, catalog, visibility, enabledAt(at));
+  return db.all(
+    sql`select h.type as type, h.support_level as supportLevel, h.language as language, h.enabled_on as enabledOn, count(*) as count
+      from ${asOfTable(at, true)} where ${where ?? sql`1`} group by h.type, h.support_level, h.language, h.enabled_on`,
+  );
 }
 
 export interface AvailabilityAsOf {
@@ -153,6 +190,8 @@ export interface BreakingChangeAsOf {
 export interface AsOfState {
   id: number;
   columns: Record<HistoryColumn, unknown>;
+  /** nameKey of the name as of then: what name order and its cursors read. */
+  nameKey: string;
   enabledOn: string | null;
   availability: Map<DeploymentKey, AvailabilityAsOf>;
   breakingChanges: Map<string, BreakingChangeAsOf>;
@@ -177,6 +216,7 @@ export function asOfStates(db: Db, ids: readonly number[], at: string): Map<numb
         id: r.connectorId,
         created: false,
         columns: {} as AsOfState['columns'],
+        nameKey: '',
         enabledOn: null,
         availability: new Map(),
         breakingChanges: new Map(),
@@ -191,6 +231,7 @@ export function asOfStates(db: Db, ids: readonly number[], at: string): Map<numb
   for (const [id, { created, ...s }] of states) {
     if (!created) continue;
     for (const c of HISTORY_COLUMNS) s.columns[c] = decodeValue(c, (s.columns[c] as string | null | undefined) ?? null);
+    s.nameKey = nameKey(String(s.columns.name ?? ''));
     const on = [...s.availability].filter(([, a]) => a.enabled).map(([d]) => d);
     s.enabledOn = on.length ? on.sort().join(',') : null;
     found.set(id, s);
@@ -198,9 +239,19 @@ export function asOfStates(db: Db, ids: readonly number[], at: string): Map<numb
   return found;
 }
 
+/** A deployment's availability as the creation snapshot holds it. */
+type SnapshotAvailability = { enabled: number; dockerImageTag: string | null; dockerRepository: string | null };
+
 function apply(s: AsOfState & { created: boolean }, r: HistoryRow): void {
-  if (r.field === 'created') s.created = true;
-  else if (r.field === 'breakingChange') {
+  if (r.field === 'created') {
+    s.created = true;
+    // The snapshot: every recorded column as it was written, and the availability written with it.
+    const { availability, ...columns } = JSON.parse(r.value ?? '{}') as { availability?: Record<string, SnapshotAvailability> };
+    Object.assign(s.columns, columns);
+    for (const [d, a] of Object.entries(availability ?? {})) {
+      s.availability.set(d as DeploymentKey, { enabled: Number(a.enabled) === 1, dockerImageTag: a.dockerImageTag, dockerRepository: a.dockerRepository });
+    }
+  } else if (r.field === 'breakingChange') {
     if (r.value == null) s.breakingChanges.delete(r.scope);
     else s.breakingChanges.set(r.scope, JSON.parse(r.value) as BreakingChangeAsOf);
   } else if (r.scope !== '') {
