@@ -42,11 +42,12 @@ const skip = realDataMissing !== null && !inCi;
 /**
  * `describe` for tests that read the real files. Without the folder the suite is skipped and its body never
  * runs, so reads at collection time (a folder listing that makes one test per file) are safe inside it; the
- * report shows the suite with one skipped line saying why. Under CI it runs (and fails).
+ * report shows the suite with one skipped line saying why. Under CI it runs (and fails). `within` is the
+ * describe to run it with otherwise, for a suite that needs more (`describeWithBrowser`).
  */
-export function describeWithRealData(name: string, body: () => void): void {
+export function describeWithRealData(name: string, body: () => void, within: (name: string, body: () => void) => unknown = describe): void {
   if (skip) describe.skip(name, () => it(`needs ${SHARED_REGISTRY}`, () => {}));
-  else describe(name, body);
+  else within(name, body);
 }
 
 /** `it` for one test that reads the real files, in a suite whose other tests use fixtures. */
