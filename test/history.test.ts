@@ -369,7 +369,7 @@ describeWithRealData('the changelog of real imports', () => {
   });
 });
 
-describe('a first import', () => {
+describeWithRealData('a first import', () => {
   it('records each new connector as one snapshot row, its availability inside, and reads it back as the current rows read', async () => {
     const { db } = fileDatabase();
     await importPath(db, REAL.oss2025);

@@ -24,15 +24,40 @@ const tests = others.filter((f) => f.endsWith('.test.ts'));
 const text = (file: string) => readFileSync(join(TEST_DIR, file), 'utf8');
 const usesRealFiles = (source: string) => /\bREAL\.\w|\bSHARED_REGISTRY\b/.test(source);
 
+const indentOf = (line: string) => line.length - line.trimStart().length;
+
+/**
+ * The lines of `file` that use the real files outside a describeWithRealData or itWithRealData call, found by
+ * the lines that open the blocks around each use (the code is formatted, so a block is its indentation).
+ * A top-level function counts as marked when the file passes it to describeWithRealData.
+ */
+function unmarkedUses(file: string): string[] {
+  const source = text(file);
+  const lines = source.split('\n');
+  const passed = (name: string) => new RegExp(`describeWithRealData\\([^\\n]*\\b${name}\\b`).test(source);
+  const marked = (i: number): boolean => {
+    for (let indent = indentOf(lines[i]!); indent > 0 && i > 0; ) {
+      i--;
+      if (!lines[i]!.trim() || indentOf(lines[i]!) >= indent) continue;
+      indent = indentOf(lines[i]!);
+      if (/\b(describe|it)WithRealData\(/.test(lines[i]!)) return true;
+      const fn = /^function (\w+)/.exec(lines[i]!);
+      if (fn && passed(fn[1]!)) return true;
+    }
+    return false;
+  };
+  return lines.flatMap((line, i) => (usesRealFiles(line) && !line.startsWith('import ') && !marked(i) ? [`${file}:${i + 1}`] : []));
+}
+
 describe('the tests that read the real registry files', () => {
   it('name its folder only in the real-data helper', () => {
     expect(others.filter((f) => /['"`][^'"`\n]*airbyte-registry/.test(text(f)))).toEqual([]);
   });
 
-  it('mark the tests that read it with describeWithRealData or itWithRealData', () => {
+  it('reach it only inside describeWithRealData or itWithRealData', () => {
     const readers = tests.filter((f) => usesRealFiles(text(f)));
     expect(readers.length).toBeGreaterThan(0);
-    expect(readers.filter((f) => !/\b(describe|it)WithRealData\(/.test(text(f)))).toEqual([]);
+    expect(readers.flatMap(unmarkedUses)).toEqual([]);
   });
 
   it('reach the files inside their tests, never when the file is loaded', () => {
