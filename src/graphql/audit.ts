@@ -50,7 +50,7 @@ const AuditLogFilter = builder.inputType('AuditLogFilter', {
   }),
 });
 
-const AuditLogConnection = connectionType('AuditLog', AuditLogEntryRef, 'audit entry');
+const AuditLogConnection = connectionType('AuditLog', AuditLogEntryRef, 'audit entry', 'audit entries');
 
 builder.queryField('auditLog', (t) =>
   t.field({

@@ -12,7 +12,8 @@ export interface ConnectionShape {
   count: (ctx: Context) => number;
 }
 
-export function connectionType<Shape extends ConnectionShape = ConnectionShape>(name: string, nodeType: ObjectRef<any, any>, what: string) {
+/** `what` names one node in descriptions; `whats` several, when adding an "s" does not make the plural. */
+export function connectionType<Shape extends ConnectionShape = ConnectionShape>(name: string, nodeType: ObjectRef<any, any>, what: string, whats = `${what}s`) {
   const Edge = builder.objectRef<{ cursor: string; node: object }>(`${name}Edge`).implement({
     description: `A ${what} in a list, with its position.`,
     fields: (t) => ({
@@ -21,13 +22,13 @@ export function connectionType<Shape extends ConnectionShape = ConnectionShape>(
     }),
   });
   return builder.objectRef<Shape>(`${name}Connection`).implement({
-    description: `A page of ${what}s.`,
+    description: `A page of ${whats}.`,
     fields: (t) => ({
       totalCount: t.int({
-        description: `How many ${what}s match the filter, across all pages.`,
+        description: `How many ${whats} match the filter, across all pages.`,
         resolve: (c, _args, ctx) => c.count(ctx),
       }),
-      edges: t.field({ type: [Edge], description: `The ${what}s of this page.`, resolve: (c) => c.edges, extensions: ROW_PROPERTY }),
+      edges: t.field({ type: [Edge], description: `The ${whats} of this page.`, resolve: (c) => c.edges, extensions: ROW_PROPERTY }),
       pageInfo: t.field({
         type: builder.pageInfoRef(),
         description: 'Whether there are more pages, and the cursors to fetch them.',

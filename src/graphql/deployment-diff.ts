@@ -66,7 +66,12 @@ const DeploymentComparison = builder.objectRef<Comparison>('DeploymentComparison
   }),
 });
 
-const DeploymentComparisonConnection = connectionType('DeploymentComparison', DeploymentComparison, 'connector compared on two deployments');
+const DeploymentComparisonConnection = connectionType(
+  'DeploymentComparison',
+  DeploymentComparison,
+  'comparison of a connector on two deployments',
+  'comparisons of connectors on two deployments',
+);
 
 builder.queryFields((t) => ({
   compareDeployments: t.field({
