@@ -4,14 +4,12 @@
 // of the API in the test.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithBrowser, launchBrowser } from './helpers/browser.js';
 import { chipNames, facetsOf, graphql, labelsOf, shownChipNames } from './helpers/catalog-page.js';
 import { ROOT, runNode, startServer, tempDir, type RunningServer } from './helpers/process.js';
-
-const SHARED = fileURLToPath(new URL('../../shared/airbyte-registry/monorepo-test-fixtures-2023/', import.meta.url));
+import { describeWithRealData, REAL } from './helpers/real-data.js';
 
 interface Availability {
   deployment: string;
@@ -20,7 +18,10 @@ interface Availability {
   dockerImageTag: string;
 }
 
-describeWithBrowser('the catalog page over the real 2023 registries', () => {
+// It reads the real registries and drives Chromium: skipped when either is missing.
+describeWithRealData('the catalog page over the real 2023 registries', catalogPage, describeWithBrowser);
+
+function catalogPage(): void {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
@@ -36,10 +37,10 @@ describeWithBrowser('the catalog page over the real 2023 registries', () => {
 
   beforeAll(async () => {
     for (const [file, registry] of [
-      ['oss_registry.json', 'oss'],
-      ['cloud_registry.json', 'cloud'],
+      [REAL.oss2023, 'oss'],
+      [REAL.cloud2023, 'cloud'],
     ]) {
-      const run = runNode(['dist/src/cli/registry-import.js', '--quiet', '--registry', registry!, '--as-of', '2025-01-29', join(SHARED, file!)], env);
+      const run = runNode(['dist/src/cli/registry-import.js', '--quiet', '--registry', registry!, '--as-of', '2025-01-29', file!], env);
       expect(run.status, run.stderr).toBe(0);
     }
     token = runNode(['dist/src/cli/token.js', 'create', '--name', 'catalog-page-bot', '--scopes', 'certify'], env).stdout.trim().split('\n').at(-1)!;
@@ -205,4 +206,4 @@ describeWithBrowser('the catalog page over the real 2023 registries', () => {
     await page.getByRole('button', { name: 'Back to now' }).click();
     await expect.poll(() => page.locator(`#rows tr[data-slug="${slug}"] .badge`).innerText()).toBe(labels.CERTIFIED);
   });
-});
+}

@@ -6,7 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from './helpers/harness.js';
-import { type Entry, entriesOf, idOf, importPath, imageName, REAL, readDoc, type RegistryDoc } from './helpers/import.js';
+import { type Entry, entriesOf, idOf, importPath, imageName, readDoc, type RegistryDoc } from './helpers/import.js';
+import { describeWithRealData, REAL } from './helpers/real-data.js';
 import { tempDir } from './helpers/process.js';
 
 const COMPARE = `query($slug: String!, $a: Deployment!, $b: Deployment!) {
@@ -51,7 +52,7 @@ async function listAll(h: Harness, a: string, b: string, first: number, token?: 
   }
 }
 
-describe('the 2025 OSS registry (Self-Managed Enterprise) beside the 2025 cloud registry (Cloud)', () => {
+describeWithRealData('the 2025 OSS registry (Self-Managed Enterprise) beside the 2025 cloud registry (Cloud)', () => {
   let h: Harness;
   let oss: Map<string, Entry>;
   let cloud: Map<string, Entry>;

@@ -12,12 +12,8 @@ import { importConnectors } from '../src/domain/registry/import.js';
 import { ImportError, loadImportSource, loadRegistryJson } from '../src/domain/registry/load.js';
 import { createHarness, type GraphQLResponse, type Harness } from './helpers/harness.js';
 import { runNode, tempDir } from './helpers/process.js';
+import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 
-const SHARED = fileURLToPath(new URL('../../shared/airbyte-registry/', import.meta.url));
-const OSS_2023 = join(SHARED, 'monorepo-test-fixtures-2023/oss_registry.json');
-const CLOUD_2023 = join(SHARED, 'monorepo-test-fixtures-2023/cloud_registry.json');
-const OSS_2025 = join(SHARED, 'oss-registry-2025-01-29/oss_registry.json');
-const METADATA_2025 = join(SHARED, 'monorepo-metadata-2025-11-11');
 const SMALL_OSS = fileURLToPath(new URL('./fixtures/oss_registry.small.json', import.meta.url));
 
 type Entry = Record<string, any>;
@@ -109,16 +105,16 @@ function expectSameEntries(exported: RegistryDoc, input: RegistryDoc, expectedFo
   }
 }
 
-describe('the 2023 OSS and cloud registries, imported together', () => {
+describeWithRealData('the 2023 OSS and cloud registries, imported together', () => {
   let h: Harness;
-  const oss = readJson(OSS_2023);
-  const cloud = readJson(CLOUD_2023);
+  const oss = readJson(REAL.oss2023);
+  const cloud = readJson(REAL.cloud2023);
   const ossById = byDefinitionId(oss);
   const cloudById = byDefinitionId(cloud);
   beforeAll(async () => {
     h = createHarness({ connectors: false });
-    expect(await importFile(h, OSS_2023)).toMatchObject({ added: 324, skipped: [] });
-    expect(await importFile(h, CLOUD_2023, 'cloud')).toMatchObject({ added: 3, updated: 203, skipped: [] });
+    expect(await importFile(h, REAL.oss2023)).toMatchObject({ added: 324, skipped: [] });
+    expect(await importFile(h, REAL.cloud2023, 'cloud')).toMatchObject({ added: 3, updated: 203, skipped: [] });
   });
 
   it("serves each deployment the image and version its registry lists, the OSS registry's being the connector's own", async () => {
@@ -181,11 +177,11 @@ describe('the 2023 OSS and cloud registries, imported together', () => {
   });
 });
 
-describe('each real registry file, imported into an empty registry', () => {
+describeWithRealData('each real registry file, imported into an empty registry', () => {
   for (const [label, path, registry] of [
-    ['the 2023 OSS registry', OSS_2023, 'oss'],
-    ['the 2023 cloud registry', CLOUD_2023, 'cloud'],
-    ['the 2025-01-29 OSS registry', OSS_2025, 'oss'],
+    ['the 2023 OSS registry', REAL.oss2023, 'oss'],
+    ['the 2023 cloud registry', REAL.cloud2023, 'cloud'],
+    ['the 2025-01-29 OSS registry', REAL.oss2025, 'oss'],
   ] as const) {
     it(`comes back entry by entry from its own export: ${label}`, async () => {
       const h = createHarness({ connectors: false });
@@ -202,8 +198,8 @@ describe('each real registry file, imported into an empty registry', () => {
 
   it('serves the 2025-01-29 OSS versions on Self-Managed Enterprise and Community, and no Cloud', async () => {
     const h = createHarness({ connectors: false });
-    await importFile(h, OSS_2025);
-    const byId = byDefinitionId(readJson(OSS_2025));
+    await importFile(h, REAL.oss2025);
+    const byId = byDefinitionId(readJson(REAL.oss2025));
     const order = await displayOrder(h);
     const served = await servedConnectors(h);
     expect(served).toHaveLength(byId.size);
@@ -217,9 +213,9 @@ describe('each real registry file, imported into an empty registry', () => {
   });
 });
 
-describe('the 2025-11-11 metadata.yaml files', () => {
+describeWithRealData('the 2025-11-11 metadata.yaml files', () => {
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  const folder = join(METADATA_2025, 'airbyte-integrations/connectors');
+  const folder = join(REAL.metadata2025, 'airbyte-integrations/connectors');
   // Per definition ID: what each registry serves (registryOverrides.<registry> over the data, FORMAT.md §1),
   // or null where it is not enabled. A -strict-encrypt copy sharing its parent's ID is enabled nowhere.
   const expected = new Map<string, { data: Entry; oss: Image | null; cloud: Image | null }>();
@@ -237,7 +233,7 @@ describe('the 2025-11-11 metadata.yaml files', () => {
   let h: Harness;
   beforeAll(async () => {
     h = createHarness({ connectors: false });
-    const loaded = await loadImportSource(METADATA_2025);
+    const loaded = await loadImportSource(REAL.metadata2025);
     importConnectors(h.db, loaded);
   });
 
@@ -305,7 +301,7 @@ function ossFacing(sqlite: Database.Database) {
 }
 
 describe('registry:import --registry cloud', () => {
-  it('changes the cloud deployments and the cloud entries, and not one byte the OSS side serves', () => {
+  itWithRealData('changes the cloud deployments and the cloud entries, and not one byte the OSS side serves', () => {
     const dir = tempDir();
     const database = join(dir, 'registry.db');
     const env = { DATABASE_PATH: database };
@@ -322,12 +318,12 @@ describe('registry:import --registry cloud', () => {
         sqlite.close();
       }
     };
-    expect(cli('dist/src/cli/registry-import.js', '--quiet', OSS_2023).stdout).toContain('added 324');
+    expect(cli('dist/src/cli/registry-import.js', '--quiet', REAL.oss2023).stdout).toContain('added 324');
     cli('dist/src/cli/registry-export.js', '--registry', 'oss', '--out', join(dir, 'oss-before.json'));
     const before = snapshot();
     expect(before.connectors).toHaveLength(324);
 
-    expect(cli('dist/src/cli/registry-import.js', '--quiet', '--registry', 'cloud', CLOUD_2023).stdout).toContain('added 3, updated 203');
+    expect(cli('dist/src/cli/registry-import.js', '--quiet', '--registry', 'cloud', REAL.cloud2023).stdout).toContain('added 3, updated 203');
     cli('dist/src/cli/registry-export.js', '--registry', 'oss', '--out', join(dir, 'oss-after.json'));
     cli('dist/src/cli/registry-export.js', '--registry', 'cloud', '--out', join(dir, 'cloud-after.json'));
     const after = snapshot();
@@ -339,7 +335,7 @@ describe('registry:import --registry cloud', () => {
     expect({ ...after, connectors: after.connectors.filter((r) => kept.has(r)) }).toEqual(before);
     expect(readFileSync(join(dir, 'oss-after.json')).equals(readFileSync(join(dir, 'oss-before.json')))).toBe(true);
     // And the cloud side says what the cloud registry says.
-    const cloudById = byDefinitionId(readJson(CLOUD_2023));
+    const cloudById = byDefinitionId(readJson(REAL.cloud2023));
     const exported = byDefinitionId(JSON.parse(readFileSync(join(dir, 'cloud-after.json'), 'utf8')));
     expect([...exported.keys()].sort()).toEqual([...cloudById.keys()].sort());
     for (const [id, e] of cloudById) expect(imageOf(exported.get(id)!), e.name).toEqual(imageOf(e));

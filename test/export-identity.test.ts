@@ -6,10 +6,8 @@ import { exportRegistry } from '../src/domain/registry/export.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { loadImportSource } from '../src/domain/registry/load.js';
 import { createHarness } from './helpers/harness.js';
+import { itWithRealData, REAL } from './helpers/real-data.js';
 
-const SHARED = '../../shared/airbyte-registry/';
-const OSS_2025 = fileURLToPath(new URL(`${SHARED}oss-registry-2025-01-29/oss_registry.json`, import.meta.url));
-const CLOUD_2023 = fileURLToPath(new URL(`${SHARED}monorepo-test-fixtures-2023/cloud_registry.json`, import.meta.url));
 const SMALL = fileURLToPath(new URL('./fixtures/oss_registry.small.json', import.meta.url));
 
 type Entry = Record<string, any>;
@@ -18,16 +16,16 @@ const byRepository = (doc: { sources: Entry[]; destinations: Entry[] }) =>
   new Map([...doc.sources, ...doc.destinations].map((e) => [e.dockerRepository.replace(/-strict-encrypt$/, ''), e]));
 
 describe('exports after real imports', () => {
-  it('keep the definition ID each registry gave a connector Airbyte renamed', async () => {
+  itWithRealData('keep the definition ID each registry gave a connector Airbyte renamed', async () => {
     const h = createHarness({ connectors: false });
-    importConnectors(h.db, await loadImportSource(OSS_2025));
-    importConnectors(h.db, await loadImportSource(CLOUD_2023, { registry: 'cloud' }));
+    importConnectors(h.db, await loadImportSource(REAL.oss2025));
+    importConnectors(h.db, await loadImportSource(REAL.cloud2023, { registry: 'cloud' }));
     const renamed = h.db.$client
       .prepare('select c.slug, r.from_definition_id f, r.to_definition_id t from connector_renames r join connectors c on c.id = r.connector_id')
       .all() as { slug: string }[];
     expect(renamed.length).toBeGreaterThan(0);
-    const ossFile = byRepository(JSON.parse(readFileSync(OSS_2025, 'utf8')));
-    const cloudFile = byRepository(JSON.parse(readFileSync(CLOUD_2023, 'utf8')));
+    const ossFile = byRepository(JSON.parse(readFileSync(REAL.oss2025, 'utf8')));
+    const cloudFile = byRepository(JSON.parse(readFileSync(REAL.cloud2023, 'utf8')));
     const ossExport = byRepository(exportRegistry(h.db, 'oss'));
     const cloudExport = byRepository(exportRegistry(h.db, 'cloud'));
     for (const { slug } of renamed) {

@@ -5,7 +5,8 @@ import { createToken } from '../src/domain/tokens/tokens.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { loadImportSource } from '../src/domain/registry/load.js';
 import { createHarness, type Harness } from './helpers/harness.js';
-import { entriesOf, REAL, readDoc, type Entry } from './helpers/import.js';
+import { entriesOf, readDoc, type Entry } from './helpers/import.js';
+import { describeWithRealData, REAL } from './helpers/real-data.js';
 
 const FACETS = `facets { supportLevels { value count } deployments { value count } types { value count } withSla { value count } languages { value count } }`;
 const QUERY = `query($f: ConnectorFilter) { connectors(first: 1, filter: $f) { totalCount ${FACETS} } }`;
@@ -68,7 +69,7 @@ const FILTERS: object[] = [
   { language: 'java', supportLevels: ['ARCHIVED'] },
 ];
 
-describe('facets of the real 2025 OSS registry', () => {
+describeWithRealData('facets of the real 2025 OSS registry', () => {
   let h: Harness;
   let entries: Entry[];
   beforeAll(async () => {

@@ -8,7 +8,8 @@ import { nameKey } from '../src/db/name-key.js';
 import { HISTORY_COLUMNS } from '../src/domain/history/store.js';
 import { registryTime } from '../src/domain/registry/load.js';
 import { createHarness, type Harness } from './helpers/harness.js';
-import { entriesOf, fileDatabase, idOf, importPath, metadataFiles, readDoc, REAL } from './helpers/import.js';
+import { entriesOf, fileDatabase, idOf, importPath, metadataFiles, readDoc } from './helpers/import.js';
+import { describeWithRealData, REAL } from './helpers/real-data.js';
 
 const CERTIFY = `mutation($input: CertifyConnectorInput!) { certifyConnector(input: $input) { userErrors { code } } }`;
 const REASON = 'Passed acceptance tests at 99.9% sync success for 90 days.';
@@ -280,7 +281,7 @@ describe('what the triggers record', () => {
   });
 });
 
-describe('demo data', () => {
+describeWithRealData('demo data', () => {
   it('leaves no history when the first real import removes it', async () => {
     const { db } = fileDatabase({ demo: true });
     const s = db.$client;
@@ -304,7 +305,7 @@ describe('demo data', () => {
   });
 });
 
-describe('the changelog of real imports', () => {
+describeWithRealData('the changelog of real imports', () => {
   it('a metadata import followed by an older registry import reads in the order the sources speak for', async () => {
     const { db } = fileDatabase();
     const meta = await importPath(db, REAL.metadata2025, { skipInvalid: true, asOf: '2025-11-11' });
@@ -368,7 +369,7 @@ describe('the changelog of real imports', () => {
   });
 });
 
-describe('a first import', () => {
+describeWithRealData('a first import', () => {
   it('records each new connector as one snapshot row, its availability inside, and reads it back as the current rows read', async () => {
     const { db } = fileDatabase();
     await importPath(db, REAL.oss2025);

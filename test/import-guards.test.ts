@@ -24,10 +24,10 @@ import {
   metadataFiles,
   openFile,
   readDoc,
-  REAL,
   type Entry,
   watchDatabase,
 } from './helpers/import.js';
+import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 
 const connectorRow = (db: Db, slug: string) => db.$client.prepare('select * from connectors where slug = ?').get(slug) as Record<string, unknown>;
 const availabilityOf = (db: Db, slug: string) =>
@@ -203,7 +203,7 @@ describe('the age guard', () => {
     expect(db.$client.prepare('select forced from import_log where id = ?').pluck().get(forced.importId)).toBe(1);
   });
 
-  it('refuses the real 2025-01-29 OSS registry over the 2025-11-11 metadata snapshot', async () => {
+  itWithRealData('refuses the real 2025-01-29 OSS registry over the 2025-11-11 metadata snapshot', async () => {
     const { path, db } = fileDatabase();
     await importPath(db, REAL.metadata2025, { asOf: '2025-11-11' });
     // The connectors the metadata lists in a registry have entries dated 2025-11-11; every OSS entry of theirs is older.
@@ -219,7 +219,7 @@ describe('the age guard', () => {
     expect(report.blockers.find((b) => b.guard === 'older')!.message).toMatch(new RegExp(`^${older.length} entries are older than the stored ones \\(`));
   });
 
-  it('refuses undated entries over dated ones until --as-of dates them: the 2025-11-11 metadata over the 2025-01-29 OSS registry', async () => {
+  itWithRealData('refuses undated entries over dated ones until --as-of dates them: the 2025-11-11 metadata over the 2025-01-29 OSS registry', async () => {
     const { path, db } = fileDatabase();
     await importPath(db, REAL.oss2025);
     const report = await expectRefused(path, db, REAL.metadata2025, { skipInvalid: true });
@@ -235,7 +235,7 @@ describe('the age guard', () => {
   });
 });
 
-describe('the connector archive (metadata of removed connectors) over the 2025-01-29 OSS registry', () => {
+describeWithRealData('the connector archive (metadata of removed connectors) over the 2025-01-29 OSS registry', () => {
   it('archives the connectors the registry still offered and makes them unavailable, dated by --as-of; an earlier --as-of or none is refused', async () => {
     const { path, db } = fileDatabase();
     await importPath(db, REAL.oss2025);
@@ -368,36 +368,41 @@ describe('identity over time', () => {
     expect(slugs.map((slug) => connectorRow(db, slug))).toEqual(before);
   });
 
-  it('imports the real 2023 cloud registry over the 2025 OSS registry: the connectors Airbyte gave new definition IDs are the same connectors', async () => {
-    const { path, db } = fileDatabase();
-    await importPath(db, REAL.oss2025);
-    db.$client.close();
-    const oss = readDoc(REAL.oss2025);
-    const cloud = readDoc(REAL.cloud2023);
-    const ossBySlug = new Map(entriesOf(oss).map((e) => [imageName(e), idOf(e)]));
-    const newIds = entriesOf(cloud).filter((e) => ossBySlug.has(imageName(e)) && ossBySlug.get(imageName(e)) !== idOf(e));
-    expect(newIds.length).toBeGreaterThan(0);
+  itWithRealData(
+    'imports the real 2023 cloud registry over the 2025 OSS registry: the connectors Airbyte gave new definition IDs are the same connectors',
+    async () => {
+      const { path, db } = fileDatabase();
+      await importPath(db, REAL.oss2025);
+      db.$client.close();
+      const oss = readDoc(REAL.oss2025);
+      const cloud = readDoc(REAL.cloud2023);
+      const ossBySlug = new Map(entriesOf(oss).map((e) => [imageName(e), idOf(e)]));
+      const newIds = entriesOf(cloud).filter((e) => ossBySlug.has(imageName(e)) && ossBySlug.get(imageName(e)) !== idOf(e));
+      expect(newIds.length).toBeGreaterThan(0);
 
-    const run = importCli(path, ['--json', REAL.cloud2023]);
-    expect(run.status, run.stderr).toBe(0);
-    const report = JSON.parse(run.stdout);
-    expect(report.renames.map((r: any) => [r.fromSlug, r.fromDefinitionId, r.toDefinitionId])).toEqual(
-      newIds.map((e) => [imageName(e), ossBySlug.get(imageName(e)), idOf(e)]),
-    );
-    expect(report.conflicts).toEqual([]);
-    const ossIds = new Set(ossBySlug.values());
-    const added = entriesOf(cloud).filter((e) => !ossIds.has(idOf(e)) && !ossBySlug.has(imageName(e)));
-    expect(report.counts.added).toBe(added.length);
+      const run = importCli(path, ['--json', REAL.cloud2023]);
+      expect(run.status, run.stderr).toBe(0);
+      const report = JSON.parse(run.stdout);
+      expect(report.renames.map((r: any) => [r.fromSlug, r.fromDefinitionId, r.toDefinitionId])).toEqual(
+        newIds.map((e) => [imageName(e), ossBySlug.get(imageName(e)), idOf(e)]),
+      );
+      expect(report.conflicts).toEqual([]);
+      const ossIds = new Set(ossBySlug.values());
+      const added = entriesOf(cloud).filter((e) => !ossIds.has(idOf(e)) && !ossBySlug.has(imageName(e)));
+      expect(report.counts.added).toBe(added.length);
 
-    // Each registry's kept entry keeps the definition ID that registry gave; the connector keeps the OSS one.
-    const reopened = openFile(path);
-    for (const e of newIds) {
-      const row = reopened.$client
-        .prepare("select c.definition_id, e.entry from connectors c join registry_entries e on e.connector_id = c.id and e.registry = 'cloud' where c.slug = ?")
-        .get(imageName(e)) as { definition_id: string; entry: string };
-      expect(row.definition_id).toBe(ossBySlug.get(imageName(e)));
-      expect(idOf(JSON.parse(row.entry))).toBe(idOf(e));
-    }
-    reopened.$client.close();
-  });
+      // Each registry's kept entry keeps the definition ID that registry gave; the connector keeps the OSS one.
+      const reopened = openFile(path);
+      for (const e of newIds) {
+        const row = reopened.$client
+          .prepare(
+            "select c.definition_id, e.entry from connectors c join registry_entries e on e.connector_id = c.id and e.registry = 'cloud' where c.slug = ?",
+          )
+          .get(imageName(e)) as { definition_id: string; entry: string };
+        expect(row.definition_id).toBe(ossBySlug.get(imageName(e)));
+        expect(idOf(JSON.parse(row.entry))).toBe(idOf(e));
+      }
+      reopened.$client.close();
+    },
+  );
 });

@@ -14,21 +14,9 @@ import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson, registryTime } from '../src/domain/registry/load.js';
 import { loadPolicyCatalog } from '../src/domain/support/policy.js';
 import { createHarness } from './helpers/harness.js';
-import {
-  entriesOf,
-  FIXTURE,
-  fileDatabase,
-  idOf,
-  imageName,
-  importCli,
-  importPath,
-  metadataFiles,
-  openFile,
-  readDoc,
-  REAL,
-  watchDatabase,
-} from './helpers/import.js';
+import { entriesOf, FIXTURE, fileDatabase, idOf, imageName, importCli, importPath, metadataFiles, openFile, readDoc, watchDatabase } from './helpers/import.js';
 import { runNode } from './helpers/process.js';
+import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -42,7 +30,7 @@ describe('the watcher the refusal tests rely on', () => {
   });
 });
 
-describe('a dry run', () => {
+describeWithRealData('a dry run', () => {
   it('plans the real 2025-01-29 OSS registry into an empty database and writes nothing, through the domain and the CLI', async () => {
     const { path, db } = fileDatabase();
     const entries = entriesOf(readDoc(REAL.oss2025));
@@ -161,7 +149,7 @@ describe('history dated by its source', () => {
 });
 
 describe('the import log', () => {
-  it('records each real import with the SHA-256 of what it read, and none for a dry run or a refusal', async () => {
+  itWithRealData('records each real import with the SHA-256 of what it read, and none for a dry run or a refusal', async () => {
     const { db } = fileDatabase();
     const first = await importPath(db, FIXTURE.base, { actor: 'operator' });
     await importPath(db, FIXTURE.base, { dryRun: true });
@@ -264,7 +252,7 @@ function res(r: { data?: any }): any[] {
   return r.data!.connectors.edges.map((e: any) => e.node);
 }
 
-describe('demo data', () => {
+describeWithRealData('demo data', () => {
   const matchedBy = (doc: ReturnType<typeof readDoc>) => {
     const ids = new Set(entriesOf(doc).map(idOf));
     const slugs = new Set(entriesOf(doc).map(imageName));

@@ -11,8 +11,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticEntry } from '../bench/synthetic.js';
 import { importConnectors, type ImportOptions } from '../src/domain/registry/import.js';
 import { loadImportSource, loadRegistryJson, STREAM_CHUNK_BYTES } from '../src/domain/registry/load.js';
-import { fileDatabase, importCli, openFile, REAL, watchDatabase, type RegistryDoc } from './helpers/import.js';
+import { fileDatabase, importCli, openFile, watchDatabase, type RegistryDoc } from './helpers/import.js';
 import { runNodeAsync, tempDir } from './helpers/process.js';
+import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 
 const NOW = () => new Date('2026-11-30T12:00:00.000Z');
 const OPTIONS: ImportOptions = { now: NOW, maxUnavailableShare: 1 };
@@ -110,7 +111,7 @@ function streamFile(path: string, piece = 16 * 1024): RequestListener {
 const importUrl = (database: string, url: string) => runNodeAsync(['dist/src/cli/registry-import.js', url, '--quiet'], { DATABASE_PATH: database });
 
 describe('a registry file read as a stream', () => {
-  it('imports the real 2025-01-29 OSS registry as the whole document does', async () => {
+  itWithRealData('imports the real 2025-01-29 OSS registry as the whole document does', async () => {
     expect(statSync(REAL.oss2025).size).toBeGreaterThan(10 * STREAM_CHUNK_BYTES);
     const { streamed, whole, dbs } = await streamedAndWhole(REAL.oss2025);
     expect(streamed.added).toBe(559);
@@ -174,69 +175,73 @@ describe('a registry file read as a stream', () => {
 });
 
 describe('a malformed registry file', () => {
-  const text = readFileSync(REAL.oss2025, 'utf8');
-  const doc = JSON.parse(text) as RegistryDoc;
-  // The file lists its 49 destinations, then its 510 sources; where sources[300] begins, in characters and in bytes.
-  const at = text.indexOf(`{"sourceDefinitionId":"${doc.sources[300]!.sourceDefinitionId}"`);
-  const start = Buffer.byteLength(text.slice(0, at));
-  /** The real file with `edit` made from the start of sources[300]. */
-  function broken(edit: (rest: string) => string): string {
-    const path = join(tempDir('import-stream-'), 'oss_registry.json');
-    writeFileSync(path, text.slice(0, at) + edit(text.slice(at)));
-    return path;
-  }
+  describeWithRealData('cut from the real 2025-01-29 OSS registry', () => {
+    const text = readFileSync(REAL.oss2025, 'utf8');
+    const doc = JSON.parse(text) as RegistryDoc;
+    // The file lists its 49 destinations, then its 510 sources; where sources[300] begins, in characters and in bytes.
+    const at = text.indexOf(`{"sourceDefinitionId":"${doc.sources[300]!.sourceDefinitionId}"`);
+    const start = Buffer.byteLength(text.slice(0, at));
+    /** The real file with `edit` made from the start of sources[300]. */
+    function broken(edit: (rest: string) => string): string {
+      const path = join(tempDir('import-stream-'), 'oss_registry.json');
+      writeFileSync(path, text.slice(0, at) + edit(text.slice(at)));
+      return path;
+    }
 
-  it('is refused with the entry and the bytes where it broke, and nothing is written, through the domain and the CLI', async () => {
-    const path = broken((rest) => rest.replace('","name"', '" "name"'));
-    const loaded = await loadImportSource(path);
-    expect(loaded.items.length).toBe(0);
-    expect(loaded.unreadable).toEqual(['(file)']);
-    expect(loaded.problems).toEqual([
-      {
-        file: path,
-        entry: '(file)',
-        path: '',
-        message: expect.stringMatching(new RegExp(`^not valid JSON in sources\\[300\\] \\(bytes ${start} to \\d+\\): `)),
-      },
-    ]);
-    expect(loaded.contentHash).toBe(sha256(readFileSync(path)));
+    it('is refused with the entry and the bytes where it broke, and nothing is written, through the domain and the CLI', async () => {
+      const path = broken((rest) => rest.replace('","name"', '" "name"'));
+      const loaded = await loadImportSource(path);
+      expect(loaded.items.length).toBe(0);
+      expect(loaded.unreadable).toEqual(['(file)']);
+      expect(loaded.problems).toEqual([
+        {
+          file: path,
+          entry: '(file)',
+          path: '',
+          message: expect.stringMatching(new RegExp(`^not valid JSON in sources\\[300\\] \\(bytes ${start} to \\d+\\): `)),
+        },
+      ]);
+      expect(loaded.contentHash).toBe(sha256(readFileSync(path)));
 
-    const { path: database, db } = fileDatabase();
-    importConnectors(db, await loadImportSource(REAL.oss2025), OPTIONS);
-    db.$client.close();
-    const watch = watchDatabase(database);
-    const cli = importCli(database, [path]);
-    watch.expectUnchanged();
-    watch.close();
-    expect(cli.status).toBe(1);
-    expect(cli.stdout).toContain(`  refused (file):\n      (entry): not valid JSON in sources[300] (bytes ${start} to `);
-    expect(cli.stderr.trim().split('\n').at(-1)).toMatch(/^error: refused: 1 of the 1 entry is invalid\. It would have: .*Nothing was written; --skip-invalid/);
-  });
+      const { path: database, db } = fileDatabase();
+      importConnectors(db, await loadImportSource(REAL.oss2025), OPTIONS);
+      db.$client.close();
+      const watch = watchDatabase(database);
+      const cli = importCli(database, [path]);
+      watch.expectUnchanged();
+      watch.close();
+      expect(cli.status).toBe(1);
+      expect(cli.stdout).toContain(`  refused (file):\n      (entry): not valid JSON in sources[300] (bytes ${start} to `);
+      expect(cli.stderr.trim().split('\n').at(-1)).toMatch(
+        /^error: refused: 1 of the 1 entry is invalid\. It would have: .*Nothing was written; --skip-invalid/,
+      );
+    });
 
-  it('says where a broken token, a stray value between entries, a cut-off file, a repeated list, a byte-order mark or nothing at all stops the reading', async () => {
-    const problem = async (path: string) => (await loadImportSource(path)).problems.map((p) => p.message);
-    const token = broken((rest) => rest.replace('"name"', '"name":tru,"x"'));
-    expect(await problem(token)).toEqual([expect.stringMatching(new RegExp(`^not valid JSON in sources\\[300\\] \\(from byte ${start}\\): `))]);
-    // A number where a comma belongs: the entry after it is where the grammar breaks.
-    const stray = broken((rest) => `7 ${rest}`);
-    expect(await problem(stray)).toEqual([`not valid JSON at byte ${start + 2}, after sources[300]: Unexpected LEFT_BRACE ("{") in state COMMA`]);
-    const cut = join(tempDir('import-stream-'), 'oss_registry.json');
-    writeFileSync(cut, Buffer.from(text).subarray(0, start + 100));
-    expect(await problem(cut)).toEqual([expect.stringMatching(new RegExp(`^not valid JSON in sources\\[300\\] \\(from byte ${start}\\): `))]);
+    it('says where a broken token, a stray value between entries, a cut-off file, a repeated list, a byte-order mark or nothing at all stops the reading', async () => {
+      const problem = async (path: string) => (await loadImportSource(path)).problems.map((p) => p.message);
+      const token = broken((rest) => rest.replace('"name"', '"name":tru,"x"'));
+      expect(await problem(token)).toEqual([expect.stringMatching(new RegExp(`^not valid JSON in sources\\[300\\] \\(from byte ${start}\\): `))]);
+      // A number where a comma belongs: the entry after it is where the grammar breaks.
+      const stray = broken((rest) => `7 ${rest}`);
+      expect(await problem(stray)).toEqual([`not valid JSON at byte ${start + 2}, after sources[300]: Unexpected LEFT_BRACE ("{") in state COMMA`]);
+      const cut = join(tempDir('import-stream-'), 'oss_registry.json');
+      writeFileSync(cut, Buffer.from(text).subarray(0, start + 100));
+      expect(await problem(cut)).toEqual([expect.stringMatching(new RegExp(`^not valid JSON in sources\\[300\\] \\(from byte ${start}\\): `))]);
 
-    const lists = join(tempDir('import-stream-'), 'oss_registry.json');
-    writeFileSync(lists, '{"sources": [], "destinations": [], "sources": []}');
-    expect((await loadImportSource(lists)).problems).toEqual([
-      { file: lists, entry: '(file)', path: 'sources', message: 'sources is given twice; a registry file lists it once' },
-    ]);
+      const lists = join(tempDir('import-stream-'), 'oss_registry.json');
+      writeFileSync(lists, '{"sources": [], "destinations": [], "sources": []}');
+      expect((await loadImportSource(lists)).problems).toEqual([
+        { file: lists, entry: '(file)', path: 'sources', message: 'sources is given twice; a registry file lists it once' },
+      ]);
 
-    const bom = join(tempDir('import-stream-'), 'oss_registry.json');
-    writeFileSync(bom, `\uFEFF${text}`);
-    expect(await problem(bom)).toEqual(['not valid JSON: the file begins with a byte-order mark or is not UTF-8']);
+      const bom = join(tempDir('import-stream-'), 'oss_registry.json');
+      writeFileSync(bom, `\uFEFF${text}`);
+      expect(await problem(bom)).toEqual(['not valid JSON: the file begins with a byte-order mark or is not UTF-8']);
 
-    const empty = join(tempDir('import-stream-'), 'oss_registry.json');
-    writeFileSync(empty, '  \n');
-    expect((await loadImportSource(empty)).problems[0]!.message).toBe('not valid JSON: the file is empty');
+      const empty = join(tempDir('import-stream-'), 'oss_registry.json');
+      writeFileSync(empty, '  \n');
+      expect((await loadImportSource(empty)).problems[0]!.message).toBe('not valid JSON: the file is empty');
+    });
   });
 
   it('says what the document lacks as the whole-document path does', async () => {
@@ -249,7 +254,7 @@ describe('a malformed registry file', () => {
 });
 
 describe('a registry URL', () => {
-  it('imports the real 2025-01-29 OSS registry streamed by a loopback server as its file imports', async () => {
+  itWithRealData('imports the real 2025-01-29 OSS registry streamed by a loopback server as its file imports', async () => {
     const base = await serve(streamFile(REAL.oss2025));
     const url = `${base}/oss_registry.json`;
     const fromUrl = fileDatabase().db;

@@ -9,7 +9,8 @@ import { openDatabase } from '../src/db/client.js';
 import { MIGRATIONS_FOLDER, migrateDatabase } from '../src/db/migrate.js';
 import { seedPolicy } from '../seed/index.js';
 import { createHarness, type Harness } from './helpers/harness.js';
-import { importPath, readDoc, REAL } from './helpers/import.js';
+import { importPath, readDoc } from './helpers/import.js';
+import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 import { tempDir } from './helpers/process.js';
 
 const collator = new Intl.Collator('en', { sensitivity: 'base' });
@@ -35,7 +36,7 @@ async function listAll(h: Harness, first: number, direction: 'ASC' | 'DESC' = 'A
 
 const stored = (h: Harness): Named[] => h.db.$client.prepare('select name, slug from connectors where organization is null').all() as Named[];
 
-describe('name order over the 2025-11-11 metadata', () => {
+describeWithRealData('name order over the 2025-11-11 metadata', () => {
   let h: Harness;
   beforeAll(async () => {
     h = createHarness({ connectors: false });
@@ -77,7 +78,7 @@ describe('name order over the 2025-11-11 metadata', () => {
 });
 
 describe('every writer keeps the order', () => {
-  it('re-ordering a renamed connector when a registry import changes its name', async () => {
+  itWithRealData('re-ordering a renamed connector when a registry import changes its name', async () => {
     const h = createHarness({ connectors: false });
     await importPath(h.db, REAL.oss2025);
     const doc = readDoc(REAL.oss2025);
@@ -126,7 +127,7 @@ describe('every writer keeps the order', () => {
 });
 
 describe('connectors stored before the sort key existed', () => {
-  it('are given their key by the migration and listed in order', async () => {
+  itWithRealData('are given their key by the migration and listed in order', async () => {
     const migrations = join(tempDir('name-order-'), 'migrations');
     const all = readdirSync(MIGRATIONS_FOLDER).sort();
     for (const m of all.slice(

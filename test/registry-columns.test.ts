@@ -13,11 +13,10 @@ import { CONNECTOR_COLUMNS, REGISTRY_FIELDS } from '../src/domain/registry/forma
 import { importConnectors } from '../src/domain/registry/import.js';
 import { ImportError, loadImportSource, loadRegistryJson } from '../src/domain/registry/load.js';
 import { createHarness, type Harness } from './helpers/harness.js';
+import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 const SMALL_OSS = join(FIXTURES, 'oss_registry.small.json');
-const REAL_OSS = fileURLToPath(new URL('../../shared/airbyte-registry/oss-registry-2025-01-29/oss_registry.json', import.meta.url));
-const REAL_METADATA = fileURLToPath(new URL('../../shared/airbyte-registry/monorepo-metadata-2025-11-11', import.meta.url));
 
 const TABLE = getTableColumns(connectors);
 
@@ -55,8 +54,8 @@ describe('the connector columns and the registry', () => {
     expect(Object.keys(CONNECTOR_COLUMNS).sort()).toEqual(Object.keys(TABLE).sort());
   });
 
-  it('copies only fields that the real 2025 OSS registry carries', () => {
-    const doc = JSON.parse(readFileSync(REAL_OSS, 'utf8'));
+  itWithRealData('copies only fields that the real 2025 OSS registry carries', () => {
+    const doc = JSON.parse(readFileSync(REAL.oss2025, 'utf8'));
     const entries = [...doc.sources, ...doc.destinations];
     const missing = REGISTRY_FIELDS.filter(({ path }) => !entries.some((e) => fieldAt(e, path) != null)).map(({ path }) => path.join('.'));
     expect(missing).toEqual([]);
@@ -88,54 +87,56 @@ describe('the connector columns and the registry', () => {
 });
 
 describe('maxSecondsBetweenMessages', () => {
-  let h: Harness;
-  let original: { sources: any[]; destinations: any[] };
-  beforeAll(async () => {
-    h = createHarness({ connectors: false });
-    original = JSON.parse(readFileSync(REAL_OSS, 'utf8'));
-    await importFile(h, REAL_OSS);
-  });
+  describeWithRealData('after an import of the real 2025 OSS registry', () => {
+    let h: Harness;
+    let original: { sources: any[]; destinations: any[] };
+    beforeAll(async () => {
+      h = createHarness({ connectors: false });
+      original = JSON.parse(readFileSync(REAL.oss2025, 'utf8'));
+      await importFile(h, REAL.oss2025);
+    });
 
-  it('is stored for exactly the sources of the real 2025 OSS registry that carry it, with their values', () => {
-    const expected = new Map(
-      original.sources.filter((s) => s.maxSecondsBetweenMessages != null).map((s) => [s.sourceDefinitionId, s.maxSecondsBetweenMessages]),
-    );
-    expect(expected.size).toBeGreaterThan(0);
-    expect(storedMaxSeconds(h)).toEqual(expected);
-  });
-
-  it('is served in GraphQL from the one column declaration, through a lean list page and a planned detail alike', async () => {
-    const expected = new Map<string, number | null>(
-      original.sources.map((s) => [s.dockerRepository.replace('airbyte/', ''), s.maxSecondsBetweenMessages ?? null]),
-    );
-    const served = new Map<string, number | null>();
-    let after: string | null = null;
-    // Columns only: the lean page reads just the selected columns (the column is declared once, with its field).
-    for (let page = 0; page < 20; page++) {
-      const res: { data?: any } = await h.gql<any>(
-        'query($after: String) { connectors(filter: { type: SOURCE }, first: 100, after: $after) { edges { node { slug maxSecondsBetweenMessages } } pageInfo { hasNextPage endCursor } } }',
-        { after },
+    it('is stored for exactly the sources of the real 2025 OSS registry that carry it, with their values', () => {
+      const expected = new Map(
+        original.sources.filter((s) => s.maxSecondsBetweenMessages != null).map((s) => [s.sourceDefinitionId, s.maxSecondsBetweenMessages]),
       );
-      for (const { node } of res.data!.connectors.edges) served.set(node.slug, node.maxSecondsBetweenMessages);
-      if (!res.data!.connectors.pageInfo.hasNextPage) break;
-      after = res.data!.connectors.pageInfo.endCursor;
-    }
-    expect(served.size).toBe(original.sources.length);
-    for (const [slug, value] of served) expect(value, slug).toBe(expected.get(slug) ?? null);
-    const slug = [...expected].find(([, v]) => v != null)![0];
-    // With a relation beside it, the detail goes through plugin-drizzle's plan: the same value.
-    const detail = await h.gql<any>('query($slug: String!) { connector(slug: $slug) { maxSecondsBetweenMessages breakingChanges { version } } }', { slug });
-    expect(detail.data!.connector.maxSecondsBetweenMessages).toBe(expected.get(slug));
-  });
+      expect(expected.size).toBeGreaterThan(0);
+      expect(storedMaxSeconds(h)).toEqual(expected);
+    });
 
-  it('is exported as the registry had it: the same number where present, absent where absent', async () => {
-    const exported = await (await h.get('/registries/v0/oss_registry.json')).json();
-    const byId = new Map(exported.sources.map((e: any) => [e.sourceDefinitionId, e]));
-    for (const source of original.sources) {
-      const out = byId.get(source.sourceDefinitionId) as Record<string, unknown>;
-      expect('maxSecondsBetweenMessages' in out, source.name).toBe('maxSecondsBetweenMessages' in source);
-      expect(out.maxSecondsBetweenMessages, source.name).toBe(source.maxSecondsBetweenMessages);
-    }
+    it('is served in GraphQL from the one column declaration, through a lean list page and a planned detail alike', async () => {
+      const expected = new Map<string, number | null>(
+        original.sources.map((s) => [s.dockerRepository.replace('airbyte/', ''), s.maxSecondsBetweenMessages ?? null]),
+      );
+      const served = new Map<string, number | null>();
+      let after: string | null = null;
+      // Columns only: the lean page reads just the selected columns (the column is declared once, with its field).
+      for (let page = 0; page < 20; page++) {
+        const res: { data?: any } = await h.gql<any>(
+          'query($after: String) { connectors(filter: { type: SOURCE }, first: 100, after: $after) { edges { node { slug maxSecondsBetweenMessages } } pageInfo { hasNextPage endCursor } } }',
+          { after },
+        );
+        for (const { node } of res.data!.connectors.edges) served.set(node.slug, node.maxSecondsBetweenMessages);
+        if (!res.data!.connectors.pageInfo.hasNextPage) break;
+        after = res.data!.connectors.pageInfo.endCursor;
+      }
+      expect(served.size).toBe(original.sources.length);
+      for (const [slug, value] of served) expect(value, slug).toBe(expected.get(slug) ?? null);
+      const slug = [...expected].find(([, v]) => v != null)![0];
+      // With a relation beside it, the detail goes through plugin-drizzle's plan: the same value.
+      const detail = await h.gql<any>('query($slug: String!) { connector(slug: $slug) { maxSecondsBetweenMessages breakingChanges { version } } }', { slug });
+      expect(detail.data!.connector.maxSecondsBetweenMessages).toBe(expected.get(slug));
+    });
+
+    it('is exported as the registry had it: the same number where present, absent where absent', async () => {
+      const exported = await (await h.get('/registries/v0/oss_registry.json')).json();
+      const byId = new Map(exported.sources.map((e: any) => [e.sourceDefinitionId, e]));
+      for (const source of original.sources) {
+        const out = byId.get(source.sourceDefinitionId) as Record<string, unknown>;
+        expect('maxSecondsBetweenMessages' in out, source.name).toBe('maxSecondsBetweenMessages' in source);
+        expect(out.maxSecondsBetweenMessages, source.name).toBe(source.maxSecondsBetweenMessages);
+      }
+    });
   });
 
   it('is exported from the column, not from the kept entry: a changed value shows, a null one is left out', async () => {
@@ -174,13 +175,13 @@ describe('maxSecondsBetweenMessages', () => {
     expect(oss.destinations[0]).not.toHaveProperty('maxSecondsBetweenMessages');
   });
 
-  it('is read from every metadata.yaml of the real monorepo snapshot that carries it', async () => {
+  itWithRealData('is read from every metadata.yaml of the real monorepo snapshot that carries it', async () => {
     const h2 = createHarness({ connectors: false });
-    const loaded = await loadImportSource(REAL_METADATA);
+    const loaded = await loadImportSource(REAL.metadata2025);
     importConnectors(h2.db, loaded);
     // The file a connector came from is the one with its definition ID and image.
     const inFiles = new Map<string, unknown>();
-    for (const file of metadataFiles(REAL_METADATA)) {
+    for (const file of metadataFiles(REAL.metadata2025)) {
       const data = (parseYaml(readFileSync(file, 'utf8')) as { data?: Record<string, unknown> } | null)?.data;
       if (data) inFiles.set(`${String(data.definitionId).toLowerCase()} ${data.dockerRepository}`, data.maxSecondsBetweenMessages ?? null);
     }

@@ -8,7 +8,8 @@ import { exportRegistry } from '../src/domain/registry/export.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { loadImportSource, loadRegistryJson } from '../src/domain/registry/load.js';
 import { createHarness, type Harness } from './helpers/harness.js';
-import { entriesOf, idOf, metadataFiles, REAL, readDoc, type Entry, type RegistryDoc } from './helpers/import.js';
+import { entriesOf, idOf, metadataFiles, readDoc, type Entry, type RegistryDoc } from './helpers/import.js';
+import { describeWithRealData, REAL } from './helpers/real-data.js';
 
 const RANK: Record<string, number> = { LOW: 1, MEDIUM: 2, HIGH: 3 };
 const upper = (v: unknown) => (typeof v === 'string' ? v.toUpperCase() : null);
@@ -87,7 +88,7 @@ const FIELDS = `usage syncSuccessRate metrics { platform usage syncSuccessRate c
   supportsRefreshes supportsFileTransfer supportsDataActivation cdkVersion rolloutConfiguration { ${ROLLOUT} }
   releaseCandidate { version dockerImageTag rollout { ${ROLLOUT} } }`;
 
-describe('what the real 2025 OSS registry knows, served per connector', () => {
+describeWithRealData('what the real 2025 OSS registry knows, served per connector', () => {
   let h: Harness;
   let doc: RegistryDoc;
   beforeAll(async () => {
@@ -198,7 +199,7 @@ describe('what the real 2025 OSS registry knows, served per connector', () => {
   });
 });
 
-describe('what metadata.yaml knows, served per connector', () => {
+describeWithRealData('what metadata.yaml knows, served per connector', () => {
   it('serves allowed hosts, suggested streams, resources, feature flags and rollout from every metadata.yaml of the real monorepo snapshot', async () => {
     const h = createHarness({ connectors: false });
     importConnectors(h.db, await loadImportSource(REAL.metadata2025));
@@ -256,7 +257,7 @@ describe('a connector made through the API', () => {
   });
 });
 
-describe('reading the kept entry', () => {
+describeWithRealData('reading the kept entry', () => {
   it('costs no statement of its own: a page with every entry field is still one statement', async () => {
     const h = createHarness({ connectors: false });
     importConnectors(h.db, await loadImportSource(REAL.oss2025));

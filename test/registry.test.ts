@@ -7,11 +7,10 @@ import { importConnectors } from '../src/domain/registry/import.js';
 import { ImportError, loadImportSource, loadRegistryJson } from '../src/domain/registry/load.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 import { runNode, runNodeAsync, tempDir } from './helpers/process.js';
+import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures', import.meta.url));
 const SMALL_OSS = join(FIXTURES, 'oss_registry.small.json');
-const REAL_OSS = fileURLToPath(new URL('../../shared/airbyte-registry/oss-registry-2025-01-29/oss_registry.json', import.meta.url));
-const REAL_METADATA = fileURLToPath(new URL('../../shared/airbyte-registry/monorepo-metadata-2025-11-11', import.meta.url));
 
 async function importFile(h: Harness, path: string, options: { registry?: 'oss' | 'cloud' } = {}) {
   const loaded = await loadImportSource(path, options);
@@ -256,9 +255,9 @@ describe('importing metadata.yaml files', () => {
     expect(importConnectors(h.db, await loadImportSource(join(FIXTURES, 'metadata')))).toMatchObject({ added: 0, updated: 0, unchanged: 3 });
   });
 
-  it('imports the real monorepo snapshot, reporting its scaffold template as invalid', async () => {
+  itWithRealData('imports the real monorepo snapshot, reporting its scaffold template as invalid', async () => {
     const h = createHarness({ connectors: false });
-    const loaded = await loadImportSource(REAL_METADATA);
+    const loaded = await loadImportSource(REAL.metadata2025);
     expect(loaded.problems.map(({ entry, path, message }) => ({ entry, path, message }))).toEqual([
       { entry: 'Scaffold Java Jdbc', path: 'data.definitionId', message: 'must be a UUID (8-4-4-4-12 hex digits)' },
       { entry: 'Scaffold Java Jdbc', path: 'data.releaseDate', message: 'must be a date as YYYY-MM-DD' },
@@ -276,13 +275,13 @@ describe('importing metadata.yaml files', () => {
   });
 });
 
-describe('the real OSS registry of 2025-01-29', () => {
+describeWithRealData('the real OSS registry of 2025-01-29', () => {
   let h: Harness;
   let original: { sources: any[]; destinations: any[] };
   beforeAll(async () => {
     h = createHarness({ connectors: false });
-    original = JSON.parse(readFileSync(REAL_OSS, 'utf8'));
-    const summary = await importFile(h, REAL_OSS);
+    original = JSON.parse(readFileSync(REAL.oss2025, 'utf8'));
+    const summary = await importFile(h, REAL.oss2025);
     expect(summary).toMatchObject({ added: 559, skipped: [] });
   });
 

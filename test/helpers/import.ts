@@ -1,5 +1,6 @@
 // Helpers for the import tests: databases in files (PRAGMA data_version only moves between connections
-// to one file), a watcher that proves a database was not written, the real registry files, and the CLI.
+// to one file), a watcher that proves a database was not written, registry documents, and the CLI. The real
+// registry files are in ./real-data.ts.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,14 +14,6 @@ import { loadImportSource } from '../../src/domain/registry/load.js';
 import { seedIfEmpty } from '../../seed/index.js';
 import { runNode, tempDir } from './process.js';
 
-const SHARED = fileURLToPath(new URL('../../../shared/airbyte-registry/', import.meta.url));
-export const REAL = {
-  oss2025: join(SHARED, 'oss-registry-2025-01-29/oss_registry.json'),
-  metadata2025: join(SHARED, 'monorepo-metadata-2025-11-11'),
-  oss2023: join(SHARED, 'monorepo-test-fixtures-2023/oss_registry.json'),
-  cloud2023: join(SHARED, 'monorepo-test-fixtures-2023/cloud_registry.json'),
-  archive: join(SHARED, 'connector-archive-2025-03-28'),
-};
 const FIXTURES = fileURLToPath(new URL('../fixtures/import/', import.meta.url));
 export const FIXTURE = {
   base: join(FIXTURES, 'oss_registry.base.json'),
