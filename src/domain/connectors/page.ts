@@ -118,8 +118,8 @@ export function afterOrderCursorSql(t: Table, order: ConnectorOrder, cursor: Cur
   return afterCursorSql(orderExpression(t, order), tieColumn(t, order), cursor, desc, bySlug ? (cursor.s ?? '') : cursor.id);
 }
 
-/** The drizzle relational-query options for one page; pass them through the GraphQL selection planner. */
-export function connectorPageQuery(input: {
+/** What asks for one page of connectors: the filter, order and position, and who is asking. */
+export interface ConnectorPageInput {
   db: Db;
   filter: ConnectorFilter | null | undefined;
   order: ConnectorOrder | null | undefined;
@@ -127,7 +127,10 @@ export function connectorPageQuery(input: {
   after: string | null | undefined;
   catalog: PolicyCatalog;
   visibility: Visibility;
-}) {
+}
+
+/** The drizzle relational-query options for one page; pass them through the GraphQL selection planner. */
+export function connectorPageQuery(input: ConnectorPageInput) {
   const order = input.order ?? DEFAULT_ORDER;
   const cursor = input.after ? decodeCursor(input.after, order) : null;
   const desc = order.direction === 'desc';
@@ -174,7 +177,7 @@ const buildNow: Keep = (_key, build) => build();
  * for a list that needs nothing but the connectors' own columns. `keep` may keep the built statement
  * under a key made of everything it is built from.
  */
-export function connectorPage(input: Parameters<typeof connectorPageQuery>[0] & { columns: Iterable<string> }, keep: Keep = buildNow): PageRow[] {
+export function connectorPage(input: ConnectorPageInput & { columns: Iterable<string> }, keep: Keep = buildNow): PageRow[] {
   // The row id and the ordering's column make the cursors; the rest is what the nodes read.
   const sort = ORDER_COLUMNS[(input.order ?? DEFAULT_ORDER).field];
   const columns: Record<string, true> = { id: true, [sort.value]: true, [sort.tie]: true };

@@ -9,13 +9,12 @@ import type { Db } from '../../db/client.js';
 import { NAME_KEY_FUNCTION, nameKey } from '../../db/name-key.js';
 import { literalLimit } from '../../db/limit.js';
 import { connectorAvailability, connectorRenames, connectors, DEPLOYMENT_KEYS, type DeploymentKey } from '../../db/schema.js';
-import { afterOrderCursorSql, decodeCursor, DEFAULT_ORDER, orderExpression, tieColumn } from '../connectors/page.js';
+import { afterOrderCursorSql, type ConnectorPageInput, decodeCursor, DEFAULT_ORDER, orderExpression, tieColumn } from '../connectors/page.js';
 import {
   connectorFilterSql,
   findConnectorBySlug,
   type ConnectorColumns,
   type ConnectorFilter,
-  type ConnectorOrder,
   type ConnectorRow,
   type FacetGroup,
 } from '../connectors/store.js';
@@ -128,15 +127,9 @@ const enabledAt =
     return sql`(case when "h"."fresh" then exists (select 1 from ${connectorAvailability} a where a.connector_id = ${t.id} and a.enabled = 1 and a.deployment in (${list})) else (${then}) end)`;
   };
 
-export interface AsOfPageInput {
-  db: Db;
+/** A page of connectors as of the instant `at`. */
+export interface AsOfPageInput extends ConnectorPageInput {
   at: string;
-  filter: ConnectorFilter | null | undefined;
-  order: ConnectorOrder | null | undefined;
-  first: number;
-  after: string | null | undefined;
-  catalog: PolicyCatalog;
-  visibility: Visibility;
 }
 
 /** The row ids of one page as of `at` (one more than asked), with the values their cursors are made of. */
