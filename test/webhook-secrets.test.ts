@@ -1,9 +1,9 @@
 // Webhook secrets are sealed at rest with SECRETS_KEY, rotate with a window in which deliveries carry
 // both signatures, and a server without the key (in production) or with the wrong one says so plainly.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
@@ -13,7 +13,7 @@ import { webhooks } from '../src/db/schema.js';
 import { createSecretBox, keyIdOf, parseSecretsKey, SealedSecretError } from '../src/domain/webhooks/secrets.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../src/domain/webhooks/webhooks.js';
 import { createHarness, type Harness, serve } from './helpers/harness.js';
-import { runNode, SERVER_ENTRY, startServer, tempDir } from './helpers/process.js';
+import { runNode, runNodeAsync, SERVER_ENTRY, startServer, tempDir } from './helpers/process.js';
 
 const REGISTER = `mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret webhook { id } userErrors { code field message } } }`;
 const ROTATE = `mutation($i: RotateWebhookSecretInput!) { rotateWebhookSecret(input: $i) { secret webhook { id secretRotationEndsAt } userErrors { code field message } } }`;
@@ -249,5 +249,16 @@ describe('the server and SECRETS_KEY', () => {
     expect(second.output()).toContain(`SECRETS_KEY is not set: webhook secrets are sealed with a development key kept in ${keyFile}`);
     expect(await second.stop()).toBe(0);
     expect(parseSecretsKey(readFileSync(keyFile, 'utf8'))).toEqual(key);
+  });
+
+  it('gives servers that start together on one database the same development key', async () => {
+    const keyFile = join(tempDir(), 'together.db.secrets-key');
+    // The compiled module, as the server runs it: each process makes or reads the key and prints it.
+    const script = `import('./dist/src/domain/webhooks/secrets.js').then((m) => console.log(m.developmentKey(${JSON.stringify(keyFile)}).key.toString('base64')))`;
+    const runs = await Promise.all(Array.from({ length: 6 }, () => runNodeAsync(['--input-type=module', '-e', script], {})));
+    expect(runs.map((r) => [r.status, r.stderr])).toEqual(runs.map(() => [0, '']));
+    const keys = new Set(runs.map((r) => r.stdout.trim()));
+    expect([...keys]).toEqual([readFileSync(keyFile, 'utf8').trim()]);
+    expect(readdirSync(dirname(keyFile))).toEqual(['together.db.secrets-key']);
   });
 });

@@ -4,7 +4,7 @@
 // The key id (the first 8 bytes of SHA-256 of the key, hex) tells which key sealed a value, so a later
 // rotation of SECRETS_KEY can keep the old key for reading; it is also the GCM additional data.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export const SECRETS_KEY_BYTES = 32;
@@ -71,10 +71,22 @@ export function createSecretBox(key: Buffer): SecretBox {
  * there (mode 0600) the first time, so sealed secrets survive restarts. `created` says which.
  */
 export function developmentKey(file: string): { key: Buffer; created: boolean } {
-  if (existsSync(file)) return { key: parseSecretsKey(readFileSync(file, 'utf8')), created: false };
+  const existing = () => ({ key: parseSecretsKey(readFileSync(file, 'utf8')), created: false });
+  if (existsSync(file)) return existing();
   const key = randomBytes(SECRETS_KEY_BYTES);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(file, 0o600);
+  // Written whole under a name of its own, then linked into place: servers starting together on one
+  // database agree on the first key linked, and none ever reads a half-written file.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  chmodSync(draft, 0o600);
+  try {
+    linkSync(draft, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return existing();
+    throw error;
+  } finally {
+    unlinkSync(draft);
+  }
   return { key, created: true };
 }
