@@ -35,7 +35,7 @@ function headlineHandler(db: Database.Database) {
      where c.organization is null
        and exists (select 1 from connector_availability a where a.connector_id = c.id and a.enabled = 1 and a.deployment = 'self_managed_enterprise')
        and c.support_level in (${levels.map(() => '?').join(', ')})
-     order by c.name, c.id limit 50`,
+     order by c.name_key, c.slug limit 50`,
   );
   return () => {
     const rows = stmt.all(...levels) as any[];
