@@ -17,7 +17,6 @@ import * as sqlite from '../src/db/schema.js';
 import { derivePgTables, pgTables } from '../src/db/pg-schema.js';
 import * as pgSchema from '../src/db/pg-schema.js';
 import { describeWithPostgres, startCluster, type TestCluster } from './helpers/postgres.js';
-import { ROOT } from './helpers/process.js';
 import { postgresShape, type SchemaShape, sqliteShape } from './helpers/schema-shape.js';
 
 const migratedSqlite = () => {
@@ -63,21 +62,6 @@ describe('deriving PostgreSQL tables from SQLite ones', () => {
   });
 });
 
-/**
- * The triggers of the connector history (migrations/*_history_triggers) have no PostgreSQL form yet:
- * porting them is the next step of docs/postgresql.md. Every other trigger must match.
- */
-const PENDING_ON_POSTGRES = new Set(
-  readdirSync(join(ROOT, 'migrations'))
-    .filter((name) => name.endsWith('_history_triggers'))
-    .flatMap((name) => [...readFileSync(join(ROOT, 'migrations', name, 'migration.sql'), 'utf8').matchAll(/CREATE TRIGGER [`"]?(\w+)/g)].map((m) => m[1]!)),
-);
-
-function withoutPendingTriggers<T extends Record<string, { triggers: string[] }>>(shape: T): T {
-  for (const table of Object.values(shape)) table.triggers = table.triggers.filter((t) => !PENDING_ON_POSTGRES.has(t));
-  return shape;
-}
-
 describeWithPostgres('the PostgreSQL schema', () => {
   let cluster: TestCluster;
   beforeAll(async () => {
@@ -88,7 +72,7 @@ describeWithPostgres('the PostgreSQL schema', () => {
   });
 
   it('migrations-pg/ builds the tables, columns, nullability, defaults, keys, indexes, checks, foreign keys and triggers migrations/ builds', async () => {
-    const sqlite = withoutPendingTriggers(sqliteShape(migratedSqlite()));
+    const sqlite = sqliteShape(migratedSqlite());
     const postgres = await shapeOf(await cluster.createDatabase());
     expect(Object.keys(postgres).sort()).toEqual(Object.keys(sqlite).sort());
     for (const table of Object.keys(sqlite)) expect({ table, ...postgres[table] }).toEqual({ table, ...sqlite[table] });
@@ -206,6 +190,83 @@ describeWithPostgres('the PostgreSQL schema', () => {
     expect(seen.some((v) => typeof v === 'string' && v.includes(','))).toBe(true);
   });
 
+  it('records the same connector history and horizon on both engines through every kind of write, with and without a context', async () => {
+    const sqlite = migratedSqlite();
+    const client = await connect(await cluster.createDatabase());
+    const times = ['2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z', '2026-01-15T00:00:00.000Z'];
+    const context = (time: string, actor = 'alice', source = 'mutation') =>
+      `insert into history_context (id, actor, source, effective_at) values (1, '${actor}', '${source}', '${time}') on conflict (id) do update set actor = excluded.actor, source = excluded.source, effective_at = excluded.effective_at`;
+    const impact = '[{"scopeType":"stream","impactedScopes":["users"]}]';
+    // Portable SQL: the same statements run on both engines, then every history row is compared.
+    const steps = [
+      "insert into deployments (key, label, description, sort_order) values ('cloud', 'Cloud', '-', 1), ('community_oss', 'OSS', '-', 2)",
+      "insert into support_levels (key, label, availability, who_builds, who_maintains, production_readiness, breaking_change_policy, min_upgrade_window_days, description, sort_order) values ('community', 'Community', '-', '-', '-', '-', '-', 0, '-', 1), ('certified', 'Certified', '-', '-', '-', '-', '-', 0, '-', 2)",
+      context(times[0]!),
+      `insert into connectors (id, definition_id, slug, name, type, support_level, docker_repository, docker_image_tag, tags, internal_sl) values (1, 'd1', 'a', 'A', 'source', 'community', 'r', '1', '["language:python","cdk:low-code"]', 100)`,
+      "insert into connector_availability (connector_id, deployment, enabled, docker_image_tag) values (1, 'cloud', true, '1.1'), (1, 'community_oss', false, null)",
+      context(times[1]!, 'bob'),
+      "update connectors set name = 'A2', internal_sl = 200, tags = '[\"x\"]', license = 'MIT' where id = 1",
+      "update connectors set name = 'A2' where id = 1",
+      "update connector_availability set enabled = true where deployment = 'community_oss'",
+      "update connector_availability set docker_image_tag = null, docker_repository = 'r2' where deployment = 'cloud'",
+      `insert into breaking_changes (connector_id, version, upgrade_deadline, message, scoped_impact) values (1, '2.0.0', '2026-03-01', 'Streams renamed', '${impact}')`,
+      "insert into breaking_changes (connector_id, version, upgrade_deadline, message, demo) values (1, '9.9.9', '2026-03-01', 'Demo', true)",
+      context(times[2]!, 'carol', 'import'),
+      "update breaking_changes set message = 'Streams renamed again', deadline_action = 'disable' where version = '2.0.0'",
+      "update breaking_changes set version = '2.0.1' where version = '2.0.0'",
+      "delete from breaking_changes where version = '9.9.9'",
+      "insert into certification_events (connector_id, from_level, to_level, actor, reason, source) values (1, 'community', 'certified', 'carol', 'review', 'import')",
+      "update connectors set support_level = 'certified' where id = 1",
+      "insert into deployments (key, label, description, sort_order) values ('powered_by_airbyte', 'PbA', '-', 3)",
+      "update connector_availability set deployment = 'powered_by_airbyte' where deployment = 'community_oss'",
+      'delete from history_context',
+      "insert into connectors (id, definition_id, slug, name, type, support_level, docker_repository, docker_image_tag) values (2, 'd2', 'b', 'B', 'destination', 'community', 'r', '1')",
+      "insert into connector_availability (connector_id, deployment, enabled) values (2, 'cloud', true)",
+      "update connectors set release_stage = 'beta' where id = 2",
+      'delete from breaking_changes',
+      "delete from connector_availability where connector_id = 1 and deployment = 'cloud'",
+      "insert into certification_events (connector_id, from_level, to_level, actor, reason, source) values (2, 'community', 'certified', 'dave', 'review', 'mutation')",
+    ];
+    try {
+      for (const step of steps) {
+        sqlite.prepare(step).run();
+        await client.query(step);
+      }
+      const history = 'select connector_id, field, scope, value, effective_at, recorded_at, actor, source, import_id from connector_history order by id';
+      const expected = sqlite
+        .prepare(history)
+        .all()
+        .map((r) => comparableHistory(r, times));
+      expect((await client.query(history)).rows.map((r) => comparableHistory(r, times))).toEqual(expected);
+      const horizon = 'select connector_id, last_effective_at, disordered from connector_history_horizon order by connector_id';
+      const expectedHorizon = sqlite
+        .prepare(horizon)
+        .all()
+        .map((r) => comparableHistory(r, times));
+      expect((await client.query(horizon)).rows.map((r) => comparableHistory(r, times))).toEqual(expectedHorizon);
+      const events = 'select connector_id, effective_at from certification_events order by id';
+      expect((await client.query(events)).rows.map((r) => comparableHistory(r, times))).toEqual(
+        sqlite
+          .prepare(events)
+          .all()
+          .map((r) => comparableHistory(r, times)),
+      );
+      // The sequence reaches what the comparison must cover: a snapshot with availability, attributed and
+      // unattributed rows, a disordered horizon, a removal, and an event with and without an effective time.
+      const fields = new Set(expected.map((r) => r.field));
+      for (const field of ['created', 'name', 'tags', 'internalSl', 'enabled', 'dockerImageTag', 'dockerRepository', 'breakingChange', 'supportLevel']) {
+        expect(fields).toContain(field);
+      }
+      expect(expected.find((r) => r.field === 'created')?.value).toHaveProperty('availability.cloud.enabled', 1);
+      expect(expected.map((r) => r.source)).toEqual(expect.arrayContaining(['mutation', 'import', 'unattributed']));
+      expect(expected.some((r) => r.field === 'breakingChange' && r.value === null)).toBe(true);
+      expect(expected.some((r) => r.field === 'breakingChange' && r.scope === '9.9.9')).toBe(false);
+      expect(expectedHorizon.map((r) => r.disordered)).toContain(true);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('two migrators starting at once: one applies every migration, the other waits for its lock and finds nothing to do', async () => {
     const url = await cluster.createEmptyDatabase();
     const folders = readdirSync(PG_MIGRATIONS_FOLDER).filter((f) => statSync(join(PG_MIGRATIONS_FOLDER, f)).isDirectory());
@@ -288,4 +349,23 @@ async function waitFor(done: () => Promise<boolean>): Promise<void> {
     if (Date.now() - started > 10_000) throw new Error('gave up waiting after 10 s');
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A history, horizon or event row in a form both engines give alike: ids left out, JSON snapshots parsed
+ * (the key order of a snapshot's availability differs), booleans as booleans, and times that are not the
+ * test's own explicit effective times (the clock's) replaced by whether they have the ISO format.
+ */
+function comparableHistory(row: unknown, explicit: string[]): Record<string, unknown> {
+  const iso = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row as Record<string, unknown>)) {
+    if (key.endsWith('_at') || key === 'last_effective_at') {
+      out[key] = typeof value === 'string' && !explicit.includes(value) ? iso.test(value) : value;
+    } else if (key === 'disordered') out[key] = Boolean(value);
+    else if (key === 'connector_id' || key === 'import_id') out[key] = value === null ? null : Number(value);
+    else out[key] = value;
+  }
+  if (out.field === 'created' && typeof out.value === 'string') out.value = JSON.parse(out.value);
+  return out;
 }
