@@ -445,7 +445,7 @@ export type HistorySourceKey = (typeof HISTORY_SOURCE_KEYS)[number];
 
 /**
  * Every change to a connector, one row per field: written by triggers on connectors,
- * connector_availability and breaking_changes (migration 20261130124500_history_triggers), so every
+ * connector_availability and breaking_changes (migration 20261130125451_history_triggers), so every
  * writer is recorded. `scope` is the deployment of an availability field, the version of a breaking
  * change, '' for the connector's own columns; `value` is the new value as SQLite stores it (null: none,
  * or withdrawn). Read only for asOf and changes: the current-state queries never touch it.
