@@ -14,7 +14,7 @@ import { buildSchema } from '../src/graphql/schema.js';
 import { createClientAddress } from '../src/http/client-address.js';
 import { Metrics } from '../src/http/metrics.js';
 import { seedIfEmpty } from '../seed/index.js';
-import { serve, type Served } from './helpers/harness.js';
+import { serve, type Served, fastPathOutcomes } from './helpers/harness.js';
 import { runNode, tempDir } from './helpers/process.js';
 
 const QUERY = '{ connectors(first: 10) { edges { node { slug } } } }';
@@ -57,7 +57,7 @@ function gateway(budget: { maximumAvailable: number; restoreRate: number; truste
     return { status: res.status, retryAfter: res.headers.get('retry-after'), cache: res.headers.get('x-cache'), body: await res.json() };
   };
   /** How the fast lane answered: cache_hit, executed, passed_on. */
-  const outcomes = async () => Object.fromEntries((await metrics.fastPath.get()).values.map((v) => [v.labels.result, v.value]));
+  const outcomes = () => fastPathOutcomes(metrics);
   return { db, ask, outcomes, advance: (seconds: number) => (time += seconds * 1000) };
 }
 

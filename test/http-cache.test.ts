@@ -18,7 +18,7 @@ import { MATRIX_QUERY } from '../src/graphql/examples.js';
 import { Metrics } from '../src/http/metrics.js';
 import { seedIfEmpty } from '../seed/index.js';
 import { inCi } from './helpers/browser.js';
-import { serve, type Served } from './helpers/harness.js';
+import { serve, type Served, fastPathOutcomes } from './helpers/harness.js';
 import { startServer, tempDir } from './helpers/process.js';
 
 const MANIFEST = JSON.parse(readFileSync(new URL('../src/http/persisted-documents.json', import.meta.url), 'utf8')) as Record<string, string>;
@@ -42,7 +42,7 @@ function setUp(options: { cache: boolean; httpCache?: { maxAge: number; staleWhi
     responseCache: { enabled: options.cache },
     httpCache: options.httpCache ?? SETTINGS,
   });
-  const outcomes = async () => Object.fromEntries((await metrics.fastPath.get()).values.map((v) => [v.labels.result, v.value]));
+  const outcomes = () => fastPathOutcomes(metrics);
   const token = (name: string, scopes: TokenScope[], organization?: string) => createToken(db, { name, scopes, organization }).token;
   return { app, served: serve(app), outcomes, token };
 }

@@ -15,7 +15,7 @@ import { GRAPHIQL_TABS, MATRIX_QUERY } from '../src/graphql/examples.js';
 import { Metrics } from '../src/http/metrics.js';
 import { documentIdOf } from '../src/http/persisted.js';
 import { seedIfEmpty } from '../seed/index.js';
-import { serve, type Served } from './helpers/harness.js';
+import { serve, type Served, fastPathOutcomes } from './helpers/harness.js';
 
 const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
 
@@ -40,7 +40,7 @@ function setUp(options: { cache?: boolean; only?: boolean } = {}) {
     persistedOperations: { only: options.only ?? false },
   });
   const served = serve(app);
-  const outcomes = async () => Object.fromEntries((await metrics.fastPath.get()).values.map((v) => [v.labels.result, v.value]));
+  const outcomes = () => fastPathOutcomes(metrics);
   const token = (name: string, scopes: TokenScope[]) => createToken(db, { name, scopes }).token;
   return { app, served, outcomes, token };
 }

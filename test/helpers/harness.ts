@@ -8,6 +8,7 @@ import type { Limits } from '../../src/graphql/limits.js';
 import { openDatabase, type Db } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { createToken, type TokenScope } from '../../src/domain/tokens/tokens.js';
+import type { Metrics } from '../../src/http/metrics.js';
 import { seedIfEmpty } from '../../seed/index.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
@@ -126,4 +127,9 @@ export function snapshot(db: Db): Record<string, unknown[]> {
     .pluck()
     .all() as string[];
   return Object.fromEntries(tables.map((t) => [t, db.$client.prepare(`select * from "${t}" order by rowid`).all()]));
+}
+
+/** How the fast lane has answered so far, by outcome (cache_hit, executed, passed_on), from the app's metrics. */
+export async function fastPathOutcomes(metrics: Metrics): Promise<Record<string, number>> {
+  return Object.fromEntries((await metrics.fastPath.get()).values.map((v) => [v.labels.result, v.value]));
 }
