@@ -5,8 +5,8 @@
 //   dist/bundle/server/server.js the server as production runs it (`npm start`, the tests): one file, built from
 //                                dist/src/server.js, plus code-split chunks beside it that load only when asked for
 //                                (GraphiQL's page renderer is one: a browser's first visit loads it)
-//   dist/migrations/             src/db/migrate.ts reads ../../migrations from its module: from dist/src/db/ and from
-//                                dist/bundle/server/ alike, that is dist/migrations
+//   dist/migrations/,            src/db/migrate.ts and migrate-pg.ts read ../../migrations(-pg) from their modules:
+//   dist/migrations-pg/          from dist/src/db/ and from dist/bundle/server/ alike, that is dist/migrations(-pg)
 //   dist/src/http/public/,       src/http/routes.ts reads ./public/catalog.html from its module, so next to
 //   dist/bundle/server/public/   dist/src/http/routes.js and next to the bundle
 //
@@ -39,6 +39,7 @@ export const SERVER_BUNDLE = 'bundle/server/server.js';
 /** What is copied from the checkout into the build, as [from, to] relative to ROOT and to the build folder. */
 const ASSETS = [
   ['migrations', 'migrations'],
+  ['migrations-pg', 'migrations-pg'],
   ['src/http/public', 'src/http/public'],
   ['src/http/public', `${dirname(SERVER_BUNDLE)}/public`],
 ];
@@ -70,7 +71,8 @@ function bundleServer(out) {
       // importers and index.js to others: two graphql realms), so the bundle runs the files the tests ran.
       mainFields: ['main'],
       conditions: [],
-      external: ['better-sqlite3'],
+      // pg's optional native binding (pg-native) is never installed; pg loads it only when asked.
+      external: ['better-sqlite3', 'pg-native'],
       banner: { js: REQUIRE_BANNER },
       // Maps back through tsc's maps to src/*.ts, for `node --enable-source-maps`.
       sourcemap: 'linked',

@@ -1,6 +1,7 @@
 // Every setting comes from the environment, parsed once here with a clear message on bad values.
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { databaseUrlProblem, redactUrl } from './db/open.js';
 import type { Limits } from './graphql/limits.js';
 
 /** The defaults, shared by the environment schema below and by createApp for callers that pass nothing. */
@@ -59,11 +60,27 @@ const secretsKey = z
 
 /** Settings whose values never appear in an error message. */
 const SECRET_SETTINGS = new Set(['SECRETS_KEY']);
+/** Settings that may hold a password: messages show them with it replaced. */
+const URL_SETTINGS = new Set(['DATABASE_URL']);
+
+// DATABASE_URL: postgres://… selects PostgreSQL (several gateways on one database); unset, the SQLite file.
+const databaseUrl = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = databaseUrlProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+);
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default('./data/registry.db'),
+  DATABASE_URL: databaseUrl,
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   SEED: seedMode.default('demo'),
   DB_SYNCHRONOUS: z.enum(['OFF', 'NORMAL', 'FULL', 'EXTRA']).default('FULL'),
   DB_BUSY_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
@@ -113,6 +130,10 @@ export interface Config {
   port: number;
   host: string;
   databasePath: string;
+  /** PostgreSQL's connection string when DATABASE_URL is set (the engine is then PostgreSQL), else null. */
+  databaseUrl: string | null;
+  /** Connections each gateway's PostgreSQL pool may hold. */
+  databasePoolSize: number;
   /** demo: a new database gets the support policy and the demo connectors; none: the policy only. */
   seed: 'demo' | 'none';
   dbSynchronous: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
@@ -137,7 +158,12 @@ export class ConfigError extends Error {}
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = configSchema.safeParse(env);
   if (!result.success) {
-    const got = (name: string) => (SECRET_SETTINGS.has(name) ? `a value of ${env[name]?.length ?? 0} characters` : JSON.stringify(env[name]));
+    const got = (name: string) =>
+      SECRET_SETTINGS.has(name)
+        ? `a value of ${env[name]?.length ?? 0} characters`
+        : URL_SETTINGS.has(name)
+          ? JSON.stringify(redactUrl(env[name] ?? ''))
+          : JSON.stringify(env[name]);
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${got(String(i.path[0]))})`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
@@ -146,6 +172,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: c.PORT,
     host: c.HOST,
     databasePath: c.DATABASE_PATH,
+    databaseUrl: c.DATABASE_URL ?? null,
+    databasePoolSize: c.DATABASE_POOL_SIZE,
     seed: c.SEED,
     dbSynchronous: c.DB_SYNCHRONOUS,
     dbBusyTimeoutMs: c.DB_BUSY_TIMEOUT_MS,

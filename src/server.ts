@@ -4,8 +4,8 @@ import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { Metrics } from './http/metrics.js';
 import { type Config, ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './db/client.js';
-import { migrateDatabase } from './db/migrate.js';
+import { closeDatabase, type Db } from './db/client.js';
+import { openConfiguredDatabase, redactUrl, StartupError } from './db/open.js';
 import { analyze } from './db/statistics.js';
 import { randomBytes } from 'node:crypto';
 import { createSecretBox, developmentKey, parseSecretsKey } from './domain/webhooks/secrets.js';
@@ -23,8 +23,9 @@ function log(message: string, fields: Record<string, unknown> = {}, level: 'info
  */
 function secretsKey(config: Config): Buffer {
   if (config.secretsKey) return parseSecretsKey(config.secretsKey);
-  if (declaredProduction) {
-    process.stderr.write('SECRETS_KEY is not set: in production it is required to seal webhook secrets (32 random bytes in base64: openssl rand -base64 32)\n');
+  if (declaredProduction || config.databaseUrl) {
+    const why = config.databaseUrl ? 'on PostgreSQL every gateway must seal with the same key' : 'in production it is required to seal webhook secrets';
+    process.stderr.write(`SECRETS_KEY is not set: ${why} (32 random bytes in base64: openssl rand -base64 32)\n`);
     process.exit(2);
   }
   if (config.databasePath === ':memory:') {
@@ -41,7 +42,25 @@ function secretsKey(config: Config): Buffer {
   return key;
 }
 
-function main(): void {
+/** The configured database, migrated; a problem stops start-up with one line (exit 2). */
+async function openDb(config: Config): Promise<Db> {
+  try {
+    return await openConfiguredDatabase({
+      databasePath: config.databasePath,
+      databaseUrl: config.databaseUrl,
+      poolSize: config.databasePoolSize,
+      synchronous: config.dbSynchronous,
+      busyTimeoutMs: config.dbBusyTimeoutMs,
+      onIdleError: (error) => log('a PostgreSQL connection failed while idle; the pool opens another', { error: error.message }, 'warn'),
+    });
+  } catch (error) {
+    if (!(error instanceof StartupError)) throw error;
+    process.stderr.write(`Cannot start: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+
+async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig();
@@ -52,26 +71,24 @@ function main(): void {
     }
     throw error;
   }
-  const db = openDatabase(config.databasePath, {
-    synchronous: config.dbSynchronous,
-    busyTimeoutMs: config.dbBusyTimeoutMs,
-  });
-  migrateDatabase(db);
+  const db = await openDb(config);
   const key = secretsKey(config);
+  const where = config.databaseUrl ? { databaseUrl: redactUrl(config.databaseUrl) } : { databasePath: config.databasePath };
   // Rows from before secrets were sealed are sealed now; rows sealed with another key are left, and said.
-  const secrets = sealPlainSecrets(db, createSecretBox(key));
+  const secrets = await sealPlainSecrets(db, createSecretBox(key));
   if (secrets.sealed) log('sealed webhook secrets stored in the clear', { webhooks: secrets.sealed });
   if (secrets.otherKey) {
     log('webhook secrets sealed with another key: their deliveries fail until SECRETS_KEY is that key again', { webhooks: secrets.otherKey }, 'warn');
   }
   // SEED=demo: the policy and the demo connectors into a registry that has none and never had an import;
   // SEED=none: the policy only (reference data, not demo), an empty registry.
-  const seeded = seedDatabase(db, config.seed);
+  const seeded = await seedDatabase(db, config.seed);
   if (seeded.policy || seeded.demoConnectors) {
-    log('seeded an empty database', { databasePath: config.databasePath, seed: config.seed, demoConnectors: seeded.demoConnectors });
+    log('seeded an empty database', { ...where, seed: config.seed, demoConnectors: seeded.demoConnectors });
   }
-  // Let SQLite gather the statistics its query planner needs (it analyzes only what needs it).
-  analyze(db.$client, 'stale');
+  // Let SQLite gather the statistics its query planner needs (it analyzes only what needs it);
+  // PostgreSQL's autovacuum does this on its own.
+  if (db.$engine === 'sqlite') analyze(db.$client, 'stale');
   const yoga = createApp({
     db,
     graphiql: config.graphiql,
@@ -89,7 +106,7 @@ function main(): void {
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    log('listening', { url: `http://${config.host}:${port}/graphql`, databasePath: config.databasePath });
+    log('listening', { url: `http://${config.host}:${port}/graphql`, engine: db.$engine, ...where });
   });
 
   let stopping = false;
@@ -98,9 +115,10 @@ function main(): void {
     stopping = true;
     log('shutting down', { signal });
     server.close(() => {
-      db.$client.close();
-      log('stopped');
-      process.exit(0);
+      void closeDatabase(db).finally(() => {
+        log('stopped');
+        process.exit(0);
+      });
     });
     server.closeIdleConnections();
     // Requests still running after 10 s are cut off rather than holding the process forever.
@@ -112,4 +130,4 @@ function main(): void {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main();
+await main();

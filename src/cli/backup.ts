@@ -1,4 +1,5 @@
 // npm run db:backup -- FILE: an online, consistent copy of DATABASE_PATH, safe while the server runs.
+import { closeDatabase } from '../db/client.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -35,7 +36,7 @@ const program = new Command('db:backup')
           `Backed up ${source} to ${target}: ${result.totalPages} pages, ${connectors} connectors, integrity ok, ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
         );
       } finally {
-        db.$client.close();
+        await closeDatabase(db);
       }
     }),
   );

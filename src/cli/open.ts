@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { loadConfig } from '../config.js';
-import { openDatabase, type Db } from '../db/client.js';
-import { migrateDatabase } from '../db/migrate.js';
+import type { Db } from '../db/client.js';
+import { openConfiguredDatabase as openDatabaseOf, redactUrl, StartupError } from '../db/open.js';
 import { seedDatabase } from '../../seed/index.js';
 
 /**
@@ -15,18 +15,23 @@ export function announceDatabase(path: string, note?: string): void {
   process.stderr.write(`database: ${resolve(path)}${note ? ` (${note})` : ''}\n`);
 }
 
-export function openConfiguredDatabase(): Db {
+/** The database DATABASE_URL or DATABASE_PATH names, migrated, with the support policy written if missing. */
+export async function openConfiguredDatabase(): Promise<Db> {
   const config = loadConfig();
-  const isNew = config.databasePath === ':memory:' || !existsSync(config.databasePath);
-  const db = openDatabase(config.databasePath, {
+  const isNew = !config.databaseUrl && (config.databasePath === ':memory:' || !existsSync(config.databasePath));
+  const db = await openDatabaseOf({
+    databasePath: config.databasePath,
+    databaseUrl: config.databaseUrl,
+    poolSize: 2,
     synchronous: config.dbSynchronous,
     busyTimeoutMs: config.dbBusyTimeoutMs,
   });
-  migrateDatabase(db);
   // The support policy is reference data every connector points at; a new database gets it (but no
   // connectors: demo connectors come from the server's SEED setting or `npm run seed`).
-  const seeded = seedDatabase(db, 'none');
-  announceDatabase(config.databasePath, isNew ? 'new file, support policy written' : seeded.policy ? 'support policy written' : undefined);
+  const seeded = await seedDatabase(db, 'none');
+  const note = isNew ? 'new file, support policy written' : seeded.policy ? 'support policy written' : undefined;
+  if (config.databaseUrl) process.stderr.write(`database: ${redactUrl(config.databaseUrl)}${note ? ` (${note})` : ''}\n`);
+  else announceDatabase(config.databasePath, note);
   return db;
 }
 
@@ -37,7 +42,8 @@ export async function runCli(body: () => void | Promise<void>): Promise<void> {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`error: ${message}\n`);
-    process.exitCode = 1;
+    // A database that cannot be opened is the operator's setting, like bad usage.
+    process.exitCode = error instanceof StartupError ? 2 : 1;
   }
 }
 

@@ -1,4 +1,5 @@
 // npm run registry:export -- --registry oss|cloud --out FILE
+import { closeDatabase } from '../db/client.js';
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { exportRegistry } from '../domain/registry/export.js';
@@ -10,8 +11,8 @@ const program = new Command('registry:export')
   .addOption(new Option('--registry <registry>', 'which registry').choices(['oss', 'cloud']).makeOptionMandatory())
   .requiredOption('--out <file>', 'where to write it ("-" for standard output)')
   .action((opts: { registry: RegistryKey; out: string }) =>
-    runCli(() => {
-      const db = openConfiguredDatabase();
+    runCli(async () => {
+      const db = await openConfiguredDatabase();
       try {
         const doc = exportRegistry(db, opts.registry);
         const text = `${JSON.stringify(doc, null, 2)}\n`;
@@ -21,7 +22,7 @@ const program = new Command('registry:export')
           process.stderr.write(`Wrote ${doc.sources.length} sources and ${doc.destinations.length} destinations to ${opts.out}\n`);
         }
       } finally {
-        db.$client.close();
+        await closeDatabase(db);
       }
     }),
   );

@@ -1,6 +1,7 @@
 // npm run registry:import -- <path-or-URL> [--registry oss|cloud] [--dry-run] [--json] [--skip-invalid] [--force]
 //   [--as-of YYYY-MM-DD] [--max-unavailable-share 0.1] [--keep-demo] [--actor name] [--quiet]
 // Every import computes its plan first and prints it; a dry run stops there, a real one writes it and logs it.
+import { closeDatabase } from '../db/client.js';
 import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { isoDateSchema } from '../domain/connectors/input.js';
@@ -143,7 +144,7 @@ const program = new Command('registry:import')
     runCli(async () => {
       const started = performance.now();
       const loaded = await loadImportSource(source, { registry: o.registry });
-      const db = openConfiguredDatabase();
+      const db = await openConfiguredDatabase();
       try {
         let progressed = false;
         const progress = (done: number, total: number) => {
@@ -175,7 +176,7 @@ const program = new Command('registry:import')
           : `Imported ${source} (${what(summary.report, loaded.registries)}) in ${seconds} s as import ${summary.importId}:`;
         print(o, summary, head);
       } finally {
-        db.$client.close();
+        await closeDatabase(db);
       }
     }),
   );

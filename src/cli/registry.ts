@@ -2,6 +2,7 @@
 // The `registry` command for scripts and people: `npx registry certify source-faker --reason "…"`.
 // certify, query and export talk to a server (--endpoint / REGISTRY_ENDPOINT, --token / REGISTRY_TOKEN);
 // import, token and backup work on the database file (DATABASE_PATH) where the server runs.
+import { closeDatabase } from '../db/client.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -231,7 +232,7 @@ program
     const { openConfiguredDatabase } = await import('./open.js');
     const { importCounts, listImports } = await import('../domain/registry/log.js');
     const { countsLine } = await import('../domain/registry/plan.js');
-    const db = openConfiguredDatabase();
+    const db = await openConfiguredDatabase();
     try {
       const rows = listImports(db, { first: o.limit }).edges.map((e) => e.node);
       out(g, rows, () =>
@@ -251,7 +252,7 @@ program
           : 'No imports logged.',
       );
     } finally {
-      db.$client.close();
+      await closeDatabase(db);
     }
   });
 
@@ -275,7 +276,7 @@ program
   .action(async (o: { since?: Date; until?: Date; action?: string; actor?: string; outcome?: 'succeeded' | 'refused' | 'failed'; jsonLines: boolean }) => {
     const { openConfiguredDatabase } = await import('./open.js');
     const { auditRows } = await import('../domain/audit/store.js');
-    const db = openConfiguredDatabase();
+    const db = await openConfiguredDatabase();
     try {
       let rows = 0;
       for (const r of auditRows(db, o)) {
@@ -287,7 +288,7 @@ program
       }
       if (!rows && !o.jsonLines) process.stdout.write('No audit entries.\n');
     } finally {
-      db.$client.close();
+      await closeDatabase(db);
     }
   });
 

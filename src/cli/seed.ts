@@ -1,11 +1,12 @@
 // npm run seed: the support policy and the demo connectors, into a DATABASE_PATH that has no connectors.
+import { closeDatabase } from '../db/client.js';
 import { countDemoData } from '../domain/registry/demo.js';
 import { demoSeedRefusal, seedDatabase } from '../../seed/index.js';
 import { openConfiguredDatabase, runCli } from './open.js';
 
-await runCli(() => {
+await runCli(async () => {
   // Opening writes the support policy into a new database; the demo connectors are this command's work.
-  const db = openConfiguredDatabase();
+  const db = await openConfiguredDatabase();
   try {
     const refusal = demoSeedRefusal(db);
     if (refusal) {
@@ -19,6 +20,6 @@ await runCli(() => {
         'They are marked as demo data: the first real registry import removes them (unless it is run with --keep-demo).\n',
     );
   } finally {
-    db.$client.close();
+    await closeDatabase(db);
   }
 });

@@ -4,6 +4,7 @@
 // npm run token:rotate -- --name NAME [--grace 24h] [--expires-in 90d|never]
 // npm run token:revoke -- --name NAME
 // Each change is written to the audit log with the user running the command as its actor.
+import { closeDatabase } from '../db/client.js';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { setTokenBudget, tokenBudgetSchema } from '../domain/tokens/budget.js';
@@ -85,11 +86,11 @@ program
   .option('--budget <points>', "the token's own cost budget (points it may hold); the server's COST_BUDGET otherwise")
   .option('--restore-rate <points>', 'points its budget restores per second (with --budget); COST_RESTORE_RATE otherwise')
   .action((opts: { name: string; scopes: string[]; organization?: string; expiresIn?: Lifetime; budget?: string; restoreRate?: string }) =>
-    runCli(() => {
+    runCli(async () => {
       const input = tokenCreateSchema.safeParse({ ...opts, expiresInMs: lifetimeMs(opts.expiresIn) });
       if (!input.success) throw new Error(z.prettifyError(input.error).replace(/\n/g, '; '));
       const budget = budgetOption(opts);
-      const db = openConfiguredDatabase();
+      const db = await openConfiguredDatabase();
       try {
         const { token, row } = db.transaction(() => {
           const created = createToken(db, input.data, { actor: cliActor() });
@@ -105,7 +106,7 @@ program
         }
         throw error;
       } finally {
-        db.$client.close();
+        await closeDatabase(db);
       }
     }),
   );
@@ -125,8 +126,8 @@ program
   .command('list')
   .description('List tokens (never their values), with when each expires.')
   .action(() =>
-    runCli(() => {
-      const db = openConfiguredDatabase();
+    runCli(async () => {
+      const db = await openConfiguredDatabase();
       try {
         const rows = listTokens(db);
         const now = new Date().toISOString();
@@ -137,7 +138,7 @@ program
           );
         }
       } finally {
-        db.$client.close();
+        await closeDatabase(db);
       }
     }),
   );
@@ -149,8 +150,8 @@ program
   .option('--grace <duration>', `how long the old token keeps working, 0s to 30d (default ${DEFAULT_ROTATION_GRACE})`, duration('--grace', 'grace'))
   .option(...expiresIn, duration('--expires-in', 'lifetime'))
   .action((opts: { name: string; grace?: number; expiresIn?: Lifetime }) =>
-    runCli(() => {
-      const db = openConfiguredDatabase();
+    runCli(async () => {
+      const db = await openConfiguredDatabase();
       try {
         const graceMs = opts.grace ?? parseDuration(DEFAULT_ROTATION_GRACE, '--grace', 'grace')!;
         const rotated = rotateToken(db, opts.name, { graceMs, expiresInMs: lifetimeMs(opts.expiresIn) }, { actor: cliActor() });
@@ -164,7 +165,7 @@ program
         );
         process.stdout.write(`${token}\n`);
       } finally {
-        db.$client.close();
+        await closeDatabase(db);
       }
     }),
   );
@@ -174,8 +175,8 @@ program
   .description('Revoke a token by name; it (and a token it replaced) stops working at once.')
   .requiredOption('--name <name>', 'the token name')
   .action((opts: { name: string }) =>
-    runCli(() => {
-      const db = openConfiguredDatabase();
+    runCli(async () => {
+      const db = await openConfiguredDatabase();
       try {
         if (!revokeToken(db, opts.name, { actor: cliActor() })) {
           auditFailure(db, AUDIT_ACTIONS.tokenRevoke, opts.name, 'NOT_FOUND');
@@ -183,7 +184,7 @@ program
         }
         process.stdout.write(`Revoked token "${opts.name}".\n`);
       } finally {
-        db.$client.close();
+        await closeDatabase(db);
       }
     }),
   );

@@ -6,9 +6,35 @@ import { LRUCache } from 'lru-cache';
 import { NAME_KEY_FUNCTION, nameKey } from './name-key.js';
 import { relations } from './relations.js';
 
+/** The two engines: the embedded SQLite file (one machine, the default) and PostgreSQL (DATABASE_URL; several gateways). */
+export type Engine = 'sqlite' | 'postgres';
+
+/**
+ * The database as the stores see it: drizzle over the tables of `schema.ts`, on either engine (drizzle's
+ * PostgreSQL dialect builds its SQL from the same table objects; docs/postgresql.md). Stores only await
+ * query builders and write through `transaction()` (src/db/transaction.ts), so one store serves both.
+ * `$client` is the SQLite connection; on PostgreSQL it is the pool, and code that needs SQLite checks `$engine`.
+ */
 export type Db = BetterSQLite3Database<typeof relations> & {
   $client: Database.Database;
+  $engine: Engine;
 };
+
+/**
+ * The handle a SQLite database's transactions write through: its own connection beside the one reads use,
+ * since a transaction spans awaits and reads made meanwhile by other requests must not see its uncommitted
+ * rows. A `:memory:` database has one connection, so there they do (scripts and quick trials only).
+ */
+const writers = new WeakMap<Db, Db>();
+
+const writerHandles = new WeakSet<Db>();
+
+/** The handle `db`'s transactions write through (`db` itself when it is one). */
+export function writerOf(db: Db): Db {
+  const writer = writers.get(db) ?? (writerHandles.has(db) ? db : undefined);
+  if (!writer) throw new Error('writerOf: not a database opened by openDatabase');
+  return writer;
+}
 
 export interface OpenDatabaseOptions {
   /** Called with every SQL statement drizzle sends; the tests count statements with it. */
@@ -21,6 +47,27 @@ export interface OpenDatabaseOptions {
 /** Opens (creating if need be) the SQLite file at `path`, or `:memory:`, with the pragmas the gateway relies on. */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // The writer first: it sets WAL mode, which the reader then finds.
+  const writing = connect(path, options);
+  const reader = wrap(path === ':memory:' ? writing : connect(path, options), options);
+  const writer = wrap(writing, options);
+  writers.set(reader, writer);
+  writerHandles.add(writer);
+  return reader;
+}
+
+/** Closes the database's connections (both of a SQLite file's; a PostgreSQL pool drains). */
+export async function closeDatabase(db: Db): Promise<void> {
+  if (db.$engine === 'postgres') {
+    await (db.$client as unknown as { end(): Promise<void> }).end();
+    return;
+  }
+  const writer = writers.get(db);
+  if (writer?.$client.open) writer.$client.close();
+  if (db.$client.open) db.$client.close();
+}
+
+function connect(path: string, options: OpenDatabaseOptions): Database.Database {
   const sqlite = new Database(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
@@ -29,6 +76,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   // For the migration that fills connectors.name_key; the code writes the key itself (never by trigger,
   // so operators' own sqlite3 can still write the table).
   sqlite.function(NAME_KEY_FUNCTION, { deterministic: true }, (name: unknown) => (typeof name === 'string' ? nameKey(name) : null));
+  return sqlite;
+}
+
+function wrap(sqlite: Database.Database, options: OpenDatabaseOptions): Db {
   const onQuery = options.onQuery;
   const db = drizzle({
     client: statementCache(sqlite),
@@ -40,6 +91,7 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   }) as Db;
   // Hand-written SQL gets the plain connection: its statements may be iterated or plucked.
   db.$client = sqlite;
+  db.$engine = 'sqlite';
   return db;
 }
 

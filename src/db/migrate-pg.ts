@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
@@ -17,6 +18,10 @@ export interface PgMigrateResult {
   applied: number;
   /** Migrations the database has now. */
   total: number;
+  /** Migrations in the folder. */
+  local: number;
+  /** The database has more migrations than the folder (a newer gateway migrated it); nothing was applied. */
+  newer: boolean;
 }
 
 async function appliedCount(client: pg.Client): Promise<number> {
@@ -31,16 +36,25 @@ async function appliedCount(client: pg.Client): Promise<number> {
  * the connection that migrates: a gateway that dies mid-way drops its session and with it the lock, and
  * the failed migration's transaction is rolled back.
  */
-export async function migratePostgres(connection: string | pg.ClientConfig, options: { folder?: string } = {}): Promise<PgMigrateResult> {
-  const client = new pg.Client(typeof connection === 'string' ? { connectionString: connection } : connection);
+export async function migratePostgres(
+  connection: string | pg.ClientConfig,
+  options: { folder?: string; refuseNewer?: boolean } = {},
+): Promise<PgMigrateResult> {
+  const config = typeof connection === 'string' ? { connectionString: connection } : connection;
+  const client = new pg.Client({ connectionTimeoutMillis: 10_000, ...config });
+  // A connection that fails after connecting must reject the pending query, not crash the process.
+  client.on('error', () => {});
   await client.connect();
+  const folder = options.folder ?? PG_MIGRATIONS_FOLDER;
+  const local = readdirSync(folder, { withFileTypes: true }).filter((e) => e.isDirectory()).length;
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY.toString()]);
     try {
       const before = await appliedCount(client);
-      await migrate(drizzle({ client }), { migrationsFolder: options.folder ?? PG_MIGRATIONS_FOLDER });
+      if (options.refuseNewer && before > local) return { applied: 0, total: before, local, newer: true };
+      await migrate(drizzle({ client }), { migrationsFolder: folder });
       const total = await appliedCount(client);
-      return { applied: total - before, total };
+      return { applied: total - before, total, local, newer: false };
     } finally {
       await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY.toString()]);
     }

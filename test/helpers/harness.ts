@@ -5,9 +5,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type App, type LogLine, type WebhookOptions } from '../../src/app.js';
 import type { Limits } from '../../src/graphql/limits.js';
-import { openDatabase, type Db } from '../../src/db/client.js';
-import { migrateDatabase } from '../../src/db/migrate.js';
+import { is } from 'drizzle-orm';
+import { getTableConfig, SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../../src/db/client.js';
+import * as tables from '../../src/db/schema.js';
 import { createToken, type TokenScope } from '../../src/domain/tokens/tokens.js';
+import { openTestDatabase } from './database.js';
 import type { Metrics } from '../../src/http/metrics.js';
 import { seedIfEmpty } from '../../seed/index.js';
 
@@ -31,7 +34,7 @@ export interface Harness extends Served {
   /** SQL statements sent since the last reset. */
   statements: string[];
   gql<T = Record<string, any>>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
-  token(name: string, scopes: TokenScope[]): string;
+  token(name: string, scopes: TokenScope[]): Promise<string>;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
 }
 
@@ -62,7 +65,7 @@ export function serve(app: Pick<App, 'nodeListener'>): Served {
   };
 }
 
-export function createHarness(
+export async function createHarness(
   options: {
     seed?: boolean;
     connectors?: boolean;
@@ -73,11 +76,10 @@ export function createHarness(
     secretsKey?: Buffer;
     streams?: { maxPending?: number; pendingMs?: number };
   } = {},
-): Harness {
+): Promise<Harness> {
   const statements: string[] = [];
-  const db = openDatabase(':memory:', { onQuery: (sql) => statements.push(sql) });
-  migrateDatabase(db);
-  if (options.seed ?? true) seedIfEmpty(db, { connectors: options.connectors ?? true });
+  const db = await openTestDatabase({ onQuery: (sql) => statements.push(sql) });
+  if (options.seed ?? true) await seedIfEmpty(db, { connectors: options.connectors ?? true });
   const app = createApp({
     db,
     now: options.now,
@@ -109,24 +111,30 @@ export function createHarness(
     async get(path, headers = {}) {
       return served.fetch(path, { headers });
     },
-    token(name, scopes) {
-      return createToken(db, { name, scopes }).token;
+    async token(name, scopes) {
+      return (await createToken(db, { name, scopes })).token;
     },
   };
 }
 
 /**
- * Every row of every table, for asserting that nothing changed. Tokens are made by the tests, and the
- * audit log records refusals and failures too (test/audit-log.test.ts checks its rows).
+ * Every row of every table, in key order, for asserting that nothing changed. Tokens are made by the tests,
+ * and the audit log records refusals and failures too (test/audit-log.test.ts checks its rows).
  */
-export function snapshot(db: Db): Record<string, unknown[]> {
-  const tables = db.$client
-    .prepare(
-      "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name not like '__drizzle%' and name not in ('api_tokens', 'audit_log') order by name",
-    )
-    .pluck()
-    .all() as string[];
-  return Object.fromEntries(tables.map((t) => [t, db.$client.prepare(`select * from "${t}" order by rowid`).all()]));
+export async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
+  const all = (Object.values(tables) as unknown[]).filter(
+    (t): t is SQLiteTable => is(t, SQLiteTable) && !['api_tokens', 'audit_log'].includes(getTableConfig(t).name),
+  );
+  const out: Record<string, unknown[]> = {};
+  for (const table of all.sort((a, b) => getTableConfig(a).name.localeCompare(getTableConfig(b).name))) {
+    const config = getTableConfig(table);
+    const keys = config.primaryKeys[0]?.columns ?? config.columns.filter((c) => c.primary);
+    out[config.name] = await db
+      .select()
+      .from(table)
+      .orderBy(...(keys.length ? keys : config.columns));
+  }
+  return out;
 }
 
 /** How the fast lane has answered so far, by outcome (cache_hit, executed, passed_on), from the app's metrics. */

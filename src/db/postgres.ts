@@ -1,0 +1,46 @@
+// The PostgreSQL engine: a node-postgres pool under drizzle, over the same tables and relations as SQLite.
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import type { Db, OpenDatabaseOptions } from './client.js';
+import { relations } from './relations.js';
+
+// Ids and counts are bigint on PostgreSQL and plain numbers on SQLite; the stores expect numbers. Every
+// id stays below 2^53 (they count rows), so the conversion is exact. Set for the process, as pg only allows.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export interface OpenPostgresOptions extends Pick<OpenDatabaseOptions, 'onQuery'> {
+  /** Connections the pool may hold (DATABASE_POOL_SIZE). */
+  poolSize?: number;
+  /** Called when an idle connection fails (the server restarted, a connection was terminated). */
+  onIdleError?: (error: Error) => void;
+}
+
+/** A pool on `url` (nothing connects until the first query) with drizzle over it. */
+export function openPostgres(url: string, options: OpenPostgresOptions = {}): Db {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    application_name: 'connector-registry-gateway',
+    // A request waits at most this long for a connection, then fails with a masked error instead of hanging.
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle connection that dies (a restart, pg_terminate_backend) must not end the process: the pool
+  // drops it and the next query opens another.
+  pool.on('error', (error) => options.onIdleError?.(error));
+  const onQuery = options.onQuery;
+  const db = drizzle({
+    client: pool,
+    relations,
+    jit: true,
+    logger: onQuery ? { logQuery: (query) => onQuery(query) } : false,
+  }) as unknown as Db;
+  db.$client = pool as never;
+  db.$engine = 'postgres';
+  return db;
+}
+
+/** The pool under a PostgreSQL database. */
+export function poolOf(db: Db): pg.Pool {
+  if (db.$engine !== 'postgres') throw new Error('poolOf: not a PostgreSQL database');
+  return db.$client as unknown as pg.Pool;
+}

@@ -1,0 +1,65 @@
+// One way to write, on both engines: `await transaction(db, async (tx) => …)`. Every store writes through
+// it, so a write is atomic whichever engine runs it and whatever the body awaits.
+import { Mutex } from 'async-mutex';
+import { type Db, writerOf } from './client.js';
+
+/** SQLite writer connections inside a transaction, and how deep their savepoints go. */
+const depth = new WeakMap<Db, number>();
+/** One open transaction at a time on a SQLite writer; the others wait their turn, in order. */
+const locks = new WeakMap<Db, Mutex>();
+
+/**
+ * Runs `body` in one transaction and commits when it resolves, rolls back when it throws. Called with a
+ * transaction's `tx`, it nests as a savepoint. On SQLite the body runs on the writer connection under a
+ * per-process lock with `BEGIN IMMEDIATE` (so it never meets SQLITE_BUSY half-way); on PostgreSQL it is
+ * drizzle's transaction at READ COMMITTED, where stores that check then write lock the rows they check.
+ */
+export async function transaction<T>(db: Db, body: (tx: Db) => Promise<T>): Promise<T> {
+  if (db.$engine === 'postgres') {
+    const pg = db as unknown as { transaction<R>(run: (tx: object) => Promise<R>): Promise<R> };
+    return pg.transaction((tx) => body(Object.assign(tx, { $engine: 'postgres' as const, $client: db.$client }) as unknown as Db));
+  }
+  const open = depth.get(db);
+  if (open !== undefined) return savepoint(db, open, body);
+  const writer = writerOf(db);
+  let lock = locks.get(writer);
+  if (!lock) locks.set(writer, (lock = new Mutex()));
+  return lock.runExclusive(async () => {
+    const sqlite = writer.$client;
+    sqlite.prepare('begin immediate').run();
+    depth.set(writer, 0);
+    try {
+      const result = await body(writer);
+      sqlite.prepare('commit').run();
+      return result;
+    } catch (error) {
+      if (sqlite.inTransaction) sqlite.prepare('rollback').run();
+      throw error;
+    } finally {
+      depth.delete(writer);
+    }
+  });
+}
+
+async function savepoint<T>(tx: Db, level: number, body: (tx: Db) => Promise<T>): Promise<T> {
+  const name = `sp${level + 1}`;
+  const sqlite = tx.$client;
+  sqlite.prepare(`savepoint ${name}`).run();
+  depth.set(tx, level + 1);
+  try {
+    const result = await body(tx);
+    sqlite.prepare(`release ${name}`).run();
+    return result;
+  } catch (error) {
+    sqlite.prepare(`rollback to ${name}`).run();
+    sqlite.prepare(`release ${name}`).run();
+    throw error;
+  } finally {
+    depth.set(tx, level);
+  }
+}
+
+/** Whether `db` is a transaction's handle (SQLite; PostgreSQL's are drizzle's own objects). */
+export function inTransaction(db: Db): boolean {
+  return depth.has(db);
+}
