@@ -88,9 +88,10 @@ export type App = YogaServerInstance<Record<string, never>, Context> & {
 
 const ENDPOINT = '/graphql';
 
-export function createApp(options: AppOptions): App {
+/** Builds the app; it reads the support policy once, so it resolves when that is loaded. */
+export async function createApp(options: AppOptions): Promise<App> {
   const { db } = options;
-  const catalog = loadPolicyCatalog(db);
+  const catalog = await loadPolicyCatalog(db);
   const now = options.now ?? (() => new Date());
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = createLog(options.logLevel, options.log);

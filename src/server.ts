@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   // Let SQLite gather the statistics its query planner needs (it analyzes only what needs it);
   // PostgreSQL's autovacuum does this on its own.
   if (db.$engine === 'sqlite') analyze(db.$client, 'stale');
-  const yoga = createApp({
+  const yoga = await createApp({
     db,
     graphiql: config.graphiql,
     limits: config.limits,

@@ -80,7 +80,7 @@ export async function createHarness(
   const statements: string[] = [];
   const db = await openTestDatabase({ onQuery: (sql) => statements.push(sql) });
   if (options.seed ?? true) await seedIfEmpty(db, { connectors: options.connectors ?? true });
-  const app = createApp({
+  const app = await createApp({
     db,
     now: options.now,
     limits: options.limits,
