@@ -195,4 +195,5 @@ export const {
   connectorHistory,
   connectorHistoryHorizon,
   historyContext,
+  outbox,
 } = pgTables;

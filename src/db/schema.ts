@@ -359,6 +359,10 @@ export const webhookDeliveries = sqliteTable(
     lastStatusCode: integer('last_status_code'),
     lastError: text('last_error'),
     nextAttemptAt: text('next_attempt_at'),
+    // Which gateway is sending it, and until when: another gateway may take it over once the lease has
+    // ended (the sender died mid-delivery). Null when nobody holds it.
+    leaseOwner: text('lease_owner'),
+    leaseUntil: text('lease_until'),
     deliveredAt: text('delivered_at'),
     createdAt: text('created_at').notNull().default(nowIso),
   },
@@ -506,3 +510,17 @@ export const historyContext = sqliteTable(
   },
   (t) => [check('history_context_one_row', sql`${t.id} = 1`)],
 );
+
+/**
+ * The transactional outbox: what happened, written in the same transaction as the change, so every
+ * gateway (and a running server beside a CLI import) reads each event once, in commit order, after the
+ * last id it has seen. `topic` names the event; `payload` is what subscribers get.
+ */
+export const outbox = sqliteTable('outbox', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  topic: text('topic').notNull(),
+  payload: text('payload', { mode: 'json' }).$type<unknown>().notNull(),
+  // The organization owning the connector it is about (null: public), so subscribers hear only what they may see.
+  organization: text('organization'),
+  createdAt: text('created_at').notNull().default(nowIso),
+});

@@ -2,6 +2,7 @@
 // it, so a write is atomic whichever engine runs it and whatever the body awaits.
 import { Mutex } from 'async-mutex';
 import { type Db, writerOf } from './client.js';
+import { appendOutbox } from './outbox.js';
 
 /** SQLite writer connections inside a transaction, and how deep their savepoints go. */
 const depth = new WeakMap<Db, number>();
@@ -15,10 +16,7 @@ const locks = new WeakMap<Db, Mutex>();
  * drizzle's transaction at READ COMMITTED, where stores that check then write lock the rows they check.
  */
 export async function transaction<T>(db: Db, body: (tx: Db) => Promise<T>): Promise<T> {
-  if (db.$engine === 'postgres') {
-    const pg = db as unknown as { transaction<R>(run: (tx: object) => Promise<R>): Promise<R> };
-    return pg.transaction((tx) => body(Object.assign(tx, { $engine: 'postgres' as const, $client: db.$client }) as unknown as Db));
-  }
+  if (db.$engine === 'postgres') return postgresTransaction(db, body);
   const open = depth.get(db);
   if (open !== undefined) return savepoint(db, open, body);
   const writer = writerOf(db);
@@ -28,17 +26,52 @@ export async function transaction<T>(db: Db, body: (tx: Db) => Promise<T>): Prom
     const sqlite = writer.$client;
     sqlite.prepare('begin immediate').run();
     depth.set(writer, 0);
+    let result: T;
     try {
-      const result = await body(writer);
+      result = await body(writer);
       sqlite.prepare('commit').run();
-      return result;
     } catch (error) {
       if (sqlite.inTransaction) sqlite.prepare('rollback').run();
       throw error;
     } finally {
       depth.delete(writer);
     }
+    committed(db);
+    return result;
   });
+}
+
+/** PostgreSQL transactions' handles, told apart from the pool's `db` (a nested call is a savepoint). */
+const pgHandles = new WeakSet<object>();
+
+async function postgresTransaction<T>(db: Db, body: (tx: Db) => Promise<T>): Promise<T> {
+  const nested = pgHandles.has(db);
+  const pg = db as unknown as { transaction<R>(run: (tx: object) => Promise<R>): Promise<R> };
+  const result = await pg.transaction(async (handle) => {
+    const tx = Object.assign(handle, { $engine: 'postgres' as const, $client: db.$client }) as unknown as Db;
+    pgHandles.add(tx);
+    const value = await body(tx);
+    // Every write moves every gateway's caches: the outbox gets a row for it, which each feed reads.
+    if (!nested) await appendOutbox(tx, [{ topic: 'write', payload: {} }]);
+    return value;
+  });
+  if (!nested) committed(db);
+  return result;
+}
+
+/** What to run after each transaction on `db` commits (the outbox feed reads at once, caches move on). */
+const commitHooks = new WeakMap<Db, Set<() => void>>();
+
+/** Runs `hook` after every commit of a transaction begun on `db`; returns the function that stops it. */
+export function onCommit(db: Db, hook: () => void): () => void {
+  let hooks = commitHooks.get(db);
+  if (!hooks) commitHooks.set(db, (hooks = new Set()));
+  hooks.add(hook);
+  return () => hooks.delete(hook);
+}
+
+function committed(db: Db): void {
+  for (const hook of commitHooks.get(db) ?? []) hook();
 }
 
 async function savepoint<T>(tx: Db, level: number, body: (tx: Db) => Promise<T>): Promise<T> {
@@ -59,7 +92,7 @@ async function savepoint<T>(tx: Db, level: number, body: (tx: Db) => Promise<T>)
   }
 }
 
-/** Whether `db` is a transaction's handle (SQLite; PostgreSQL's are drizzle's own objects). */
+/** Whether `db` is a transaction's handle. */
 export function inTransaction(db: Db): boolean {
-  return depth.has(db);
+  return depth.has(db) || pgHandles.has(db);
 }
