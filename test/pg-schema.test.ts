@@ -283,7 +283,7 @@ describeWithPostgres('the PostgreSQL schema', () => {
       expect(results.map((r) => r.total)).toEqual([folders.length, folders.length]);
       const recorded = await watcher.query('select count(*)::int as n from drizzle.__drizzle_migrations');
       expect(recorded.rows[0].n).toBe(folders.length);
-      expect(await migratePostgres(url)).toEqual({ applied: 0, total: folders.length });
+      expect(await migratePostgres(url)).toEqual({ applied: 0, total: folders.length, local: folders.length, newer: false });
     } finally {
       await holder.end();
       await watcher.end();
