@@ -1,5 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { postgresMissing } from './test/helpers/postgres-bin.js';
+
+// The suite runs twice: on SQLite (the default engine), then on PostgreSQL (TEST_ENGINE=postgres, one
+// throwaway cluster for the run). Without PostgreSQL on the machine the second run is left out, and the
+// global setup says so in one line (under CI it fails instead).
+const withPostgres = !postgresMissing;
 
 export default defineConfig({
   resolve: {
@@ -14,5 +20,21 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    provide: { postgres: null },
+    projects: [
+      { extends: true, test: { name: 'sqlite' } },
+      ...(withPostgres
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgres',
+                env: { TEST_ENGINE: 'postgres' },
+                globalSetup: ['test/helpers/global-build.ts', 'test/helpers/global-postgres.ts'],
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

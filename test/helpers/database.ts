@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { type Db, openDatabase, type OpenDatabaseOptions } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
 import { openPostgres } from '../../src/db/postgres.js';
-import { startCluster, type TestCluster } from './postgres.js';
+import { inject } from 'vitest';
+import { attachCluster, startCluster, type TestCluster } from './postgres.js';
 
 export type TestEngine = 'sqlite' | 'postgres';
 
@@ -28,9 +29,10 @@ export function testDatabasePath(): string {
   return join(folder, `db-${++files}.sqlite`);
 }
 
-/** This worker's PostgreSQL cluster, started the first time it is asked for. */
+/** The suite's PostgreSQL cluster (its global setup's, in the PostgreSQL run), else one for this worker, started when first asked for. */
 export function testCluster(): Promise<TestCluster> {
-  cluster ??= startCluster();
+  const shared = inject('postgres');
+  cluster ??= shared ? Promise.resolve(attachCluster(shared)) : startCluster();
   return cluster;
 }
 

@@ -7,7 +7,7 @@
 // with CI set, they are required.
 import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chownSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,48 +16,9 @@ import { describe } from 'vitest';
 import { migratePostgres } from '../../src/db/migrate-pg.js';
 import { inCi } from './browser.js';
 
-const TOOLS = ['initdb', 'pg_ctl'] as const;
+import { AS_ROOT, BIN, postgresMissing } from './postgres-bin.js';
 
-/**
- * The folder holding initdb and pg_ctl: POSTGRES_BIN when set (and then only it), else PATH first, then
- * Debian's /usr/lib/postgresql/<version>/bin, newest first.
- */
-function findBin(): string | null {
-  if (process.env.POSTGRES_BIN) return TOOLS.every((tool) => executable(join(process.env.POSTGRES_BIN!, tool))) ? process.env.POSTGRES_BIN : null;
-  const debian = (() => {
-    try {
-      return readdirSync('/usr/lib/postgresql')
-        .filter((v) => /^\d+$/.test(v))
-        .sort((a, b) => Number(b) - Number(a))
-        .map((v) => `/usr/lib/postgresql/${v}/bin`);
-    } catch {
-      return [];
-    }
-  })();
-  const candidates = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...debian];
-  return candidates.find((dir) => TOOLS.every((tool) => executable(join(dir, tool)))) ?? null;
-}
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const BIN = findBin();
-const AS_ROOT = process.getuid?.() === 0;
-
-/** Why the PostgreSQL tests cannot run here, or null when they can. */
-export const postgresMissing: string | null = !BIN
-  ? process.env.POSTGRES_BIN
-    ? `no initdb and pg_ctl in POSTGRES_BIN (${process.env.POSTGRES_BIN})`
-    : 'no initdb and pg_ctl on PATH or under /usr/lib/postgresql/*/bin (install the Debian package: apt-get install postgresql, or set POSTGRES_BIN)'
-  : AS_ROOT && !executable('/usr/bin/setpriv')
-    ? 'running as root, and no setpriv to run initdb as an unprivileged user (install util-linux)'
-    : null;
+export { postgresMissing };
 
 /** `describe` for tests that need PostgreSQL: skipped without it, except under CI, where they run (and fail). */
 export const describeWithPostgres = postgresMissing && !inCi ? describe.skip : describe;
@@ -184,10 +145,27 @@ function killByPidFile(data: string, cause: unknown): void {
   if (cause && !/not running|No such file/i.test(String(cause))) process.stderr.write(`stopping the test PostgreSQL: ${String(cause)}\n`);
 }
 
-function cluster(dir: string, port: number, password: string, stop: () => void): TestCluster {
+/** The cluster another process started (the suite's global setup): databases are made here, stop() does nothing. */
+export function attachCluster(shared: SharedCluster): TestCluster {
+  return cluster(shared.dir, shared.port, shared.password, () => {}, true);
+}
+
+/** What a worker needs to use a cluster the global setup started. */
+export interface SharedCluster {
+  dir: string;
+  port: number;
+  password: string;
+}
+
+/** What the global setup hands to workers (see attachCluster). */
+export function shareCluster(c: TestCluster): SharedCluster {
+  return { dir: c.dir, port: c.port, password: decodeURIComponent(new URL(c.url()).password) };
+}
+
+function cluster(dir: string, port: number, password: string, stop: () => void, templateMade = false): TestCluster {
   const url = (database = 'postgres') => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   let counter = 0;
-  let template: Promise<void> | undefined;
+  let template: Promise<void> | undefined = templateMade ? Promise.resolve() : undefined;
   // CREATE DATABASE copies fail while another session uses the template, so copies are made one at a time.
   let queue: Promise<unknown> = Promise.resolve();
   const admin = async (statement: string) => {
@@ -202,8 +180,17 @@ function cluster(dir: string, port: number, password: string, stop: () => void):
   const create = (from?: string) => {
     const name = `test_${process.pid}_${++counter}`;
     const next = queue.then(async () => {
-      await admin(`create database ${name}${from ? ` template ${from}` : ''}`);
-      return url(name);
+      // Workers of one suite share the cluster: a copy started while another worker's copy reads the
+      // template fails (55006), and is tried again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await admin(`create database ${name}${from ? ` template ${from}` : ''}`);
+          return url(name);
+        } catch (error) {
+          if ((error as { code?: string }).code !== '55006' || attempt >= 100) throw error;
+          await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+        }
+      }
     });
     queue = next.catch(() => undefined);
     return next;
