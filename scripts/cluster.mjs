@@ -350,6 +350,9 @@ async function startPrimary(password) {
  * A hot standby streaming from the primary (pg_basebackup -R), made synchronous once it streams, so a
  * transaction that asks for synchronous_commit = remote_apply is visible on it when its commit returns.
  */
+// Replies each second (not every ten): it becomes the synchronous standby, and answers, without delay.
+const STANDBY_SETTINGS = ['listen_addresses=127.0.0.1', 'hot_standby=on', 'wal_receiver_status_interval=1s'];
+
 async function startStandby(primary, password) {
   const replicator = randomBytes(18).toString('base64url');
   await query(primary.url('postgres'), `create role replicator with replication login password '${replicator}'`);
@@ -361,7 +364,7 @@ async function startStandby(primary, password) {
   });
   // The last primary_conninfo wins: this one carries the password, in the standby's own (0600) folder.
   appendFileSync(join(data, 'postgresql.auto.conf'), `primary_conninfo = '${conninfo} password=${replicator}'\n`);
-  const standby = await startPostgres('standby', data, ['listen_addresses=127.0.0.1', 'hot_standby=on'], password);
+  const standby = await startPostgres('standby', data, STANDBY_SETTINGS, password);
   const streaming = "select sync_state from pg_stat_replication where application_name = $1 and state = 'streaming'";
   await until(standby.entry, 30_000, 'streaming from the primary', async () => (await query(primary.url('postgres'), streaming, [STANDBY_NAME])).length > 0);
   await query(primary.url('postgres'), `alter system set synchronous_standby_names = '"${STANDBY_NAME}"'`);
@@ -549,7 +552,7 @@ function printSummary({ balancer, gateways, primary, standby, options }) {
   for (const [i, g] of gateways.entries()) rows.push([`gateway ${i + 1}`, `${g.url}/graphql`, `pid ${g.entry.child.pid}`]);
   rows.push(['primary', pgUrl(primary), `pid ${primary.entry.child.pid}`]);
   if (standby) rows.push(['standby', pgUrl(standby), `pid ${standby.entry.child.pid}, hot standby, synchronous`]);
-  rows.push(['password', `PGPASSFILE=${join(state.dir, 'pgpass')}`, 'local only, removed on stop']);
+  rows.push(['password', `PGPASSFILE=${join(state.dir, 'pgpass')}`, options.keep ? 'local only' : 'local only, removed on stop']);
   rows.push(['folder', state.dir, options.keep ? 'kept on stop' : 'removed on stop']);
   const width = Math.max(...rows.map((r) => r[1].length));
   say('cluster: ready; Ctrl-C stops it all');

@@ -178,6 +178,18 @@ describeWithPostgres('npm run cluster: PostgreSQL and its gateways', () => {
     await expectNothingLeft(run.output());
   }, 120_000);
 
+  it('says which process died when one dies on its own, stops the rest and exits 1', async () => {
+    const run = runCluster(['--gateways', '0', '--standby']);
+    const output = await run.waitFor(/^ {2}folder /m);
+    const standby = Number(/^ {2}standby .*\(pid (\d+)/m.exec(output)![1]);
+    process.kill(standby, 'SIGINT');
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(
+      new RegExp(`^cluster: standby PostgreSQL \\(pid ${standby}\\) exited unexpectedly \\(exit code 0\\): .*\\ncluster: stopping the rest$`, 'm'),
+    );
+    await expectNothingLeft(run.output());
+  }, 120_000);
+
   it("stops everything and exits 1 with one line naming a gateway's error when a gateway cannot start", async () => {
     const run = runCluster(['--gateways', '2'], { MAX_DEPTH: '0' });
     const code = await run.exited;
