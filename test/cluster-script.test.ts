@@ -123,7 +123,7 @@ afterEach(async () => {
     await interrupt(run);
     for (const pid of startedPids(run.output())) if (groupAlive(pid)) process.kill(-pid, 'SIGKILL');
   }
-});
+}, 60_000);
 
 describe('npm run cluster: the command line', () => {
   it('refuses a bad option with a line naming it and the rule, and exits 2', () => {
@@ -233,6 +233,17 @@ describeWithPostgres('npm run cluster: PostgreSQL and its gateways', () => {
       const direct = await Promise.all(gateways.map(ask));
       expect(direct[0]!.data).toEqual(direct[1]!.data);
       for (let i = 0; i < 4; i++) expect((await ask(`${balancer}/graphql`)).data).toEqual(direct[0]!.data);
+      // Round robin: each gateway's log holds its direct request and two through the balancer.
+      const logs = [1, 2].map((i) => join(folderOf(output), `gateway-${i}.log`));
+      const counts = () => logs.map((log) => (readFileSync(log, 'utf8').match(/"message":"request".*?"path":"\/graphql"/g) ?? []).length);
+      for (const end = Date.now() + 5_000; counts().reduce((a, b) => a + b) < 6 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+      expect(counts()).toEqual([3, 3]);
+      // The gateways seeded the registry into PostgreSQL, not into files of their own.
+      const pgpass = summary(output, 'password').replace('PGPASSFILE=', '');
+      const primary = new pg.Client({ connectionString: withPassword(summary(output, 'primary'), pgpass) });
+      await primary.connect();
+      const seeded = await primary.query('select count(*)::int as n from connectors').finally(() => primary.end());
+      expect(seeded.rows[0].n).toBeGreaterThan(0);
       expect(await interrupt(run)).toBe(0);
       await expectNothingLeft(run.output());
     },
@@ -350,7 +361,7 @@ describe.each([
       gateways.push({ server, token });
     }
     balancer = await start(gateways.map((g) => g.server.url));
-  });
+  }, 90_000);
   afterAll(async () => {
     await balancer?.stop();
     for (const { server } of gateways.splice(0)) await server.stop();
