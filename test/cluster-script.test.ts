@@ -2,7 +2,7 @@
 // primary and streaming standby, a gateway that cannot start, the stop on SIGINT leaving no process and no
 // folder; and the two balancers it may put in front of the gateways, each over two real gateway processes.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -302,6 +302,7 @@ async function nginxBalancer(gateways: string[]): Promise<Balancer> {
     async stop() {
       child.kill('SIGTERM');
       await exited;
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
