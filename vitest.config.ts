@@ -2,9 +2,11 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { postgresMissing } from './test/helpers/postgres-bin.js';
 
-// The suite runs twice: on SQLite (the default engine), then on PostgreSQL (TEST_ENGINE=postgres, one
-// throwaway cluster for the run). Without PostgreSQL on the machine the second run is left out, and the
-// global setup says so in one line (under CI it fails instead).
+// The suite runs twice: on SQLite (the default engine), then on PostgreSQL (TEST_ENGINE=postgres). Each run
+// has one throwaway cluster, started by its global setup, which also serves the SQLite run's tests that
+// compare engines; a test worker never starts one (a worker can be killed before it could stop it).
+// Without PostgreSQL on the machine the second run is left out, and the global setup says so in one line
+// (under CI it fails instead).
 const withPostgres = !postgresMissing;
 
 export default defineConfig({
@@ -16,7 +18,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Builds dist/ when stale (the process tests run the compiled server and CLIs) and reports a missing browser once.
-    globalSetup: ['test/helpers/global-build.ts'],
+    globalSetup: ['test/helpers/global-build.ts', ...(withPostgres ? ['test/helpers/global-postgres.ts'] : [])],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
@@ -30,7 +32,6 @@ export default defineConfig({
               test: {
                 name: 'postgres',
                 env: { TEST_ENGINE: 'postgres' },
-                globalSetup: ['test/helpers/global-build.ts', 'test/helpers/global-postgres.ts'],
               },
             },
           ]
