@@ -12,7 +12,7 @@ import pg from 'pg';
 import { startCluster, type TestCluster } from '../test/helpers/postgres.js';
 import { freePort, GATEWAY, load, markdownTable, ROOT, type Row, start, stop } from './harness.js';
 import { copySqliteToPostgres } from './postgres.js';
-import { gatewayView, installPostgraphileFunctions, PGL_HEADLINE, pglDetail, postgraphileView } from './postgraphile.js';
+import { gatewayView, installPostgraphileFunctions, PGL_HEADLINE, PGL_HEADLINE_FLAT, pglDetail, postgraphileView } from './postgraphile.js';
 import { DETAIL_SLUG, SCENARIOS, type Scenario } from './scenarios.js';
 import { prepareSeedDb, prepareSyntheticDb } from './sqlite-files.js';
 
@@ -26,11 +26,20 @@ export interface PostgresBenchOptions {
   scenarios: number[];
 }
 
-/** PostGraphile's closest equivalent of a scenario, when it has one (the facets have none). */
-const POSTGRAPHILE_QUERIES: Record<number, { kind: 'headline' | 'detail'; query: string }> = {
-  1: { kind: 'headline', query: PGL_HEADLINE },
-  2: { kind: 'detail', query: pglDetail(DETAIL_SLUG) },
-  3: { kind: 'headline', query: PGL_HEADLINE },
+interface PeerQuery {
+  server: string;
+  kind: 'headline' | 'detail';
+  query: string;
+}
+const HEADLINE_PEERS: PeerQuery[] = [
+  { server: 'PostGraphile', kind: 'headline', query: PGL_HEADLINE },
+  { server: 'PostGraphile-flat', kind: 'headline', query: PGL_HEADLINE_FLAT },
+];
+/** PostGraphile's closest equivalents of a scenario, when it has one (the facets have none). */
+const POSTGRAPHILE_QUERIES: Record<number, PeerQuery[]> = {
+  1: HEADLINE_PEERS,
+  2: [{ server: 'PostGraphile', kind: 'detail', query: pglDetail(DETAIL_SLUG) }],
+  3: HEADLINE_PEERS,
 };
 
 async function post(port: number, body: string): Promise<string> {
@@ -99,7 +108,7 @@ async function startGateway(url: string, dir: string, port: number, cache: boole
 async function runScenario(s: Scenario, sqlitePath: string, url: string, o: PostgresBenchOptions): Promise<{ rows: Row[]; bytes: number }> {
   const body = JSON.stringify({ query: s.query });
   const rows: Row[] = [];
-  const measure = async (server: string, port: number, requestBody: string, expected: string) => {
+  const measure: Measurer = async (server, port, requestBody, expected) => {
     for (const c of o.connections) {
       const m = await load(port, requestBody, expected, c, o);
       rows.push({ scenario: s.id, name: s.name, server, connections: c, ...m });
@@ -142,26 +151,33 @@ async function runScenario(s: Scenario, sqlitePath: string, url: string, o: Post
   await measure('B1-pg', b1Port, body, expected);
   await stop(b1);
 
-  const peer = POSTGRAPHILE_QUERIES[s.id];
-  if (peer) {
-    const pglPort = await freePort();
-    const pgl = await start(
-      ['bench/postgraphile-server.mjs', '--url', url, '--port', String(pglPort)],
-      { GRAPHILE_ENV: 'production', NODE_ENV: 'production' },
-      pglPort,
-    );
-    const pglBody = JSON.stringify({ query: peer.query });
-    const pglAnswer = await post(pglPort, pglBody);
-    const theirs = postgraphileView(peer.kind, pglAnswer);
+  for (const peer of POSTGRAPHILE_QUERIES[s.id] ?? []) await measurePeer(s.id, peer, url, expected, measure);
+  return { rows, bytes: Buffer.byteLength(expected) };
+}
+
+type Measurer = (server: string, port: number, requestBody: string, expected: string) => Promise<void>;
+
+/** PostGraphile answering `peer`'s query: checked against the gateway's (or B1's) answer `expected`, then measured. */
+async function measurePeer(scenario: number, peer: PeerQuery, url: string, expected: string, measure: Measurer): Promise<void> {
+  const port = await freePort();
+  const server = await start(
+    ['bench/postgraphile-server.mjs', '--url', url, '--port', String(port)],
+    { GRAPHILE_ENV: 'production', NODE_ENV: 'production' },
+    port,
+  );
+  try {
+    const body = JSON.stringify({ query: peer.query });
+    const answer = await post(port, body);
+    const theirs = postgraphileView(peer.kind, answer);
     const ours = gatewayView(peer.kind, expected);
     if (!isDeepStrictEqual(theirs, ours))
       throw new Error(
-        `scenario ${s.id}: PostGraphile does not return the same rows and columns:\nG/B1:         ${JSON.stringify(ours).slice(0, 600)}\nPostGraphile: ${JSON.stringify(theirs).slice(0, 600)}`,
+        `scenario ${scenario}: ${peer.server} does not return the same rows and columns:\nG/B1:         ${JSON.stringify(ours).slice(0, 600)}\n${peer.server}: ${JSON.stringify(theirs).slice(0, 600)}`,
       );
-    await measure('PostGraphile', pglPort, pglBody, pglAnswer);
-    await stop(pgl);
+    await measure(peer.server, port, body, answer);
+  } finally {
+    await stop(server);
   }
-  return { rows, bytes: Buffer.byteLength(expected) };
 }
 
 /** A migrated database on the cluster holding a copy of the SQLite file's rows, PostGraphile's functions beside them. */
@@ -179,7 +195,9 @@ function ratios(rows: Row[], connections: number[]): Record<string, Record<strin
     ['G', 'B1-pg'],
     ['G+cache', 'B0'],
     ['G', 'PostGraphile'],
+    ['G', 'PostGraphile-flat'],
     ['PostGraphile', 'B1-pg'],
+    ['PostGraphile-flat', 'B1-pg'],
     ['B1-pg', 'B0'],
   ];
   return Object.fromEntries(

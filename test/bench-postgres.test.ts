@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, start, stop } from '../bench/harness.js';
 import { copySqliteToPostgres } from '../bench/postgres.js';
-import { gatewayView, installPostgraphileFunctions, PGL_HEADLINE, pglDetail, postgraphileView } from '../bench/postgraphile.js';
+import { gatewayView, installPostgraphileFunctions, PGL_HEADLINE, PGL_HEADLINE_FLAT, pglDetail, postgraphileView } from '../bench/postgraphile.js';
 import { DETAIL_SLUG, SCENARIOS } from '../bench/scenarios.js';
 import { PG_HANDLERS } from '../bench/scenarios-pg.js';
 import { prepareSeedDb } from '../bench/sqlite-files.js';
@@ -103,7 +103,7 @@ describeWithPostgres('the PostgreSQL benchmark', () => {
     }
   });
 
-  it('PostGraphile returns the rows and columns of the headline and the detail that B1 returns', async () => {
+  it('PostGraphile returns the rows and columns of the headline (nested and flat) and the detail that B1 returns', async () => {
     const sqlite = new Database(seedDb, { readonly: true });
     const [headline, detail] = [SCENARIOS[0]!.handler(sqlite)(), SCENARIOS[1]!.handler(sqlite)()];
     sqlite.close();
@@ -123,6 +123,7 @@ describeWithPostgres('the PostgreSQL benchmark', () => {
       const theirHeadline = postgraphileView('headline', await ask(PGL_HEADLINE)) as unknown[][];
       expect(theirHeadline.length).toBeGreaterThan(1);
       expect(theirHeadline).toEqual(gatewayView('headline', headline));
+      expect(postgraphileView('headline', await ask(PGL_HEADLINE_FLAT))).toEqual(theirHeadline);
       expect(postgraphileView('detail', await ask(pglDetail(DETAIL_SLUG)))).toEqual(gatewayView('detail', detail));
     } finally {
       await stop(server);
