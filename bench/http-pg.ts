@@ -51,13 +51,13 @@ async function post(port: number, body: string): Promise<string> {
   return res.text();
 }
 
-/** Connections to `url`'s database from anything but the bench's own clients (application_name bench-…). */
+/** Client connections to `url`'s database from anything but the bench's own (application_name bench-…); autovacuum workers are not clients. */
 async function foreignConnections(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url, application_name: 'bench-check' });
   await client.connect();
   try {
     const { rows } = await client.query(
-      "select count(*)::int n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and coalesce(application_name, '') not like 'bench-%'",
+      "select count(*)::int n from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid() and coalesce(application_name, '') not like 'bench-%'",
     );
     return rows[0].n;
   } finally {
