@@ -22,15 +22,18 @@ export async function freePort(): Promise<number> {
 }
 
 export interface StartOptions {
-  /** Node flags before the script (the bare servers run under tsx). */
+  /** Node flags before the script. */
   nodeFlags?: string[];
+  /** Run a plain JavaScript script without tsx's loader (TypeScript scripts need it). */
+  plain?: boolean;
   /** Keep the child's stderr instead of showing it; it is in the error when the child does not start. */
   quiet?: boolean;
 }
 
 /** Starts a server and waits for its /health. The gateway runs compiled, as `npm start` serves it; the bare servers under tsx. */
 export async function start(args: string[], env: Record<string, string>, port: number, options: StartOptions = {}): Promise<ChildProcess> {
-  const argv = args[0]!.startsWith('dist/') ? args : [...(options.nodeFlags ?? []), '--import', 'tsx', ...args];
+  const loader = args[0]!.startsWith('dist/') || options.plain ? [] : ['--import', 'tsx'];
+  const argv = [...(options.nodeFlags ?? []), ...loader, ...args];
   // The gateway runs as production does, which needs a key to seal webhook secrets.
   const secretsKey = randomBytes(32).toString('base64');
   const stderr = options.quiet ? 'pipe' : 'inherit';

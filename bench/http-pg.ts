@@ -12,7 +12,15 @@ import pg from 'pg';
 import { startCluster, type TestCluster } from '../test/helpers/postgres.js';
 import { freePort, GATEWAY, load, markdownTable, ROOT, type Row, start, stop } from './harness.js';
 import { copySqliteToPostgres } from './postgres.js';
-import { gatewayView, installPostgraphileFunctions, PGL_HEADLINE, PGL_HEADLINE_FLAT, pglDetail, postgraphileView } from './postgraphile.js';
+import {
+  gatewayView,
+  installPostgraphileFunctions,
+  PGL_HEADLINE,
+  PGL_HEADLINE_FLAT,
+  pglDetail,
+  POSTGRAPHILE_SCHEMAS,
+  postgraphileView,
+} from './postgraphile.js';
 import { DETAIL_SLUG, SCENARIOS, type Scenario } from './scenarios.js';
 import { prepareSeedDb, prepareSyntheticDb } from './sqlite-files.js';
 
@@ -161,9 +169,10 @@ type Measurer = (server: string, port: number, requestBody: string, expected: st
 async function measurePeer(scenario: number, peer: PeerQuery, url: string, expected: string, measure: Measurer): Promise<void> {
   const port = await freePort();
   const server = await start(
-    ['bench/postgraphile-server.mjs', '--url', url, '--port', String(port)],
+    ['bench/postgraphile-server.mjs', '--url', url, '--port', String(port), '--schemas', POSTGRAPHILE_SCHEMAS.join(',')],
     { GRAPHILE_ENV: 'production', NODE_ENV: 'production' },
     port,
+    { plain: true },
   );
   try {
     const body = JSON.stringify({ query: peer.query });

@@ -1,16 +1,15 @@
 // PostGraphile v5 over the bench's PostgreSQL database, as a user would run it in library mode: the Amber
 // preset over the `public` tables plus the `bench` schema's functions (bench/postgraphile.ts), production
 // mode, no GraphiQL, on a loopback port; /health answers for the bench's start-up wait.
-//   node --import tsx bench/postgraphile-server.mjs --url postgres://… --port N
-// Plain JavaScript on purpose: PostGraphile's packages augment graphql-js's types (`grafast` extensions),
-// which would change how the gateway's own source type-checks if tsc saw them.
+//   node bench/postgraphile-server.mjs --url postgres://… --port N --schemas public,bench
+// Plain JavaScript run without tsx, on purpose: PostGraphile's packages augment graphql-js's types (`grafast`
+// extensions), which would change how the gateway's own source type-checks if tsc saw them.
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { postgraphile } from 'postgraphile';
 import { makePgService } from 'postgraphile/adaptors/pg';
 import { grafserv } from 'postgraphile/grafserv/node';
 import { PostGraphileAmberPreset } from 'postgraphile/presets/amber';
-import { POSTGRAPHILE_SCHEMAS } from './postgraphile.ts';
 
 // PostGraphile v5 declares Node >= 22 and calls Promise.withResolvers (Node 22) per request; this machine and
 // the gateway run Node 20, so the method is supplied here, as core-js would.
@@ -24,11 +23,11 @@ Promise.withResolvers ??= function withResolvers() {
   return { promise, resolve, reject };
 };
 
-const { values } = parseArgs({ options: { url: { type: 'string' }, port: { type: 'string' } } });
+const { values } = parseArgs({ options: { url: { type: 'string' }, port: { type: 'string' }, schemas: { type: 'string', default: 'public' } } });
 const connectionString = `${values.url}${values.url.includes('?') ? '&' : '?'}application_name=bench-postgraphile`;
 const pgl = postgraphile({
   extends: [PostGraphileAmberPreset],
-  pgServices: [makePgService({ connectionString, schemas: POSTGRAPHILE_SCHEMAS })],
+  pgServices: [makePgService({ connectionString, schemas: values.schemas.split(',') })],
   grafast: { explain: false },
   grafserv: { graphiql: false, watch: false },
 });

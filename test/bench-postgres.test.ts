@@ -8,7 +8,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, start, stop } from '../bench/harness.js';
 import { copySqliteToPostgres } from '../bench/postgres.js';
-import { gatewayView, installPostgraphileFunctions, PGL_HEADLINE, PGL_HEADLINE_FLAT, pglDetail, postgraphileView } from '../bench/postgraphile.js';
+import {
+  gatewayView,
+  installPostgraphileFunctions,
+  PGL_HEADLINE,
+  PGL_HEADLINE_FLAT,
+  pglDetail,
+  POSTGRAPHILE_SCHEMAS,
+  postgraphileView,
+} from '../bench/postgraphile.js';
 import { DETAIL_SLUG, SCENARIOS } from '../bench/scenarios.js';
 import { PG_HANDLERS } from '../bench/scenarios-pg.js';
 import { prepareSeedDb } from '../bench/sqlite-files.js';
@@ -108,9 +116,15 @@ describeWithPostgres('the PostgreSQL benchmark', () => {
     const [headline, detail] = [SCENARIOS[0]!.handler(sqlite)(), SCENARIOS[1]!.handler(sqlite)()];
     sqlite.close();
     const port = await freePort();
-    const server = await start(['bench/postgraphile-server.mjs', '--url', url, '--port', String(port)], { GRAPHILE_ENV: 'production' }, port, {
-      quiet: true,
-    });
+    const server = await start(
+      ['bench/postgraphile-server.mjs', '--url', url, '--port', String(port), '--schemas', POSTGRAPHILE_SCHEMAS.join(',')],
+      { GRAPHILE_ENV: 'production' },
+      port,
+      {
+        quiet: true,
+        plain: true,
+      },
+    );
     try {
       const ask = async (query: string) =>
         (
