@@ -1,35 +1,28 @@
 // npm run bench: the gateway (G) side by side with two bare node:http servers on the same data and
 // the same machine: B0 writes the gateway's exact response bytes (the ceiling), B1 runs the same SQL
 // with prepared statements (a hand-written REST endpoint). Loopback only; every run is bounded.
-//   npm run bench [-- --duration 3 --runs 3 --count 100000 --scenarios 1,2,3,4]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+//   npm run bench [-- --duration 3 --runs 3 --count 100000 --scenarios 1,2,3,4 --engine sqlite|postgres]
+// --engine postgres runs the same scenarios on a throwaway PostgreSQL cluster, PostGraphile beside them (bench/http-pg.ts).
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import '../src/production.js';
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import { createApp } from '../src/app.js';
 import { openDatabase } from '../src/db/client.js';
-import { migrateDatabase } from '../src/db/migrate.js';
-import { importConnectors } from '../src/domain/registry/import.js';
-import { loadRegistryJson } from '../src/domain/registry/load.js';
-import { createToken } from '../src/domain/tokens/tokens.js';
-import { seedIfEmpty } from '../seed/index.js';
 import { connectorFacets, facetBaseFilter } from '../src/domain/connectors/facets.js';
 import { facetGroups, type ConnectorFilter } from '../src/domain/connectors/store.js';
 import { PUBLIC } from '../src/domain/connectors/visibility.js';
 import { loadPolicyCatalog } from '../src/domain/support/policy.js';
-import { DETAIL_SLUG, SCENARIOS, type Scenario } from './scenarios.js';
+import { children, GATEWAY, freePort, load as loadWith, markdownTable, ROOT, type Row, start, stop } from './harness.js';
+import { SCENARIOS, type Scenario } from './scenarios.js';
+import { prepareSeedDb, prepareSyntheticDb } from './sqlite-files.js';
 
 /** Scenario 4's filter, as the domain takes it. */
 const FACETS_FILTER: ConnectorFilter = { supportedOn: 'self_managed_enterprise', withSla: true };
-import { syntheticRegistry } from './synthetic.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,85 +31,19 @@ const { values } = parseArgs({
     count: { type: 'string', default: '100000' },
     scenarios: { type: 'string', default: '1,2,3,4' },
     connections: { type: 'string', default: '1,50' },
+    engine: { type: 'string', default: 'sqlite' },
   },
 });
+if (values.engine !== 'sqlite' && values.engine !== 'postgres') throw new Error(`--engine: sqlite or postgres, not ${values.engine}`);
 const DURATION = Math.min(Math.max(Number(values.duration), 1), 30);
 const RUNS = Math.min(Math.max(Number(values.runs), 1), 9);
 const COUNT = Math.min(Math.max(Number(values.count), 1000), 500_000);
 const CONNECTIONS = values.connections!.split(',').map(Number);
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const GATEWAY = 'dist/bundle/server/server.js';
 // The gateway under test is the compiled build; make it when it is missing or stale.
 if (spawnSync(process.execPath, ['scripts/ensure-build.mjs'], { cwd: ROOT, stdio: 'inherit' }).status !== 0) process.exit(1);
 const dir = mkdtempSync(join(tmpdir(), 'registry-bench-'));
-const children: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Starts a server and waits for its /health. The gateway runs compiled, as `npm start` serves it; the bare servers under tsx. */
-async function start(args: string[], env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const argv = args[0]!.startsWith('dist/') ? args : ['--import', 'tsx', ...args];
-  // The gateway runs as production does, which needs a key to seal webhook secrets.
-  const secretsKey = randomBytes(32).toString('base64');
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { SECRETS_KEY: secretsKey, ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  children.push(child);
-  for (let i = 0; i < 200; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/health`);
-      if (res.ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${args.join(' ')} did not start`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.on('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-interface Measure {
-  reqPerSec: number;
-  p50: number;
-  p99: number;
-}
-
-async function load(port: number, body: string, expected: string, connections: number): Promise<Measure> {
-  const run = async (duration: number) => {
-    const result = await autocannon({
-      url: `http://127.0.0.1:${port}/graphql`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body,
-      connections,
-      duration,
-      expectBody: expected,
-    });
-    const bad = result.non2xx + result.errors + result.timeouts + (result.mismatches ?? 0);
-    if (bad > 0)
-      throw new Error(
-        `port ${port}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts, ${result.mismatches} bodies that differ from the expected bytes`,
-      );
-    return { reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
-  };
-  await run(1); // warm-up: JIT, caches, connections
-  const runs: Measure[] = [];
-  for (let i = 0; i < RUNS; i++) runs.push(await run(DURATION));
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return { reqPerSec: median(runs.map((r) => r.reqPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) };
-}
+const load = (port: number, body: string, expected: string, connections: number) =>
+  loadWith(port, body, expected, connections, { duration: DURATION, runs: RUNS });
 
 /**
  * SQL statements per request and the share of the gateway's server time spent in SQL, measured in this
@@ -186,39 +113,6 @@ function coldFacetsMs(path: string): number {
   return times.sort((a, b) => a - b)[10]!;
 }
 
-function prepareSeedDb(path: string): void {
-  const db = openDatabase(path);
-  migrateDatabase(db);
-  seedIfEmpty(db);
-  // Give the detail scenario a certification history.
-  const { token } = createToken(db, { name: 'bench', scopes: ['certify'] });
-  void token;
-  db.$client
-    .prepare(
-      "insert into certification_events (connector_id, from_level, to_level, actor, reason, source) select id, 'community', 'certified', 'bench', 'Benchmark history entry.', 'mutation' from connectors where slug = ?",
-    )
-    .run(DETAIL_SLUG);
-  db.$client.close();
-}
-
-function prepareSyntheticDb(path: string): void {
-  const db = openDatabase(path);
-  migrateDatabase(db);
-  seedIfEmpty(db, { connectors: false });
-  importConnectors(db, loadRegistryJson(JSON.stringify(syntheticRegistry(COUNT)), 'oss_registry.json', 'oss'));
-  db.$client.close();
-}
-
-interface Row {
-  scenario: number;
-  name: string;
-  server: string;
-  connections: number;
-  reqPerSec: number;
-  p50: number;
-  p99: number;
-}
-
 async function runScenario(s: Scenario, dbPath: string) {
   const body = JSON.stringify({ query: s.query });
   const rows: Row[] = [];
@@ -261,7 +155,7 @@ async function runScenario(s: Scenario, dbPath: string) {
   return { rows, bytes: Buffer.byteLength(expected), ...prof };
 }
 
-try {
+async function runSqlite(): Promise<void> {
   const seedDb = join(dir, 'seed.db');
   prepareSeedDb(seedDb);
   const wanted = values.scenarios!.split(',').map(Number);
@@ -273,7 +167,7 @@ try {
     if (s.id === 3 || s.id === 4) {
       syntheticDb ??= join(dir, 'synthetic.db');
       process.stderr.write(`preparing ${COUNT} synthetic connectors…\n`);
-      prepareSyntheticDb(syntheticDb);
+      prepareSyntheticDb(syntheticDb, COUNT);
       dbPath = syntheticDb;
     }
     process.stderr.write(`scenario ${s.id}: ${s.name}\n`);
@@ -301,17 +195,19 @@ try {
       ratios,
     });
   }
-  const table = [
-    '| scenario | server | connections | req/s | p50 ms | p99 ms |',
-    '| --- | --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.scenario} | ${r.server} | ${r.connections} | ${r.reqPerSec.toFixed(0)} | ${r.p50} | ${r.p99} |`),
-  ].join('\n');
-  console.log(table);
+  console.log(markdownTable(rows));
   console.log(JSON.stringify(results, null, 2));
   writeFileSync(
     join(ROOT, 'bench', 'results.json'),
     `${JSON.stringify({ date: new Date().toISOString(), duration: DURATION, runs: RUNS, count: COUNT, rows, results }, null, 2)}\n`,
   );
+}
+
+try {
+  if (values.engine === 'postgres') {
+    const { runPostgres } = await import('./http-pg.js');
+    await runPostgres({ dir, duration: DURATION, runs: RUNS, count: COUNT, connections: CONNECTIONS, scenarios: values.scenarios!.split(',').map(Number) });
+  } else await runSqlite();
 } finally {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
