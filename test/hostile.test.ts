@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import type { LogLine } from '../src/app.js';
+import { rawRun } from '../src/db/raw.js';
 import { CSRF_HEADER } from '../src/http/checks.js';
-import { createHarness } from './helpers/harness.js';
+import { createHarness, type Harness } from './helpers/harness.js';
 
-async function post(h: ReturnType<typeof createHarness>, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+async function post(h: Harness, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const res = await h.fetch('/graphql', { method: 'POST', headers, body });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
@@ -11,7 +13,10 @@ async function post(h: ReturnType<typeof createHarness>, body: string, headers: 
 const q = (query: string, variables?: object) => JSON.stringify({ query, variables });
 
 describe('hostile requests are refused before they run', () => {
-  const h = createHarness({ limits: { maxDepth: 6, maxAliases: 3, maxTokens: 300, maxDirectives: 4, maxCost: 3000, maxBodyBytes: 4096 } });
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ limits: { maxDepth: 6, maxAliases: 3, maxTokens: 300, maxDirectives: 4, maxCost: 3000, maxBodyBytes: 4096 } });
+  });
 
   const cases: [string, string, string, RegExp][] = [
     [
@@ -162,8 +167,8 @@ describe('hostile requests are refused before they run', () => {
 
 describe('introspection and error masking', () => {
   it('with INTROSPECTION=false refuses introspection and hides field suggestions', async () => {
-    const open = createHarness();
-    const closed = createHarness({ limits: { introspection: false } });
+    const open = await createHarness();
+    const closed = await createHarness({ limits: { introspection: false } });
     const typo = q('{ deploymentz { key } }');
     expect((await post(open, typo)).body.errors[0].message).toContain('Did you mean "deployments"?');
     const hidden = (await post(closed, typo)).body.errors[0].message;
@@ -175,9 +180,9 @@ describe('introspection and error masking', () => {
 
   it('masks an unexpected error, and names it by a request id that the log line also has', async () => {
     const lines: LogLine[] = [];
-    const h = createHarness({ log: (l) => lines.push(l) });
+    const h = await createHarness({ log: (l) => lines.push(l) });
     // Break the database under the server: a real fault, not a mock.
-    h.db.$client.exec('drop table certification_events');
+    await rawRun(h.db, sql.raw(`drop table certification_events${h.db.$engine === 'postgres' ? ' cascade' : ''}`));
     const res = await h.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'test-req-42' },
@@ -193,13 +198,15 @@ describe('introspection and error masking', () => {
     const errors = lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ level: 'error', requestId: 'test-req-42' });
-    expect(String(errors[0]!.error)).toContain('no such table: certification_events');
+    expect(String(errors[0]!.error)).toContain(
+      h.db.$engine === 'postgres' ? 'relation "certification_events" does not exist' : 'no such table: certification_events',
+    );
     // The access-log line of the same request carries the same id.
     expect(lines.find((l) => l.message === 'request')).toMatchObject({ requestId: 'test-req-42', method: 'POST', path: '/graphql', status: 200 });
   });
 
   it('gives every response a request id', async () => {
-    const h = createHarness();
+    const h = await createHarness();
     const res = await post(h, q('{ deployments { key } }'));
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });

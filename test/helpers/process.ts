@@ -8,6 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Db, openDatabase } from '../../src/db/client.js';
+import { openPostgres } from '../../src/db/postgres.js';
 import { TEST_ENGINE, testCluster } from './database.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -47,6 +49,11 @@ export async function testEnv(env: Record<string, string>): Promise<Record<strin
   }
   resolved.set(key, await url);
   return { SECRETS_KEY: secretsKey, ...env, DATABASE_URL: resolved.get(key)! };
+}
+
+/** The database a child's settings name (testEnv's), opened here to look at what the child wrote. */
+export function openEnvDatabase(env: Record<string, string>): Db {
+  return env.DATABASE_URL ? openPostgres(env.DATABASE_URL, { poolSize: 2 }) : openDatabase(env.DATABASE_PATH!);
 }
 
 /**
