@@ -114,7 +114,7 @@ describe('urql (@urql/core 6, default exchanges)', () => {
     expect(refused.error?.graphQLErrors.map((e) => [e.message, e.extensions.code])).toEqual([
       ['This token lacks the scope that certifyConnector needs.', 'FORBIDDEN'],
     ]);
-    expect(findConnectorBySlug(h.db, community[1]!)!.supportLevel).toBe('community');
+    expect((await findConnectorBySlug(h.db, community[1]!))!.supportLevel).toBe('community');
   });
 
   it('subscribes through its subscriptionExchange over graphql-sse', async () => {
@@ -355,7 +355,7 @@ describe('the graphql-sse endpoint keeps the rules of /graphql', () => {
       'POST',
       { errors: [{ message: 'Can only perform a mutation operation from a POST request.', extensions: { code: 'BAD_REQUEST' } }] },
     ]);
-    expect(findConnectorBySlug(h.db, community[11]!)!.supportLevel).toBe('community');
+    expect((await findConnectorBySlug(h.db, community[11]!))!.supportLevel).toBe('community');
     const cookie = await stream(`/graphql/stream?query=${encodeURIComponent('{ deployments { key } }')}`, {
       headers: { accept: 'text/event-stream', cookie: 'a=b' },
     });

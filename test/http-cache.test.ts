@@ -15,7 +15,7 @@ import { createToken, type TokenScope } from '../src/domain/tokens/tokens.js';
 import { MATRIX_QUERY } from '../src/graphql/examples.js';
 import { Metrics } from '../src/http/metrics.js';
 import { seedIfEmpty } from '../seed/index.js';
-import { openTestDatabase } from './helpers/database.js';
+import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
 import { inCi } from './helpers/browser.js';
 import { serve, type Served, fastPathOutcomes } from './helpers/harness.js';
 import { startServer, tempDir } from './helpers/process.js';
@@ -24,6 +24,9 @@ const MANIFEST = JSON.parse(readFileSync(new URL('../src/http/persisted-document
 const idNamed = (name: string) => Object.keys(MANIFEST).find((id) => MANIFEST[id]!.startsWith(`query ${name}`))!;
 const DETAIL_ID = idNamed('ConnectorDetail');
 const MATRIX_ID = idNamed('SupportMatrix');
+
+// The response cache keeps answers only where the database has a version to key them on: SQLite, for now.
+const KEEPS = TEST_ENGINE !== 'postgres';
 
 const SETTINGS = { maxAge: 7, staleWhileRevalidate: 11 };
 const SHARED = `public, max-age=${SETTINGS.maxAge}, stale-while-revalidate=${SETTINGS.staleWhileRevalidate}`;
@@ -73,6 +76,7 @@ describe('HTTP caching headers', () => {
     'makes an anonymous query answer public, with an ETag of its bytes over GET, from yoga and the fast lane alike (response cache %s)',
     async (cache) => {
       const { served, outcomes } = await setUp({ cache });
+      const kept = cache && KEEPS;
       const get = `/graphql?documentId=${encodeURIComponent(MATRIX_ID)}`;
       const answers = { POST: [] as Answer[], GET: [] as Answer[] };
       for (let i = 0; i < 3; i++) {
@@ -80,7 +84,7 @@ describe('HTTP caching headers', () => {
         answers.GET.push(await answer(await served.fetch(get)));
       }
       // Each method's first is yoga's (GraphiQL's text and the manifest's differ: two known operations); the rest the listener's.
-      expect(await outcomes()).toEqual(cache ? { passed_on: 2, cache_hit: 4 } : { passed_on: 2, executed: 4 });
+      expect(await outcomes()).toEqual(kept ? { passed_on: 2, cache_hit: 4 } : { passed_on: 2, executed: 4 });
       // (The manifest's text orders fields otherwise than GraphiQL's: the answers differ in order.)
       for (const list of [answers.POST, answers.GET]) for (const a of list) expect([a.status, a.bytes]).toEqual([200, list[0]!.bytes]);
       // A POST's answer has no ETag: no shared cache keeps it, nothing revalidates it.
@@ -91,10 +95,11 @@ describe('HTTP caching headers', () => {
 
   it.each([true, false])("makes a token's answer private and never stored, with no ETag, on both paths (response cache %s)", async (cache) => {
     const { served, outcomes, token } = await setUp({ cache });
+    const kept = cache && KEEPS;
     const auth = { authorization: `Bearer ${await token('reader', ['read:private'], 'acme')}` };
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await post(served, { query: MATRIX_QUERY }, auth));
-    expect(await outcomes()).toEqual(cache ? { passed_on: 1, cache_hit: 2 } : { passed_on: 1, executed: 2 });
+    expect(await outcomes()).toEqual(kept ? { passed_on: 1, cache_hit: 2 } : { passed_on: 1, executed: 2 });
     for (const a of answers) expect([a.status, a.caching]).toEqual([200, { cacheControl: 'private, no-store', etag: null, vary: 'Authorization, Accept' }]);
   });
 
@@ -102,6 +107,7 @@ describe('HTTP caching headers', () => {
     'answers a GET of a persisted operation that names the ETag with 304 and no body, from yoga and the fast lane alike (response cache %s)',
     async (cache) => {
       const { served, outcomes } = await setUp({ cache });
+      const kept = cache && KEEPS;
       const path = `/graphql?documentId=${encodeURIComponent(MATRIX_ID)}`;
       const first = await answer(await served.fetch(path));
       expect(first.caching).toEqual({ cacheControl: SHARED, etag: etagOf(first), vary: 'Authorization, Accept' });
@@ -113,11 +119,11 @@ describe('HTTP caching headers', () => {
       const other = await answer(await served.fetch(path, { headers: { 'if-none-match': '"something-else"' } }));
       expect([other.status, other.bytes, other.caching]).toEqual([200, first.bytes, first.caching]);
       // The first was yoga's to answer (and learn); the rest the listener's.
-      expect(await outcomes()).toEqual(cache ? { passed_on: 1, cache_hit: 4 } : { passed_on: 1, executed: 4 });
+      expect(await outcomes()).toEqual(kept ? { passed_on: 1, cache_hit: 4 } : { passed_on: 1, executed: 4 });
       // A browser's cross-origin GET is yoga's to answer, 304 included.
       const cors = await served.fetch(path, { headers: { 'if-none-match': etag, origin: 'https://example.test' } });
       expect([cors.status, cors.headers.get('etag'), cors.headers.get('cache-control')]).toEqual([304, etag, SHARED]);
-      expect(await outcomes()).toEqual(cache ? { passed_on: 1, cache_hit: 4 } : { passed_on: 1, executed: 4 });
+      expect(await outcomes()).toEqual(kept ? { passed_on: 1, cache_hit: 4 } : { passed_on: 1, executed: 4 });
     },
   );
 

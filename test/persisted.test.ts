@@ -13,9 +13,11 @@ import { GRAPHIQL_TABS, MATRIX_QUERY } from '../src/graphql/examples.js';
 import { Metrics } from '../src/http/metrics.js';
 import { documentIdOf } from '../src/http/persisted.js';
 import { seedIfEmpty } from '../seed/index.js';
-import { openTestDatabase } from './helpers/database.js';
+import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
 import { serve, type Served, fastPathOutcomes } from './helpers/harness.js';
 
+// The response cache keeps answers only where the database has a version to key them on: SQLite, for now.
+const KEEPS = TEST_ENGINE !== 'postgres';
 const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
 
 /** The manifest's id of the one persisted operation named `name`. */
@@ -116,15 +118,16 @@ describe('persisted operations', () => {
 
   it.each([true, false])('runs a known operation sent by id over POST or GET in the fast lane (response cache %s)', async (cache) => {
     const { served, outcomes } = await setUp({ cache });
+    const kept = cache && KEEPS;
     const body = { documentId: idOf('SupportMatrix') };
     const first = await post(served, body);
     const second = await post(served, body);
     expect(second.body).toEqual(first.body);
     // The first goes through yoga, which learns it; the second is answered by the listener.
-    expect(await outcomes()).toEqual(cache ? { passed_on: 1, cache_hit: 1 } : { passed_on: 1, executed: 1 });
+    expect(await outcomes()).toEqual(kept ? { passed_on: 1, cache_hit: 1 } : { passed_on: 1, executed: 1 });
     // A GET of it is the listener's from the first (a GET is cached apart from a POST).
     for (let i = 0; i < 2; i++) expect(await (await served.fetch(`/graphql?documentId=${encodeURIComponent(body.documentId)}`)).json()).toEqual(first.body);
-    expect(await outcomes()).toEqual(cache ? { passed_on: 1, cache_hit: 2, executed: 1 } : { passed_on: 1, executed: 3 });
+    expect(await outcomes()).toEqual(kept ? { passed_on: 1, cache_hit: 2, executed: 1 } : { passed_on: 1, executed: 3 });
   });
 });
 
@@ -191,10 +194,11 @@ describe('persisted operations only', () => {
 
   it.each([true, false])('never answers a text in the fast lane that an admin made known, to anyone else (response cache %s)', async (cache) => {
     const { served, token, outcomes } = await setUp({ cache, only: true });
+    const kept = cache && KEEPS;
     const admin = { authorization: `Bearer ${await token('a', ['admin'])}` };
     // An admin's text is learned by the pipeline and runs in the fast lane for admins.
     for (let i = 0; i < 3; i++) expect((await post(served, { query: UNLISTED }, admin)).status).toBe(200);
-    expect(await outcomes()).toEqual(cache ? { passed_on: 1, cache_hit: 2 } : { passed_on: 1, executed: 2 });
+    expect(await outcomes()).toEqual(kept ? { passed_on: 1, cache_hit: 2 } : { passed_on: 1, executed: 2 });
     const certifier = { authorization: `Bearer ${await token('c', ['certify'])}` };
     // With an Origin header a request is yoga's from the start, its side of the response cache included.
     const browser = { origin: 'https://example.test' };
@@ -206,6 +210,6 @@ describe('persisted operations only', () => {
     for (const body of [{ documentId: idOf('SupportMatrix') }, { query: MATRIX_QUERY }]) {
       for (let i = 0; i < 2; i++) expect((await post(served, body)).status).toBe(200);
     }
-    expect(await outcomes()).toEqual(cache ? { passed_on: 7, cache_hit: 4 } : { passed_on: 7, executed: 4 });
+    expect(await outcomes()).toEqual(kept ? { passed_on: 7, cache_hit: 4 } : { passed_on: 7, executed: 4 });
   });
 });

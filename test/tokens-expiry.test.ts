@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDatabase } from '../src/db/client.js';
 import { createToken, hashToken, parseDuration, revokeToken, rotateToken } from '../src/domain/tokens/tokens.js';
 import { apiTokens } from '../src/db/schema.js';
+import { TEST_ENGINE } from './helpers/database.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
 const START = new Date('2026-11-30T12:00:00.000Z');
@@ -62,10 +63,12 @@ describe('token expiry', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query: LIST }),
       });
-    expect((await again()).headers.get('x-cache')).toBe('miss');
-    expect((await again()).headers.get('x-cache')).toBe('hit');
+    // PostgreSQL has no database version yet, so its gateways keep no answers (src/fast-lane/README.md).
+    const [miss, hit] = TEST_ENGINE === 'postgres' ? [null, null] : ['miss', 'hit'];
+    expect((await again()).headers.get('x-cache')).toBe(miss);
+    expect((await again()).headers.get('x-cache')).toBe(hit);
     later('29s');
-    expect((await again()).headers.get('x-cache')).toBe('hit');
+    expect((await again()).headers.get('x-cache')).toBe(hit);
     later('1s');
     const refused = await h.gql(LIST, {}, token);
     expect({ status: refused.status, errors: refused.errors!.map(({ message, extensions }) => ({ message, extensions: { code: extensions!.code } })) }).toEqual(
