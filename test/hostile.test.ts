@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { LogLine } from '../src/app.js';
+import { poolOf } from '../src/db/postgres.js';
 import { rawRun } from '../src/db/raw.js';
 import { CSRF_HEADER } from '../src/http/checks.js';
+import pg from 'pg';
+import { TEST_ENGINE } from './helpers/database.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
 async function post(h: Harness, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
@@ -11,6 +14,7 @@ async function post(h: Harness, body: string, headers: Record<string, string> = 
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
 const q = (query: string, variables?: object) => JSON.stringify({ query, variables });
+const JSON_BODY = { 'content-type': 'application/json' };
 
 describe('hostile requests are refused before they run', () => {
   let h: Harness;
@@ -209,5 +213,49 @@ describe('introspection and error masking', () => {
     const h = await createHarness();
     const res = await post(h, q('{ deployments { key } }'));
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+// Cutting a gateway's connections is a PostgreSQL operation (pg_terminate_backend); a SQLite file has none to lose.
+describe.skipIf(TEST_ENGINE !== 'postgres')('a lost database connection', () => {
+  it('is masked with a request id while a request waits on it, and the gateway answers again once the database is back', async () => {
+    const lines: LogLine[] = [];
+    const h = await createHarness({ log: (l) => lines.push(l) });
+    const ask = (first: number) =>
+      h.fetch('/graphql', { method: 'POST', headers: JSON_BODY, body: q(`{ connectors(first: ${first}) { edges { node { slug } } } }`) });
+    expect((await (await ask(2)).json()).errors).toBeUndefined();
+    // Another session locks the table, so the gateway's query is waiting on the server when its connection is cut.
+    const admin = new pg.Client({ connectionString: poolOf(h.db).options.connectionString });
+    await admin.connect();
+    const gateway = "datname = current_database() and application_name = 'connector-registry-gateway'";
+    try {
+      await admin.query('begin');
+      await admin.query('lock table connectors in access exclusive mode');
+      // A query the fast lane has not seen: yoga runs it, and masks what fails.
+      const pending = ask(3);
+      await expect
+        .poll(async () => (await admin.query(`select count(*)::int as n from pg_stat_activity where ${gateway} and wait_event_type = 'Lock'`)).rows[0].n)
+        .toBe(1);
+      await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where ${gateway}`);
+      await admin.query('rollback');
+      const res = await pending;
+      const id = res.headers.get('x-request-id');
+      const body = await res.json();
+      expect(body.errors).toMatchObject([
+        {
+          message: `Unexpected error. The database could not be reached; retry shortly. Quote request id ${id} when you report it.`,
+          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: id },
+        },
+      ]);
+      expect(JSON.stringify(body)).not.toContain('terminating');
+      const errors = lines.filter((l) => l.level === 'error');
+      expect(errors).toMatchObject([{ message: 'database connection lost', requestId: id, error: expect.stringContaining('terminating connection') }]);
+    } finally {
+      await admin.end();
+    }
+    // The pool drops the dead connections and opens new ones: the same query is answered.
+    const again = await (await ask(3)).json();
+    expect(again.errors).toBeUndefined();
+    expect(again.data.connectors.edges).toHaveLength(3);
   });
 });
