@@ -186,12 +186,12 @@ function coldFacetsMs(path: string): number {
   return times.sort((a, b) => a - b)[10]!;
 }
 
-function prepareSeedDb(path: string): void {
+async function prepareSeedDb(path: string): Promise<void> {
   const db = openDatabase(path);
   migrateDatabase(db);
   seedIfEmpty(db);
   // Give the detail scenario a certification history.
-  const { token } = createToken(db, { name: 'bench', scopes: ['certify'] });
+  const { token } = await createToken(db, { name: 'bench', scopes: ['certify'] });
   void token;
   db.$client
     .prepare(
@@ -263,7 +263,7 @@ async function runScenario(s: Scenario, dbPath: string) {
 
 try {
   const seedDb = join(dir, 'seed.db');
-  prepareSeedDb(seedDb);
+  await prepareSeedDb(seedDb);
   const wanted = values.scenarios!.split(',').map(Number);
   let syntheticDb: string | null = null;
   const results: Record<string, unknown>[] = [];
