@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import type { LogLine } from '../src/app.js';
+import { closeDatabase } from '../src/db/client.js';
 import { poolOf } from '../src/db/postgres.js';
 import { rawRun } from '../src/db/raw.js';
 import { CSRF_HEADER } from '../src/http/checks.js';
@@ -207,6 +208,28 @@ describe('introspection and error masking', () => {
     );
     // The access-log line of the same request carries the same id.
     expect(lines.find((l) => l.message === 'request')).toMatchObject({ requestId: 'test-req-42', method: 'POST', path: '/graphql', status: 200 });
+  });
+
+  it('masks a token the database cannot look up, with a request id, whichever path reads the request', async () => {
+    const lines: LogLine[] = [];
+    const h = await createHarness({ log: (l) => lines.push(l) });
+    const token = await h.token('reader', ['read:private']);
+    await closeDatabase(h.db);
+    const masked = (id: string) => ({
+      errors: [{ message: `Unexpected error. Quote request id ${id} when you report it.`, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: id } }],
+    });
+    const headers = (id: string) => ({ ...JSON_BODY, authorization: `Bearer ${token}`, 'x-request-id': id });
+    const viaListener = await h.fetch('/graphql', { method: 'POST', headers: headers('test-req-43'), body: q('{ deployments { key } }') });
+    expect([viaListener.status, viaListener.headers.get('x-request-id'), await viaListener.json()]).toEqual([500, 'test-req-43', masked('test-req-43')]);
+    const viaYoga = await h.app.fetch('http://yoga/graphql', { method: 'POST', headers: headers('test-req-44'), body: q('{ deployments { key } }') });
+    expect([viaYoga.status, await viaYoga.json()]).toEqual([500, masked('test-req-44')]);
+    // Each logged once as the error, beside its access-log line (an error too, for a 500).
+    expect(lines.filter((l) => l.level === 'error').map((l) => [l.message, l.requestId])).toEqual([
+      ['unexpected error', 'test-req-43'],
+      ['request', 'test-req-43'],
+      ['unexpected error', 'test-req-44'],
+      ['request', 'test-req-44'],
+    ]);
   });
 
   it('gives every response a request id', async () => {
