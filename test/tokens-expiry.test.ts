@@ -63,12 +63,13 @@ describe('token expiry', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query: LIST }),
       });
-    // PostgreSQL has no database version yet, so its gateways keep no answers (src/fast-lane/README.md).
-    const [miss, hit] = TEST_ENGINE === 'postgres' ? [null, null] : ['miss', 'hit'];
-    expect((await again()).headers.get('x-cache')).toBe(miss);
-    expect((await again()).headers.get('x-cache')).toBe(hit);
+    const cached = async () => (await again()).headers.get('x-cache');
+    const seen = [await cached(), await cached()];
     later('29s');
-    expect((await again()).headers.get('x-cache')).toBe(hit);
+    seen.push(await cached());
+    // PostgreSQL has no database version yet, so its gateways keep no answers (src/fast-lane/README.md).
+    if (TEST_ENGINE === 'postgres') expect(seen).not.toContain('hit');
+    else expect(seen).toEqual(['miss', 'hit', 'hit']);
     later('1s');
     const refused = await h.gql(LIST, {}, token);
     expect({ status: refused.status, errors: refused.errors!.map(({ message, extensions }) => ({ message, extensions: { code: extensions!.code } })) }).toEqual(
