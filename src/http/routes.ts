@@ -1,13 +1,12 @@
 // Plain HTTP endpoints beside /graphql: health, metrics, the catalog page and the registry export.
 import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../db/client.js';
 import type { RegistryKey } from '../db/schema.js';
 import { exportRegistry } from '../domain/registry/export.js';
 import type { Visibility } from '../domain/connectors/visibility.js';
-import { rawRow } from '../db/raw.js';
+import { databaseAnswers } from '../db/client.js';
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from './metrics.js';
 
@@ -23,15 +22,6 @@ function json(fetchAPI: FetchAPI, status: number, body: unknown, headers: Record
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
-}
-
-/** Whether the database answers a trivial query, on either engine. */
-async function databaseAnswers(db: Db): Promise<boolean> {
-  try {
-    return (await rawRow(db, sql`select 1 as ok`)) !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 export async function healthResponse(db: Db, fetchAPI: FetchAPI): Promise<Response> {
