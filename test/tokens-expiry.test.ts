@@ -1,9 +1,10 @@
 import ms from 'ms';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDatabase } from '../src/db/client.js';
-import { createToken, hashToken, parseDuration, revokeToken, rotateToken } from '../src/domain/tokens/tokens.js';
+import { openPostgres, poolOf } from '../src/db/postgres.js';
+import { checkToken, createToken, hashToken, parseDuration, revokeToken, rotateToken } from '../src/domain/tokens/tokens.js';
 import { apiTokens } from '../src/db/schema.js';
-import { TEST_ENGINE } from './helpers/database.js';
+import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
 const START = new Date('2026-11-30T12:00:00.000Z');
@@ -174,6 +175,30 @@ describe('token rotation', () => {
     const seen = '{ a: connector(slug: "source-acme-books") { slug } g: connector(slug: "source-globex-ledger") { slug } }';
     for (const t of [old.token, rotated.token]) {
       expect((await h.gql(seen, {}, t)).data).toEqual({ a: { slug: 'source-acme-books' }, g: null });
+    }
+  });
+});
+
+// Gateways share a database on PostgreSQL. (Two SQLite handles in one process cannot both write: one's
+// BEGIN IMMEDIATE waits synchronously for the other, which holds the event loop it would need to finish.)
+describe.skipIf(TEST_ENGINE !== 'postgres')('two gateways rotating one token at once', () => {
+  it('serialize: both new tokens work, and the token both replaced is refused', async () => {
+    const first = await openTestDatabase();
+    // A second pool on the same database, as another gateway has.
+    const second = openPostgres(poolOf(first).options.connectionString!);
+    try {
+      const original = await createToken(first, { name: 'shared', scopes: ['certify'] }, { actor: 'test', now: START });
+      const rotations = await Promise.all([first, second].map((db) => rotateToken(db, 'shared', { graceMs: ms('1h') }, { actor: 'test', now: START })));
+      const [a, b] = rotations.map((r) => r!.token);
+      const later = new Date(START.getTime() + ms('1m'));
+      const codes = async (token: string) => {
+        const check = await checkToken(first, token, later);
+        return check.row ? 'ok' : check.refusal.code;
+      };
+      expect([await codes(original.token), await codes(a!), await codes(b!)]).toEqual(['UNAUTHENTICATED', 'ok', 'ok']);
+    } finally {
+      await closeDatabase(second);
+      await closeDatabase(first);
     }
   });
 });
