@@ -399,7 +399,8 @@ describe('the graphql-sse endpoint keeps the rules of /graphql', () => {
 
 describe('reserved graphql-sse streams', () => {
   it('refuses more reservations than the limit with 503, and closes one left unopened, freeing its place', async () => {
-    const limited = await createHarness({ streams: { maxPending: 2, pendingMs: 50 } });
+    // Long enough for three requests on a loaded machine: the first two must still wait when the third comes.
+    const limited = await createHarness({ streams: { maxPending: 2, pendingMs: 1000 } });
     const reserve = () => limited.fetch('/graphql/stream', { method: 'PUT' });
     const first = await reserve();
     expect(first.status).toBe(201);
