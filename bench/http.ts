@@ -157,7 +157,7 @@ async function runScenario(s: Scenario, dbPath: string) {
 
 async function runSqlite(): Promise<void> {
   const seedDb = join(dir, 'seed.db');
-  prepareSeedDb(seedDb);
+  await prepareSeedDb(seedDb);
   const wanted = values.scenarios!.split(',').map(Number);
   let syntheticDb: string | null = null;
   const results: Record<string, unknown>[] = [];

@@ -2,6 +2,7 @@
 // It composes and does nothing else: no I/O at import time, no listening here.
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, RequestListener } from 'node:http';
+import type { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { DEFAULT_HTTP_CACHE, DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
 import type { Context } from './context.js';
@@ -20,7 +21,7 @@ import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
 import { limitPlugins, type Limits } from './graphql/limits.js';
 import { createMaskError } from './graphql/mask-error.js';
 import { buildSchema } from './graphql/schema.js';
-import { createViewers, refusalMessage, refusedTokenError } from './http/auth.js';
+import { createViewers, refusalMessage, refusedTokenError, viewersPlugin } from './http/auth.js';
 import { createFairUse, type BudgetOptions, type Peer } from './http/budget.js';
 import { createClientAddress } from './http/client-address.js';
 import { payloadTooLarge, requestChecks } from './http/checks.js';
@@ -103,7 +104,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   };
   if (options.webhooks !== false) deliverEventsTo(db, events, { ...DEFAULT_WEBHOOKS, ...options.webhooks, ...webhooks, send: postWebhook, now, log });
   const scope = createRequestScope(metrics, log);
-  const { viewerFor, viewerOf, refusalOf } = createViewers(db, now);
+  const viewers = createViewers(db, now);
+  const { viewerFor, viewerOf, refusalOf } = viewers;
   const authFailures = new AuthFailures(db, now);
   const maskError = createMaskError(log, scope.requestId);
   const schema = buildSchema();
@@ -165,25 +167,27 @@ export async function createApp(options: AppOptions): Promise<App> {
     // (the CSRF header), nor read the answer to one.
     cors: { credentials: false },
     logging: false,
-    context: ({ request, req }: { request: Request; req?: IncomingMessage }) => {
-      const viewer = viewerOf(request);
+    context: async ({ request, req }: { request: Request; req?: IncomingMessage }) => {
+      const viewer = (await viewers.resolve(request))?.row;
       if (viewer === null) {
         const refusal = refusalOf(request)!;
-        authFailures.failed(addressOf(req), refusal.code);
+        await authFailures.failed(addressOf(req), refusal.code);
         throw refusedTokenError(refusal);
       }
       return contextFor(viewer ?? null, scope.requestId() ?? requestIdFor(null), req);
     },
     plugins: [
       scope.plugin,
+      // Before any plugin that asks who is calling: it looks the request's token up once.
+      viewersPlugin(viewers, (error) => maskError(error, 'Unexpected error.') as GraphQLError),
       routesPlugin(
         db,
         metrics,
-        (request, serverContext) => {
+        async (request, serverContext) => {
           const viewer = viewerOf(request);
           if (viewer !== null) return viewer === undefined ? PUBLIC : visibilityFor(viewer);
           const refusal = refusalOf(request)!;
-          authFailures.failed(addressOf((serverContext as { req?: IncomingMessage } | undefined)?.req), refusal.code);
+          await authFailures.failed(addressOf((serverContext as { req?: IncomingMessage } | undefined)?.req), refusal.code);
           return { refused: refusalMessage(refusal) };
         },
         httpCache.shared,

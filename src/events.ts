@@ -53,10 +53,10 @@ export function breakingChangePayload(db: Db, b: BreakingChangeRow) {
 export function deliverEventsTo(db: Db, events: EventBus, options: ConstructorParameters<typeof WebhookDispatcher>[1]): void {
   const dispatcher = new WebhookDispatcher(db, options);
   void (async () => {
-    for await (const e of events.subscribe('certification')) dispatcher.enqueue('certification', certificationPayload(db, e.event));
+    for await (const e of events.subscribe('certification')) await dispatcher.enqueue('certification', certificationPayload(db, e.event));
   })();
   void (async () => {
-    for await (const e of events.subscribe('breakingChange')) dispatcher.enqueue('breaking_change', breakingChangePayload(db, e.breakingChange));
+    for await (const e of events.subscribe('breakingChange')) await dispatcher.enqueue('breaking_change', breakingChangePayload(db, e.breakingChange));
   })();
-  dispatcher.resume();
+  void dispatcher.resume();
 }

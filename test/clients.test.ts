@@ -38,16 +38,15 @@ const tokens: Record<'certifier' | 'reader' | 'admin', string> = { certifier: ''
 const community: string[] = [];
 
 beforeAll(async () => {
-  h = createHarness({ log: (line) => lines.push(line) });
-  tokens.certifier = h.token('client-bot', ['certify']);
-  tokens.reader = h.token('client-reader', ['read:private', 'publish']);
-  tokens.admin = h.token('client-admin', ['admin']);
-  const rows = h.db
+  h = await createHarness({ log: (line) => lines.push(line) });
+  tokens.certifier = await h.token('client-bot', ['certify']);
+  tokens.reader = await h.token('client-reader', ['read:private', 'publish']);
+  tokens.admin = await h.token('client-admin', ['admin']);
+  const rows = await h.db
     .select({ slug: connectors.slug })
     .from(connectors)
     .where(and(eq(connectors.supportLevel, 'community'), isNull(connectors.organization)))
-    .orderBy(asc(connectors.slug))
-    .all();
+    .orderBy(asc(connectors.slug));
   community.push(...rows.map((r) => r.slug));
   server = createServer(h.app.nodeListener);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -59,11 +58,11 @@ afterAll(async () => {
 });
 
 /** What QUERY must answer for `slug`, read from the database through the domain. */
-function expected(slug: string) {
-  const row = findConnectorBySlug(h.db, slug)!;
+async function expected(slug: string) {
+  const row = (await findConnectorBySlug(h.db, slug))!;
   return {
     connector: { slug: row.slug, name: row.name, supportLevel: row.supportLevel.toUpperCase() },
-    connectors: { totalCount: countConnectors(h.db, { supportLevels: ['community'] }, loadPolicyCatalog(h.db), PUBLIC) },
+    connectors: { totalCount: await countConnectors(h.db, { supportLevels: ['community'] }, await loadPolicyCatalog(h.db), PUBLIC) },
   };
 }
 
@@ -95,7 +94,7 @@ describe('urql (@urql/core 6, default exchanges)', () => {
     const result = await anonymous.query(QUERY, { slug }).toPromise();
     expect(result.error).toBeUndefined();
     // urql's document cache asks for every __typename.
-    const { connector, connectors: page } = expected(slug);
+    const { connector, connectors: page } = await expected(slug);
     expect(result.data).toEqual({ connector: { __typename: 'Connector', ...connector }, connectors: { __typename: 'ConnectorConnection', ...page } });
     expect(requestsSince(from).map((l) => [l.method, l.status])).toEqual([['GET', 200]]);
   });
@@ -115,7 +114,7 @@ describe('urql (@urql/core 6, default exchanges)', () => {
     expect(refused.error?.graphQLErrors.map((e) => [e.message, e.extensions.code])).toEqual([
       ['This token lacks the scope that certifyConnector needs.', 'FORBIDDEN'],
     ]);
-    expect(findConnectorBySlug(h.db, community[1]!)!.supportLevel).toBe('community');
+    expect((await findConnectorBySlug(h.db, community[1]!))!.supportLevel).toBe('community');
   });
 
   it('subscribes through its subscriptionExchange over graphql-sse', async () => {
@@ -169,9 +168,10 @@ describe('Apollo Client (4, HttpLink, InMemoryCache)', () => {
   it('queries, certifies with a token and reports a missing scope as FORBIDDEN', async () => {
     const slug = community[2]!;
     const result = await client().query({ query: gql(QUERY), variables: { slug } });
+    const want = await expected(slug);
     expect(result.data).toEqual({
-      connector: { __typename: 'Connector', ...expected(slug).connector },
-      connectors: { __typename: 'ConnectorConnection', ...expected(slug).connectors },
+      connector: { __typename: 'Connector', ...want.connector },
+      connectors: { __typename: 'ConnectorConnection', ...want.connectors },
     });
     const done = await client(tokens.certifier).mutate({ mutation: gql(CERTIFY), variables: { slug } });
     expect(done.data).toMatchObject({ certifyConnector: certified(slug) });
@@ -219,7 +219,7 @@ describe('Apollo Client (4, HttpLink, InMemoryCache)', () => {
 describe('graphql-request (7)', () => {
   it('queries, certifies with a token and reports a missing scope as FORBIDDEN', async () => {
     const slug = community[4]!;
-    expect(await new GraphQLClient(`${url}/graphql`).request(QUERY, { slug })).toEqual(expected(slug));
+    expect(await new GraphQLClient(`${url}/graphql`).request(QUERY, { slug })).toEqual(await expected(slug));
     const certifier = new GraphQLClient(`${url}/graphql`, { headers: { authorization: `Bearer ${tokens.certifier}` } });
     expect(await certifier.request(CERTIFY, { slug })).toEqual({ certifyConnector: certified(slug) });
     const reader = new GraphQLClient(`${url}/graphql`, { headers: { authorization: `Bearer ${tokens.reader}` } });
@@ -247,7 +247,7 @@ for (const singleConnection of [false, true]) {
     it('queries, certifies with the token in Authorization, and reports a missing scope and a bad token with their codes', async () => {
       const slug = community[offset]!;
       const anonymous = client();
-      expect(await once(anonymous, QUERY, { slug })).toEqual({ data: expected(slug) });
+      expect(await once(anonymous, QUERY, { slug })).toEqual({ data: await expected(slug) });
       const certifier = client(tokens.certifier);
       expect(await once(certifier, CERTIFY, { slug })).toEqual({ data: { certifyConnector: certified(slug) } });
       const reader = client(tokens.reader);
@@ -264,7 +264,7 @@ for (const singleConnection of [false, true]) {
 
     it("keeps the subscriber's token: an organization's token hears its private connector's change, an anonymous subscriber does not", async () => {
       const query = 'subscription { breakingChangeAnnounced { version connector { slug } } }';
-      const owner = client(createToken(h.db, { name: `acme-stream-${singleConnection}`, scopes: ['read:private'], organization: 'acme' }).token);
+      const owner = client((await createToken(h.db, { name: `acme-stream-${singleConnection}`, scopes: ['read:private'], organization: 'acme' })).token);
       const anonymous = client();
       const from = lines.length;
       const heard = { owner: [] as unknown[], anonymous: [] as unknown[] };
@@ -355,7 +355,7 @@ describe('the graphql-sse endpoint keeps the rules of /graphql', () => {
       'POST',
       { errors: [{ message: 'Can only perform a mutation operation from a POST request.', extensions: { code: 'BAD_REQUEST' } }] },
     ]);
-    expect(findConnectorBySlug(h.db, community[11]!)!.supportLevel).toBe('community');
+    expect((await findConnectorBySlug(h.db, community[11]!))!.supportLevel).toBe('community');
     const cookie = await stream(`/graphql/stream?query=${encodeURIComponent('{ deployments { key } }')}`, {
       headers: { accept: 'text/event-stream', cookie: 'a=b' },
     });
@@ -399,7 +399,8 @@ describe('the graphql-sse endpoint keeps the rules of /graphql', () => {
 
 describe('reserved graphql-sse streams', () => {
   it('refuses more reservations than the limit with 503, and closes one left unopened, freeing its place', async () => {
-    const limited = createHarness({ streams: { maxPending: 2, pendingMs: 50 } });
+    // Long enough for three requests on a loaded machine: the first two must still wait when the third comes.
+    const limited = await createHarness({ streams: { maxPending: 2, pendingMs: 1000 } });
     const reserve = () => limited.fetch('/graphql/stream', { method: 'PUT' });
     const first = await reserve();
     expect(first.status).toBe(201);

@@ -349,7 +349,7 @@ describe('the fast path', () => {
   it('never learns a mutation, and a read right after one is fresh', async () => {
     const { db, app, outcomes } = setUp({ cache: true });
     const fast = await listen(app.nodeListener);
-    const token = createToken(db, { name: 'bot', scopes: ['certify'] }).token;
+    const token = (await createToken(db, { name: 'bot', scopes: ['certify'] })).token;
     const read = JSON.stringify({ query: '{ connector(slug: "source-faker") { supportLevel revision } }' });
     const level = async () => JSON.parse((await post(fast, read)).body).data.connector;
     expect(await level()).toEqual({ supportLevel: 'COMMUNITY', revision: 1 });
@@ -369,7 +369,7 @@ describe('the fast path', () => {
   it('answers fresh right after a breaking change is announced', async () => {
     const { db, app } = setUp({ cache: true });
     const fast = await listen(app.nodeListener);
-    const publisher = createToken(db, { name: 'release-bot', scopes: ['publish'] }).token;
+    const publisher = (await createToken(db, { name: 'release-bot', scopes: ['publish'] })).token;
     const read = JSON.stringify({ query: '{ connector(slug: "source-faker") { revision breakingChanges { version } } }' });
     const before = await post(fast, read);
     expect((await post(fast, read)).cache).toBe('hit');
@@ -424,8 +424,8 @@ describe('the fast path', () => {
     for (const cache of [false, true]) {
       const { db, app } = setUp({ cache });
       const fast = await listen(app.nodeListener);
-      const acme = createToken(db, { name: 'acme', scopes: ['read:private'], organization: 'acme' }).token;
-      const globex = createToken(db, { name: 'globex', scopes: ['read:private'], organization: 'globex' }).token;
+      const acme = (await createToken(db, { name: 'acme', scopes: ['read:private'], organization: 'acme' })).token;
+      const globex = (await createToken(db, { name: 'globex', scopes: ['read:private'], organization: 'globex' })).token;
       const list = JSON.stringify({ query: '{ connectors(filter: {supportLevels: [CUSTOM]}, first: 10) { totalCount edges { node { slug } } } }' });
       const slugs = async (headers: Record<string, string>) =>
         JSON.parse((await post(fast, list, headers)).body).data.connectors.edges.map((e: any) => e.node.slug);

@@ -1,17 +1,27 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import type { LogLine } from '../src/app.js';
+import { closeDatabase } from '../src/db/client.js';
+import { poolOf } from '../src/db/postgres.js';
+import { rawRun } from '../src/db/raw.js';
 import { CSRF_HEADER } from '../src/http/checks.js';
-import { createHarness } from './helpers/harness.js';
+import pg from 'pg';
+import { TEST_ENGINE } from './helpers/database.js';
+import { createHarness, type Harness } from './helpers/harness.js';
 
-async function post(h: ReturnType<typeof createHarness>, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+async function post(h: Harness, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
   const res = await h.fetch('/graphql', { method: 'POST', headers, body });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
 }
 const q = (query: string, variables?: object) => JSON.stringify({ query, variables });
+const JSON_BODY = { 'content-type': 'application/json' };
 
 describe('hostile requests are refused before they run', () => {
-  const h = createHarness({ limits: { maxDepth: 6, maxAliases: 3, maxTokens: 300, maxDirectives: 4, maxCost: 3000, maxBodyBytes: 4096 } });
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness({ limits: { maxDepth: 6, maxAliases: 3, maxTokens: 300, maxDirectives: 4, maxCost: 3000, maxBodyBytes: 4096 } });
+  });
 
   const cases: [string, string, string, RegExp][] = [
     [
@@ -162,8 +172,8 @@ describe('hostile requests are refused before they run', () => {
 
 describe('introspection and error masking', () => {
   it('with INTROSPECTION=false refuses introspection and hides field suggestions', async () => {
-    const open = createHarness();
-    const closed = createHarness({ limits: { introspection: false } });
+    const open = await createHarness();
+    const closed = await createHarness({ limits: { introspection: false } });
     const typo = q('{ deploymentz { key } }');
     expect((await post(open, typo)).body.errors[0].message).toContain('Did you mean "deployments"?');
     const hidden = (await post(closed, typo)).body.errors[0].message;
@@ -175,9 +185,9 @@ describe('introspection and error masking', () => {
 
   it('masks an unexpected error, and names it by a request id that the log line also has', async () => {
     const lines: LogLine[] = [];
-    const h = createHarness({ log: (l) => lines.push(l) });
+    const h = await createHarness({ log: (l) => lines.push(l) });
     // Break the database under the server: a real fault, not a mock.
-    h.db.$client.exec('drop table certification_events');
+    await rawRun(h.db, sql.raw(`drop table certification_events${h.db.$engine === 'postgres' ? ' cascade' : ''}`));
     const res = await h.fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'test-req-42' },
@@ -193,14 +203,82 @@ describe('introspection and error masking', () => {
     const errors = lines.filter((l) => l.level === 'error');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ level: 'error', requestId: 'test-req-42' });
-    expect(String(errors[0]!.error)).toContain('no such table: certification_events');
+    expect(String(errors[0]!.error)).toContain(
+      h.db.$engine === 'postgres' ? 'relation "certification_events" does not exist' : 'no such table: certification_events',
+    );
     // The access-log line of the same request carries the same id.
     expect(lines.find((l) => l.message === 'request')).toMatchObject({ requestId: 'test-req-42', method: 'POST', path: '/graphql', status: 200 });
   });
 
+  it('masks a token the database cannot look up, with a request id, whichever path reads the request', async () => {
+    const lines: LogLine[] = [];
+    const h = await createHarness({ log: (l) => lines.push(l) });
+    const token = await h.token('reader', ['read:private']);
+    await closeDatabase(h.db);
+    const masked = (id: string) => ({
+      errors: [{ message: `Unexpected error. Quote request id ${id} when you report it.`, extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: id } }],
+    });
+    const headers = (id: string) => ({ ...JSON_BODY, authorization: `Bearer ${token}`, 'x-request-id': id });
+    const viaListener = await h.fetch('/graphql', { method: 'POST', headers: headers('test-req-43'), body: q('{ deployments { key } }') });
+    expect([viaListener.status, viaListener.headers.get('x-request-id'), await viaListener.json()]).toEqual([500, 'test-req-43', masked('test-req-43')]);
+    const viaYoga = await h.app.fetch('http://yoga/graphql', { method: 'POST', headers: headers('test-req-44'), body: q('{ deployments { key } }') });
+    expect([viaYoga.status, await viaYoga.json()]).toEqual([500, masked('test-req-44')]);
+    // Each logged once as the error, beside its access-log line (an error too, for a 500).
+    expect(lines.filter((l) => l.level === 'error').map((l) => [l.message, l.requestId])).toEqual([
+      ['unexpected error', 'test-req-43'],
+      ['request', 'test-req-43'],
+      ['unexpected error', 'test-req-44'],
+      ['request', 'test-req-44'],
+    ]);
+  });
+
   it('gives every response a request id', async () => {
-    const h = createHarness();
+    const h = await createHarness();
     const res = await post(h, q('{ deployments { key } }'));
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+// Cutting a gateway's connections is a PostgreSQL operation (pg_terminate_backend); a SQLite file has none to lose.
+describe.skipIf(TEST_ENGINE !== 'postgres')('a lost database connection', () => {
+  it('is masked with a request id while a request waits on it, and the gateway answers again once the database is back', async () => {
+    const lines: LogLine[] = [];
+    const h = await createHarness({ log: (l) => lines.push(l) });
+    const ask = (first: number) =>
+      h.fetch('/graphql', { method: 'POST', headers: JSON_BODY, body: q(`{ connectors(first: ${first}) { edges { node { slug } } } }`) });
+    expect((await (await ask(2)).json()).errors).toBeUndefined();
+    // Another session locks the table, so the gateway's query is waiting on the server when its connection is cut.
+    const admin = new pg.Client({ connectionString: poolOf(h.db).options.connectionString });
+    await admin.connect();
+    const gateway = "datname = current_database() and application_name = 'connector-registry-gateway'";
+    try {
+      await admin.query('begin');
+      await admin.query('lock table connectors in access exclusive mode');
+      // A query the fast lane has not seen: yoga runs it, and masks what fails.
+      const pending = ask(3);
+      await expect
+        .poll(async () => (await admin.query(`select count(*)::int as n from pg_stat_activity where ${gateway} and wait_event_type = 'Lock'`)).rows[0].n)
+        .toBe(1);
+      await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where ${gateway}`);
+      await admin.query('rollback');
+      const res = await pending;
+      const id = res.headers.get('x-request-id');
+      const body = await res.json();
+      expect(body.errors).toMatchObject([
+        {
+          message: `Unexpected error. The database could not be reached; retry shortly. Quote request id ${id} when you report it.`,
+          extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: id },
+        },
+      ]);
+      expect(JSON.stringify(body)).not.toContain('terminating');
+      const errors = lines.filter((l) => l.level === 'error');
+      expect(errors).toMatchObject([{ message: 'database connection lost', requestId: id, error: expect.stringContaining('terminating connection') }]);
+    } finally {
+      await admin.end();
+    }
+    // The pool drops the dead connections and opens new ones: the same query is answered.
+    const again = await (await ask(3)).json();
+    expect(again.errors).toBeUndefined();
+    expect(again.data.connectors.edges).toHaveLength(3);
   });
 });

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { LogLine } from '../src/app.js';
+import { closeDatabase } from '../src/db/client.js';
 import { createHarness } from './helpers/harness.js';
 
 describe('observability', () => {
   it('logs one JSON line per request with its request id, and counts requests, latency, errors and certifications', async () => {
     const lines: LogLine[] = [];
-    const h = createHarness({ log: (l) => lines.push(l) });
-    const token = h.token('bot', ['certify']);
+    const h = await createHarness({ log: (l) => lines.push(l) });
+    const token = await h.token('bot', ['certify']);
     await h.gql('{ deployments { key } }');
     await h.gql('{ connectors(first: 0) { totalCount } }');
     await h.gql(
@@ -36,9 +37,9 @@ describe('observability', () => {
   });
 
   it('reports an unhealthy database on /health with 503', async () => {
-    const h = createHarness();
+    const h = await createHarness();
     expect((await h.get('/health')).status).toBe(200);
-    h.db.$client.close();
+    await closeDatabase(h.db);
     const res = await h.get('/health');
     expect(res.status).toBe(503);
     expect(await res.json()).toEqual({ status: 'unavailable', database: false });

@@ -1,6 +1,10 @@
 import ms from 'ms';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createToken, hashToken, parseDuration, revokeToken, rotateToken } from '../src/domain/tokens/tokens.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeDatabase } from '../src/db/client.js';
+import { openPostgres, poolOf } from '../src/db/postgres.js';
+import { checkToken, createToken, hashToken, parseDuration, revokeToken, rotateToken } from '../src/domain/tokens/tokens.js';
+import { apiTokens } from '../src/db/schema.js';
+import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
 const START = new Date('2026-11-30T12:00:00.000Z');
@@ -18,34 +22,38 @@ const EXPIRED = (at: string) => ({
 describe('token expiry', () => {
   let h: Harness;
   let clock: Date;
-  beforeEach(() => {
+  beforeEach(async () => {
     clock = START;
-    h = createHarness({ now: () => clock });
+    h = await createHarness({ now: () => clock });
+  });
+  afterEach(async () => {
+    await h.close();
+    await closeDatabase(h.db);
   });
 
   const later = (duration: string) => {
     clock = new Date(clock.getTime() + ms(duration as ms.StringValue));
   };
 
-  it('gives every token 90 days unless told otherwise, and none only when asked for never', () => {
-    const usual = createToken(h.db, { name: 'usual', scopes: ['certify'] }, { actor: 'test', now: START }).row;
+  it('gives every token 90 days unless told otherwise, and none only when asked for never', async () => {
+    const usual = (await createToken(h.db, { name: 'usual', scopes: ['certify'] }, { actor: 'test', now: START })).row;
     expect(usual.expiresAt).toBe(new Date(START.getTime() + ms('90d')).toISOString());
-    const short = createToken(h.db, { name: 'short', scopes: ['certify'], expiresInMs: ms('2h') }, { actor: 'test', now: START }).row;
+    const short = (await createToken(h.db, { name: 'short', scopes: ['certify'], expiresInMs: ms('2h') }, { actor: 'test', now: START })).row;
     expect(short.expiresAt).toBe('2026-11-30T14:00:00.000Z');
-    const forever = createToken(h.db, { name: 'forever', scopes: ['certify'], expiresInMs: null }, { actor: 'test', now: START }).row;
+    const forever = (await createToken(h.db, { name: 'forever', scopes: ['certify'], expiresInMs: null }, { actor: 'test', now: START })).row;
     expect(forever.expiresAt).toBeNull();
   });
 
-  it('stores a token only as its SHA-256 hash', () => {
-    const { token } = createToken(h.db, { name: 'kept', scopes: ['certify'] }, { actor: 'test', now: START });
-    const stored = JSON.stringify(h.db.$client.prepare('select * from api_tokens').all());
+  it('stores a token only as its SHA-256 hash', async () => {
+    const { token } = await createToken(h.db, { name: 'kept', scopes: ['certify'] }, { actor: 'test', now: START });
+    const stored = JSON.stringify(await h.db.select().from(apiTokens));
     expect([stored.includes(token), stored.includes(hashToken(token))]).toEqual([false, true]);
   });
 
   it('refuses a token once it expired, with TOKEN_EXPIRED and when, even for an answer the cache and the fast lane hold', async () => {
     // Made 59.5 minutes ago for an hour: it has 30 seconds left.
     const made = new Date(START.getTime() - ms('59.5m'));
-    const { token, row } = createToken(h.db, { name: 'reader', scopes: ['read:private'], expiresInMs: ms('1h') }, { actor: 'test', now: made });
+    const { token, row } = await createToken(h.db, { name: 'reader', scopes: ['read:private'], expiresInMs: ms('1h') }, { actor: 'test', now: made });
     const first = await h.gql(LIST, {}, token);
     expect(first.status).toBe(200);
     // The same request again is answered from the response cache (the first answer was made while the
@@ -56,10 +64,13 @@ describe('token expiry', () => {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
         body: JSON.stringify({ query: LIST }),
       });
-    expect((await again()).headers.get('x-cache')).toBe('miss');
-    expect((await again()).headers.get('x-cache')).toBe('hit');
+    const cached = async () => (await again()).headers.get('x-cache');
+    const seen = [await cached(), await cached()];
     later('29s');
-    expect((await again()).headers.get('x-cache')).toBe('hit');
+    seen.push(await cached());
+    // PostgreSQL has no database version yet, so its gateways keep no answers (src/fast-lane/README.md).
+    if (TEST_ENGINE === 'postgres') expect(seen).not.toContain('hit');
+    else expect(seen).toEqual(['miss', 'hit', 'hit']);
     later('1s');
     const refused = await h.gql(LIST, {}, token);
     expect({ status: refused.status, errors: refused.errors!.map(({ message, extensions }) => ({ message, extensions: { code: extensions!.code } })) }).toEqual(
@@ -79,8 +90,8 @@ describe('token expiry', () => {
   });
 
   it('keeps UNAUTHENTICATED for unknown and revoked tokens, whether or not they have expired', async () => {
-    const { token } = createToken(h.db, { name: 'gone', scopes: ['certify'], expiresInMs: ms('1h') }, { actor: 'test', now: START });
-    expect(revokeToken(h.db, 'gone', { actor: 'test' })).toBe(true);
+    const { token } = await createToken(h.db, { name: 'gone', scopes: ['certify'], expiresInMs: ms('1h') }, { actor: 'test', now: START });
+    expect(await revokeToken(h.db, 'gone', { actor: 'test' })).toBe(true);
     for (const t of [token, 'crg_unknown', 'not-even-a-token']) {
       const res = await h.gql(LIST, {}, t);
       expect([res.status, res.errors![0]!.extensions!.code]).toEqual([401, 'UNAUTHENTICATED']);
@@ -93,15 +104,19 @@ describe('token expiry', () => {
 describe('token rotation', () => {
   let h: Harness;
   let clock: Date;
-  beforeEach(() => {
+  beforeEach(async () => {
     clock = START;
-    h = createHarness({ now: () => clock });
+    h = await createHarness({ now: () => clock });
+  });
+  afterEach(async () => {
+    await h.close();
+    await closeDatabase(h.db);
   });
 
   it('issues a new token for the same name, scopes and organization, and keeps the old one for the grace period only', async () => {
-    const old = createToken(h.db, { name: 'ci', scopes: ['certify', 'read:private'], organization: 'globex' }, { actor: 'test', now: START });
+    const old = await createToken(h.db, { name: 'ci', scopes: ['certify', 'read:private'], organization: 'globex' }, { actor: 'test', now: START });
     clock = new Date(START.getTime() + ms('1d'));
-    const rotated = rotateToken(h.db, 'ci', { graceMs: ms('24h'), expiresInMs: ms('30d') }, { actor: 'test', now: clock })!;
+    const rotated = (await rotateToken(h.db, 'ci', { graceMs: ms('24h'), expiresInMs: ms('30d') }, { actor: 'test', now: clock }))!;
     expect(rotated.token).not.toBe(old.token);
     expect(rotated.row).toMatchObject({
       id: old.row.id,
@@ -127,14 +142,14 @@ describe('token rotation', () => {
   });
 
   it('never lets the old token outlive its own expiry, ends it at once with no grace, and rotates no revoked token', async () => {
-    const a = createToken(h.db, { name: 'a', scopes: ['certify'], expiresInMs: ms('1h') }, { actor: 'test', now: START });
-    expect(rotateToken(h.db, 'a', { graceMs: ms('24h') }, { actor: 'test', now: START })!.row.previousExpiresAt).toBe(a.row.expiresAt);
-    const b = createToken(h.db, { name: 'b', scopes: ['certify'] }, { actor: 'test', now: START });
-    rotateToken(h.db, 'b', { graceMs: 0 }, { actor: 'test', now: START });
+    const a = await createToken(h.db, { name: 'a', scopes: ['certify'], expiresInMs: ms('1h') }, { actor: 'test', now: START });
+    expect((await rotateToken(h.db, 'a', { graceMs: ms('24h') }, { actor: 'test', now: START }))!.row.previousExpiresAt).toBe(a.row.expiresAt);
+    const b = await createToken(h.db, { name: 'b', scopes: ['certify'] }, { actor: 'test', now: START });
+    await rotateToken(h.db, 'b', { graceMs: 0 }, { actor: 'test', now: START });
     expect((await h.gql(LIST, {}, b.token)).errors![0]!.extensions!.code).toBe('TOKEN_EXPIRED');
-    revokeToken(h.db, 'b', { actor: 'test' });
-    expect(rotateToken(h.db, 'b', { graceMs: 0 }, { actor: 'test' })).toBeNull();
-    expect(rotateToken(h.db, 'nobody', { graceMs: 0 }, { actor: 'test' })).toBeNull();
+    await revokeToken(h.db, 'b', { actor: 'test' });
+    expect(await rotateToken(h.db, 'b', { graceMs: 0 }, { actor: 'test' })).toBeNull();
+    expect(await rotateToken(h.db, 'nobody', { graceMs: 0 }, { actor: 'test' })).toBeNull();
   });
 
   it("keeps an organization's token, old and new, away from another organization's private connectors", async () => {
@@ -148,18 +163,42 @@ describe('token rotation', () => {
       availableOn: ['CLOUD'],
       organization,
     });
-    const admin = createToken(h.db, { name: 'root', scopes: ['admin'] }, { actor: 'test', now: START }).token;
+    const admin = (await createToken(h.db, { name: 'root', scopes: ['admin'] }, { actor: 'test', now: START })).token;
     for (const [slug, org] of [
       ['source-acme-books', 'acme'],
       ['source-globex-ledger', 'globex'],
     ] as const) {
       expect((await h.gql(REGISTER, { input: input(slug, org) }, admin)).data!.registerCustomConnector.userErrors).toEqual([]);
     }
-    const old = createToken(h.db, { name: 'acme-ci', scopes: ['read:private'], organization: 'acme' }, { actor: 'test', now: START });
-    const rotated = rotateToken(h.db, 'acme-ci', { graceMs: ms('1h') }, { actor: 'test', now: START })!;
+    const old = await createToken(h.db, { name: 'acme-ci', scopes: ['read:private'], organization: 'acme' }, { actor: 'test', now: START });
+    const rotated = (await rotateToken(h.db, 'acme-ci', { graceMs: ms('1h') }, { actor: 'test', now: START }))!;
     const seen = '{ a: connector(slug: "source-acme-books") { slug } g: connector(slug: "source-globex-ledger") { slug } }';
     for (const t of [old.token, rotated.token]) {
       expect((await h.gql(seen, {}, t)).data).toEqual({ a: { slug: 'source-acme-books' }, g: null });
+    }
+  });
+});
+
+// Gateways share a database on PostgreSQL. (Two SQLite handles in one process cannot both write: one's
+// BEGIN IMMEDIATE waits synchronously for the other, which holds the event loop it would need to finish.)
+describe.skipIf(TEST_ENGINE !== 'postgres')('two gateways rotating one token at once', () => {
+  it('serialize: both new tokens work, and the token both replaced is refused', async () => {
+    const first = await openTestDatabase();
+    // A second pool on the same database, as another gateway has.
+    const second = openPostgres(poolOf(first).options.connectionString!);
+    try {
+      const original = await createToken(first, { name: 'shared', scopes: ['certify'] }, { actor: 'test', now: START });
+      const rotations = await Promise.all([first, second].map((db) => rotateToken(db, 'shared', { graceMs: ms('1h') }, { actor: 'test', now: START })));
+      const [a, b] = rotations.map((r) => r!.token);
+      const later = new Date(START.getTime() + ms('1m'));
+      const codes = async (token: string) => {
+        const check = await checkToken(first, token, later);
+        return check.row ? 'ok' : check.refusal.code;
+      };
+      expect([await codes(original.token), await codes(a!), await codes(b!)]).toEqual(['UNAUTHENTICATED', 'ok', 'ok']);
+    } finally {
+      await closeDatabase(second);
+      await closeDatabase(first);
     }
   });
 });

@@ -4,16 +4,18 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { openDatabase } from '../src/db/client.js';
+import { closeDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
+import { migratePostgres } from '../src/db/migrate-pg.js';
+import { transaction } from '../src/db/transaction.js';
 import { webhooks } from '../src/db/schema.js';
 import { createSecretBox, keyIdOf, parseSecretsKey, SealedSecretError } from '../src/domain/webhooks/secrets.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from '../src/domain/webhooks/webhooks.js';
 import { createHarness, type Harness, serve } from './helpers/harness.js';
-import { runNode, runNodeAsync, SERVER_ENTRY, startServer, tempDir } from './helpers/process.js';
+import { TEST_ENGINE } from './helpers/database.js';
+import { openEnvDatabase, runNode, runNodeAsync, SERVER_ENTRY, startServer, tempDir, testEnv } from './helpers/process.js';
 
 const REGISTER = `mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret webhook { id } userErrors { code field message } } }`;
 const ROTATE = `mutation($i: RotateWebhookSecretInput!) { rotateWebhookSecret(input: $i) { secret webhook { id secretRotationEndsAt } userErrors { code field message } } }`;
@@ -23,8 +25,8 @@ const ANNOUNCE =
 const WEBHOOK_OPTIONS = { retryBaseMs: 20, maxAttempts: 2, timeoutMs: 2000, allowPrivate: ['127.0.0.1/32'] };
 
 /** The webhooks table as stored: every column of every row, as text. */
-function storedWebhooks(h: Pick<Harness, 'db'>): string {
-  return JSON.stringify(h.db.select().from(webhooks).all());
+async function storedWebhooks(h: Pick<Harness, 'db'>): Promise<string> {
+  return JSON.stringify(await h.db.select().from(webhooks).orderBy(webhooks.id));
 }
 
 describe('sealed webhook secrets', () => {
@@ -48,13 +50,13 @@ describe('sealed webhook secrets', () => {
 
   it('stores no secret in the clear, and deliveries verify with the secret shown at registration', async () => {
     const key = randomBytes(32);
-    const h = createHarness({ webhooks: WEBHOOK_OPTIONS, secretsKey: key });
-    const admin = h.token('root', ['admin']);
+    const h = await createHarness({ webhooks: WEBHOOK_OPTIONS, secretsKey: key });
+    const admin = await h.token('root', ['admin']);
     const { secret, userErrors } = (await h.gql(REGISTER, { i: { url, events: ['CERTIFICATION'] } }, admin)).data!.registerWebhook;
     expect(userErrors).toEqual([]);
-    const [row] = h.db.select().from(webhooks).all();
-    expect(storedWebhooks(h)).not.toContain(secret);
-    expect(storedWebhooks(h)).not.toContain(secret.slice('whsec_'.length));
+    const [row] = await h.db.select().from(webhooks);
+    expect(await storedWebhooks(h)).not.toContain(secret);
+    expect(await storedWebhooks(h)).not.toContain(secret.slice('whsec_'.length));
     expect(row!.secret).toMatch(new RegExp(`^v1:${keyIdOf(key)}:[\\w-]+:[\\w-]+:[\\w-]+$`));
     expect(createSecretBox(key).unseal(row!.secret)).toBe(secret);
 
@@ -69,8 +71,8 @@ describe('sealed webhook secrets', () => {
 
   it('signs with both secrets during a rotation and with the new one alone after its window', async () => {
     let clock = new Date('2026-11-30T12:00:00.000Z');
-    const h = createHarness({ webhooks: WEBHOOK_OPTIONS, now: () => clock });
-    const admin = h.token('root', ['admin']);
+    const h = await createHarness({ webhooks: WEBHOOK_OPTIONS, now: () => clock });
+    const admin = await h.token('root', ['admin']);
     const registered = (await h.gql(REGISTER, { i: { url, events: ['CERTIFICATION', 'BREAKING_CHANGE'] } }, admin)).data!.registerWebhook;
     const oldSecret: string = registered.secret;
     const id: string = registered.webhook.id;
@@ -80,7 +82,7 @@ describe('sealed webhook secrets', () => {
     expect(rotated).toEqual({ secret: expect.stringMatching(/^whsec_/), webhook: { id, secretRotationEndsAt: ends }, userErrors: [] });
     const newSecret: string = rotated.secret;
     expect(newSecret).not.toBe(oldSecret);
-    for (const s of [oldSecret, newSecret]) expect(storedWebhooks(h)).not.toContain(s);
+    for (const s of [oldSecret, newSecret]) expect(await storedWebhooks(h)).not.toContain(s);
 
     const deliver = async (mutation: string) => {
       const before = received.length;
@@ -102,16 +104,16 @@ describe('sealed webhook secrets', () => {
     // After the window: the old secret no longer signs, and is gone from the row.
     clock = new Date(clock.getTime() + 3 * 3_600_000);
     expect(await deliver(ANNOUNCE)).toEqual({ signatures: [expect.stringMatching(/^sha256=[0-9a-f]{64}$/)], newVerifies: true, oldVerifies: false });
-    expect(h.db.select({ previousSecret: webhooks.previousSecret }).from(webhooks).all()).toEqual([{ previousSecret: null }]);
+    expect(await h.db.select({ previousSecret: webhooks.previousSecret }).from(webhooks)).toEqual([{ previousSecret: null }]);
     expect((await h.gql('{ webhooks { secretRotationEndsAt } }', {}, admin)).data!.webhooks).toEqual([{ secretRotationEndsAt: null }]);
   });
 
   it('rotates for admins only, with userErrors for an unknown webhook and a bad window', async () => {
-    const h = createHarness({ webhooks: WEBHOOK_OPTIONS });
-    const admin = h.token('root', ['admin']);
+    const h = await createHarness({ webhooks: WEBHOOK_OPTIONS });
+    const admin = await h.token('root', ['admin']);
     const { id } = (await h.gql(REGISTER, { i: { url, events: ['CERTIFICATION'] } }, admin)).data!.registerWebhook.webhook;
-    const stored = storedWebhooks(h);
-    const certifier = h.token('bot', ['certify']);
+    const stored = await storedWebhooks(h);
+    const certifier = await h.token('bot', ['certify']);
     expect((await h.gql(ROTATE, { i: { id } }, certifier)).errors![0]!.extensions!.code).toBe('FORBIDDEN');
     const refusal = async (input: Record<string, unknown>) => (await h.gql(ROTATE, { i: input }, admin)).data!.rotateWebhookSecret;
     expect(await refusal({ id: '999' })).toEqual({
@@ -134,7 +136,7 @@ describe('sealed webhook secrets', () => {
       webhook: null,
       userErrors: [{ code: 'VALIDATION', field: ['input', 'id'], message: 'id: must be a webhook id (a positive whole number)' }],
     });
-    expect(storedWebhooks(h)).toBe(stored);
+    expect(await storedWebhooks(h)).toBe(stored);
     // graceHours 0: the previous secret stops at once.
     expect(await refusal({ id, graceHours: 0 })).toMatchObject({ webhook: { id, secretRotationEndsAt: null }, userErrors: [] });
   });
@@ -142,10 +144,10 @@ describe('sealed webhook secrets', () => {
   it('fails a delivery whose secret was sealed with another key, once, saying which keys', async () => {
     const keyA = randomBytes(32);
     const keyB = randomBytes(32);
-    const h = createHarness({ webhooks: WEBHOOK_OPTIONS, secretsKey: keyA });
-    const admin = h.token('root', ['admin']);
+    const h = await createHarness({ webhooks: WEBHOOK_OPTIONS, secretsKey: keyA });
+    const admin = await h.token('root', ['admin']);
     await h.gql(REGISTER, { i: { url, events: ['CERTIFICATION'] } }, admin);
-    const other = createApp({ db: h.db, secretsKey: keyB, log: () => {}, webhooks: { ...WEBHOOK_OPTIONS, maxAttempts: 5 } });
+    const other = await createApp({ db: h.db, secretsKey: keyB, log: () => {}, webhooks: { ...WEBHOOK_OPTIONS, maxAttempts: 5 } });
     const served = serve(other);
     const before = received.length;
     await served.fetch('/graphql', {
@@ -203,41 +205,55 @@ describe('the server and SECRETS_KEY', () => {
   it('seals secrets stored in the clear at start, so neither the file nor a backup holds them', async () => {
     const dir = tempDir();
     const databasePath = join(dir, 'registry.db');
-    const plain = `whsec_${randomBytes(24).toString('base64url')}`;
-    const setup = openDatabase(databasePath);
-    migrateDatabase(setup);
-    // A row as the server wrote it before secrets were sealed.
-    setup
-      .insert(webhooks)
-      .values({ url: 'https://hooks.example/x', secret: plain, events: ['certification'], createdBy: 'root' })
-      .run();
-    setup.$client.close();
-
     const key = randomBytes(32);
-    const server = await startServer({ DATABASE_PATH: databasePath, SECRETS_KEY: key.toString('base64') });
+    const env = await testEnv({ DATABASE_PATH: databasePath, SECRETS_KEY: key.toString('base64') });
+    const plain = `whsec_${randomBytes(24).toString('base64url')}`;
+    if (env.DATABASE_URL) await migratePostgres(env.DATABASE_URL);
+    const setup = openEnvDatabase(env);
+    if (setup.$engine === 'sqlite') await migrateDatabase(setup);
+    // A row as the server wrote it before secrets were sealed.
+    await transaction(setup, (tx) =>
+      tx.insert(webhooks).values({ url: 'https://hooks.example/x', secret: plain, events: ['certification'], createdBy: 'root' }),
+    );
+    await closeDatabase(setup);
+
+    const server = await startServer(env);
     expect(server.output()).toContain('"message":"sealed webhook secrets stored in the clear","webhooks":1');
     expect(await server.stop()).toBe(0);
 
-    const db = new Database(databasePath, { readonly: true });
-    const stored = db.prepare('select secret from webhooks').pluck().get() as string;
-    db.close();
-    expect(createSecretBox(key).unseal(stored)).toBe(plain);
-    const backupPath = join(dir, 'backup.db');
-    const backup = runNode(['dist/src/cli/backup.js', backupPath], { DATABASE_PATH: databasePath });
-    expect(backup.status).toBe(0);
-    for (const file of [databasePath, `${databasePath}-wal`, backupPath]) {
-      if (existsSync(file)) expect(readFileSync(file).includes(plain.slice('whsec_'.length)), file).toBe(false);
+    const db = openEnvDatabase(env);
+    const [stored] = await db.select({ secret: webhooks.secret }).from(webhooks);
+    await closeDatabase(db);
+    expect(createSecretBox(key).unseal(stored!.secret)).toBe(plain);
+    if (TEST_ENGINE === 'sqlite') {
+      // The file itself, its WAL and a backup of it: SQLite's secure_delete zeroed the plain value's space.
+      const backupPath = join(dir, 'backup.db');
+      const backup = runNode(['dist/src/cli/backup.js', backupPath], { DATABASE_PATH: databasePath });
+      expect(backup.status).toBe(0);
+      for (const file of [databasePath, `${databasePath}-wal`, backupPath]) {
+        if (existsSync(file)) expect(readFileSync(file).includes(plain.slice('whsec_'.length)), file).toBe(false);
+      }
     }
 
     // Restarted with another key, the server still starts, and says which rows it cannot open.
-    const wrongKey = await startServer({ DATABASE_PATH: databasePath, SECRETS_KEY: randomBytes(32).toString('base64') });
+    const wrongKey = await startServer({ ...env, SECRETS_KEY: randomBytes(32).toString('base64') });
     expect(wrongKey.output()).toContain(
       '"message":"webhook secrets sealed with another key: their deliveries fail until SECRETS_KEY is that key again","webhooks":1',
     );
     expect(await wrongKey.stop()).toBe(0);
   });
 
-  it('keeps a development key beside the database when SECRETS_KEY is unset outside production', async () => {
+  it.skipIf(TEST_ENGINE !== 'postgres')('will not start on PostgreSQL without SECRETS_KEY, which every gateway must share', async () => {
+    const env = await testEnv({ DATABASE_PATH: join(tempDir(), 'shared.db'), SECRETS_KEY: '' });
+    const result = runNode([SERVER_ENTRY], env);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      'SECRETS_KEY is not set: on PostgreSQL every gateway must seal with the same key (32 random bytes in base64: openssl rand -base64 32)\n',
+    );
+  });
+
+  // A development key lives in a file beside the SQLite file; PostgreSQL has no such place (see above).
+  it.skipIf(TEST_ENGINE === 'postgres')('keeps a development key beside the database when SECRETS_KEY is unset outside production', async () => {
     const databasePath = join(tempDir(), 'dev.db');
     const keyFile = `${databasePath}.secrets-key`;
     const first = await startServer({ DATABASE_PATH: databasePath, SECRETS_KEY: '' });

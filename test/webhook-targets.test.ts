@@ -137,8 +137,8 @@ function refused(message: string) {
 
 describe('registering a webhook', () => {
   it('refuses literal loopback, private, link-local, metadata and mapped addresses, and writes nothing', async () => {
-    const h = createHarness();
-    const admin = h.token('root', ['admin']);
+    const h = await createHarness();
+    const admin = await h.token('root', ['admin']);
     expect(await register(h, admin, 'http://10.0.0.5/hook')).toEqual(refused(`the address is 10.0.0.5, a private address; ${FIX}`));
     expect(await register(h, admin, 'http://127.0.0.1:8080/hook')).toEqual(refused(`the address is 127.0.0.1, a loopback address; ${FIX}`));
     // The URL parser reads 2130706433 as 127.0.0.1: the check sees the address, however it was written.
@@ -157,18 +157,18 @@ describe('registering a webhook', () => {
 
   it('refuses localhost by what it resolves to unless loopback is allowed, by range or by name', async () => {
     const [first] = await lookup('localhost', { all: true, verbatim: true });
-    const h = createHarness();
-    const admin = h.token('root', ['admin']);
+    const h = await createHarness();
+    const admin = await h.token('root', ['admin']);
     expect(await register(h, admin, 'http://localhost:9/hook')).toEqual(refused(`localhost resolves to ${first!.address}, a loopback address; ${FIX}`));
 
-    const byRange = createHarness({ webhooks: { allowPrivate: ['127.0.0.0/8', '::1/128'] } });
-    const rootByRange = byRange.token('root', ['admin']);
+    const byRange = await createHarness({ webhooks: { allowPrivate: ['127.0.0.0/8', '::1/128'] } });
+    const rootByRange = await byRange.token('root', ['admin']);
     expect(await register(byRange, rootByRange, 'http://localhost:9/hook')).toMatchObject({ webhook: { url: 'http://localhost:9/hook' }, userErrors: [] });
     // The allow-list opens what it names, no more.
     expect(await register(byRange, rootByRange, 'http://10.0.0.5/hook')).toEqual(refused(`the address is 10.0.0.5, a private address; ${FIX}`));
 
-    const byName = createHarness({ webhooks: { allowPrivate: ['localhost'] } });
-    expect(await register(byName, byName.token('root', ['admin']), 'http://LOCALHOST:9/hook')).toMatchObject({ userErrors: [] });
+    const byName = await createHarness({ webhooks: { allowPrivate: ['localhost'] } });
+    expect(await register(byName, await byName.token('root', ['admin']), 'http://LOCALHOST:9/hook')).toMatchObject({ userErrors: [] });
   });
 });
 
@@ -195,12 +195,12 @@ describe('delivering to a webhook', () => {
   it('refuses at delivery a name that now resolves to loopback, when loopback is no longer allowed, and does not retry', async () => {
     const key = Buffer.alloc(32, 7);
     // Registered while loopback was allowed...
-    const before = createHarness({ webhooks: { allowPrivate: ['127.0.0.0/8', '::1/128'] }, secretsKey: key });
-    const admin = before.token('root', ['admin']);
+    const before = await createHarness({ webhooks: { allowPrivate: ['127.0.0.0/8', '::1/128'] }, secretsKey: key });
+    const admin = await before.token('root', ['admin']);
     const url = `http://localhost:${port}/refused`;
     expect(await register(before, admin, url)).toMatchObject({ userErrors: [] });
     // ...and delivered by a server restarted without the allow-list.
-    const after = createApp({ db: before.db, secretsKey: key, log: () => {}, webhooks: { retryBaseMs: 20, maxAttempts: 5, timeoutMs: 500 } });
+    const after = await createApp({ db: before.db, secretsKey: key, log: () => {}, webhooks: { retryBaseMs: 20, maxAttempts: 5, timeoutMs: 500 } });
     const served = serve(after);
     const res = await served.fetch('/graphql', {
       method: 'POST',
@@ -219,8 +219,8 @@ describe('delivering to a webhook', () => {
   });
 
   it('does not follow a redirect: the 302 is the answer, and a failure', async () => {
-    const h = createHarness({ webhooks: { retryBaseMs: 20, maxAttempts: 1, timeoutMs: 1000, allowPrivate: ['127.0.0.1/32'] } });
-    const admin = h.token('root', ['admin']);
+    const h = await createHarness({ webhooks: { retryBaseMs: 20, maxAttempts: 1, timeoutMs: 1000, allowPrivate: ['127.0.0.1/32'] } });
+    const admin = await h.token('root', ['admin']);
     expect(await register(h, admin, `http://127.0.0.1:${port}/moved`)).toMatchObject({ userErrors: [] });
     await h.gql(CERTIFY, {}, admin);
     const deliveries = async () => (await h.gql(DELIVERIES, {}, admin)).data!.webhooks[0].deliveries;

@@ -28,8 +28,8 @@ describe('signed webhooks', () => {
   afterAll(() => new Promise<void>((r) => receiver.close(() => r())));
 
   it('delivers a certification with a verifiable signature, retries after a failure, and records every attempt', async () => {
-    const h = createHarness({ webhooks: { retryBaseMs: 50, maxAttempts: 4, timeoutMs: 2000, allowPrivate: LOOPBACK } });
-    const admin = h.token('root', ['admin']);
+    const h = await createHarness({ webhooks: { retryBaseMs: 50, maxAttempts: 4, timeoutMs: 2000, allowPrivate: LOOPBACK } });
+    const admin = await h.token('root', ['admin']);
     const reg = await h.gql(
       `mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { secret webhook { id url events } userErrors { code } } }`,
       { i: { url, events: ['CERTIFICATION'] } },
@@ -82,8 +82,8 @@ describe('signed webhooks', () => {
   });
 
   it('gives up after the last attempt and says so', async () => {
-    const h = createHarness({ webhooks: { retryBaseMs: 20, maxAttempts: 2, timeoutMs: 500, allowPrivate: LOOPBACK } });
-    const admin = h.token('root', ['admin']);
+    const h = await createHarness({ webhooks: { retryBaseMs: 20, maxAttempts: 2, timeoutMs: 500, allowPrivate: LOOPBACK } });
+    const admin = await h.token('root', ['admin']);
     // A loopback port nobody listens on (opened and closed again).
     const closed = createServer();
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
@@ -105,12 +105,12 @@ describe('signed webhooks', () => {
   });
 
   it('is for admins only, and checks the URL', async () => {
-    const h = createHarness();
-    const certifier = h.token('bot', ['certify']);
+    const h = await createHarness();
+    const certifier = await h.token('bot', ['certify']);
     const refused = await h.gql(`mutation { registerWebhook(input: {url: "http://127.0.0.1:1/x", events: [CERTIFICATION]}) { secret } }`, {}, certifier);
     expect(refused.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     expect((await h.gql('{ webhooks { url } }', {}, certifier)).errors![0]!.extensions!.code).toBe('FORBIDDEN');
-    const admin = h.token('root', ['admin']);
+    const admin = await h.token('root', ['admin']);
     const bad = await h.gql(
       `mutation { registerWebhook(input: {url: "file:///etc/passwd", events: [CERTIFICATION]}) { secret userErrors { code field message } } }`,
       {},

@@ -24,6 +24,7 @@ import {
 } from '../domain/tokens/tokens.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { transaction } from '../db/transaction.js';
 import { cliActor, openConfiguredDatabase, runCli } from './open.js';
 
 function scopeList(value: string): string[] {
@@ -70,8 +71,8 @@ const lifetimeMs = (value: Lifetime | undefined) => (value === NEVER ? null : va
 const expiresIn = ['--expires-in <duration>', `how long the token works, e.g. 90d, 12h (ms syntax), or never (default ${DEFAULT_TOKEN_LIFETIME})`] as const;
 
 /** A change that did not happen is audited too, outside the change's transaction (which wrote nothing). */
-function auditFailure(db: Db, action: string, name: string, code: string): void {
-  recordAudit(db, { actor: cliActor(), action, target: name, outcome: 'failed', code });
+async function auditFailure(db: Db, action: string, name: string, code: string): Promise<void> {
+  await recordAudit(db, { actor: cliActor(), action, target: name, outcome: 'failed', code });
 }
 
 const program = new Command('token').description('Manage API tokens. Tokens are shown once and stored only as SHA-256 hashes.');
@@ -92,16 +93,16 @@ program
       const budget = budgetOption(opts);
       const db = await openConfiguredDatabase();
       try {
-        const { token, row } = db.transaction(() => {
-          const created = createToken(db, input.data, { actor: cliActor() });
-          if (budget) setTokenBudget(db, created.row.name, budget);
+        const { token, row } = await transaction(db, async (tx) => {
+          const created = await createToken(tx, input.data, { actor: cliActor() });
+          if (budget) await setTokenBudget(tx, created.row.name, budget);
           return created;
         });
         process.stdout.write(`Created token "${row.name}" with scopes ${row.scopes.join(', ')}, ${expiryWords(row)}. It is shown only this once:\n`);
         process.stdout.write(`${token}\n`);
       } catch (error) {
         if (isUniqueViolation(error, 'api_tokens.name')) {
-          auditFailure(db, AUDIT_ACTIONS.tokenCreate, opts.name, 'CONFLICT');
+          await auditFailure(db, AUDIT_ACTIONS.tokenCreate, opts.name, 'CONFLICT');
           throw new Error(`a token named "${opts.name}" already exists`);
         }
         throw error;
@@ -129,7 +130,7 @@ program
     runCli(async () => {
       const db = await openConfiguredDatabase();
       try {
-        const rows = listTokens(db);
+        const rows = await listTokens(db);
         const now = new Date().toISOString();
         if (!rows.length) process.stdout.write('No tokens.\n');
         for (const t of rows) {
@@ -154,9 +155,9 @@ program
       const db = await openConfiguredDatabase();
       try {
         const graceMs = opts.grace ?? parseDuration(DEFAULT_ROTATION_GRACE, '--grace', 'grace')!;
-        const rotated = rotateToken(db, opts.name, { graceMs, expiresInMs: lifetimeMs(opts.expiresIn) }, { actor: cliActor() });
+        const rotated = await rotateToken(db, opts.name, { graceMs, expiresInMs: lifetimeMs(opts.expiresIn) }, { actor: cliActor() });
         if (!rotated) {
-          auditFailure(db, AUDIT_ACTIONS.tokenRotate, opts.name, 'NOT_FOUND');
+          await auditFailure(db, AUDIT_ACTIONS.tokenRotate, opts.name, 'NOT_FOUND');
           throw new Error(`no active token is named "${opts.name}"`);
         }
         const { token, row } = rotated;
@@ -178,8 +179,8 @@ program
     runCli(async () => {
       const db = await openConfiguredDatabase();
       try {
-        if (!revokeToken(db, opts.name, { actor: cliActor() })) {
-          auditFailure(db, AUDIT_ACTIONS.tokenRevoke, opts.name, 'NOT_FOUND');
+        if (!(await revokeToken(db, opts.name, { actor: cliActor() }))) {
+          await auditFailure(db, AUDIT_ACTIONS.tokenRevoke, opts.name, 'NOT_FOUND');
           throw new Error(`no active token is named "${opts.name}"`);
         }
         process.stdout.write(`Revoked token "${opts.name}".\n`);

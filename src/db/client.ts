@@ -2,8 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import { NAME_KEY_FUNCTION, nameKey } from './name-key.js';
+import { rawRow } from './raw.js';
 import { relations } from './relations.js';
 
 /** The two engines: the embedded SQLite file (one machine, the default) and PostgreSQL (DATABASE_URL; several gateways). */
@@ -120,10 +122,10 @@ function statementCache(sqlite: Database.Database) {
   } as unknown as Database.Database;
 }
 
-/** Whether the database answers a trivial query (the health check). */
-export function databaseAnswers(db: Db): boolean {
+/** Whether the database answers a trivial query (the health check), on either engine. */
+export async function databaseAnswers(db: Db): Promise<boolean> {
   try {
-    return db.$client.prepare('select 1 as ok').get() !== undefined;
+    return (await rawRow(db, sql`select 1 as ok`)) !== undefined;
   } catch {
     return false;
   }

@@ -32,8 +32,8 @@ export interface FastLaneOptions {
   /** The pipeline's answer to a body over the size limit. */
   payloadTooLarge: () => Refusal;
   responseCache: { enabled: boolean; maxEntries: number; maxBytes: number };
-  /** Who is asking: undefined without an Authorization header, null when it carries no valid token. */
-  viewerFor: (authorization: string | null | undefined) => TokenRow | null | undefined;
+  /** Who is asking: undefined without an Authorization header, null when it carries no valid token; a promise when a token is looked up. */
+  viewerFor: (authorization: string | null | undefined) => TokenRow | null | undefined | Promise<TokenRow | null | undefined>;
   /** The same, for a Fetch request (looked up once per request). */
   viewerOf: (request: Request) => TokenRow | null | undefined;
   /** The request context; `req` is the Node request (its socket names the peer). */

@@ -49,8 +49,8 @@ export interface ListenerOptions {
   cache: ResponseCache | null;
   /** The answer to a body over `maxBodyBytes`. */
   payloadTooLarge: () => Refusal;
-  /** undefined when no Authorization header is sent, null when it does not carry a valid token. */
-  viewerFor: (authorization: string | undefined) => TokenRow | null | undefined;
+  /** undefined when no Authorization header is sent, null when it does not carry a valid token; a promise when a token is looked up. */
+  viewerFor: (authorization: string | undefined) => TokenRow | null | undefined | Promise<TokenRow | null | undefined>;
   contextFor: (viewer: TokenRow | null, requestId: string, req: IncomingMessage) => Context;
   /** Fair use, when on: admits a request (null leaves it to yoga) and charges the answer it writes. */
   meter?: Meter;
@@ -249,8 +249,18 @@ class Listener {
    * its whole result in memory, for the young-generation collector to copy.
    */
   private answer(req: IncomingMessage, res: ServerResponse, text: string, started: number, passed: PassedOn): boolean | Promise<boolean> {
+    const viewer = this.options.viewerFor(req.headers.authorization);
+    // A token is looked up in the database; if that fails, yoga answers (with the masked error).
+    if (isPromise(viewer))
+      return viewer.then(
+        (v) => this.answerAs(v, req, res, text, started, passed),
+        () => false,
+      );
+    return this.answerAs(viewer, req, res, text, started, passed);
+  }
+
+  private answerAs(viewer: TokenRow | null | undefined, req: IncomingMessage, res: ServerResponse, text: string, started: number, passed: PassedOn) {
     const { options } = this;
-    const viewer = options.viewerFor(req.headers.authorization);
     if (viewer === null) return false; // a bad token: yoga answers 401
     const ticket = options.meter ? options.meter.admit(req, viewer ?? null, text) : undefined;
     if (ticket === null) return false; // its cost unknown here, or over budget: yoga answers

@@ -2,6 +2,7 @@
 // else is masked, logged, and named by the request id so a user can quote it.
 import type { GraphQLError } from 'graphql';
 import { createGraphQLError, maskError as defaultMaskError } from 'graphql-yoga';
+import { isConnectionLost } from '../db/errors.js';
 import { InvalidCursorError } from '../domain/connectors/page.js';
 import { InputValidationError } from '../domain/errors.js';
 import type { ErrorCode } from './error-codes.js';
@@ -26,8 +27,11 @@ export function createMaskError(log: ErrorLog, requestId: () => string | undefin
     const cause = original instanceof Error ? original : error instanceof Error ? error : new Error(String(error));
     const causes: string[] = [];
     for (let e: unknown = cause; e instanceof Error && causes.length < 5; e = e.cause) causes.push(e.message);
-    log({ level: 'error', message: 'unexpected error', requestId: id, error: causes.join(' <- '), stack: cause.stack });
-    return createGraphQLError(`${message} Quote request id ${id} when you report it.`, {
+    // A lost database connection is worth retrying (the pool reconnects), so the client is told that much.
+    const lost = isConnectionLost(cause);
+    log({ level: 'error', message: lost ? 'database connection lost' : 'unexpected error', requestId: id, error: causes.join(' <- '), stack: cause.stack });
+    const said = lost ? `${message} The database could not be reached; retry shortly.` : message;
+    return createGraphQLError(`${said} Quote request id ${id} when you report it.`, {
       extensions: { code: 'INTERNAL_SERVER_ERROR' satisfies ErrorCode, requestId: id },
     });
   };

@@ -24,8 +24,8 @@ function json(fetchAPI: FetchAPI, status: number, body: unknown, headers: Record
   });
 }
 
-export function healthResponse(db: Db, fetchAPI: FetchAPI): Response {
-  const ok = databaseAnswers(db);
+export async function healthResponse(db: Db, fetchAPI: FetchAPI): Promise<Response> {
+  const ok = await databaseAnswers(db);
   return json(fetchAPI, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', database: ok });
 }
 
@@ -36,22 +36,22 @@ export type Seen = Visibility | { refused: string };
  * GET /registries/v0/<registry>.json in Airbyte's format, with a strong ETag for conditional requests. Without
  * an Authorization header it is the public document, which shared caches may keep (`sharedCacheControl`).
  */
-export function registryResponse(
+export async function registryResponse(
   db: Db,
   request: Request,
   pathname: string,
   fetchAPI: FetchAPI,
-  visibility: () => Seen,
+  visibility: () => Promise<Seen>,
   sharedCacheControl: string,
-): Response | null {
+): Promise<Response | null> {
   const registry = REGISTRY_PATHS[pathname];
   if (!registry) return null;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return json(fetchAPI, 405, { error: `${request.method} is not allowed here; use GET.` }, { allow: 'GET, HEAD' });
   }
-  const seen = visibility();
+  const seen = await visibility();
   if ('refused' in seen) return json(fetchAPI, 401, { error: seen.refused }, { 'www-authenticate': 'Bearer' });
-  const body = JSON.stringify(exportRegistry(db, registry, seen));
+  const body = JSON.stringify(await exportRegistry(db, registry, seen));
   const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
   // A token's document may hold its organization's private connectors: shared caches must not keep it.
   const anonymous = !request.headers.has('authorization');
@@ -81,15 +81,20 @@ export function catalogResponse(request: Request, fetchAPI: FetchAPI): Response 
 }
 
 /** Serves /health, the catalog page, /metrics and the registry exports in front of the GraphQL endpoint. */
-export function routesPlugin(db: Db, metrics: Metrics, visibilityOf: (request: Request, serverContext: unknown) => Seen, sharedCacheControl: string): Plugin {
+export function routesPlugin(
+  db: Db,
+  metrics: Metrics,
+  visibilityOf: (request: Request, serverContext: unknown) => Promise<Seen>,
+  sharedCacheControl: string,
+): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI, serverContext }) {
-      if (url.pathname === '/health') return endResponse(healthResponse(db, fetchAPI));
+      if (url.pathname === '/health') return endResponse(await healthResponse(db, fetchAPI));
       if (url.pathname === '/' && (request.method === 'GET' || request.method === 'HEAD')) return endResponse(catalogResponse(request, fetchAPI));
       if (url.pathname === '/metrics') {
         return endResponse(new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
       }
-      const registry = registryResponse(db, request, url.pathname, fetchAPI, () => visibilityOf(request, serverContext), sharedCacheControl);
+      const registry = await registryResponse(db, request, url.pathname, fetchAPI, () => visibilityOf(request, serverContext), sharedCacheControl);
       if (registry) return endResponse(registry);
     },
   };

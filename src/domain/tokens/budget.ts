@@ -3,6 +3,7 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
+import { transaction } from '../../db/transaction.js';
 import { apiTokens } from '../../db/schema.js';
 
 export const tokenBudgetSchema = z.object({
@@ -11,12 +12,14 @@ export const tokenBudgetSchema = z.object({
 });
 
 /** Sets the budget of the live token named `name`; false when there is none. */
-export function setTokenBudget(db: Db, name: string, input: z.input<typeof tokenBudgetSchema>): boolean {
+export async function setTokenBudget(db: Db, name: string, input: z.input<typeof tokenBudgetSchema>): Promise<boolean> {
   const parsed = tokenBudgetSchema.parse(input);
-  const result = db
-    .update(apiTokens)
-    .set({ costBudget: parsed.budget, costRestoreRate: parsed.restoreRate ?? null })
-    .where(and(eq(apiTokens.name, name), isNull(apiTokens.revokedAt)))
-    .run();
-  return result.changes > 0;
+  const changed = await transaction(db, (tx) =>
+    tx
+      .update(apiTokens)
+      .set({ costBudget: parsed.budget, costRestoreRate: parsed.restoreRate ?? null })
+      .where(and(eq(apiTokens.name, name), isNull(apiTokens.revokedAt)))
+      .returning({ id: apiTokens.id }),
+  );
+  return changed.length > 0;
 }

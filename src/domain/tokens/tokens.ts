@@ -2,10 +2,11 @@
 // token works on for a grace period) and can be revoked. Creating, rotating and revoking one writes its
 // audit row in the same transaction.
 import { createHash, randomBytes } from 'node:crypto';
-import { and, asc, eq, isNull, or } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import ms from 'ms';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
+import { transaction } from '../../db/transaction.js';
 import { apiTokens } from '../../db/schema.js';
 import { AUDIT_ACTIONS, recordAudit } from '../audit/store.js';
 
@@ -78,37 +79,37 @@ function expiryFrom(now: Date, lifetimeMs: number | null | undefined): string | 
 }
 
 /** Creates a token and returns it in the clear: the only time it is ever seen. */
-export function createToken(db: Db, input: z.input<typeof tokenCreateSchema>, by: TokenChangeBy = { actor: null }): { token: string; row: TokenRow } {
+export async function createToken(
+  db: Db,
+  input: z.input<typeof tokenCreateSchema>,
+  by: TokenChangeBy = { actor: null },
+): Promise<{ token: string; row: TokenRow }> {
   const parsed = tokenCreateSchema.parse(input);
   const now = by.now ?? new Date();
   const token = newToken();
-  return db.transaction(
-    (tx) => {
-      const row = tx
-        .insert(apiTokens)
-        .values({
-          name: parsed.name,
-          tokenHash: hashToken(token),
-          scopes: [...new Set(parsed.scopes)],
-          organization: parsed.organization ?? null,
-          createdAt: now.toISOString(),
-          expiresAt: expiryFrom(now, parsed.expiresInMs),
-        })
-        .returning()
-        .get()!;
-      recordAudit(tx as unknown as Db, {
-        actor: by.actor,
-        action: AUDIT_ACTIONS.tokenCreate,
-        target: row.name,
-        clientAddress: by.clientAddress,
-        outcome: 'succeeded',
-        detail: { scopes: row.scopes, organization: row.organization, expiresAt: row.expiresAt },
-        at: now,
-      });
-      return { token, row };
-    },
-    { behavior: 'immediate' },
-  );
+  return transaction(db, async (tx) => {
+    const [row] = await tx
+      .insert(apiTokens)
+      .values({
+        name: parsed.name,
+        tokenHash: hashToken(token),
+        scopes: [...new Set(parsed.scopes)],
+        organization: parsed.organization ?? null,
+        createdAt: now.toISOString(),
+        expiresAt: expiryFrom(now, parsed.expiresInMs),
+      })
+      .returning();
+    await recordAudit(tx, {
+      actor: by.actor,
+      action: AUDIT_ACTIONS.tokenCreate,
+      target: row!.name,
+      clientAddress: by.clientAddress,
+      outcome: 'succeeded',
+      detail: { scopes: row!.scopes, organization: row!.organization, expiresAt: row!.expiresAt },
+      at: now,
+    });
+    return { token, row: row! };
+  });
 }
 
 /** Why a bearer token was refused: unknown, malformed and revoked alike, or expired (and when). */
@@ -121,107 +122,101 @@ const UNKNOWN: TokenCheck = { row: null, refusal: { code: 'UNAUTHENTICATED' } };
  * The live token row for a bearer token, or why it is refused: a token past its expiry, or a
  * rotated-out one past its grace period, is TOKEN_EXPIRED. Records when a token was last used.
  */
-export function checkToken(db: Db, token: string, now: Date = new Date()): TokenCheck {
+export async function checkToken(db: Db, token: string, now: Date = new Date()): Promise<TokenCheck> {
   if (!token.startsWith(TOKEN_PREFIX)) return UNKNOWN;
   const hash = hashToken(token);
-  const row = db
+  const [row] = await db
     .select()
     .from(apiTokens)
     .where(or(eq(apiTokens.tokenHash, hash), eq(apiTokens.previousTokenHash, hash)))
-    .get();
+    .limit(1);
   if (!row || row.revokedAt) return UNKNOWN;
   const at = now.toISOString();
   const until = row.tokenHash === hash ? row.expiresAt : row.previousExpiresAt;
   if (until !== null && until <= at) return { row: null, refusal: { code: 'TOKEN_EXPIRED', expiredAt: until } };
   // At most one write a minute per token: last_used is for spotting unused tokens, and a write on
-  // every request would also invalidate the response cache each time.
+  // every request would also invalidate the response cache each time. The condition is in the
+  // statement, so gateways checking the same token at once write it once.
   const minuteAgo = new Date(now.getTime() - MINUTE).toISOString();
   if (!row.lastUsedAt || row.lastUsedAt < minuteAgo) {
-    db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, row.id)).run();
+    await transaction(db, (tx) =>
+      tx
+        .update(apiTokens)
+        .set({ lastUsedAt: at })
+        .where(and(eq(apiTokens.id, row.id), or(isNull(apiTokens.lastUsedAt), lt(apiTokens.lastUsedAt, minuteAgo)))),
+    );
   }
   return { row };
 }
 
 /** The live token row for a bearer token, or null (unknown, revoked or expired). */
-export function authenticateToken(db: Db, token: string, now: Date = new Date()): TokenRow | null {
-  return checkToken(db, token, now).row;
+export async function authenticateToken(db: Db, token: string, now: Date = new Date()): Promise<TokenRow | null> {
+  return (await checkToken(db, token, now)).row;
 }
 
-export function listTokens(db: Db): TokenRow[] {
-  return db.select().from(apiTokens).orderBy(asc(apiTokens.id)).all();
+export async function listTokens(db: Db): Promise<TokenRow[]> {
+  return db.select().from(apiTokens).orderBy(asc(apiTokens.id));
 }
 
 /**
  * Issues a new token for a live token's name, scopes and organization; the token it replaces keeps
  * working for `graceMs` (never past its own expiry), then is refused as expired. Null when no live token
- * has that name.
+ * has that name. One conditional update, so two rotations at once (two gateways) cannot both win.
  */
-export function rotateToken(
+export async function rotateToken(
   db: Db,
   name: string,
   options: { graceMs: number; expiresInMs?: number | null },
   by: TokenChangeBy = { actor: null },
-): { token: string; row: TokenRow } | null {
+): Promise<{ token: string; row: TokenRow } | null> {
   const now = by.now ?? new Date();
   const token = newToken();
-  return db.transaction(
-    (tx) => {
-      const old = tx
-        .select()
-        .from(apiTokens)
-        .where(and(eq(apiTokens.name, name), isNull(apiTokens.revokedAt)))
-        .get();
-      if (!old) return null;
-      const graceEnd = new Date(now.getTime() + options.graceMs).toISOString();
-      const previousExpiresAt = old.expiresAt !== null && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;
-      const row = tx
-        .update(apiTokens)
-        .set({
-          tokenHash: hashToken(token),
-          expiresAt: expiryFrom(now, options.expiresInMs),
-          previousTokenHash: old.tokenHash,
-          previousExpiresAt,
-          rotatedAt: now.toISOString(),
-        })
-        .where(eq(apiTokens.id, old.id))
-        .returning()
-        .get()!;
-      recordAudit(tx as unknown as Db, {
-        actor: by.actor,
-        action: AUDIT_ACTIONS.tokenRotate,
-        target: name,
-        clientAddress: by.clientAddress,
-        outcome: 'succeeded',
-        detail: { expiresAt: row.expiresAt, previousExpiresAt },
-        at: now,
-      });
-      return { token, row };
-    },
-    { behavior: 'immediate' },
-  );
+  const graceEnd = new Date(now.getTime() + options.graceMs).toISOString();
+  return transaction(db, async (tx) => {
+    // The right-hand sides read the row as it was before this update, on both engines.
+    const [row] = await tx
+      .update(apiTokens)
+      .set({
+        tokenHash: hashToken(token),
+        expiresAt: expiryFrom(now, options.expiresInMs),
+        previousTokenHash: sql`${apiTokens.tokenHash}`,
+        previousExpiresAt: sql`case when ${apiTokens.expiresAt} is not null and ${apiTokens.expiresAt} < ${graceEnd} then ${apiTokens.expiresAt} else ${graceEnd} end`,
+        rotatedAt: now.toISOString(),
+      })
+      .where(and(eq(apiTokens.name, name), isNull(apiTokens.revokedAt)))
+      .returning();
+    if (!row) return null;
+    await recordAudit(tx, {
+      actor: by.actor,
+      action: AUDIT_ACTIONS.tokenRotate,
+      target: name,
+      clientAddress: by.clientAddress,
+      outcome: 'succeeded',
+      detail: { expiresAt: row.expiresAt, previousExpiresAt: row.previousExpiresAt },
+      at: now,
+    });
+    return { token, row };
+  });
 }
 
 /** Revokes a token by name (and any token it replaced); returns false when no live token has that name. */
-export function revokeToken(db: Db, name: string, by: TokenChangeBy = { actor: null }): boolean {
+export async function revokeToken(db: Db, name: string, by: TokenChangeBy = { actor: null }): Promise<boolean> {
   const now = by.now ?? new Date();
-  return db.transaction(
-    (tx) => {
-      const result = tx
-        .update(apiTokens)
-        .set({ revokedAt: now.toISOString() })
-        .where(and(eq(apiTokens.name, name), isNull(apiTokens.revokedAt)))
-        .run();
-      if (result.changes === 0) return false;
-      recordAudit(tx as unknown as Db, {
-        actor: by.actor,
-        action: AUDIT_ACTIONS.tokenRevoke,
-        target: name,
-        clientAddress: by.clientAddress,
-        outcome: 'succeeded',
-        at: now,
-      });
-      return true;
-    },
-    { behavior: 'immediate' },
-  );
+  return transaction(db, async (tx) => {
+    const revoked = await tx
+      .update(apiTokens)
+      .set({ revokedAt: now.toISOString() })
+      .where(and(eq(apiTokens.name, name), isNull(apiTokens.revokedAt)))
+      .returning({ id: apiTokens.id });
+    if (revoked.length === 0) return false;
+    await recordAudit(tx, {
+      actor: by.actor,
+      action: AUDIT_ACTIONS.tokenRevoke,
+      target: name,
+      clientAddress: by.clientAddress,
+      outcome: 'succeeded',
+      at: now,
+    });
+    return true;
+  });
 }

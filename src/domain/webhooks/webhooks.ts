@@ -7,6 +7,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
+import { transaction } from '../../db/transaction.js';
 import { literalLimit } from '../../db/limit.js';
 import { WEBHOOK_EVENT_KEYS, webhookDeliveries, webhooks, type WebhookEventKey } from '../../db/schema.js';
 import { userError, type UserError } from '../errors.js';
@@ -98,12 +99,13 @@ export async function registerWebhook(
   const check = await checkTarget(new URL(input.url), settings.targets);
   if (!check.ok) return { webhook: null, secret: null, userErrors: [userError('VALIDATION', ['input', 'url'], `url: ${check.reason}`)] };
   const secret = newSecret();
-  const webhook = db
-    .insert(webhooks)
-    .values({ url: input.url, secret: settings.secrets.seal(secret), events: [...new Set(input.events)], createdBy })
-    .returning()
-    .get();
-  return { webhook, secret, userErrors: [] };
+  const [webhook] = await transaction(db, (tx) =>
+    tx
+      .insert(webhooks)
+      .values({ url: input.url, secret: settings.secrets.seal(secret), events: [...new Set(input.events)], createdBy })
+      .returning(),
+  );
+  return { webhook: webhook!, secret, userErrors: [] };
 }
 
 export type RotateResult = { webhook: WebhookRow; secret: string; userErrors: [] } | { webhook: null; secret: null; userErrors: UserError[] };
@@ -112,31 +114,24 @@ export type RotateResult = { webhook: WebhookRow; secret: string; userErrors: []
  * Gives a webhook a new secret (returned in the clear this once). The old one keeps signing beside it
  * for `graceHours`, so receivers can switch over; with 0 it stops at once.
  */
-export function rotateWebhookSecret(db: Db, secrets: SecretBox, input: z.infer<typeof rotateWebhookSecretSchema>, now: Date): RotateResult {
-  return db.transaction(
-    (tx) => {
-      const current = tx
-        .select()
-        .from(webhooks)
-        .where(eq(webhooks.id, Number(input.id)))
-        .get();
-      if (!current) return { webhook: null, secret: null, userErrors: [userError('NOT_FOUND', ['input', 'id'], `id: no webhook ${input.id}`)] };
-      const secret = newSecret();
-      const grace = input.graceHours > 0;
-      const webhook = tx
-        .update(webhooks)
-        .set({
-          secret: secrets.seal(secret),
-          previousSecret: grace ? current.secret : null,
-          previousSecretExpiresAt: grace ? new Date(now.getTime() + input.graceHours * 3_600_000).toISOString() : null,
-        })
-        .where(eq(webhooks.id, current.id))
-        .returning()
-        .get()!;
-      return { webhook, secret, userErrors: [] as [] };
-    },
-    { behavior: 'immediate' },
+export async function rotateWebhookSecret(db: Db, secrets: SecretBox, input: z.infer<typeof rotateWebhookSecretSchema>, now: Date): Promise<RotateResult> {
+  const secret = newSecret();
+  const grace = input.graceHours > 0;
+  // One statement: the previous secret is the row's own, as it was before this update (two rotations
+  // at once, on two gateways, each keep the secret they replaced).
+  const [webhook] = await transaction(db, (tx) =>
+    tx
+      .update(webhooks)
+      .set({
+        secret: secrets.seal(secret),
+        previousSecret: grace ? sql`${webhooks.secret}` : null,
+        previousSecretExpiresAt: grace ? new Date(now.getTime() + input.graceHours * 3_600_000).toISOString() : null,
+      })
+      .where(eq(webhooks.id, Number(input.id)))
+      .returning(),
   );
+  if (!webhook) return { webhook: null, secret: null, userErrors: [userError('NOT_FOUND', ['input', 'id'], `id: no webhook ${input.id}`)] };
+  return { webhook, secret, userErrors: [] };
 }
 
 /** When the previous secret stops signing, if a rotation is under way at `now`. */
@@ -149,41 +144,45 @@ export function rotationEndsAt(webhook: WebhookRow, now: Date): string | null {
  * Seals secrets stored in the clear (rows written before secrets were sealed), in one transaction.
  * Returns how many it sealed and how many were sealed with a key other than `secrets`' (left as they are).
  */
-export function sealPlainSecrets(db: Db, secrets: SecretBox): { sealed: number; otherKey: number } {
+export async function sealPlainSecrets(db: Db, secrets: SecretBox): Promise<{ sealed: number; otherKey: number }> {
+  if (db.$engine === 'postgres') return sealEach(db, secrets);
   // Zero the space the plain values leave behind, so no page of the file (or of a backup) keeps them.
+  // (SQLite only: a PostgreSQL database has held sealed secrets only, since it is new with them.)
   const secureDelete = db.$client.pragma('secure_delete', { simple: true });
   db.$client.pragma('secure_delete = ON');
   try {
-    return sealEach(db, secrets);
+    return await sealEach(db, secrets);
   } finally {
     db.$client.pragma(`secure_delete = ${Number(secureDelete)}`);
   }
 }
 
-function sealEach(db: Db, secrets: SecretBox): { sealed: number; otherKey: number } {
-  return db.transaction(
-    (tx) => {
-      let sealed = 0;
-      let otherKey = 0;
-      for (const row of tx.select({ id: webhooks.id, secret: webhooks.secret, previousSecret: webhooks.previousSecret }).from(webhooks).all()) {
-        const plain = !isSealed(row.secret);
-        const plainPrevious = row.previousSecret !== null && !isSealed(row.previousSecret);
-        if (plain || plainPrevious) {
-          tx.update(webhooks)
-            .set({
-              ...(plain ? { secret: secrets.seal(row.secret) } : {}),
-              ...(plainPrevious ? { previousSecret: secrets.seal(row.previousSecret!) } : {}),
-            })
-            .where(eq(webhooks.id, row.id))
-            .run();
-          sealed++;
-        }
-        if (!plain && !row.secret.startsWith(`v1:${secrets.keyId}:`)) otherKey++;
+function sealEach(db: Db, secrets: SecretBox): Promise<{ sealed: number; otherKey: number }> {
+  return transaction(db, async (tx) => {
+    let sealed = 0;
+    let otherKey = 0;
+    const rows = await tx
+      .select({ id: webhooks.id, secret: webhooks.secret, previousSecret: webhooks.previousSecret })
+      .from(webhooks)
+      .orderBy(asc(webhooks.id));
+    for (const row of rows) {
+      const plain = !isSealed(row.secret);
+      const plainPrevious = row.previousSecret !== null && !isSealed(row.previousSecret);
+      if (plain || plainPrevious) {
+        // Only while the value is still the plain one read: a gateway starting at the same time may have sealed it.
+        await tx
+          .update(webhooks)
+          .set({
+            ...(plain ? { secret: secrets.seal(row.secret) } : {}),
+            ...(plainPrevious ? { previousSecret: secrets.seal(row.previousSecret!) } : {}),
+          })
+          .where(and(eq(webhooks.id, row.id), eq(webhooks.secret, row.secret)));
+        sealed++;
       }
-      return { sealed, otherKey };
-    },
-    { behavior: 'immediate' },
-  );
+      if (!plain && !row.secret.startsWith(`v1:${secrets.keyId}:`)) otherKey++;
+    }
+    return { sealed, otherKey };
+  });
 }
 
 /** One POST to the address that was checked (never a second lookup), with the URL's host name for Host and TLS. */
@@ -226,32 +225,41 @@ export class WebhookDispatcher {
   ) {}
 
   /** One delivery per active webhook that wants `event`, each sent at once. */
-  enqueue(event: WebhookEventKey, data: unknown): void {
-    const targets = this.db
-      .select()
-      .from(webhooks)
-      .where(eq(webhooks.active, true))
-      .all()
-      .filter((w) => w.events.includes(event));
-    for (const webhook of targets) {
-      const delivery = this.db
-        .insert(webhookDeliveries)
-        .values({ webhookId: webhook.id, event, payload: JSON.stringify({ event, data }), nextAttemptAt: new Date().toISOString() })
-        .returning()
-        .get();
-      this.schedule(delivery.id, 0);
+  async enqueue(event: WebhookEventKey, data: unknown): Promise<void> {
+    try {
+      const payload = JSON.stringify({ event, data });
+      const deliveries = await transaction(this.db, async (tx) => {
+        const targets = (await tx.select().from(webhooks).where(eq(webhooks.active, true)).orderBy(asc(webhooks.id))).filter((w) => w.events.includes(event));
+        if (targets.length === 0) return [];
+        const at = new Date().toISOString();
+        return tx
+          .insert(webhookDeliveries)
+          .values(targets.map((webhook) => ({ webhookId: webhook.id, event, payload, nextAttemptAt: at })))
+          .returning({ id: webhookDeliveries.id });
+      });
+      for (const delivery of deliveries) this.schedule(delivery.id, 0);
+    } catch (error) {
+      this.failed(`cannot record the deliveries of a ${event} event`, error);
     }
   }
 
   /** Sends what was pending when the process last stopped. */
-  resume(): void {
-    const due = this.db
-      .select({ id: webhookDeliveries.id })
-      .from(webhookDeliveries)
-      .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, new Date(Date.now() + 86_400_000).toISOString())))
-      .orderBy(asc(webhookDeliveries.id))
-      .all();
-    for (const d of due) this.schedule(d.id, 0);
+  async resume(): Promise<void> {
+    try {
+      const due = await this.db
+        .select({ id: webhookDeliveries.id })
+        .from(webhookDeliveries)
+        .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, new Date(Date.now() + 86_400_000).toISOString())))
+        .orderBy(asc(webhookDeliveries.id));
+      for (const d of due) this.schedule(d.id, 0);
+    } catch (error) {
+      this.failed('cannot read the pending webhook deliveries', error);
+    }
+  }
+
+  /** A database failure outside any request (the dispatcher's own work): logged, never thrown. */
+  private failed(message: string, error: unknown, fields: Record<string, unknown> = {}): void {
+    this.options.log({ level: 'error', message, ...fields, error: error instanceof Error ? error.message : String(error) });
   }
 
   stop(): void {
@@ -264,22 +272,27 @@ export class WebhookDispatcher {
     if (this.stopped) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.attempt(id);
+      this.attempt(id).catch((error: unknown) => {
+        // The database failed (a lost connection): the delivery stays pending, and is tried again later.
+        this.failed('webhook attempt failed in the database, will retry', error, { deliveryId: id });
+        this.schedule(id, this.options.retryBaseMs);
+      });
     }, delayMs);
     timer.unref();
     this.timers.add(timer);
   }
 
   /** The secrets to sign with, the newest first; an expired previous secret is dropped from the row here. */
-  private signingSecrets(webhook: WebhookRow): string[] {
+  private async signingSecrets(webhook: WebhookRow): Promise<string[]> {
     const now = this.options.now();
     const previous = rotationEndsAt(webhook, now) ? webhook.previousSecret : null;
     if (webhook.previousSecret && !previous) {
-      this.db
-        .update(webhooks)
-        .set({ previousSecret: null, previousSecretExpiresAt: null })
-        .where(and(eq(webhooks.id, webhook.id), lte(webhooks.previousSecretExpiresAt, now.toISOString())))
-        .run();
+      await transaction(this.db, (tx) =>
+        tx
+          .update(webhooks)
+          .set({ previousSecret: null, previousSecretExpiresAt: null })
+          .where(and(eq(webhooks.id, webhook.id), lte(webhooks.previousSecretExpiresAt, now.toISOString()))),
+      );
     }
     return [webhook.secret, ...(previous ? [previous] : [])].map((s) => this.options.secrets.unseal(s));
   }
@@ -287,7 +300,7 @@ export class WebhookDispatcher {
   private async send(webhook: WebhookRow, delivery: DeliveryRow): Promise<Outcome> {
     let secrets: string[];
     try {
-      secrets = this.signingSecrets(webhook);
+      secrets = await this.signingSecrets(webhook);
     } catch (e) {
       if (!(e instanceof SealedSecretError)) throw e;
       return { statusCode: null, error: `cannot unseal the signing secret: ${e.message}`, final: true };
@@ -313,27 +326,28 @@ export class WebhookDispatcher {
   }
 
   private async attempt(id: number): Promise<void> {
-    const delivery = this.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).get();
+    const [delivery] = await this.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).limit(1);
     if (delivery?.status !== 'pending') return;
-    const webhook = this.db.select().from(webhooks).where(eq(webhooks.id, delivery.webhookId)).get();
+    const [webhook] = await this.db.select().from(webhooks).where(eq(webhooks.id, delivery.webhookId)).limit(1);
     if (!webhook) return;
     const { statusCode, error, final } = await this.send(webhook, delivery);
     const attempts = delivery.attempts + 1;
     const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
     const giveUp = !ok && (final || attempts >= this.options.maxAttempts);
     const delay = this.options.retryBaseMs * 2 ** (attempts - 1);
-    this.db
-      .update(webhookDeliveries)
-      .set({
-        attempts,
-        lastStatusCode: statusCode,
-        lastError: ok ? null : (error ?? `HTTP ${statusCode}`),
-        status: ok ? 'delivered' : giveUp ? 'failed' : 'pending',
-        deliveredAt: ok ? sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` : null,
-        nextAttemptAt: ok || giveUp ? null : new Date(Date.now() + delay).toISOString(),
-      })
-      .where(eq(webhookDeliveries.id, id))
-      .run();
+    await transaction(this.db, (tx) =>
+      tx
+        .update(webhookDeliveries)
+        .set({
+          attempts,
+          lastStatusCode: statusCode,
+          lastError: ok ? null : (error ?? `HTTP ${statusCode}`),
+          status: ok ? 'delivered' : giveUp ? 'failed' : 'pending',
+          deliveredAt: ok ? new Date().toISOString() : null,
+          nextAttemptAt: ok || giveUp ? null : new Date(Date.now() + delay).toISOString(),
+        })
+        .where(eq(webhookDeliveries.id, id)),
+    );
     this.options.log({
       level: ok ? 'info' : 'warn',
       message: ok ? 'webhook delivered' : giveUp ? 'webhook failed, giving up' : 'webhook failed, will retry',
