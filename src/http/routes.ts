@@ -36,14 +36,14 @@ export type Seen = Visibility | { refused: string };
  * GET /registries/v0/<registry>.json in Airbyte's format, with a strong ETag for conditional requests. Without
  * an Authorization header it is the public document, which shared caches may keep (`sharedCacheControl`).
  */
-export function registryResponse(
+export async function registryResponse(
   db: Db,
   request: Request,
   pathname: string,
   fetchAPI: FetchAPI,
   visibility: () => Seen,
   sharedCacheControl: string,
-): Response | null {
+): Promise<Response | null> {
   const registry = REGISTRY_PATHS[pathname];
   if (!registry) return null;
   if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -51,7 +51,7 @@ export function registryResponse(
   }
   const seen = visibility();
   if ('refused' in seen) return json(fetchAPI, 401, { error: seen.refused }, { 'www-authenticate': 'Bearer' });
-  const body = JSON.stringify(exportRegistry(db, registry, seen));
+  const body = JSON.stringify(await exportRegistry(db, registry, seen));
   const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
   // A token's document may hold its organization's private connectors: shared caches must not keep it.
   const anonymous = !request.headers.has('authorization');
@@ -89,7 +89,7 @@ export function routesPlugin(db: Db, metrics: Metrics, visibilityOf: (request: R
       if (url.pathname === '/metrics') {
         return endResponse(new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
       }
-      const registry = registryResponse(db, request, url.pathname, fetchAPI, () => visibilityOf(request, serverContext), sharedCacheControl);
+      const registry = await registryResponse(db, request, url.pathname, fetchAPI, () => visibilityOf(request, serverContext), sharedCacheControl);
       if (registry) return endResponse(registry);
     },
   };
