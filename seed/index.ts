@@ -3,10 +3,10 @@ import { count, sql } from 'drizzle-orm';
 import type { Db } from '../src/db/client.js';
 import { rawRun } from '../src/db/raw.js';
 import { connectors, deployments, importLog, slaTiers, supportLevels, supportPolicies } from '../src/db/schema.js';
-import { analyze } from '../src/db/statistics.js';
 import { transaction } from '../src/db/transaction.js';
 import { insertConnector } from '../src/domain/connectors/store.js';
 import { recording } from '../src/domain/history/recording.js';
+import { refreshStatistics } from '../src/domain/registry/statistics.js';
 import type { ConnectorSeed } from '../src/domain/connectors/input.js';
 import { SEED_CONNECTORS } from './connectors.js';
 import { DEPLOYMENTS, SLA_TIERS, SUPPORT_LEVELS, SUPPORT_POLICIES } from './policy.js';
@@ -74,12 +74,6 @@ export async function demoSeedRefusal(db: Db): Promise<string | null> {
   const imports = await rowCount(db, importLog);
   if (imports > 0) return `a registry has been imported into it (${imports} import${imports === 1 ? '' : 's'} logged)`;
   return null;
-}
-
-/** Fresh planner statistics after a bulk write: SQLite's ANALYZE (src/db/statistics.ts), PostgreSQL's. */
-export async function refreshStatistics(db: Db): Promise<void> {
-  if (db.$engine === 'sqlite') analyze(db.$client, 'full');
-  else await rawRun(db, sql`analyze`);
 }
 
 export interface SeedResult {

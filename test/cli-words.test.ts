@@ -7,19 +7,19 @@ import { join } from 'node:path';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
+import { closeDatabase, openDatabase } from '../src/db/client.js';
 import { connectors } from '../src/db/schema.js';
 import { countDemoData } from '../src/domain/registry/demo.js';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
 import { runNode, runNodeAsync, startServer, tempDir } from './helpers/process.js';
 
 /** Connectors in the file and how many of them are demo data, read with the project's own code. */
-function connectorsIn(path: string): { all: number; demo: number } {
+async function connectorsIn(path: string): Promise<{ all: number; demo: number }> {
   const db = openDatabase(path);
   try {
-    return { all: db.select({ n: count() }).from(connectors).get()!.n, demo: countDemoData(db).connectors };
+    return { all: (await db.select({ n: count() }).from(connectors))[0]!.n, demo: (await countDemoData(db)).connectors };
   } finally {
-    db.$client.close();
+    await closeDatabase(db);
   }
 }
 
@@ -138,7 +138,7 @@ describe('registry query and certify against an endpoint that is not this GraphQ
 });
 
 describe('npm run seed', () => {
-  it('seeds a new database with the demo connectors, marked as demo, and says so', () => {
+  it('seeds a new database with the demo connectors, marked as demo, and says so', async () => {
     const path = join(tempDir(), 'fresh.db');
     const result = runNode(['dist/src/cli/seed.js'], { DATABASE_PATH: path });
     expect(result.status).toBe(0);
@@ -148,19 +148,19 @@ describe('npm run seed', () => {
         `^Seeded ${SEED_CONNECTORS.length} demo connectors with \\d+ breaking changes, beside the support policy\\. They are marked as demo data: the first real registry import removes them`,
       ),
     );
-    expect(connectorsIn(path)).toEqual({ all: SEED_CONNECTORS.length, demo: SEED_CONNECTORS.length });
+    expect(await connectorsIn(path)).toEqual({ all: SEED_CONNECTORS.length, demo: SEED_CONNECTORS.length });
   });
 
-  it('seeds a database another command created (it holds only the support policy)', () => {
+  it('seeds a database another command created (it holds only the support policy)', async () => {
     const path = join(tempDir(), 'tokens-first.db');
     expect(runNode(['dist/src/cli/token.js', 'create', '--name', 'ops', '--scopes', 'certify'], { DATABASE_PATH: path }).status).toBe(0);
     const result = runNode(['dist/src/cli/seed.js'], { DATABASE_PATH: path });
     expect(result.stderr).toBe(`database: ${path}\n`);
     expect(result.stdout).toMatch(/^Seeded \d+ demo connectors/);
-    expect(connectorsIn(path).demo).toBe(SEED_CONNECTORS.length);
+    expect((await connectorsIn(path)).demo).toBe(SEED_CONNECTORS.length);
   });
 
-  it('seeds nothing into a database that has connectors, and says why', () => {
+  it('seeds nothing into a database that has connectors, and says why', async () => {
     const path = join(tempDir(), 'twice.db');
     expect(runNode(['dist/src/cli/seed.js'], { DATABASE_PATH: path }).status).toBe(0);
     const again = runNode(['dist/src/cli/seed.js'], { DATABASE_PATH: path });
@@ -168,7 +168,7 @@ describe('npm run seed', () => {
     expect(again.stdout).toBe(
       `Nothing seeded: it already has ${SEED_CONNECTORS.length} connectors. Demo connectors go only into a registry with no connectors that never had an import.\n`,
     );
-    expect(connectorsIn(path)).toEqual({ all: SEED_CONNECTORS.length, demo: SEED_CONNECTORS.length });
+    expect(await connectorsIn(path)).toEqual({ all: SEED_CONNECTORS.length, demo: SEED_CONNECTORS.length });
   });
 });
 
@@ -186,7 +186,7 @@ describe('commands that open the database', () => {
     expect(listed.stdout).toMatch(/^ci\tcertify\t/);
   });
 
-  it('db:backup creates a missing backup folder and names both files in its one line', () => {
+  it('db:backup creates a missing backup folder and names both files in its one line', async () => {
     const dir = tempDir();
     const path = join(dir, 'registry.db');
     expect(runNode(['dist/src/cli/seed.js'], { DATABASE_PATH: path }).status).toBe(0);
@@ -195,7 +195,7 @@ describe('commands that open the database', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^Backed up ${path} to ${file}: \\d+ pages, ${SEED_CONNECTORS.length} connectors, integrity ok`));
-    expect(connectorsIn(file).all).toBe(SEED_CONNECTORS.length);
+    expect((await connectorsIn(file)).all).toBe(SEED_CONNECTORS.length);
   });
 
   it('db:backup refuses a DATABASE_PATH with no database, creating nothing', () => {
@@ -243,6 +243,6 @@ describe('the SEED setting', () => {
     } finally {
       await server.stop();
     }
-    expect(connectorsIn(path).demo).toBe(SEED_CONNECTORS.length);
+    expect((await connectorsIn(path)).demo).toBe(SEED_CONNECTORS.length);
   });
 });

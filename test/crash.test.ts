@@ -29,7 +29,7 @@ describe('durability under SIGKILL with concurrent writers', () => {
     const dbPath = join(dir, 'registry.db');
     const setup = openDatabase(dbPath);
     migrateDatabase(setup);
-    seedIfEmpty(setup);
+    await seedIfEmpty(setup);
     const tokens = Array.from({ length: 4 }, (_, i) => createToken(setup, { name: `writer-${i}`, scopes: ['certify', 'publish'] }).token);
     setup.$client.close();
 

@@ -31,10 +31,10 @@ const stored = (db: Db) =>
   );
 
 describe('connectors.enabled_on', () => {
-  it('follows connector_availability through inserts, updates and deletes', () => {
+  it('follows connector_availability through inserts, updates and deletes', async () => {
     const db = openDatabase(':memory:');
     migrateDatabase(db);
-    seedIfEmpty(db);
+    await seedIfEmpty(db);
     expect(stored(db)).toEqual(expected(db));
     const id = (slug: string) => db.$client.prepare('select id from connectors where slug = ?').pluck().get(slug) as number;
     const duckdb = id('destination-duckdb');
@@ -53,7 +53,7 @@ describe('connectors.enabled_on', () => {
     expect(stored(db)['destination-duckdb']).toBe('self_managed_enterprise');
   });
 
-  it('is filled in when a database with connectors is migrated past it', () => {
+  it('is filled in when a database with connectors is migrated past it', async () => {
     const all = readdirSync(MIGRATIONS_FOLDER).sort();
     const before = all.slice(
       0,
@@ -66,7 +66,7 @@ describe('connectors.enabled_on', () => {
     const dir = tempDir();
     const seeded = openDatabase(join(dir, 'seeded.db'));
     migrateDatabase(seeded);
-    seedIfEmpty(seeded);
+    await seedIfEmpty(seeded);
     seeded.$client.close();
     const db = openDatabase(join(dir, 'old.db'));
     migrate(db, { migrationsFolder: old });

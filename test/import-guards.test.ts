@@ -55,7 +55,7 @@ async function expectRefused(path: string, db: Db, source: string, options: Para
 
 describe('an invalid entry', () => {
   it('is refused and leaves its stored connector exactly as it was: a certified connector with one bad field stays certified and available', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const doc = readDoc(FIXTURE.oneInvalid);
     const index = doc.sources.findIndex((e) => !/^\d{4}-\d\d-\d\d$/.test(e.releaseDate));
@@ -76,7 +76,7 @@ describe('an invalid entry', () => {
   });
 
   it('refuses the whole import without --skip-invalid, writing nothing, with one line on stderr and the entry listed on stdout', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const report = await expectRefused(path, db, FIXTURE.oneInvalid, { skipInvalid: false });
     expect(report.blockers.map((b) => b.guard)).toEqual(['invalid']);
@@ -107,7 +107,7 @@ describe('an invalid entry', () => {
   });
 
   it('whose definition ID cannot be read leaves the file unable to say what it lacks: nothing becomes unavailable, and the plan says why', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const base = readDoc(FIXTURE.base);
     const doc = readDoc(FIXTURE.unreadableId);
@@ -127,7 +127,7 @@ describe('an invalid entry', () => {
 
 describe('the unavailable-share guard', () => {
   it('refuses an empty registry with a clear word, writing nothing, and --force makes the catalog unavailable', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const count = entriesOf(readDoc(FIXTURE.base)).length;
     const report = await expectRefused(path, db, FIXTURE.empty);
@@ -155,7 +155,7 @@ describe('the unavailable-share guard', () => {
   });
 
   it('takes its limit from --max-unavailable-share or REGISTRY_IMPORT_MAX_UNAVAILABLE_SHARE', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     db.$client.close();
     const bad = importCli(path, ['--max-unavailable-share', '1.5', FIXTURE.empty]);
@@ -173,7 +173,7 @@ describe('the unavailable-share guard', () => {
 
 describe('the age guard', () => {
   it('refuses an older snapshot over a newer one, saying what it would have done; --force applies it with the times it took effect', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const older = readDoc(FIXTURE.older);
     const report = await expectRefused(path, db, FIXTURE.older);
@@ -204,7 +204,7 @@ describe('the age guard', () => {
   });
 
   itWithRealData('refuses the real 2025-01-29 OSS registry over the 2025-11-11 metadata snapshot', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, REAL.metadata2025, { asOf: '2025-11-11' });
     // The connectors the metadata lists in a registry have entries dated 2025-11-11; every OSS entry of theirs is older.
     const listedInMetadata = new Set<string>();
@@ -220,7 +220,7 @@ describe('the age guard', () => {
   });
 
   itWithRealData('refuses undated entries over dated ones until --as-of dates them: the 2025-11-11 metadata over the 2025-01-29 OSS registry', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, REAL.oss2025);
     const report = await expectRefused(path, db, REAL.metadata2025, { skipInvalid: true });
     expect(report.blockers.map((b) => b.guard)).toEqual(['undated']);
@@ -237,7 +237,7 @@ describe('the age guard', () => {
 
 describeWithRealData('the connector archive (metadata of removed connectors) over the 2025-01-29 OSS registry', () => {
   it('archives the connectors the registry still offered and makes them unavailable, dated by --as-of; an earlier --as-of or none is refused', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, REAL.oss2025);
     const oss = new Map(entriesOf(readDoc(REAL.oss2025)).map((e) => [idOf(e), e]));
     const archived = metadataFiles(REAL.archive)
@@ -269,7 +269,7 @@ describeWithRealData('the connector archive (metadata of removed connectors) ove
 describe('a support level set through the API', () => {
   const catalog = (db: Db) => loadPolicyCatalog(db);
   it('is kept against a re-import of the registry, and reported as a conflict each time, until --force', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const community = readDoc(FIXTURE.base).sources.find((e) => e.supportLevel === 'community')!;
     const slug = imageName(community);
@@ -309,7 +309,7 @@ describe('a support level set through the API', () => {
 
 describe('identity over time', () => {
   it('recognises a connector under a new definition ID or a new slug, records the rename, and never stops the import', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const base = readDoc(FIXTURE.base);
     const renamed = readDoc(FIXTURE.renamed);
@@ -346,7 +346,7 @@ describe('identity over time', () => {
   });
 
   it('refuses only the entry whose definition ID is one connector and whose slug is another, leaving both as they were', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const doc = readDoc(FIXTURE.base);
     const [first, second] = doc.sources as [Entry, Entry];
@@ -354,7 +354,7 @@ describe('identity over time', () => {
     const before = slugs.map((slug) => connectorRow(db, slug));
     // The first entry keeps its definition ID and takes the second's image, so its slug too.
     first.dockerRepository = second.dockerRepository;
-    const summary = importConnectors(db, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'));
+    const summary = await importConnectors(db, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'));
     expect(summary.report.conflicts).toEqual([
       {
         kind: 'identity',
@@ -371,7 +371,7 @@ describe('identity over time', () => {
   itWithRealData(
     'imports the real 2023 cloud registry over the 2025 OSS registry: the connectors Airbyte gave new definition IDs are the same connectors',
     async () => {
-      const { path, db } = fileDatabase();
+      const { path, db } = await fileDatabase();
       await importPath(db, REAL.oss2025);
       db.$client.close();
       const oss = readDoc(REAL.oss2025);

@@ -21,8 +21,8 @@ import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('the watcher the refusal tests rely on', () => {
-  it('notices a write from another connection', () => {
-    const { path, db } = fileDatabase();
+  it('notices a write from another connection', async () => {
+    const { path, db } = await fileDatabase();
     const watch = watchDatabase(path);
     db.$client.prepare("update deployments set label = label || ' ' where key = 'cloud'").run();
     expect(() => watch.expectUnchanged()).toThrow(/data_version/);
@@ -32,7 +32,7 @@ describe('the watcher the refusal tests rely on', () => {
 
 describeWithRealData('a dry run', () => {
   it('plans the real 2025-01-29 OSS registry into an empty database and writes nothing, through the domain and the CLI', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     const entries = entriesOf(readDoc(REAL.oss2025));
     const watch = watchDatabase(path);
     const plan = await importPath(db, REAL.oss2025, { dryRun: true, removeDemo: true });
@@ -56,7 +56,7 @@ describeWithRealData('a dry run', () => {
   });
 
   it('plans the real 2025-11-11 metadata over the 2025-01-29 OSS registry: every support level the snapshot changes, dated by --as-of; the real import writes the same', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, REAL.oss2025);
     const ossLevel = new Map(entriesOf(readDoc(REAL.oss2025)).map((e) => [idOf(e), e.supportLevel ?? 'community']));
     const expected: { id: string; from: string; to: string }[] = [];
@@ -95,13 +95,13 @@ describeWithRealData('a dry run', () => {
 
 describe('the plan', () => {
   it('lists a changed connector field by field: column, from, to', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const doc = readDoc(FIXTURE.base);
     const changed = doc.destinations[0]!;
     const from = changed.dockerImageTag;
     changed.dockerImageTag = `${from}-next`;
-    const summary = importConnectors(db, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'), { dryRun: true });
+    const summary = await importConnectors(db, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'), { dryRun: true });
     expect(summary.report.changed).toEqual([
       {
         slug: imageName(changed),
@@ -120,7 +120,7 @@ describe('the plan', () => {
 
 describe('history dated by its source', () => {
   it('gives an import event the time the registry generated the entry and an API change its own time, in GraphQL', async () => {
-    const h = createHarness({ connectors: false });
+    const h = await createHarness({ connectors: false });
     await importPath(h.db, FIXTURE.base);
     const older = readDoc(FIXTURE.older);
     const rolledBack = older.sources.find((e, i) => e.supportLevel !== readDoc(FIXTURE.base).sources[i]!.supportLevel)!;
@@ -150,7 +150,7 @@ describe('history dated by its source', () => {
 
 describe('the import log', () => {
   itWithRealData('records each real import with the SHA-256 of what it read, and none for a dry run or a refusal', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     const first = await importPath(db, FIXTURE.base, { actor: 'operator' });
     await importPath(db, FIXTURE.base, { dryRun: true });
     await importPath(db, FIXTURE.empty).catch(() => null);
@@ -189,12 +189,12 @@ describe('the import log', () => {
   });
 
   it('is listed newest first by imports(first, after) to admin tokens only, and by registry imports', async () => {
-    const h = createHarness({ connectors: false });
+    const h = await createHarness({ connectors: false });
     await importPath(h.db, FIXTURE.base);
     await importPath(h.db, FIXTURE.oneInvalid, { skipInvalid: true });
     await importPath(h.db, FIXTURE.renamed);
-    const admin = h.token('admin', ['admin']);
-    const certifier = h.token('certifier', ['certify']);
+    const admin = await h.token('admin', ['admin']);
+    const certifier = await h.token('certifier', ['certify']);
     const QUERY = `query($after: String) { imports(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor }
       edges { node { id source registries forced counts { entries added changed refused renames } refusals { entry path rule } } } } }`;
     const page1 = await h.gql(QUERY, {}, admin);
@@ -234,7 +234,7 @@ describe('the import log', () => {
   });
 
   it('is printed newest first by registry imports, from the database file', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     const a = await importPath(db, FIXTURE.base);
     const b = await importPath(db, FIXTURE.renamed);
     db.$client.close();
@@ -260,8 +260,8 @@ describeWithRealData('demo data', () => {
   };
 
   it('is reported by the plan and removed by a real import, which keeps the connectors it writes as real data', async () => {
-    const { path, db } = fileDatabase({ demo: true });
-    const before = countDemoData(db);
+    const { path, db } = await fileDatabase({ demo: true });
+    const before = await countDemoData(db);
     expect(before.connectors).toBe(SEED_CONNECTORS.length);
     const kept = matchedBy(readDoc(REAL.oss2025));
     expect(kept.length).toBeGreaterThan(0);
@@ -276,7 +276,7 @@ describeWithRealData('demo data', () => {
     const run = importCli(path, ['--json', REAL.oss2025]);
     expect(run.status, run.stderr).toBe(0);
     const done = openFile(path);
-    expect(countDemoData(done)).toEqual({ connectors: 0, breakingChanges: 0, events: 0 });
+    expect(await countDemoData(done)).toEqual({ connectors: 0, breakingChanges: 0, events: 0 });
     const logged = JSON.parse(done.$client.prepare('select summary from import_log').pluck().get() as string);
     expect(logged.demoRemoved).toEqual(plan.report.demo);
     const slugs = done.$client
@@ -288,14 +288,14 @@ describeWithRealData('demo data', () => {
   });
 
   it('stays with --keep-demo, but a connector the import writes is no longer demo', async () => {
-    const { path, db } = fileDatabase({ demo: true });
-    const before = countDemoData(db);
+    const { path, db } = await fileDatabase({ demo: true });
+    const before = await countDemoData(db);
     db.$client.close();
     const kept = matchedBy(readDoc(REAL.oss2025));
     const run = importCli(path, ['--keep-demo', '--quiet', REAL.oss2025]);
     expect(run.status, run.stderr).toBe(0);
     const done = openFile(path);
-    expect(countDemoData(done).connectors).toBe(before.connectors - kept.length);
+    expect((await countDemoData(done)).connectors).toBe(before.connectors - kept.length);
     done.$client.close();
   });
 });

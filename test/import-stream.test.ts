@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticEntry } from '../bench/synthetic.js';
+import type { Db } from '../src/db/client.js';
 import { importConnectors, type ImportOptions } from '../src/domain/registry/import.js';
 import { loadImportSource, loadRegistryJson, STREAM_CHUNK_BYTES } from '../src/domain/registry/load.js';
 import { fileDatabase, importCli, openFile, watchDatabase, type RegistryDoc } from './helpers/import.js';
@@ -35,9 +36,10 @@ function storedTables(sqlite: Database.Database, ignore: string[] = []): Record<
 }
 
 /** Imports a registry file into two new databases, once as a stream and once as a whole document held in memory. */
-async function streamedAndWhole(path: string, dbs = { streamed: fileDatabase().db, whole: fileDatabase().db }) {
-  const streamed = importConnectors(dbs.streamed, await loadImportSource(path), OPTIONS);
-  const whole = importConnectors(dbs.whole, loadRegistryJson(readFileSync(path, 'utf8'), path, 'oss'), OPTIONS);
+async function streamedAndWhole(path: string, given?: { streamed: Db; whole: Db }) {
+  const dbs = given ?? { streamed: (await fileDatabase()).db, whole: (await fileDatabase()).db };
+  const streamed = await importConnectors(dbs.streamed, await loadImportSource(path), OPTIONS);
+  const whole = await importConnectors(dbs.whole, loadRegistryJson(readFileSync(path, 'utf8'), path, 'oss'), OPTIONS);
   return { streamed, whole, dbs };
 }
 
@@ -164,11 +166,13 @@ describe('a registry file read as a stream', () => {
     const dir = tempDir('import-stream-');
     const path = join(dir, 'oss_registry.json');
     writeFileSync(path, JSON.stringify(awkwardRegistry(50)));
-    const { path: database, db } = fileDatabase();
+    const { path: database, db } = await fileDatabase();
     const loaded = await loadImportSource(path);
     writeFileSync(path, JSON.stringify(edited(awkwardRegistry(50))));
     const watch = watchDatabase(database);
-    expect(() => importConnectors(db, loaded, OPTIONS)).toThrow(`${path} changed after it was read (its size or modification time differs); import it again`);
+    await expect(importConnectors(db, loaded, OPTIONS)).rejects.toThrow(
+      `${path} changed after it was read (its size or modification time differs); import it again`,
+    );
     watch.expectUnchanged();
     watch.close();
   });
@@ -203,8 +207,8 @@ describe('a malformed registry file', () => {
       ]);
       expect(loaded.contentHash).toBe(sha256(readFileSync(path)));
 
-      const { path: database, db } = fileDatabase();
-      importConnectors(db, await loadImportSource(REAL.oss2025), OPTIONS);
+      const { path: database, db } = await fileDatabase();
+      await importConnectors(db, await loadImportSource(REAL.oss2025), OPTIONS);
       db.$client.close();
       const watch = watchDatabase(database);
       const cli = importCli(database, [path]);
@@ -257,10 +261,10 @@ describe('a registry URL', () => {
   itWithRealData('imports the real 2025-01-29 OSS registry streamed by a loopback server as its file imports', async () => {
     const base = await serve(streamFile(REAL.oss2025));
     const url = `${base}/oss_registry.json`;
-    const fromUrl = fileDatabase().db;
-    const fromFile = fileDatabase().db;
-    const viaUrl = importConnectors(fromUrl, await loadImportSource(url), OPTIONS);
-    const viaFile = importConnectors(fromFile, await loadImportSource(REAL.oss2025), OPTIONS);
+    const fromUrl = (await fileDatabase()).db;
+    const fromFile = (await fileDatabase()).db;
+    const viaUrl = await importConnectors(fromUrl, await loadImportSource(url), OPTIONS);
+    const viaFile = await importConnectors(fromFile, await loadImportSource(REAL.oss2025), OPTIONS);
     expect(viaUrl.report.contentHash).toBe(sha256(readFileSync(REAL.oss2025)));
     expect({ ...viaUrl.report, source: REAL.oss2025 }).toEqual(viaFile.report);
     // The rows say where they came from; everything else is the same.
@@ -270,8 +274,8 @@ describe('a registry URL', () => {
     );
 
     // The compiled CLI, from the same server, writes what it writes from the file.
-    const { path: a } = fileDatabase();
-    const { path: b } = fileDatabase();
+    const { path: a } = await fileDatabase();
+    const { path: b } = await fileDatabase();
     const cli = await importUrl(a, url);
     expect(cli.status, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(new RegExp(`^Imported ${url} \\(oss registry, 559 entries\\) in [\\d.]+ s as import 1:\n  added 559, `));

@@ -110,14 +110,14 @@ describe.skipIf(missing && !inCi)('an SQLite older than 3.44 (Debian 12, Python)
   let connectors: number;
   let enabledOn: Row[];
 
-  beforeAll(() => {
+  beforeAll(async () => {
     if (missing) return;
     dir = tempDir();
     database = join(dir, 'registry.db');
     backup = join(dir, 'backup.db');
     const db = openDatabase(database);
     migrateDatabase(db);
-    seedIfEmpty(db);
+    await seedIfEmpty(db);
     connectors = db.$client.prepare('select count(*) from connectors').pluck().get() as number;
     enabledOn = db.$client.prepare(ENABLED_ON).all() as Row[];
     db.$client.close();

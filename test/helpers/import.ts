@@ -47,11 +47,11 @@ export const idOf = (e: Entry): string => String(e.sourceDefinitionId ?? e.desti
 export const imageName = (e: Entry): string => String(e.dockerRepository).split('/').pop()!;
 
 /** A migrated database in a file of its own, with the support policy, and the demo connectors when asked. */
-export function fileDatabase(options: { demo?: boolean } = {}): { path: string; db: Db } {
+export async function fileDatabase(options: { demo?: boolean } = {}): Promise<{ path: string; db: Db }> {
   const path = join(tempDir('import-test-'), 'registry.db');
   const db = openDatabase(path);
   migrateDatabase(db);
-  seedIfEmpty(db, { connectors: options.demo ?? false });
+  await seedIfEmpty(db, { connectors: options.demo ?? false });
   return { path, db };
 }
 
