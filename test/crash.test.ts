@@ -30,7 +30,8 @@ describe('durability under SIGKILL with concurrent writers', () => {
     const setup = openDatabase(dbPath);
     migrateDatabase(setup);
     await seedIfEmpty(setup);
-    const tokens = Array.from({ length: 4 }, (_, i) => createToken(setup, { name: `writer-${i}`, scopes: ['certify', 'publish'] }).token);
+    const tokens: string[] = [];
+    for (let i = 0; i < 4; i++) tokens.push((await createToken(setup, { name: `writer-${i}`, scopes: ['certify', 'publish'] })).token);
     setup.$client.close();
 
     const ports = [await freePort(), await freePort()];

@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { rawRows } from '../src/db/raw.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { ImportError, loadImportSource, loadRegistryJson } from '../src/domain/registry/load.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
@@ -266,7 +268,7 @@ describe('importing metadata.yaml files', () => {
     const summary = await importConnectors(h.db, loaded);
     expect(summary.added).toBe(loaded.items.length);
     expect(summary.added).toBeGreaterThan(650);
-    const counts = h.db.$client.prepare('select support_level, count(*) n from connectors group by 1 order by 1').all();
+    const counts = await rawRows(h.db, sql`select support_level, count(*) n from connectors group by 1 order by 1`);
     expect(counts).toEqual([
       { support_level: 'archived', n: expect.any(Number) },
       { support_level: 'certified', n: 67 },

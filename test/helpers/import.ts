@@ -6,9 +6,11 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import type { SQL } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/client.js';
 import { migrateDatabase } from '../../src/db/migrate.js';
+import { rawRows } from '../../src/db/raw.js';
 import { importConnectors, type ImportOptions } from '../../src/domain/registry/import.js';
 import { loadImportSource } from '../../src/domain/registry/load.js';
 import { seedIfEmpty } from '../../seed/index.js';
@@ -53,6 +55,17 @@ export async function fileDatabase(options: { demo?: boolean } = {}): Promise<{ 
   migrateDatabase(db);
   await seedIfEmpty(db, { connectors: options.demo ?? false });
   return { path, db };
+}
+
+/** The first column of the first row a query returns, on either engine (counts come back as numbers on both). */
+export async function sqlValue<T = unknown>(db: Db, query: SQL): Promise<T> {
+  const [row] = await rawRows(db, query);
+  return (row ? Object.values(row)[0] : undefined) as T;
+}
+
+/** The first column of every row a query returns, on either engine. */
+export async function sqlColumn<T = unknown>(db: Db, query: SQL): Promise<T[]> {
+  return (await rawRows(db, query)).map((row) => Object.values(row)[0] as T);
 }
 
 /** Opens a database file the tests made before (after a CLI wrote to it). */
