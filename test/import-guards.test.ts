@@ -4,6 +4,7 @@
 // the API stands against a registry that says nothing newer. Every refused import leaves the database
 // byte for byte as it was (PRAGMA data_version from a second connection, and a hash of every table).
 import { readFileSync } from 'node:fs';
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { certifyConnector } from '../src/domain/certification/certify.js';
@@ -12,7 +13,9 @@ import { loadRegistryJson, registryTime } from '../src/domain/registry/load.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { loadPolicyCatalog } from '../src/domain/support/policy.js';
 import { PUBLIC } from '../src/domain/connectors/visibility.js';
-import type { Db } from '../src/db/client.js';
+import { closeDatabase, type Db } from '../src/db/client.js';
+import { rawRows } from '../src/db/raw.js';
+import { importLog } from '../src/db/schema.js';
 import {
   entriesOf,
   fileDatabase,
@@ -24,32 +27,36 @@ import {
   metadataFiles,
   openFile,
   readDoc,
+  sqlColumn,
+  sqlValue,
   type Entry,
   watchDatabase,
 } from './helpers/import.js';
 import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 
-const connectorRow = (db: Db, slug: string) => db.$client.prepare('select * from connectors where slug = ?').get(slug) as Record<string, unknown>;
+const connectorRow = async (db: Db, slug: string) => (await rawRows(db, sql`select * from connectors where slug = ${slug}`))[0]!;
 const availabilityOf = (db: Db, slug: string) =>
-  db.$client.prepare('select a.* from connector_availability a join connectors c on c.id = a.connector_id where c.slug = ? order by a.deployment').all(slug);
+  rawRows(db, sql`select a.* from connector_availability a join connectors c on c.id = a.connector_id where c.slug = ${slug} order by a.deployment`);
 const entryOf = (db: Db, slug: string) =>
-  db.$client.prepare('select e.* from registry_entries e join connectors c on c.id = e.connector_id where c.slug = ?').all(slug);
+  rawRows(db, sql`select e.* from registry_entries e join connectors c on c.id = e.connector_id where c.slug = ${slug}`);
+/** A JSON column's value: text on SQLite, parsed already on PostgreSQL (jsonb). */
+const parsed = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
 /** The last line a CLI wrote to stderr (the database line comes first). */
 const lastLine = (text: string) => text.trim().split('\n').at(-1)!;
 
 /** Expects a real import to be refused, and the database file to be left as it was. */
 async function expectRefused(path: string, db: Db, source: string, options: Parameters<typeof importPath>[2] = {}) {
-  const watch = watchDatabase(path);
+  const watch = await watchDatabase(path);
   try {
     const error = await importPath(db, source, options).then(
       () => null,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ImportRefusedError);
-    watch.expectUnchanged();
+    await watch.expectUnchanged();
     return (error as ImportRefusedError).report;
   } finally {
-    watch.close();
+    await watch.close();
   }
 }
 
@@ -61,7 +68,7 @@ describe('an invalid entry', () => {
     const index = doc.sources.findIndex((e) => !/^\d{4}-\d\d-\d\d$/.test(e.releaseDate));
     const bad = doc.sources[index]!;
     const slug = imageName(bad);
-    const before = { row: connectorRow(db, slug), availability: availabilityOf(db, slug), entry: entryOf(db, slug) };
+    const before = { row: await connectorRow(db, slug), availability: await availabilityOf(db, slug), entry: await entryOf(db, slug) };
     expect(before.row.support_level).toBe('certified');
 
     const summary = await importPath(db, FIXTURE.oneInvalid, { skipInvalid: true });
@@ -70,7 +77,7 @@ describe('an invalid entry', () => {
     ]);
     expect(summary.report.counts).toMatchObject({ entries: entriesOf(doc).length, refused: 1, unavailable: 0 });
     expect(summary.report.unavailable).toEqual([]);
-    expect({ row: connectorRow(db, slug), availability: availabilityOf(db, slug), entry: entryOf(db, slug) }).toEqual(before);
+    expect({ row: await connectorRow(db, slug), availability: await availabilityOf(db, slug), entry: await entryOf(db, slug) }).toEqual(before);
     // The valid entries went in.
     expect(summary.updated).toBe(entriesOf(doc).length - 1);
   });
@@ -80,12 +87,12 @@ describe('an invalid entry', () => {
     await importPath(db, FIXTURE.base);
     const report = await expectRefused(path, db, FIXTURE.oneInvalid, { skipInvalid: false });
     expect(report.blockers.map((b) => b.guard)).toEqual(['invalid']);
-    db.$client.close();
+    await closeDatabase(db);
 
-    const watch = watchDatabase(path);
+    const watch = await watchDatabase(path);
     const run = importCli(path, [FIXTURE.oneInvalid]);
-    watch.expectUnchanged();
-    watch.close();
+    await watch.expectUnchanged();
+    await watch.close();
     expect(run.status).toBe(1);
     expect(
       run.stderr
@@ -121,7 +128,7 @@ describe('an invalid entry', () => {
     expect(summary.report.absence.unknown).toBe(
       `1 refused entry has no readable definition ID (sources[${unreadable}] (${doc.sources[unreadable]!.name})): the file cannot say which connectors it lacks, so none becomes unavailable`,
     );
-    for (const e of missing) expect(availabilityOf(db, imageName(e)).map((a: any) => a.enabled)).toEqual([1, 1]);
+    for (const e of missing) expect((await availabilityOf(db, imageName(e))).map((a: any) => Boolean(a.enabled))).toEqual([true, true]);
   });
 });
 
@@ -138,12 +145,12 @@ describe('the unavailable-share guard', () => {
       },
     ]);
     expect(report.counts).toMatchObject({ entries: 0, unavailable: count });
-    db.$client.close();
+    await closeDatabase(db);
 
-    const watch = watchDatabase(path);
+    const watch = await watchDatabase(path);
     const run = importCli(path, [FIXTURE.empty]);
-    watch.expectUnchanged();
-    watch.close();
+    await watch.expectUnchanged();
+    await watch.close();
     expect(run.status).toBe(1);
     expect(lastLine(run.stderr)).toBe(
       `error: refused: ${report.blockers[0]!.message}. It would have: added 0, updated 0, unchanged 0, level changes 0, now unavailable ${count}, skipped 0, renames 0, conflicts 0. Nothing was written; --force imports it anyway.`,
@@ -157,7 +164,7 @@ describe('the unavailable-share guard', () => {
   it('takes its limit from --max-unavailable-share or REGISTRY_IMPORT_MAX_UNAVAILABLE_SHARE', async () => {
     const { path, db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
-    db.$client.close();
+    await closeDatabase(db);
     const bad = importCli(path, ['--max-unavailable-share', '1.5', FIXTURE.empty]);
     expect(bad.status).toBe(1);
     expect(lastLine(bad.stderr)).toMatch(/--max-unavailable-share.*must be a number from 0 to 1/);
@@ -184,11 +191,10 @@ describe('the age guard', () => {
 
     const forced = await importPath(db, FIXTURE.older, { force: true });
     expect(forced.report.forced).toBe(true);
-    const events = db.$client
-      .prepare(
-        "select c.slug, e.to_level, e.effective_at, e.import_id, e.created_at from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import'",
-      )
-      .all() as any[];
+    const events = await rawRows<any>(
+      db,
+      sql`select c.slug, e.to_level, e.effective_at, e.import_id, e.created_at from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import' order by e.id`,
+    );
     expect(events).toEqual(
       rolledBack.map((e) => ({
         slug: imageName(e),
@@ -200,7 +206,7 @@ describe('the age guard', () => {
     );
     // Written now, effective when the registry said so.
     expect(events[0].created_at > events[0].effective_at).toBe(true);
-    expect(db.$client.prepare('select forced from import_log where id = ?').pluck().get(forced.importId)).toBe(1);
+    expect((await db.select({ forced: importLog.forced }).from(importLog).where(eq(importLog.id, forced.importId!)))[0]!.forced).toBe(true);
   });
 
   itWithRealData('refuses the real 2025-01-29 OSS registry over the 2025-11-11 metadata snapshot', async () => {
@@ -228,7 +234,7 @@ describe('the age guard', () => {
     // Each undated entry is of a connector the OSS registry listed, whose stored entry has a generation time.
     const ossIds = new Set(entriesOf(readDoc(REAL.oss2025)).map(idOf));
     expect(report.counts.undated).toBeGreaterThan(0);
-    for (const u of report.undated) expect(ossIds.has(connectorRow(db, u.slug).definition_id as string), u.slug).toBe(true);
+    for (const u of report.undated) expect(ossIds.has((await connectorRow(db, u.slug)).definition_id as string), u.slug).toBe(true);
     const dated = await importPath(db, REAL.metadata2025, { skipInvalid: true, asOf: '2025-11-11' });
     expect(dated.importId).not.toBeNull();
     expect(dated.report.blockers).toEqual([]);
@@ -244,7 +250,7 @@ describeWithRealData('the connector archive (metadata of removed connectors) ove
       .map((file) => (parseYaml(readFileSync(file, 'utf8')) as { data?: Record<string, any> } | null)?.data)
       .filter((data): data is Record<string, any> => !!data && oss.has(String(data.definitionId).toLowerCase()));
     expect(archived.length).toBeGreaterThan(0);
-    const idOfSlug = (slug: string) => db.$client.prepare('select definition_id from connectors where slug = ?').pluck().get(slug);
+    const idOfSlug = (slug: string) => sqlValue(db, sql`select definition_id from connectors where slug = ${slug}`);
     const ossTime = (data: Record<string, any>) =>
       registryTime(oss.get(String(data.definitionId).toLowerCase())!.generated.source_file_info.registry_entry_generated_at)!;
 
@@ -256,11 +262,11 @@ describeWithRealData('the connector archive (metadata of removed connectors) ove
 
     const done = await importPath(db, REAL.archive, { skipInvalid: true, asOf: '2025-03-28' });
     const changed = archived.filter((d) => (d.supportLevel ?? 'community') !== (oss.get(String(d.definitionId).toLowerCase())!.supportLevel ?? 'community'));
-    expect(done.report.levelChanges.map((c) => ({ id: idOfSlug(c.slug), to: c.to, effectiveAt: c.effectiveAt }))).toEqual(
+    expect(await Promise.all(done.report.levelChanges.map(async (c) => ({ id: await idOfSlug(c.slug), to: c.to, effectiveAt: c.effectiveAt })))).toEqual(
       changed.map((d) => ({ id: String(d.definitionId).toLowerCase(), to: d.supportLevel, effectiveAt: '2025-03-28T00:00:00.000Z' })),
     );
     const gone = archived.filter((d) => !(d.registryOverrides ?? d.registries)?.oss?.enabled);
-    expect(done.report.unavailable.map((u) => ({ id: idOfSlug(u.slug), deployments: u.deployments, reason: u.reason }))).toEqual(
+    expect(await Promise.all(done.report.unavailable.map(async (u) => ({ id: await idOfSlug(u.slug), deployments: u.deployments, reason: u.reason })))).toEqual(
       gone.map((d) => ({ id: String(d.definitionId).toLowerCase(), deployments: ['community_oss', 'self_managed_enterprise'], reason: 'disabled' })),
     );
   });
@@ -282,10 +288,7 @@ describe('a support level set through the API', () => {
     );
     expect(certified.userErrors).toEqual([]);
     const events = () =>
-      db.$client
-        .prepare('select source from certification_events e join connectors c on c.id = e.connector_id where c.slug = ? order by e.id')
-        .pluck()
-        .all(slug);
+      sqlColumn(db, sql`select source from certification_events e join connectors c on c.id = e.connector_id where c.slug = ${slug} order by e.id`);
 
     for (let i = 0; i < 2; i++) {
       const again = await importPath(db, FIXTURE.base);
@@ -299,17 +302,17 @@ describe('a support level set through the API', () => {
         },
       ]);
       expect(again.report.levelChanges).toEqual([]);
-      expect(connectorRow(db, slug).support_level).toBe('certified');
-      expect(events()).toEqual(['mutation']);
+      expect((await connectorRow(db, slug)).support_level).toBe('certified');
+      expect(await events()).toEqual(['mutation']);
     }
     // The conflict is logged with the import.
-    const logged = JSON.parse(db.$client.prepare('select summary from import_log order by id desc limit 1').pluck().get() as string);
+    const logged = parsed(await sqlValue(db, sql`select summary from import_log order by id desc limit 1`));
     expect(logged.conflicts).toHaveLength(1);
 
     const forced = await importPath(db, FIXTURE.base, { force: true });
     expect(forced.report.conflicts[0]).toMatchObject({ kind: 'certification', kept: false });
-    expect(connectorRow(db, slug).support_level).toBe('community');
-    expect(events()).toEqual(['mutation', 'import']);
+    expect((await connectorRow(db, slug)).support_level).toBe('community');
+    expect(await events()).toEqual(['mutation', 'import']);
   });
 });
 
@@ -319,7 +322,7 @@ describe('identity over time', () => {
     await importPath(db, FIXTURE.base);
     const base = readDoc(FIXTURE.base);
     const renamed = readDoc(FIXTURE.renamed);
-    const count = () => db.$client.prepare('select count(*) from connectors').pluck().get();
+    const count = () => sqlValue(db, sql`select count(*) from connectors`);
     const expected = renamed.sources.flatMap((e, i) => {
       const was = base.sources[i]!;
       if (idOf(e) === idOf(was) && imageName(e) === imageName(was)) return [];
@@ -330,10 +333,11 @@ describe('identity over time', () => {
     const summary = await importPath(db, FIXTURE.renamed);
     expect(summary.report.renames.map(({ entry, registry, ...r }) => r)).toEqual(expected);
     expect(summary.report.conflicts).toEqual([]);
-    expect(count()).toBe(entriesOf(base).length);
-    const rows = db.$client
-      .prepare('select from_definition_id, to_definition_id, from_slug, to_slug, registry, import_id from connector_renames order by id')
-      .all();
+    expect(await count()).toBe(entriesOf(base).length);
+    const rows = await rawRows(
+      db,
+      sql`select from_definition_id, to_definition_id, from_slug, to_slug, registry, import_id from connector_renames order by id`,
+    );
     expect(rows).toEqual(
       expected.map((r) => ({
         from_definition_id: r.fromDefinitionId,
@@ -344,7 +348,7 @@ describe('identity over time', () => {
         import_id: summary.importId,
       })),
     );
-    for (const r of expected) expect(connectorRow(db, r.toSlug).definition_id).toBe(r.toDefinitionId);
+    for (const r of expected) expect((await connectorRow(db, r.toSlug)).definition_id).toBe(r.toDefinitionId);
     // Again: nothing new to record.
     const again = await importPath(db, FIXTURE.renamed);
     expect(again.report.renames).toEqual([]);
@@ -357,7 +361,7 @@ describe('identity over time', () => {
     const doc = readDoc(FIXTURE.base);
     const [first, second] = doc.sources as [Entry, Entry];
     const slugs = [imageName(first), imageName(second)];
-    const before = slugs.map((slug) => connectorRow(db, slug));
+    const before = await Promise.all(slugs.map((slug) => connectorRow(db, slug)));
     // The first entry keeps its definition ID and takes the second's image, so its slug too.
     first.dockerRepository = second.dockerRepository;
     const summary = await importConnectors(db, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'));
@@ -371,7 +375,7 @@ describe('identity over time', () => {
       },
     ]);
     expect(summary.report.unavailable).toEqual([]);
-    expect(slugs.map((slug) => connectorRow(db, slug))).toEqual(before);
+    expect(await Promise.all(slugs.map((slug) => connectorRow(db, slug)))).toEqual(before);
   });
 
   itWithRealData(
@@ -379,7 +383,7 @@ describe('identity over time', () => {
     async () => {
       const { path, db } = await fileDatabase();
       await importPath(db, REAL.oss2025);
-      db.$client.close();
+      await closeDatabase(db);
       const oss = readDoc(REAL.oss2025);
       const cloud = readDoc(REAL.cloud2023);
       const ossBySlug = new Map(entriesOf(oss).map((e) => [imageName(e), idOf(e)]));
@@ -400,15 +404,14 @@ describe('identity over time', () => {
       // Each registry's kept entry keeps the definition ID that registry gave; the connector keeps the OSS one.
       const reopened = openFile(path);
       for (const e of newIds) {
-        const row = reopened.$client
-          .prepare(
-            "select c.definition_id, e.entry from connectors c join registry_entries e on e.connector_id = c.id and e.registry = 'cloud' where c.slug = ?",
-          )
-          .get(imageName(e)) as { definition_id: string; entry: string };
-        expect(row.definition_id).toBe(ossBySlug.get(imageName(e)));
-        expect(idOf(JSON.parse(row.entry))).toBe(idOf(e));
+        const [row] = await rawRows<{ definition_id: string; entry: unknown }>(
+          reopened,
+          sql`select c.definition_id, e.entry from connectors c join registry_entries e on e.connector_id = c.id and e.registry = 'cloud' where c.slug = ${imageName(e)}`,
+        );
+        expect(row!.definition_id).toBe(ossBySlug.get(imageName(e)));
+        expect(idOf(parsed(row!.entry))).toBe(idOf(e));
       }
-      reopened.$client.close();
+      await closeDatabase(reopened);
     },
   );
 });
