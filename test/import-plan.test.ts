@@ -4,9 +4,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
+import { closeDatabase } from '../src/db/client.js';
+import { rawRows, rawRun } from '../src/db/raw.js';
+import { connectors, importLog } from '../src/db/schema.js';
+import { transaction } from '../src/db/transaction.js';
 import { certifyConnector } from '../src/domain/certification/certify.js';
 import { PUBLIC } from '../src/domain/connectors/visibility.js';
 import { countDemoData } from '../src/domain/registry/demo.js';
@@ -14,7 +19,22 @@ import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson, registryTime } from '../src/domain/registry/load.js';
 import { loadPolicyCatalog } from '../src/domain/support/policy.js';
 import { createHarness } from './helpers/harness.js';
-import { entriesOf, FIXTURE, fileDatabase, idOf, imageName, importCli, importPath, metadataFiles, openFile, readDoc, watchDatabase } from './helpers/import.js';
+import { TEST_ENGINE } from './helpers/database.js';
+import {
+  databaseEnv,
+  entriesOf,
+  FIXTURE,
+  fileDatabase,
+  idOf,
+  imageName,
+  importCli,
+  importPath,
+  metadataFiles,
+  openFile,
+  readDoc,
+  sqlValue,
+  watchDatabase,
+} from './helpers/import.js';
 import { runNode } from './helpers/process.js';
 import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 
@@ -23,10 +43,11 @@ const sha256 = (data: string | Buffer) => createHash('sha256').update(data).dige
 describe('the watcher the refusal tests rely on', () => {
   it('notices a write from another connection', async () => {
     const { path, db } = await fileDatabase();
-    const watch = watchDatabase(path);
-    db.$client.prepare("update deployments set label = label || ' ' where key = 'cloud'").run();
-    expect(() => watch.expectUnchanged()).toThrow(/data_version/);
-    watch.close();
+    const watch = await watchDatabase(path);
+    await transaction(db, (tx) => rawRun(tx, sql`update deployments set label = label || ' ' where key = 'cloud'`));
+    // SQLite's watcher sees the commit first (PRAGMA data_version); PostgreSQL's, the changed table (it has no such counter).
+    await expect(watch.expectUnchanged()).rejects.toThrow(TEST_ENGINE === 'postgres' ? /every table and id counter/ : /data_version/);
+    await watch.close();
   });
 });
 
@@ -34,18 +55,18 @@ describeWithRealData('a dry run', () => {
   it('plans the real 2025-01-29 OSS registry into an empty database and writes nothing, through the domain and the CLI', async () => {
     const { path, db } = await fileDatabase();
     const entries = entriesOf(readDoc(REAL.oss2025));
-    const watch = watchDatabase(path);
+    const watch = await watchDatabase(path);
     const plan = await importPath(db, REAL.oss2025, { dryRun: true, removeDemo: true });
     expect(plan.importId).toBeNull();
     expect(plan.report.counts).toMatchObject({ entries: entries.length, added: entries.length, changed: 0, refused: 0, unavailable: 0 });
     expect(plan.report.added.map((a) => a.definitionId).sort()).toEqual(entries.map(idOf).sort());
     expect(plan.report.contentHash).toBe(sha256(readFileSync(REAL.oss2025)));
-    db.$client.close();
+    await closeDatabase(db);
 
     const text = importCli(path, ['--dry-run', REAL.oss2025]);
     const json = importCli(path, ['--dry-run', '--json', REAL.oss2025]);
-    watch.expectUnchanged();
-    watch.close();
+    await watch.expectUnchanged();
+    await watch.close();
     expect(text.status).toBe(0);
     expect(text.stdout.split('\n').slice(0, 2)).toEqual([
       `Plan for ${REAL.oss2025} (oss registry, ${entries.length} entries):`,
@@ -70,24 +91,23 @@ describeWithRealData('a dry run', () => {
       if (to !== ossLevel.get(id)) expected.push({ id, from: ossLevel.get(id)!, to });
     }
     expect(expected.length).toBeGreaterThan(0);
-    const idOfSlug = (slug: string) => db.$client.prepare('select definition_id from connectors where slug = ?').pluck().get(slug) as string;
+    const idOfSlug = (slug: string) => sqlValue<string>(db, sql`select definition_id from connectors where slug = ${slug}`);
 
-    const watch = watchDatabase(path);
+    const watch = await watchDatabase(path);
     const plan = await importPath(db, REAL.metadata2025, { dryRun: true, skipInvalid: true, asOf: '2025-11-11' });
-    watch.expectUnchanged();
-    watch.close();
-    const planned = plan.report.levelChanges.map((c) => ({ id: idOfSlug(c.slug), from: c.from, to: c.to }));
+    await watch.expectUnchanged();
+    await watch.close();
+    const planned = await Promise.all(plan.report.levelChanges.map(async (c) => ({ id: await idOfSlug(c.slug), from: c.from, to: c.to })));
     const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
     expect(planned.sort(byId)).toEqual(expected.sort(byId));
     expect(new Set(plan.report.levelChanges.map((c) => c.effectiveAt))).toEqual(new Set(['2025-11-11T00:00:00.000Z']));
 
     const done = await importPath(db, REAL.metadata2025, { skipInvalid: true, asOf: '2025-11-11' });
     expect(done.report.counts).toEqual(plan.report.counts);
-    const events = db.$client
-      .prepare(
-        "select c.definition_id as id, e.from_level as 'from', e.to_level as 'to', e.effective_at, e.import_id from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import'",
-      )
-      .all() as { id: string; from: string; to: string; effective_at: string; import_id: number }[];
+    const events = await rawRows<{ id: string; from: string; to: string; effective_at: string; import_id: number }>(
+      db,
+      sql`select c.definition_id as id, e.from_level as "from", e.to_level as "to", e.effective_at, e.import_id from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import'`,
+    );
     expect(events.map(({ id, from, to }) => ({ id, from, to })).sort(byId)).toEqual(expected);
     expect(new Set(events.map((e) => `${e.effective_at} ${e.import_id}`))).toEqual(new Set([`2025-11-11T00:00:00.000Z ${done.importId}`]));
   });
@@ -161,28 +181,40 @@ describe('the import log', () => {
         .update(`${relative(REAL.metadata2025, file)}\0`)
         .update(readFileSync(file))
         .update('\0');
-    const rows = db.$client.prepare('select id, actor, source, content_hash, registries, as_of, forced, summary from import_log order by id').all() as any[];
+    const rows = await db
+      .select({
+        id: importLog.id,
+        actor: importLog.actor,
+        source: importLog.source,
+        content_hash: importLog.contentHash,
+        registries: importLog.registries,
+        as_of: importLog.asOf,
+        forced: importLog.forced,
+        summary: importLog.summary,
+      })
+      .from(importLog)
+      .orderBy(importLog.id);
     expect(rows.map(({ summary, ...r }) => r)).toEqual([
       {
         id: first.importId,
         actor: 'operator',
         source: FIXTURE.base,
         content_hash: sha256(readFileSync(FIXTURE.base)),
-        registries: '["oss"]',
+        registries: ['oss'],
         as_of: null,
-        forced: 0,
+        forced: false,
       },
       {
         id: second.importId,
         actor: `import:${REAL.metadata2025.split('/').pop()}`,
         source: REAL.metadata2025,
         content_hash: folder.digest('hex'),
-        registries: '["oss","cloud"]',
+        registries: ['oss', 'cloud'],
         as_of: '2025-11-11',
-        forced: 0,
+        forced: false,
       },
     ]);
-    const logged = JSON.parse(rows[1].summary);
+    const logged = rows[1]!.summary as Record<string, any>;
     expect(logged.counts).toEqual(second.report.counts);
     expect(logged.refused).toEqual(second.report.refused);
     expect(logged.refused.length).toBeGreaterThan(0);
@@ -237,13 +269,13 @@ describe('the import log', () => {
     const { path, db } = await fileDatabase();
     const a = await importPath(db, FIXTURE.base);
     const b = await importPath(db, FIXTURE.renamed);
-    db.$client.close();
-    const run = runNode(['dist/src/cli/registry.js', 'imports'], { DATABASE_PATH: path });
+    await closeDatabase(db);
+    const run = runNode(['dist/src/cli/registry.js', 'imports'], databaseEnv(path));
     expect(run.status, run.stderr).toBe(0);
     const heads = run.stdout.split('\n').filter((l) => l.startsWith('import '));
     expect(heads.map((l) => l.split(/\s+/)[1])).toEqual([String(b.importId), String(a.importId)]);
     expect(run.stdout).toContain(`  ${FIXTURE.renamed}  sha256 ${sha256(readFileSync(FIXTURE.renamed))}`);
-    const json = runNode(['dist/src/cli/registry.js', '--json', 'imports', '--limit', '1'], { DATABASE_PATH: path });
+    const json = runNode(['dist/src/cli/registry.js', '--json', 'imports', '--limit', '1'], databaseEnv(path));
     expect(JSON.parse(json.stdout)).toMatchObject([{ id: b.importId, source: FIXTURE.renamed, summary: { counts: { renames: 2 } } }]);
   });
 });
@@ -266,36 +298,46 @@ describeWithRealData('demo data', () => {
     const kept = matchedBy(readDoc(REAL.oss2025));
     expect(kept.length).toBeGreaterThan(0);
 
-    const watch = watchDatabase(path);
+    const watch = await watchDatabase(path);
     const plan = await importPath(db, REAL.oss2025, { dryRun: true, removeDemo: true });
-    watch.expectUnchanged();
-    watch.close();
+    await watch.expectUnchanged();
+    await watch.close();
     expect(plan.report.demo!.connectors).toBe(SEED_CONNECTORS.length - kept.length);
-    db.$client.close();
+    await closeDatabase(db);
 
     const run = importCli(path, ['--json', REAL.oss2025]);
     expect(run.status, run.stderr).toBe(0);
     const done = openFile(path);
     expect(await countDemoData(done)).toEqual({ connectors: 0, breakingChanges: 0, events: 0 });
-    const logged = JSON.parse(done.$client.prepare('select summary from import_log').pluck().get() as string);
+    const [{ summary: logged }] = (await done.select({ summary: importLog.summary }).from(importLog)) as [{ summary: Record<string, any> }];
     expect(logged.demoRemoved).toEqual(plan.report.demo);
-    const slugs = done.$client
-      .prepare('select slug from connectors where slug in (select value from json_each(?)) and demo = 0')
-      .pluck()
-      .all(JSON.stringify(SEED_CONNECTORS.map((c) => c.slug)));
+    const slugs = (
+      await done
+        .select({ slug: connectors.slug })
+        .from(connectors)
+        .where(
+          and(
+            inArray(
+              connectors.slug,
+              SEED_CONNECTORS.map((c) => c.slug),
+            ),
+            eq(connectors.demo, false),
+          ),
+        )
+    ).map((r) => r.slug);
     expect((slugs as string[]).sort()).toEqual([...kept].sort());
-    done.$client.close();
+    await closeDatabase(done);
   });
 
   it('stays with --keep-demo, but a connector the import writes is no longer demo', async () => {
     const { path, db } = await fileDatabase({ demo: true });
     const before = await countDemoData(db);
-    db.$client.close();
+    await closeDatabase(db);
     const kept = matchedBy(readDoc(REAL.oss2025));
     const run = importCli(path, ['--keep-demo', '--quiet', REAL.oss2025]);
     expect(run.status, run.stderr).toBe(0);
     const done = openFile(path);
     expect((await countDemoData(done)).connectors).toBe(before.connectors - kept.length);
-    done.$client.close();
+    await closeDatabase(done);
   });
 });

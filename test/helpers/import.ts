@@ -175,7 +175,7 @@ async function watchPostgres(observer: Db): Promise<DatabaseWatch> {
   return {
     async expectUnchanged() {
       expect((await audited()) - before.audited, 'audit rows written').toBeLessThanOrEqual(1);
-      expect(await others()).toEqual(before.tables);
+      expect(await others(), 'every table and id counter').toEqual(before.tables);
     },
     close: () => closeDatabase(observer),
   };
