@@ -1,7 +1,7 @@
 // Helpers for the import tests: databases in files (PRAGMA data_version only moves between connections
 // to one file), a watcher that proves a database was not written, registry documents, and the CLI. The real
 // registry files are in ./real-data.ts.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,10 +64,23 @@ export async function sqlColumn<T = unknown>(db: Db, query: SQL): Promise<T[]> {
 /** The PostgreSQL database standing in for each database path a test made, with TEST_ENGINE=postgres. */
 const urls = new Map<string, string>();
 
-/** What a spawned command needs to open the database a test made at `path`: the path, and on PostgreSQL its URL. */
+/** The key every gateway on one PostgreSQL database must seal with (SECRETS_KEY): one per worker. */
+const secretsKey = randomBytes(32).toString('base64');
+
+/** What a spawned command or server needs to open the database a test made at `path`: the path, and on PostgreSQL its URL and the sealing key. */
 export function databaseEnv(path: string): Record<string, string> {
   const url = urls.get(path);
-  return url ? { DATABASE_PATH: path, DATABASE_URL: url } : { DATABASE_PATH: path };
+  return url ? { DATABASE_PATH: path, DATABASE_URL: url, SECRETS_KEY: secretsKey } : { DATABASE_PATH: path };
+}
+
+/**
+ * The settings that make commands and servers spawned with them meet at one new database on the suite's
+ * engine: the SQLite file at `path` (which the first command creates), or with TEST_ENGINE=postgres an empty
+ * database of the worker's cluster (which the first command migrates) that `path` names from then on.
+ */
+export async function commandDatabase(path: string): Promise<Record<string, string>> {
+  if (TEST_ENGINE === 'postgres' && !urls.has(path)) urls.set(path, await (await testCluster()).createEmptyDatabase());
+  return databaseEnv(path);
 }
 
 /**
