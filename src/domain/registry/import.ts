@@ -3,7 +3,8 @@
 // updated field by field (their revision bumped, support-level changes logged with the time they took
 // effect at the source), renames recorded, connectors a registry no longer lists marked unavailable
 // there, demo data removed when asked, and the import logged in import_log. Nothing is ever deleted
-// but demo data. A dry run reads in a plain transaction and writes nothing.
+// but demo data. A dry run reads in a transaction that writes nothing. The same steps on both engines:
+// SQLite's reads and writes here (prepared statements, answered at once), PostgreSQL's in import-pg.ts.
 //
 // Large imports plan in full first (guards decide before any write), then write, each pass reading the
 // entries again from the file (load.ts), so memory holds the plan, not the file. Why one transaction, not
@@ -20,7 +21,7 @@ import { nameKey } from '../../db/name-key.js';
 import { transaction } from '../../db/transaction.js';
 import { AUDIT_ACTIONS, AUDIT_CODES, recordAudit } from '../audit/store.js';
 import { recording } from '../history/recording.js';
-import { refreshStatistics } from './statistics.js';
+import { analyzeRegistryTables, refreshStatistics } from './statistics.js';
 import { DEMO_BREAKING_CHANGES, DEMO_EVENTS, removeDemoData, type DemoCounts } from './demo.js';
 import { importingAlone, pgImportWriter, pgStoredState } from './import-pg.js';
 import { itemReader, registryTime, type ImportItem, type ItemReader, type LoadedImport } from './load.js';
@@ -457,6 +458,8 @@ async function applyPlan(tx: Db, plan: ImportPlan, items: ItemReader, run: Run):
       if (when !== effectiveAt) await w.effective((effectiveAt = when));
       await applyStep(w, step, item, at);
       const done = i + 1;
+      // As the tables grow several times over, PostgreSQL's plans are made again from their new size.
+      if (tx.$engine === 'postgres' && done >= 256 && (done & (done - 1)) === 0) await analyzeRegistryTables(tx);
       if (run.onProgress && (done % 1000 === 0 || done === total)) run.onProgress(done, total);
     }
     if (effectiveAt !== asOf) await w.effective(asOf);
