@@ -7,19 +7,26 @@ import { join } from 'node:path';
 import { count } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { openDatabase } from '../src/db/client.js';
+import { closeDatabase } from '../src/db/client.js';
+import { redactUrl } from '../src/db/open.js';
 import { connectors } from '../src/db/schema.js';
 import { countDemoData } from '../src/domain/registry/demo.js';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
+import { TEST_ENGINE } from './helpers/database.js';
+import { commandDatabase, openFile } from './helpers/import.js';
 import { runNode, runNodeAsync, startServer, tempDir } from './helpers/process.js';
 
+/** The line a command writes on stderr about the database it opened. */
+const databaseLine = (env: Record<string, string>, note?: string) =>
+  `database: ${env.DATABASE_URL ? redactUrl(env.DATABASE_URL) : env.DATABASE_PATH}${note ? ` (${note})` : ''}\n`;
+
 /** Connectors in the file and how many of them are demo data, read with the project's own code. */
-function connectorsIn(path: string): { all: number; demo: number } {
-  const db = openDatabase(path);
+async function connectorsIn(path: string): Promise<{ all: number; demo: number }> {
+  const db = openFile(path);
   try {
-    return { all: db.select({ n: count() }).from(connectors).get()!.n, demo: countDemoData(db).connectors };
+    return { all: (await db.select({ n: count() }).from(connectors))[0]!.n, demo: (await countDemoData(db)).connectors };
   } finally {
-    db.$client.close();
+    await closeDatabase(db);
   }
 }
 
@@ -138,37 +145,40 @@ describe('registry query and certify against an endpoint that is not this GraphQ
 });
 
 describe('npm run seed', () => {
-  it('seeds a new database with the demo connectors, marked as demo, and says so', () => {
+  it('seeds a new database with the demo connectors, marked as demo, and says so', async () => {
     const path = join(tempDir(), 'fresh.db');
-    const result = runNode(['dist/src/cli/seed.js'], { DATABASE_PATH: path });
+    const env = await commandDatabase(path);
+    const result = runNode(['dist/src/cli/seed.js'], env);
     expect(result.status).toBe(0);
-    expect(result.stderr).toBe(`database: ${path} (new file, support policy written)\n`);
+    expect(result.stderr).toBe(databaseLine(env, TEST_ENGINE === 'postgres' ? 'support policy written' : 'new file, support policy written'));
     expect(result.stdout).toMatch(
       new RegExp(
         `^Seeded ${SEED_CONNECTORS.length} demo connectors with \\d+ breaking changes, beside the support policy\\. They are marked as demo data: the first real registry import removes them`,
       ),
     );
-    expect(connectorsIn(path)).toEqual({ all: SEED_CONNECTORS.length, demo: SEED_CONNECTORS.length });
+    expect(await connectorsIn(path)).toEqual({ all: SEED_CONNECTORS.length, demo: SEED_CONNECTORS.length });
   });
 
-  it('seeds a database another command created (it holds only the support policy)', () => {
+  it('seeds a database another command created (it holds only the support policy)', async () => {
     const path = join(tempDir(), 'tokens-first.db');
-    expect(runNode(['dist/src/cli/token.js', 'create', '--name', 'ops', '--scopes', 'certify'], { DATABASE_PATH: path }).status).toBe(0);
-    const result = runNode(['dist/src/cli/seed.js'], { DATABASE_PATH: path });
-    expect(result.stderr).toBe(`database: ${path}\n`);
+    const env = await commandDatabase(path);
+    expect(runNode(['dist/src/cli/token.js', 'create', '--name', 'ops', '--scopes', 'certify'], env).status).toBe(0);
+    const result = runNode(['dist/src/cli/seed.js'], env);
+    expect(result.stderr).toBe(databaseLine(env));
     expect(result.stdout).toMatch(/^Seeded \d+ demo connectors/);
-    expect(connectorsIn(path).demo).toBe(SEED_CONNECTORS.length);
+    expect((await connectorsIn(path)).demo).toBe(SEED_CONNECTORS.length);
   });
 
-  it('seeds nothing into a database that has connectors, and says why', () => {
+  it('seeds nothing into a database that has connectors, and says why', async () => {
     const path = join(tempDir(), 'twice.db');
-    expect(runNode(['dist/src/cli/seed.js'], { DATABASE_PATH: path }).status).toBe(0);
-    const again = runNode(['dist/src/cli/seed.js'], { DATABASE_PATH: path });
+    const env = await commandDatabase(path);
+    expect(runNode(['dist/src/cli/seed.js'], env).status).toBe(0);
+    const again = runNode(['dist/src/cli/seed.js'], env);
     expect(again.status).toBe(0);
     expect(again.stdout).toBe(
       `Nothing seeded: it already has ${SEED_CONNECTORS.length} connectors. Demo connectors go only into a registry with no connectors that never had an import.\n`,
     );
-    expect(connectorsIn(path)).toEqual({ all: SEED_CONNECTORS.length, demo: SEED_CONNECTORS.length });
+    expect(await connectorsIn(path)).toEqual({ all: SEED_CONNECTORS.length, demo: SEED_CONNECTORS.length });
   });
 });
 
@@ -186,7 +196,8 @@ describe('commands that open the database', () => {
     expect(listed.stdout).toMatch(/^ci\tcertify\t/);
   });
 
-  it('db:backup creates a missing backup folder and names both files in its one line', () => {
+  // db:backup copies a SQLite file (on PostgreSQL it refuses: the test below).
+  it.skipIf(TEST_ENGINE === 'postgres')('db:backup creates a missing backup folder and names both files in its one line', async () => {
     const dir = tempDir();
     const path = join(dir, 'registry.db');
     expect(runNode(['dist/src/cli/seed.js'], { DATABASE_PATH: path }).status).toBe(0);
@@ -195,7 +206,15 @@ describe('commands that open the database', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(new RegExp(`^Backed up ${path} to ${file}: \\d+ pages, ${SEED_CONNECTORS.length} connectors, integrity ok`));
-    expect(connectorsIn(file).all).toBe(SEED_CONNECTORS.length);
+    expect((await connectorsIn(file)).all).toBe(SEED_CONNECTORS.length);
+  });
+
+  it('db:backup refuses DATABASE_URL (PostgreSQL) in one line pointing to pg_dump, connecting to nothing', () => {
+    const dir = tempDir();
+    const result = runNode(['dist/src/cli/backup.js', join(dir, 'b.db')], { DATABASE_URL: 'postgres://registry:secret@127.0.0.1:1/registry' });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe('error: db:backup copies a SQLite file; DATABASE_URL names PostgreSQL: back it up with pg_dump (or pg_basebackup)\n');
+    expect(existsSync(join(dir, 'b.db'))).toBe(false);
   });
 
   it('db:backup refuses a DATABASE_PATH with no database, creating nothing', () => {
@@ -236,13 +255,14 @@ describe('the SEED setting', () => {
 
   it('SEED=demo seeds the demo connectors into a database a command created first', async () => {
     const path = join(tempDir(), 'cli-first.db');
-    expect(runNode(['dist/src/cli/token.js', 'create', '--name', 'ops', '--scopes', 'certify'], { DATABASE_PATH: path }).status).toBe(0);
-    const server = await startServer({ DATABASE_PATH: path });
+    const env = await commandDatabase(path);
+    expect(runNode(['dist/src/cli/token.js', 'create', '--name', 'ops', '--scopes', 'certify'], env).status).toBe(0);
+    const server = await startServer(env);
     try {
       expect(server.output()).toMatch(new RegExp(`"seed":"demo","demoConnectors":${SEED_CONNECTORS.length}`));
     } finally {
       await server.stop();
     }
-    expect(connectorsIn(path).demo).toBe(SEED_CONNECTORS.length);
+    expect((await connectorsIn(path)).demo).toBe(SEED_CONNECTORS.length);
   });
 });

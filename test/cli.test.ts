@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redactUrl } from '../src/db/open.js';
+import { commandDatabase } from './helpers/import.js';
 import { runNodeAsync, startServer, tempDir, type RunningServer } from './helpers/process.js';
 
 describe('the registry CLI against a running server', () => {
@@ -10,6 +12,8 @@ describe('the registry CLI against a running server', () => {
     runNodeAsync(['bin/registry.js', ...args], { ...env, REGISTRY_ENDPOINT: `${server.url}/graphql`, ...extra });
 
   beforeAll(async () => {
+    // The server and the commands meet at one database on the suite's engine.
+    Object.assign(env, await commandDatabase(env.DATABASE_PATH!));
     server = await startServer(env);
     const made = await cli(['token', 'create', '--name', 'cli-bot', '--scopes', 'certify']);
     expect(made.status).toBe(0);
@@ -69,7 +73,7 @@ describe('the registry CLI against a running server', () => {
   it('names the database file its file commands work on, on stderr', async () => {
     const listed = await cli(['token', 'list']);
     expect(listed.status).toBe(0);
-    expect(listed.stderr).toBe(`database: ${env.DATABASE_PATH}\n`);
+    expect(listed.stderr).toBe(`database: ${env.DATABASE_URL ? redactUrl(env.DATABASE_URL) : env.DATABASE_PATH}\n`);
     expect(listed.stdout).toMatch(/^cli-bot\tcertify\t/);
   });
 

@@ -234,7 +234,7 @@ describeWithRealData('the 2025-11-11 metadata.yaml files', () => {
   beforeAll(async () => {
     h = createHarness({ connectors: false });
     const loaded = await loadImportSource(REAL.metadata2025);
-    importConnectors(h.db, loaded);
+    await importConnectors(h.db, loaded);
   });
 
   it("serves each deployment what its registry would list, and the OSS registry's version as the connector's own", async () => {
@@ -352,7 +352,7 @@ describe('registry:import --registry cloud', () => {
     const widgets = doc.sources.find((s) => s.name === 'Widgets')!;
     for (const change of Object.values<Entry>(widgets.releases.breakingChanges)) change.message = 'Worded otherwise on Cloud.';
     const cloud = loadRegistryJson(JSON.stringify({ sources: [widgets], destinations: [] }), 'cloud_registry.json', 'cloud');
-    importConnectors(h.db, cloud);
+    await importConnectors(h.db, cloud);
     expect(ossFacing(h.db.$client)).toEqual(before);
     expect(await (await h.get('/registries/v0/oss_registry.json')).text()).toBe(ossExport);
   });

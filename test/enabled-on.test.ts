@@ -3,20 +3,23 @@
 import { cpSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../src/db/client.js';
+import { closeDatabase, openDatabase, type Db } from '../src/db/client.js';
+import { rawRows, rawRun } from '../src/db/raw.js';
+import { transaction } from '../src/db/transaction.js';
 import { MIGRATIONS_FOLDER, migrateDatabase } from '../src/db/migrate.js';
 import { seedIfEmpty } from '../seed/index.js';
+import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
+import { sqlValue } from './helpers/import.js';
 import { tempDir } from './helpers/process.js';
 
 /** What enabled_on must hold for every connector, worked out from the availability rows. */
-function expected(db: Db): Record<string, string | null> {
-  const rows = db.$client
-    .prepare('select c.slug, a.deployment from connectors c left join connector_availability a on a.connector_id = c.id and a.enabled = 1')
-    .all() as {
-    slug: string;
-    deployment: string | null;
-  }[];
+async function expected(db: Db): Promise<Record<string, string | null>> {
+  const rows = await rawRows<{ slug: string; deployment: string | null }>(
+    db,
+    sql`select c.slug, a.deployment from connectors c left join connector_availability a on a.connector_id = c.id and a.enabled = true`,
+  );
   const on: Record<string, string[]> = {};
   for (const r of rows) {
     on[r.slug] ??= [];
@@ -25,35 +28,40 @@ function expected(db: Db): Record<string, string | null> {
   return Object.fromEntries(Object.entries(on).map(([slug, ds]) => [slug, ds.length ? ds.sort().join(',') : null]));
 }
 
-const stored = (db: Db) =>
+const stored = async (db: Db) =>
   Object.fromEntries(
-    (db.$client.prepare('select slug, enabled_on from connectors').all() as { slug: string; enabled_on: string | null }[]).map((r) => [r.slug, r.enabled_on]),
+    (await rawRows<{ slug: string; enabled_on: string | null }>(db, sql`select slug, enabled_on from connectors`)).map((r) => [r.slug, r.enabled_on]),
   );
 
 describe('connectors.enabled_on', () => {
-  it('follows connector_availability through inserts, updates and deletes', () => {
-    const db = openDatabase(':memory:');
-    migrateDatabase(db);
-    seedIfEmpty(db);
-    expect(stored(db)).toEqual(expected(db));
-    const id = (slug: string) => db.$client.prepare('select id from connectors where slug = ?').pluck().get(slug) as number;
-    const duckdb = id('destination-duckdb');
-    db.$client.prepare("update connector_availability set enabled = 0 where connector_id = ? and deployment = 'cloud'").run(duckdb);
-    db.$client.prepare("delete from connector_availability where connector_id = ? and deployment = 'community_oss'").run(duckdb);
-    db.$client
-      .prepare("insert or replace into connector_availability (connector_id, deployment, enabled) values (?, 'cloud', 1)")
-      .run(id('source-acme-billing'));
-    // Moving a row to another connector updates both.
-    db.$client
-      .prepare("update connector_availability set connector_id = ? where connector_id = ? and deployment = 'powered_by_airbyte'")
-      .run(id('source-acme-billing'), duckdb);
-    db.$client.prepare('delete from connector_availability where connector_id = ?').run(id('destination-bigquery'));
-    expect(stored(db)).toEqual(expected(db));
-    expect(stored(db)['destination-bigquery']).toBeNull();
-    expect(stored(db)['destination-duckdb']).toBe('self_managed_enterprise');
+  it('follows connector_availability through inserts, updates and deletes', async () => {
+    const db = await openTestDatabase();
+    await seedIfEmpty(db);
+    expect(await stored(db)).toEqual(await expected(db));
+    const id = (slug: string) => sqlValue<number>(db, sql`select id from connectors where slug = ${slug}`);
+    const duckdb = await id('destination-duckdb');
+    const billing = await id('source-acme-billing');
+    await transaction(db, async (tx) => {
+      await rawRun(tx, sql`update connector_availability set enabled = false where connector_id = ${duckdb} and deployment = 'cloud'`);
+      await rawRun(tx, sql`delete from connector_availability where connector_id = ${duckdb} and deployment = 'community_oss'`);
+      await rawRun(
+        tx,
+        sql`insert into connector_availability (connector_id, deployment, enabled) values (${billing}, 'cloud', true)
+          on conflict (connector_id, deployment) do update set enabled = excluded.enabled`,
+      );
+      // Moving a row to another connector updates both.
+      await rawRun(tx, sql`update connector_availability set connector_id = ${billing} where connector_id = ${duckdb} and deployment = 'powered_by_airbyte'`);
+      await rawRun(tx, sql`delete from connector_availability where connector_id = ${await id('destination-bigquery')}`);
+    });
+    const after = await stored(db);
+    expect(after).toEqual(await expected(db));
+    expect(after['destination-bigquery']).toBeNull();
+    expect(after['destination-duckdb']).toBe('self_managed_enterprise');
+    await closeDatabase(db);
   });
 
-  it('is filled in when a database with connectors is migrated past it', () => {
+  // The SQLite migration that added enabled_on filled it in for the rows there; PostgreSQL's migrations start after it.
+  it.skipIf(TEST_ENGINE === 'postgres')('is filled in when a database with connectors is migrated past it', async () => {
     const all = readdirSync(MIGRATIONS_FOLDER).sort();
     const before = all.slice(
       0,
@@ -66,7 +74,7 @@ describe('connectors.enabled_on', () => {
     const dir = tempDir();
     const seeded = openDatabase(join(dir, 'seeded.db'));
     migrateDatabase(seeded);
-    seedIfEmpty(seeded);
+    await seedIfEmpty(seeded);
     seeded.$client.close();
     const db = openDatabase(join(dir, 'old.db'));
     migrate(db, { migrationsFolder: old });
@@ -82,8 +90,8 @@ describe('connectors.enabled_on', () => {
     db.$client.pragma('foreign_keys = ON');
     db.$client.exec('detach database seeded');
     migrateDatabase(db);
-    const now = stored(db);
+    const now = await stored(db);
     expect(Object.values(now).filter((v) => v !== null).length).toBeGreaterThan(40);
-    expect(now).toEqual(expected(db));
+    expect(now).toEqual(await expected(db));
   });
 });

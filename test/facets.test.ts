@@ -74,7 +74,7 @@ describeWithRealData('facets of the real 2025 OSS registry', () => {
   let entries: Entry[];
   beforeAll(async () => {
     h = createHarness({ connectors: false });
-    importConnectors(h.db, await loadImportSource(REAL.oss2025));
+    await importConnectors(h.db, await loadImportSource(REAL.oss2025));
     entries = entriesOf(readDoc(REAL.oss2025));
   });
 

@@ -391,7 +391,7 @@ describe('the fast path', () => {
     const path = join(tempDir(), 'fast.db');
     const db = openDatabase(path);
     migrateDatabase(db);
-    seedIfEmpty(db);
+    await seedIfEmpty(db);
     const app = createApp({ db, log: () => {}, webhooks: false });
     const fast = await listen(app.nodeListener);
     const read = JSON.stringify({ query: '{ connector(slug: "source-faker") { supportLevel dockerImageTag } }' });
@@ -412,7 +412,7 @@ describe('the fast path', () => {
       ],
       destinations: [],
     };
-    importConnectors(other, loadRegistryJson(JSON.stringify(registry), 'oss_registry.json', 'oss'));
+    await importConnectors(other, loadRegistryJson(JSON.stringify(registry), 'oss_registry.json', 'oss'));
     other.$client.close();
     const after = await post(fast, read);
     expect(after.cache).toBe('miss');

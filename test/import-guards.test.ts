@@ -4,6 +4,7 @@
 // the API stands against a registry that says nothing newer. Every refused import leaves the database
 // byte for byte as it was (PRAGMA data_version from a second connection, and a hash of every table).
 import { readFileSync } from 'node:fs';
+import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { certifyConnector } from '../src/domain/certification/certify.js';
@@ -12,7 +13,9 @@ import { loadRegistryJson, registryTime } from '../src/domain/registry/load.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { loadPolicyCatalog } from '../src/domain/support/policy.js';
 import { PUBLIC } from '../src/domain/connectors/visibility.js';
-import type { Db } from '../src/db/client.js';
+import { closeDatabase, type Db } from '../src/db/client.js';
+import { rawRows } from '../src/db/raw.js';
+import { importLog } from '../src/db/schema.js';
 import {
   entriesOf,
   fileDatabase,
@@ -24,44 +27,48 @@ import {
   metadataFiles,
   openFile,
   readDoc,
+  sqlColumn,
+  sqlValue,
   type Entry,
   watchDatabase,
 } from './helpers/import.js';
 import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 
-const connectorRow = (db: Db, slug: string) => db.$client.prepare('select * from connectors where slug = ?').get(slug) as Record<string, unknown>;
+const connectorRow = async (db: Db, slug: string) => (await rawRows(db, sql`select * from connectors where slug = ${slug}`))[0]!;
 const availabilityOf = (db: Db, slug: string) =>
-  db.$client.prepare('select a.* from connector_availability a join connectors c on c.id = a.connector_id where c.slug = ? order by a.deployment').all(slug);
+  rawRows(db, sql`select a.* from connector_availability a join connectors c on c.id = a.connector_id where c.slug = ${slug} order by a.deployment`);
 const entryOf = (db: Db, slug: string) =>
-  db.$client.prepare('select e.* from registry_entries e join connectors c on c.id = e.connector_id where c.slug = ?').all(slug);
+  rawRows(db, sql`select e.* from registry_entries e join connectors c on c.id = e.connector_id where c.slug = ${slug}`);
+/** A JSON column's value: text on SQLite, parsed already on PostgreSQL (jsonb). */
+const parsed = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
 /** The last line a CLI wrote to stderr (the database line comes first). */
 const lastLine = (text: string) => text.trim().split('\n').at(-1)!;
 
 /** Expects a real import to be refused, and the database file to be left as it was. */
 async function expectRefused(path: string, db: Db, source: string, options: Parameters<typeof importPath>[2] = {}) {
-  const watch = watchDatabase(path);
+  const watch = await watchDatabase(path);
   try {
     const error = await importPath(db, source, options).then(
       () => null,
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ImportRefusedError);
-    watch.expectUnchanged();
+    await watch.expectUnchanged();
     return (error as ImportRefusedError).report;
   } finally {
-    watch.close();
+    await watch.close();
   }
 }
 
 describe('an invalid entry', () => {
   it('is refused and leaves its stored connector exactly as it was: a certified connector with one bad field stays certified and available', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const doc = readDoc(FIXTURE.oneInvalid);
     const index = doc.sources.findIndex((e) => !/^\d{4}-\d\d-\d\d$/.test(e.releaseDate));
     const bad = doc.sources[index]!;
     const slug = imageName(bad);
-    const before = { row: connectorRow(db, slug), availability: availabilityOf(db, slug), entry: entryOf(db, slug) };
+    const before = { row: await connectorRow(db, slug), availability: await availabilityOf(db, slug), entry: await entryOf(db, slug) };
     expect(before.row.support_level).toBe('certified');
 
     const summary = await importPath(db, FIXTURE.oneInvalid, { skipInvalid: true });
@@ -70,22 +77,22 @@ describe('an invalid entry', () => {
     ]);
     expect(summary.report.counts).toMatchObject({ entries: entriesOf(doc).length, refused: 1, unavailable: 0 });
     expect(summary.report.unavailable).toEqual([]);
-    expect({ row: connectorRow(db, slug), availability: availabilityOf(db, slug), entry: entryOf(db, slug) }).toEqual(before);
+    expect({ row: await connectorRow(db, slug), availability: await availabilityOf(db, slug), entry: await entryOf(db, slug) }).toEqual(before);
     // The valid entries went in.
     expect(summary.updated).toBe(entriesOf(doc).length - 1);
   });
 
   it('refuses the whole import without --skip-invalid, writing nothing, with one line on stderr and the entry listed on stdout', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const report = await expectRefused(path, db, FIXTURE.oneInvalid, { skipInvalid: false });
     expect(report.blockers.map((b) => b.guard)).toEqual(['invalid']);
-    db.$client.close();
+    await closeDatabase(db);
 
-    const watch = watchDatabase(path);
+    const watch = await watchDatabase(path);
     const run = importCli(path, [FIXTURE.oneInvalid]);
-    watch.expectUnchanged();
-    watch.close();
+    await watch.expectUnchanged();
+    await watch.close();
     expect(run.status).toBe(1);
     expect(
       run.stderr
@@ -107,7 +114,7 @@ describe('an invalid entry', () => {
   });
 
   it('whose definition ID cannot be read leaves the file unable to say what it lacks: nothing becomes unavailable, and the plan says why', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const base = readDoc(FIXTURE.base);
     const doc = readDoc(FIXTURE.unreadableId);
@@ -121,13 +128,13 @@ describe('an invalid entry', () => {
     expect(summary.report.absence.unknown).toBe(
       `1 refused entry has no readable definition ID (sources[${unreadable}] (${doc.sources[unreadable]!.name})): the file cannot say which connectors it lacks, so none becomes unavailable`,
     );
-    for (const e of missing) expect(availabilityOf(db, imageName(e)).map((a: any) => a.enabled)).toEqual([1, 1]);
+    for (const e of missing) expect((await availabilityOf(db, imageName(e))).map((a: any) => Boolean(a.enabled))).toEqual([true, true]);
   });
 });
 
 describe('the unavailable-share guard', () => {
   it('refuses an empty registry with a clear word, writing nothing, and --force makes the catalog unavailable', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const count = entriesOf(readDoc(FIXTURE.base)).length;
     const report = await expectRefused(path, db, FIXTURE.empty);
@@ -138,12 +145,12 @@ describe('the unavailable-share guard', () => {
       },
     ]);
     expect(report.counts).toMatchObject({ entries: 0, unavailable: count });
-    db.$client.close();
+    await closeDatabase(db);
 
-    const watch = watchDatabase(path);
+    const watch = await watchDatabase(path);
     const run = importCli(path, [FIXTURE.empty]);
-    watch.expectUnchanged();
-    watch.close();
+    await watch.expectUnchanged();
+    await watch.close();
     expect(run.status).toBe(1);
     expect(lastLine(run.stderr)).toBe(
       `error: refused: ${report.blockers[0]!.message}. It would have: added 0, updated 0, unchanged 0, level changes 0, now unavailable ${count}, skipped 0, renames 0, conflicts 0. Nothing was written; --force imports it anyway.`,
@@ -155,9 +162,9 @@ describe('the unavailable-share guard', () => {
   });
 
   it('takes its limit from --max-unavailable-share or REGISTRY_IMPORT_MAX_UNAVAILABLE_SHARE', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
-    db.$client.close();
+    await closeDatabase(db);
     const bad = importCli(path, ['--max-unavailable-share', '1.5', FIXTURE.empty]);
     expect(bad.status).toBe(1);
     expect(lastLine(bad.stderr)).toMatch(/--max-unavailable-share.*must be a number from 0 to 1/);
@@ -173,7 +180,7 @@ describe('the unavailable-share guard', () => {
 
 describe('the age guard', () => {
   it('refuses an older snapshot over a newer one, saying what it would have done; --force applies it with the times it took effect', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const older = readDoc(FIXTURE.older);
     const report = await expectRefused(path, db, FIXTURE.older);
@@ -184,11 +191,10 @@ describe('the age guard', () => {
 
     const forced = await importPath(db, FIXTURE.older, { force: true });
     expect(forced.report.forced).toBe(true);
-    const events = db.$client
-      .prepare(
-        "select c.slug, e.to_level, e.effective_at, e.import_id, e.created_at from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import'",
-      )
-      .all() as any[];
+    const events = await rawRows<any>(
+      db,
+      sql`select c.slug, e.to_level, e.effective_at, e.import_id, e.created_at from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import' order by e.id`,
+    );
     expect(events).toEqual(
       rolledBack.map((e) => ({
         slug: imageName(e),
@@ -200,11 +206,11 @@ describe('the age guard', () => {
     );
     // Written now, effective when the registry said so.
     expect(events[0].created_at > events[0].effective_at).toBe(true);
-    expect(db.$client.prepare('select forced from import_log where id = ?').pluck().get(forced.importId)).toBe(1);
+    expect((await db.select({ forced: importLog.forced }).from(importLog).where(eq(importLog.id, forced.importId!)))[0]!.forced).toBe(true);
   });
 
   itWithRealData('refuses the real 2025-01-29 OSS registry over the 2025-11-11 metadata snapshot', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, REAL.metadata2025, { asOf: '2025-11-11' });
     // The connectors the metadata lists in a registry have entries dated 2025-11-11; every OSS entry of theirs is older.
     const listedInMetadata = new Set<string>();
@@ -220,7 +226,7 @@ describe('the age guard', () => {
   });
 
   itWithRealData('refuses undated entries over dated ones until --as-of dates them: the 2025-11-11 metadata over the 2025-01-29 OSS registry', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, REAL.oss2025);
     const report = await expectRefused(path, db, REAL.metadata2025, { skipInvalid: true });
     expect(report.blockers.map((b) => b.guard)).toEqual(['undated']);
@@ -228,7 +234,7 @@ describe('the age guard', () => {
     // Each undated entry is of a connector the OSS registry listed, whose stored entry has a generation time.
     const ossIds = new Set(entriesOf(readDoc(REAL.oss2025)).map(idOf));
     expect(report.counts.undated).toBeGreaterThan(0);
-    for (const u of report.undated) expect(ossIds.has(connectorRow(db, u.slug).definition_id as string), u.slug).toBe(true);
+    for (const u of report.undated) expect(ossIds.has((await connectorRow(db, u.slug)).definition_id as string), u.slug).toBe(true);
     const dated = await importPath(db, REAL.metadata2025, { skipInvalid: true, asOf: '2025-11-11' });
     expect(dated.importId).not.toBeNull();
     expect(dated.report.blockers).toEqual([]);
@@ -237,14 +243,14 @@ describe('the age guard', () => {
 
 describeWithRealData('the connector archive (metadata of removed connectors) over the 2025-01-29 OSS registry', () => {
   it('archives the connectors the registry still offered and makes them unavailable, dated by --as-of; an earlier --as-of or none is refused', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, REAL.oss2025);
     const oss = new Map(entriesOf(readDoc(REAL.oss2025)).map((e) => [idOf(e), e]));
     const archived = metadataFiles(REAL.archive)
       .map((file) => (parseYaml(readFileSync(file, 'utf8')) as { data?: Record<string, any> } | null)?.data)
       .filter((data): data is Record<string, any> => !!data && oss.has(String(data.definitionId).toLowerCase()));
     expect(archived.length).toBeGreaterThan(0);
-    const idOfSlug = (slug: string) => db.$client.prepare('select definition_id from connectors where slug = ?').pluck().get(slug);
+    const idOfSlug = (slug: string) => sqlValue(db, sql`select definition_id from connectors where slug = ${slug}`);
     const ossTime = (data: Record<string, any>) =>
       registryTime(oss.get(String(data.definitionId).toLowerCase())!.generated.source_file_info.registry_entry_generated_at)!;
 
@@ -256,11 +262,11 @@ describeWithRealData('the connector archive (metadata of removed connectors) ove
 
     const done = await importPath(db, REAL.archive, { skipInvalid: true, asOf: '2025-03-28' });
     const changed = archived.filter((d) => (d.supportLevel ?? 'community') !== (oss.get(String(d.definitionId).toLowerCase())!.supportLevel ?? 'community'));
-    expect(done.report.levelChanges.map((c) => ({ id: idOfSlug(c.slug), to: c.to, effectiveAt: c.effectiveAt }))).toEqual(
+    expect(await Promise.all(done.report.levelChanges.map(async (c) => ({ id: await idOfSlug(c.slug), to: c.to, effectiveAt: c.effectiveAt })))).toEqual(
       changed.map((d) => ({ id: String(d.definitionId).toLowerCase(), to: d.supportLevel, effectiveAt: '2025-03-28T00:00:00.000Z' })),
     );
     const gone = archived.filter((d) => !(d.registryOverrides ?? d.registries)?.oss?.enabled);
-    expect(done.report.unavailable.map((u) => ({ id: idOfSlug(u.slug), deployments: u.deployments, reason: u.reason }))).toEqual(
+    expect(await Promise.all(done.report.unavailable.map(async (u) => ({ id: await idOfSlug(u.slug), deployments: u.deployments, reason: u.reason })))).toEqual(
       gone.map((d) => ({ id: String(d.definitionId).toLowerCase(), deployments: ['community_oss', 'self_managed_enterprise'], reason: 'disabled' })),
     );
   });
@@ -269,17 +275,20 @@ describeWithRealData('the connector archive (metadata of removed connectors) ove
 describe('a support level set through the API', () => {
   const catalog = (db: Db) => loadPolicyCatalog(db);
   it('is kept against a re-import of the registry, and reported as a conflict each time, until --force', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const community = readDoc(FIXTURE.base).sources.find((e) => e.supportLevel === 'community')!;
     const slug = imageName(community);
-    const certified = certifyConnector(db, catalog(db), { connectorSlug: slug, reason: 'Certified through the API for this test.' }, 'tester', PUBLIC);
+    const certified = await certifyConnector(
+      db,
+      await catalog(db),
+      { connectorSlug: slug, reason: 'Certified through the API for this test.' },
+      'tester',
+      PUBLIC,
+    );
     expect(certified.userErrors).toEqual([]);
     const events = () =>
-      db.$client
-        .prepare('select source from certification_events e join connectors c on c.id = e.connector_id where c.slug = ? order by e.id')
-        .pluck()
-        .all(slug);
+      sqlColumn(db, sql`select source from certification_events e join connectors c on c.id = e.connector_id where c.slug = ${slug} order by e.id`);
 
     for (let i = 0; i < 2; i++) {
       const again = await importPath(db, FIXTURE.base);
@@ -293,27 +302,27 @@ describe('a support level set through the API', () => {
         },
       ]);
       expect(again.report.levelChanges).toEqual([]);
-      expect(connectorRow(db, slug).support_level).toBe('certified');
-      expect(events()).toEqual(['mutation']);
+      expect((await connectorRow(db, slug)).support_level).toBe('certified');
+      expect(await events()).toEqual(['mutation']);
     }
     // The conflict is logged with the import.
-    const logged = JSON.parse(db.$client.prepare('select summary from import_log order by id desc limit 1').pluck().get() as string);
+    const logged = parsed(await sqlValue(db, sql`select summary from import_log order by id desc limit 1`));
     expect(logged.conflicts).toHaveLength(1);
 
     const forced = await importPath(db, FIXTURE.base, { force: true });
     expect(forced.report.conflicts[0]).toMatchObject({ kind: 'certification', kept: false });
-    expect(connectorRow(db, slug).support_level).toBe('community');
-    expect(events()).toEqual(['mutation', 'import']);
+    expect((await connectorRow(db, slug)).support_level).toBe('community');
+    expect(await events()).toEqual(['mutation', 'import']);
   });
 });
 
 describe('identity over time', () => {
   it('recognises a connector under a new definition ID or a new slug, records the rename, and never stops the import', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const base = readDoc(FIXTURE.base);
     const renamed = readDoc(FIXTURE.renamed);
-    const count = () => db.$client.prepare('select count(*) from connectors').pluck().get();
+    const count = () => sqlValue(db, sql`select count(*) from connectors`);
     const expected = renamed.sources.flatMap((e, i) => {
       const was = base.sources[i]!;
       if (idOf(e) === idOf(was) && imageName(e) === imageName(was)) return [];
@@ -324,10 +333,11 @@ describe('identity over time', () => {
     const summary = await importPath(db, FIXTURE.renamed);
     expect(summary.report.renames.map(({ entry, registry, ...r }) => r)).toEqual(expected);
     expect(summary.report.conflicts).toEqual([]);
-    expect(count()).toBe(entriesOf(base).length);
-    const rows = db.$client
-      .prepare('select from_definition_id, to_definition_id, from_slug, to_slug, registry, import_id from connector_renames order by id')
-      .all();
+    expect(await count()).toBe(entriesOf(base).length);
+    const rows = await rawRows(
+      db,
+      sql`select from_definition_id, to_definition_id, from_slug, to_slug, registry, import_id from connector_renames order by id`,
+    );
     expect(rows).toEqual(
       expected.map((r) => ({
         from_definition_id: r.fromDefinitionId,
@@ -338,7 +348,7 @@ describe('identity over time', () => {
         import_id: summary.importId,
       })),
     );
-    for (const r of expected) expect(connectorRow(db, r.toSlug).definition_id).toBe(r.toDefinitionId);
+    for (const r of expected) expect((await connectorRow(db, r.toSlug)).definition_id).toBe(r.toDefinitionId);
     // Again: nothing new to record.
     const again = await importPath(db, FIXTURE.renamed);
     expect(again.report.renames).toEqual([]);
@@ -346,15 +356,15 @@ describe('identity over time', () => {
   });
 
   it('refuses only the entry whose definition ID is one connector and whose slug is another, leaving both as they were', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const doc = readDoc(FIXTURE.base);
     const [first, second] = doc.sources as [Entry, Entry];
     const slugs = [imageName(first), imageName(second)];
-    const before = slugs.map((slug) => connectorRow(db, slug));
+    const before = await Promise.all(slugs.map((slug) => connectorRow(db, slug)));
     // The first entry keeps its definition ID and takes the second's image, so its slug too.
     first.dockerRepository = second.dockerRepository;
-    const summary = importConnectors(db, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'));
+    const summary = await importConnectors(db, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'));
     expect(summary.report.conflicts).toEqual([
       {
         kind: 'identity',
@@ -365,15 +375,15 @@ describe('identity over time', () => {
       },
     ]);
     expect(summary.report.unavailable).toEqual([]);
-    expect(slugs.map((slug) => connectorRow(db, slug))).toEqual(before);
+    expect(await Promise.all(slugs.map((slug) => connectorRow(db, slug)))).toEqual(before);
   });
 
   itWithRealData(
     'imports the real 2023 cloud registry over the 2025 OSS registry: the connectors Airbyte gave new definition IDs are the same connectors',
     async () => {
-      const { path, db } = fileDatabase();
+      const { path, db } = await fileDatabase();
       await importPath(db, REAL.oss2025);
-      db.$client.close();
+      await closeDatabase(db);
       const oss = readDoc(REAL.oss2025);
       const cloud = readDoc(REAL.cloud2023);
       const ossBySlug = new Map(entriesOf(oss).map((e) => [imageName(e), idOf(e)]));
@@ -394,15 +404,14 @@ describe('identity over time', () => {
       // Each registry's kept entry keeps the definition ID that registry gave; the connector keeps the OSS one.
       const reopened = openFile(path);
       for (const e of newIds) {
-        const row = reopened.$client
-          .prepare(
-            "select c.definition_id, e.entry from connectors c join registry_entries e on e.connector_id = c.id and e.registry = 'cloud' where c.slug = ?",
-          )
-          .get(imageName(e)) as { definition_id: string; entry: string };
-        expect(row.definition_id).toBe(ossBySlug.get(imageName(e)));
-        expect(idOf(JSON.parse(row.entry))).toBe(idOf(e));
+        const [row] = await rawRows<{ definition_id: string; entry: unknown }>(
+          reopened,
+          sql`select c.definition_id, e.entry from connectors c join registry_entries e on e.connector_id = c.id and e.registry = 'cloud' where c.slug = ${imageName(e)}`,
+        );
+        expect(row!.definition_id).toBe(ossBySlug.get(imageName(e)));
+        expect(idOf(parsed(row!.entry))).toBe(idOf(e));
       }
-      reopened.$client.close();
+      await closeDatabase(reopened);
     },
   );
 });

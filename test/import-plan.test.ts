@@ -4,9 +4,14 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
+import { closeDatabase } from '../src/db/client.js';
+import { rawRows, rawRun } from '../src/db/raw.js';
+import { connectors, importLog } from '../src/db/schema.js';
+import { transaction } from '../src/db/transaction.js';
 import { certifyConnector } from '../src/domain/certification/certify.js';
 import { PUBLIC } from '../src/domain/connectors/visibility.js';
 import { countDemoData } from '../src/domain/registry/demo.js';
@@ -14,38 +19,54 @@ import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson, registryTime } from '../src/domain/registry/load.js';
 import { loadPolicyCatalog } from '../src/domain/support/policy.js';
 import { createHarness } from './helpers/harness.js';
-import { entriesOf, FIXTURE, fileDatabase, idOf, imageName, importCli, importPath, metadataFiles, openFile, readDoc, watchDatabase } from './helpers/import.js';
+import { TEST_ENGINE } from './helpers/database.js';
+import {
+  databaseEnv,
+  entriesOf,
+  FIXTURE,
+  fileDatabase,
+  idOf,
+  imageName,
+  importCli,
+  importPath,
+  metadataFiles,
+  openFile,
+  readDoc,
+  sqlValue,
+  watchDatabase,
+} from './helpers/import.js';
 import { runNode } from './helpers/process.js';
 import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 describe('the watcher the refusal tests rely on', () => {
-  it('notices a write from another connection', () => {
-    const { path, db } = fileDatabase();
-    const watch = watchDatabase(path);
-    db.$client.prepare("update deployments set label = label || ' ' where key = 'cloud'").run();
-    expect(() => watch.expectUnchanged()).toThrow(/data_version/);
-    watch.close();
+  it('notices a write from another connection', async () => {
+    const { path, db } = await fileDatabase();
+    const watch = await watchDatabase(path);
+    await transaction(db, (tx) => rawRun(tx, sql`update deployments set label = label || ' ' where key = 'cloud'`));
+    // SQLite's watcher sees the commit first (PRAGMA data_version); PostgreSQL's, the changed table (it has no such counter).
+    await expect(watch.expectUnchanged()).rejects.toThrow(TEST_ENGINE === 'postgres' ? /every table/ : /data_version/);
+    await watch.close();
   });
 });
 
 describeWithRealData('a dry run', () => {
   it('plans the real 2025-01-29 OSS registry into an empty database and writes nothing, through the domain and the CLI', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     const entries = entriesOf(readDoc(REAL.oss2025));
-    const watch = watchDatabase(path);
+    const watch = await watchDatabase(path);
     const plan = await importPath(db, REAL.oss2025, { dryRun: true, removeDemo: true });
     expect(plan.importId).toBeNull();
     expect(plan.report.counts).toMatchObject({ entries: entries.length, added: entries.length, changed: 0, refused: 0, unavailable: 0 });
     expect(plan.report.added.map((a) => a.definitionId).sort()).toEqual(entries.map(idOf).sort());
     expect(plan.report.contentHash).toBe(sha256(readFileSync(REAL.oss2025)));
-    db.$client.close();
+    await closeDatabase(db);
 
     const text = importCli(path, ['--dry-run', REAL.oss2025]);
     const json = importCli(path, ['--dry-run', '--json', REAL.oss2025]);
-    watch.expectUnchanged();
-    watch.close();
+    await watch.expectUnchanged();
+    await watch.close();
     expect(text.status).toBe(0);
     expect(text.stdout.split('\n').slice(0, 2)).toEqual([
       `Plan for ${REAL.oss2025} (oss registry, ${entries.length} entries):`,
@@ -56,7 +77,7 @@ describeWithRealData('a dry run', () => {
   });
 
   it('plans the real 2025-11-11 metadata over the 2025-01-29 OSS registry: every support level the snapshot changes, dated by --as-of; the real import writes the same', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     await importPath(db, REAL.oss2025);
     const ossLevel = new Map(entriesOf(readDoc(REAL.oss2025)).map((e) => [idOf(e), e.supportLevel ?? 'community']));
     const expected: { id: string; from: string; to: string }[] = [];
@@ -70,24 +91,23 @@ describeWithRealData('a dry run', () => {
       if (to !== ossLevel.get(id)) expected.push({ id, from: ossLevel.get(id)!, to });
     }
     expect(expected.length).toBeGreaterThan(0);
-    const idOfSlug = (slug: string) => db.$client.prepare('select definition_id from connectors where slug = ?').pluck().get(slug) as string;
+    const idOfSlug = (slug: string) => sqlValue<string>(db, sql`select definition_id from connectors where slug = ${slug}`);
 
-    const watch = watchDatabase(path);
+    const watch = await watchDatabase(path);
     const plan = await importPath(db, REAL.metadata2025, { dryRun: true, skipInvalid: true, asOf: '2025-11-11' });
-    watch.expectUnchanged();
-    watch.close();
-    const planned = plan.report.levelChanges.map((c) => ({ id: idOfSlug(c.slug), from: c.from, to: c.to }));
+    await watch.expectUnchanged();
+    await watch.close();
+    const planned = await Promise.all(plan.report.levelChanges.map(async (c) => ({ id: await idOfSlug(c.slug), from: c.from, to: c.to })));
     const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
     expect(planned.sort(byId)).toEqual(expected.sort(byId));
     expect(new Set(plan.report.levelChanges.map((c) => c.effectiveAt))).toEqual(new Set(['2025-11-11T00:00:00.000Z']));
 
     const done = await importPath(db, REAL.metadata2025, { skipInvalid: true, asOf: '2025-11-11' });
     expect(done.report.counts).toEqual(plan.report.counts);
-    const events = db.$client
-      .prepare(
-        "select c.definition_id as id, e.from_level as 'from', e.to_level as 'to', e.effective_at, e.import_id from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import'",
-      )
-      .all() as { id: string; from: string; to: string; effective_at: string; import_id: number }[];
+    const events = await rawRows<{ id: string; from: string; to: string; effective_at: string; import_id: number }>(
+      db,
+      sql`select c.definition_id as id, e.from_level as "from", e.to_level as "to", e.effective_at, e.import_id from certification_events e join connectors c on c.id = e.connector_id where e.source = 'import'`,
+    );
     expect(events.map(({ id, from, to }) => ({ id, from, to })).sort(byId)).toEqual(expected);
     expect(new Set(events.map((e) => `${e.effective_at} ${e.import_id}`))).toEqual(new Set([`2025-11-11T00:00:00.000Z ${done.importId}`]));
   });
@@ -95,13 +115,13 @@ describeWithRealData('a dry run', () => {
 
 describe('the plan', () => {
   it('lists a changed connector field by field: column, from, to', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     await importPath(db, FIXTURE.base);
     const doc = readDoc(FIXTURE.base);
     const changed = doc.destinations[0]!;
     const from = changed.dockerImageTag;
     changed.dockerImageTag = `${from}-next`;
-    const summary = importConnectors(db, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'), { dryRun: true });
+    const summary = await importConnectors(db, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'), { dryRun: true });
     expect(summary.report.changed).toEqual([
       {
         slug: imageName(changed),
@@ -120,14 +140,14 @@ describe('the plan', () => {
 
 describe('history dated by its source', () => {
   it('gives an import event the time the registry generated the entry and an API change its own time, in GraphQL', async () => {
-    const h = createHarness({ connectors: false });
+    const h = await createHarness({ connectors: false });
     await importPath(h.db, FIXTURE.base);
     const older = readDoc(FIXTURE.older);
     const rolledBack = older.sources.find((e, i) => e.supportLevel !== readDoc(FIXTURE.base).sources[i]!.supportLevel)!;
     await importPath(h.db, FIXTURE.older, { force: true });
-    const certified = certifyConnector(
+    const certified = await certifyConnector(
       h.db,
-      loadPolicyCatalog(h.db),
+      await loadPolicyCatalog(h.db),
       { connectorSlug: imageName(rolledBack), reason: 'Certified again through the API.' },
       'tester',
       PUBLIC,
@@ -150,7 +170,7 @@ describe('history dated by its source', () => {
 
 describe('the import log', () => {
   itWithRealData('records each real import with the SHA-256 of what it read, and none for a dry run or a refusal', async () => {
-    const { db } = fileDatabase();
+    const { db } = await fileDatabase();
     const first = await importPath(db, FIXTURE.base, { actor: 'operator' });
     await importPath(db, FIXTURE.base, { dryRun: true });
     await importPath(db, FIXTURE.empty).catch(() => null);
@@ -161,40 +181,52 @@ describe('the import log', () => {
         .update(`${relative(REAL.metadata2025, file)}\0`)
         .update(readFileSync(file))
         .update('\0');
-    const rows = db.$client.prepare('select id, actor, source, content_hash, registries, as_of, forced, summary from import_log order by id').all() as any[];
+    const rows = await db
+      .select({
+        id: importLog.id,
+        actor: importLog.actor,
+        source: importLog.source,
+        content_hash: importLog.contentHash,
+        registries: importLog.registries,
+        as_of: importLog.asOf,
+        forced: importLog.forced,
+        summary: importLog.summary,
+      })
+      .from(importLog)
+      .orderBy(importLog.id);
     expect(rows.map(({ summary, ...r }) => r)).toEqual([
       {
         id: first.importId,
         actor: 'operator',
         source: FIXTURE.base,
         content_hash: sha256(readFileSync(FIXTURE.base)),
-        registries: '["oss"]',
+        registries: ['oss'],
         as_of: null,
-        forced: 0,
+        forced: false,
       },
       {
         id: second.importId,
         actor: `import:${REAL.metadata2025.split('/').pop()}`,
         source: REAL.metadata2025,
         content_hash: folder.digest('hex'),
-        registries: '["oss","cloud"]',
+        registries: ['oss', 'cloud'],
         as_of: '2025-11-11',
-        forced: 0,
+        forced: false,
       },
     ]);
-    const logged = JSON.parse(rows[1].summary);
+    const logged = rows[1]!.summary as Record<string, any>;
     expect(logged.counts).toEqual(second.report.counts);
     expect(logged.refused).toEqual(second.report.refused);
     expect(logged.refused.length).toBeGreaterThan(0);
   });
 
   it('is listed newest first by imports(first, after) to admin tokens only, and by registry imports', async () => {
-    const h = createHarness({ connectors: false });
+    const h = await createHarness({ connectors: false });
     await importPath(h.db, FIXTURE.base);
     await importPath(h.db, FIXTURE.oneInvalid, { skipInvalid: true });
     await importPath(h.db, FIXTURE.renamed);
-    const admin = h.token('admin', ['admin']);
-    const certifier = h.token('certifier', ['certify']);
+    const admin = await h.token('admin', ['admin']);
+    const certifier = await h.token('certifier', ['certify']);
     const QUERY = `query($after: String) { imports(first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor }
       edges { node { id source registries forced counts { entries added changed refused renames } refusals { entry path rule } } } } }`;
     const page1 = await h.gql(QUERY, {}, admin);
@@ -234,16 +266,16 @@ describe('the import log', () => {
   });
 
   it('is printed newest first by registry imports, from the database file', async () => {
-    const { path, db } = fileDatabase();
+    const { path, db } = await fileDatabase();
     const a = await importPath(db, FIXTURE.base);
     const b = await importPath(db, FIXTURE.renamed);
-    db.$client.close();
-    const run = runNode(['dist/src/cli/registry.js', 'imports'], { DATABASE_PATH: path });
+    await closeDatabase(db);
+    const run = runNode(['dist/src/cli/registry.js', 'imports'], databaseEnv(path));
     expect(run.status, run.stderr).toBe(0);
     const heads = run.stdout.split('\n').filter((l) => l.startsWith('import '));
     expect(heads.map((l) => l.split(/\s+/)[1])).toEqual([String(b.importId), String(a.importId)]);
     expect(run.stdout).toContain(`  ${FIXTURE.renamed}  sha256 ${sha256(readFileSync(FIXTURE.renamed))}`);
-    const json = runNode(['dist/src/cli/registry.js', '--json', 'imports', '--limit', '1'], { DATABASE_PATH: path });
+    const json = runNode(['dist/src/cli/registry.js', '--json', 'imports', '--limit', '1'], databaseEnv(path));
     expect(JSON.parse(json.stdout)).toMatchObject([{ id: b.importId, source: FIXTURE.renamed, summary: { counts: { renames: 2 } } }]);
   });
 });
@@ -260,42 +292,52 @@ describeWithRealData('demo data', () => {
   };
 
   it('is reported by the plan and removed by a real import, which keeps the connectors it writes as real data', async () => {
-    const { path, db } = fileDatabase({ demo: true });
-    const before = countDemoData(db);
+    const { path, db } = await fileDatabase({ demo: true });
+    const before = await countDemoData(db);
     expect(before.connectors).toBe(SEED_CONNECTORS.length);
     const kept = matchedBy(readDoc(REAL.oss2025));
     expect(kept.length).toBeGreaterThan(0);
 
-    const watch = watchDatabase(path);
+    const watch = await watchDatabase(path);
     const plan = await importPath(db, REAL.oss2025, { dryRun: true, removeDemo: true });
-    watch.expectUnchanged();
-    watch.close();
+    await watch.expectUnchanged();
+    await watch.close();
     expect(plan.report.demo!.connectors).toBe(SEED_CONNECTORS.length - kept.length);
-    db.$client.close();
+    await closeDatabase(db);
 
     const run = importCli(path, ['--json', REAL.oss2025]);
     expect(run.status, run.stderr).toBe(0);
     const done = openFile(path);
-    expect(countDemoData(done)).toEqual({ connectors: 0, breakingChanges: 0, events: 0 });
-    const logged = JSON.parse(done.$client.prepare('select summary from import_log').pluck().get() as string);
+    expect(await countDemoData(done)).toEqual({ connectors: 0, breakingChanges: 0, events: 0 });
+    const [{ summary: logged }] = (await done.select({ summary: importLog.summary }).from(importLog)) as [{ summary: Record<string, any> }];
     expect(logged.demoRemoved).toEqual(plan.report.demo);
-    const slugs = done.$client
-      .prepare('select slug from connectors where slug in (select value from json_each(?)) and demo = 0')
-      .pluck()
-      .all(JSON.stringify(SEED_CONNECTORS.map((c) => c.slug)));
+    const slugs = (
+      await done
+        .select({ slug: connectors.slug })
+        .from(connectors)
+        .where(
+          and(
+            inArray(
+              connectors.slug,
+              SEED_CONNECTORS.map((c) => c.slug),
+            ),
+            eq(connectors.demo, false),
+          ),
+        )
+    ).map((r) => r.slug);
     expect((slugs as string[]).sort()).toEqual([...kept].sort());
-    done.$client.close();
+    await closeDatabase(done);
   });
 
   it('stays with --keep-demo, but a connector the import writes is no longer demo', async () => {
-    const { path, db } = fileDatabase({ demo: true });
-    const before = countDemoData(db);
-    db.$client.close();
+    const { path, db } = await fileDatabase({ demo: true });
+    const before = await countDemoData(db);
+    await closeDatabase(db);
     const kept = matchedBy(readDoc(REAL.oss2025));
     const run = importCli(path, ['--keep-demo', '--quiet', REAL.oss2025]);
     expect(run.status, run.stderr).toBe(0);
     const done = openFile(path);
-    expect(countDemoData(done).connectors).toBe(before.connectors - kept.length);
-    done.$client.close();
+    expect((await countDemoData(done)).connectors).toBe(before.connectors - kept.length);
+    await closeDatabase(done);
   });
 });

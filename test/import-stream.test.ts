@@ -6,12 +6,14 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
+import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { syntheticEntry } from '../bench/synthetic.js';
+import { closeDatabase, type Db } from '../src/db/client.js';
+import { rawRows } from '../src/db/raw.js';
 import { importConnectors, type ImportOptions } from '../src/domain/registry/import.js';
 import { loadImportSource, loadRegistryJson, STREAM_CHUNK_BYTES } from '../src/domain/registry/load.js';
-import { fileDatabase, importCli, openFile, watchDatabase, type RegistryDoc } from './helpers/import.js';
+import { databaseEnv, fileDatabase, importCli, openFile, sqlColumn, watchDatabase, type RegistryDoc } from './helpers/import.js';
 import { runNodeAsync, tempDir } from './helpers/process.js';
 import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
 
@@ -20,24 +22,32 @@ const OPTIONS: ImportOptions = { now: NOW, maxUnavailableShare: 1 };
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 /**
- * Every row of every table, in rowid order, without the columns that say when a row was written (and,
- * for `ignore`, others): two imports of the same entries give equal results.
+ * Every row of every table, in rowid order (PostgreSQL has none: in the order of the rows' text, whose
+ * first column is the id), without the columns that say when a row was written (and, for `ignore`,
+ * others): two imports of the same entries give equal results.
  */
-function storedTables(sqlite: Database.Database, ignore: string[] = []): Record<string, unknown[]> {
+async function storedTables(db: Db, ignore: string[] = []): Promise<Record<string, unknown[]>> {
   const skip = new Set(['created_at', 'updated_at', 'finished_at', 'applied_at', 'recorded_at', ...ignore]);
-  const tables = sqlite.prepare("select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name").pluck().all() as string[];
-  return Object.fromEntries(
-    tables.map((table) => {
-      const rows = sqlite.prepare(`select * from "${table}" order by rowid`).all() as Record<string, unknown>[];
-      return [table, rows.map((row) => Object.fromEntries(Object.entries(row).filter(([column]) => !skip.has(column))))];
-    }),
+  const postgres = db.$engine === 'postgres';
+  const tables = await sqlColumn<string>(
+    db,
+    postgres
+      ? sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by 1`
+      : sql`select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name`,
   );
+  const stored: Record<string, unknown[]> = {};
+  for (const table of tables) {
+    const rows = await rawRows(db, sql`select * from ${sql.identifier(table)} t order by ${postgres ? sql`t::text` : sql`rowid`}`);
+    stored[table] = rows.map((row) => Object.fromEntries(Object.entries(row).filter(([column]) => !skip.has(column))));
+  }
+  return stored;
 }
 
 /** Imports a registry file into two new databases, once as a stream and once as a whole document held in memory. */
-async function streamedAndWhole(path: string, dbs = { streamed: fileDatabase().db, whole: fileDatabase().db }) {
-  const streamed = importConnectors(dbs.streamed, await loadImportSource(path), OPTIONS);
-  const whole = importConnectors(dbs.whole, loadRegistryJson(readFileSync(path, 'utf8'), path, 'oss'), OPTIONS);
+async function streamedAndWhole(path: string, given?: { streamed: Db; whole: Db }) {
+  const dbs = given ?? { streamed: (await fileDatabase()).db, whole: (await fileDatabase()).db };
+  const streamed = await importConnectors(dbs.streamed, await loadImportSource(path), OPTIONS);
+  const whole = await importConnectors(dbs.whole, loadRegistryJson(readFileSync(path, 'utf8'), path, 'oss'), OPTIONS);
   return { streamed, whole, dbs };
 }
 
@@ -108,7 +118,7 @@ function streamFile(path: string, piece = 16 * 1024): RequestListener {
   };
 }
 
-const importUrl = (database: string, url: string) => runNodeAsync(['dist/src/cli/registry-import.js', url, '--quiet'], { DATABASE_PATH: database });
+const importUrl = (database: string, url: string) => runNodeAsync(['dist/src/cli/registry-import.js', url, '--quiet'], databaseEnv(database));
 
 describe('a registry file read as a stream', () => {
   itWithRealData('imports the real 2025-01-29 OSS registry as the whole document does', async () => {
@@ -116,7 +126,7 @@ describe('a registry file read as a stream', () => {
     const { streamed, whole, dbs } = await streamedAndWhole(REAL.oss2025);
     expect(streamed.added).toBe(559);
     expect(streamed.report).toEqual(whole.report);
-    expect(storedTables(dbs.streamed.$client)).toEqual(storedTables(dbs.whole.$client));
+    expect(await storedTables(dbs.streamed)).toEqual(await storedTables(dbs.whole));
   });
 
   it('imports a document of many chunks, multi-byte names, other keys and invalid entries as the whole document does, and then its edited version', async () => {
@@ -137,7 +147,7 @@ describe('a registry file read as a stream', () => {
       },
     ]);
     expect(once.streamed.report).toEqual(once.whole.report);
-    expect(storedTables(once.dbs.streamed.$client)).toEqual(storedTables(once.dbs.whole.$client));
+    expect(await storedTables(once.dbs.streamed)).toEqual(await storedTables(once.dbs.whole));
 
     // Over what it wrote: the plan reads the entries of stored connectors again from the file.
     const second = join(dir, 'oss_registry.edited.json');
@@ -145,7 +155,7 @@ describe('a registry file read as a stream', () => {
     const twice = await streamedAndWhole(second, once.dbs);
     expect(twice.streamed.report.counts).toMatchObject({ changed: 3, unchanged: 793, levelChanges: 1 });
     expect(twice.streamed.report).toEqual(twice.whole.report);
-    expect(storedTables(twice.dbs.streamed.$client)).toEqual(storedTables(twice.dbs.whole.$client));
+    expect(await storedTables(twice.dbs.streamed)).toEqual(await storedTables(twice.dbs.whole));
   });
 
   it('refuses an entry whose definition ID an earlier entry has, as the whole-document import did', async () => {
@@ -164,13 +174,15 @@ describe('a registry file read as a stream', () => {
     const dir = tempDir('import-stream-');
     const path = join(dir, 'oss_registry.json');
     writeFileSync(path, JSON.stringify(awkwardRegistry(50)));
-    const { path: database, db } = fileDatabase();
+    const { path: database, db } = await fileDatabase();
     const loaded = await loadImportSource(path);
     writeFileSync(path, JSON.stringify(edited(awkwardRegistry(50))));
-    const watch = watchDatabase(database);
-    expect(() => importConnectors(db, loaded, OPTIONS)).toThrow(`${path} changed after it was read (its size or modification time differs); import it again`);
-    watch.expectUnchanged();
-    watch.close();
+    const watch = await watchDatabase(database);
+    await expect(importConnectors(db, loaded, OPTIONS)).rejects.toThrow(
+      `${path} changed after it was read (its size or modification time differs); import it again`,
+    );
+    await watch.expectUnchanged();
+    await watch.close();
   });
 });
 
@@ -203,13 +215,13 @@ describe('a malformed registry file', () => {
       ]);
       expect(loaded.contentHash).toBe(sha256(readFileSync(path)));
 
-      const { path: database, db } = fileDatabase();
-      importConnectors(db, await loadImportSource(REAL.oss2025), OPTIONS);
-      db.$client.close();
-      const watch = watchDatabase(database);
+      const { path: database, db } = await fileDatabase();
+      await importConnectors(db, await loadImportSource(REAL.oss2025), OPTIONS);
+      await closeDatabase(db);
+      const watch = await watchDatabase(database);
       const cli = importCli(database, [path]);
-      watch.expectUnchanged();
-      watch.close();
+      await watch.expectUnchanged();
+      await watch.close();
       expect(cli.status).toBe(1);
       expect(cli.stdout).toContain(`  refused (file):\n      (entry): not valid JSON in sources[300] (bytes ${start} to `);
       expect(cli.stderr.trim().split('\n').at(-1)).toMatch(
@@ -257,31 +269,31 @@ describe('a registry URL', () => {
   itWithRealData('imports the real 2025-01-29 OSS registry streamed by a loopback server as its file imports', async () => {
     const base = await serve(streamFile(REAL.oss2025));
     const url = `${base}/oss_registry.json`;
-    const fromUrl = fileDatabase().db;
-    const fromFile = fileDatabase().db;
-    const viaUrl = importConnectors(fromUrl, await loadImportSource(url), OPTIONS);
-    const viaFile = importConnectors(fromFile, await loadImportSource(REAL.oss2025), OPTIONS);
+    const fromUrl = (await fileDatabase()).db;
+    const fromFile = (await fileDatabase()).db;
+    const viaUrl = await importConnectors(fromUrl, await loadImportSource(url), OPTIONS);
+    const viaFile = await importConnectors(fromFile, await loadImportSource(REAL.oss2025), OPTIONS);
     expect(viaUrl.report.contentHash).toBe(sha256(readFileSync(REAL.oss2025)));
     expect({ ...viaUrl.report, source: REAL.oss2025 }).toEqual(viaFile.report);
     // The rows say where they came from; everything else is the same.
-    expect(fromUrl.$client.prepare('select distinct imported_from from registry_entries').pluck().all()).toEqual([url]);
-    expect(storedTables(fromUrl.$client, ['imported_from', 'source', 'actor', 'target'])).toEqual(
-      storedTables(fromFile.$client, ['imported_from', 'source', 'actor', 'target']),
+    expect(await sqlColumn(fromUrl, sql`select distinct imported_from from registry_entries`)).toEqual([url]);
+    expect(await storedTables(fromUrl, ['imported_from', 'source', 'actor', 'target'])).toEqual(
+      await storedTables(fromFile, ['imported_from', 'source', 'actor', 'target']),
     );
 
     // The compiled CLI, from the same server, writes what it writes from the file.
-    const { path: a } = fileDatabase();
-    const { path: b } = fileDatabase();
+    const { path: a } = await fileDatabase();
+    const { path: b } = await fileDatabase();
     const cli = await importUrl(a, url);
     expect(cli.status, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(new RegExp(`^Imported ${url} \\(oss registry, 559 entries\\) in [\\d.]+ s as import 1:\n  added 559, `));
-    expect((await runNodeAsync(['dist/src/cli/registry-import.js', REAL.oss2025, '--quiet'], { DATABASE_PATH: b })).status).toBe(0);
+    expect((await runNodeAsync(['dist/src/cli/registry-import.js', REAL.oss2025, '--quiet'], databaseEnv(b))).status).toBe(0);
     const [ua, ub] = [openFile(a), openFile(b)];
-    expect(storedTables(ua.$client, ['imported_from', 'source', 'imported_at', 'started_at', 'target', 'at'])).toEqual(
-      storedTables(ub.$client, ['imported_from', 'source', 'imported_at', 'started_at', 'target', 'at']),
+    expect(await storedTables(ua, ['imported_from', 'source', 'imported_at', 'started_at', 'target', 'at'])).toEqual(
+      await storedTables(ub, ['imported_from', 'source', 'imported_at', 'started_at', 'target', 'at']),
     );
-    ua.$client.close();
-    ub.$client.close();
+    await closeDatabase(ua);
+    await closeDatabase(ub);
   });
 
   it('that cannot be read ends the command in one line naming the URL and the cause, before any database is opened', async () => {

@@ -139,7 +139,7 @@ describe('connectors stored before the sort key existed', () => {
     const file = join(tempDir('name-order-'), 'registry.db');
     const db = openDatabase(file);
     migrate(db, { migrationsFolder: migrations });
-    seedPolicy(db);
+    await seedPolicy(db);
     const doc = readDoc(REAL.oss2025);
     const insert = db.$client.prepare(
       `insert into connectors (definition_id, slug, name, type, support_level, docker_repository, docker_image_tag) values (?, ?, ?, ?, 'community', ?, ?)`,

@@ -55,9 +55,9 @@ describe('prepared statements keep their plans', () => {
     expect(statistics(h).indexes).toBeGreaterThan(0);
   });
 
-  it('keeps index statistics without value samples after an import', () => {
+  it('keeps index statistics without value samples after an import', async () => {
     const h = createHarness({ connectors: false });
-    const summary = importConnectors(h.db, loadRegistryJson(readFileSync(SMALL_OSS, 'utf8'), 'oss_registry.json', 'oss'));
+    const summary = await importConnectors(h.db, loadRegistryJson(readFileSync(SMALL_OSS, 'utf8'), 'oss_registry.json', 'oss'));
     expect(summary.added).toBeGreaterThan(0);
     const after = statistics(h);
     expect(after.samples).toBe(0);

@@ -178,7 +178,7 @@ describe('maxSecondsBetweenMessages', () => {
   itWithRealData('is read from every metadata.yaml of the real monorepo snapshot that carries it', async () => {
     const h2 = createHarness({ connectors: false });
     const loaded = await loadImportSource(REAL.metadata2025);
-    importConnectors(h2.db, loaded);
+    await importConnectors(h2.db, loaded);
     // The file a connector came from is the one with its definition ID and image.
     const inFiles = new Map<string, unknown>();
     for (const file of metadataFiles(REAL.metadata2025)) {

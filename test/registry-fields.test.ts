@@ -94,7 +94,7 @@ describeWithRealData('what the real 2025 OSS registry knows, served per connecto
   beforeAll(async () => {
     h = createHarness({ connectors: false });
     doc = readDoc(REAL.oss2025);
-    importConnectors(h.db, await loadImportSource(REAL.oss2025));
+    await importConnectors(h.db, await loadImportSource(REAL.oss2025));
   });
 
   it('serves every entry-backed field of every connector as the registry file has it', async () => {
@@ -171,21 +171,21 @@ describeWithRealData('what the real 2025 OSS registry knows, served per connecto
     expect(plan).not.toContain('TEMP B-TREE');
   });
 
-  it('exports the registry unchanged: metrics, spec and every other field as imported', () => {
-    const exported = exportRegistry(h.db, 'oss');
+  it('exports the registry unchanged: metrics, spec and every other field as imported', async () => {
+    const exported = await exportRegistry(h.db, 'oss');
     const byId = (list: Entry[]) => new Map(list.map((e) => [idOf(e), e]));
     const out = byId(entriesOf(exported as RegistryDoc));
     expect(out.size).toBe(entriesOf(doc).length);
     for (const entry of entriesOf(doc)) expect(out.get(idOf(entry)), entry.name).toEqual(entry);
   });
 
-  it('exports a changed usage column into generated.metrics.all, and leaves the other platforms alone', () => {
+  it('exports a changed usage column into generated.metrics.all, and leaves the other platforms alone', async () => {
     const h2 = createHarness({ connectors: false });
     const small = readDoc(REAL.oss2025);
     const one = small.sources.find((s) => s.generated?.metrics?.all?.usage === 'low')!;
-    importConnectors(h2.db, loadRegistryJson(JSON.stringify({ sources: [one], destinations: [] }), 'oss_registry.json', 'oss'));
+    await importConnectors(h2.db, loadRegistryJson(JSON.stringify({ sources: [one], destinations: [] }), 'oss_registry.json', 'oss'));
     h2.db.$client.prepare("update connectors set usage = 'high'").run();
-    const [out] = exportRegistry(h2.db, 'oss').sources as Entry[];
+    const [out] = (await exportRegistry(h2.db, 'oss')).sources as Entry[];
     expect(out!.generated.metrics).toEqual({ ...one.generated.metrics, all: { ...one.generated.metrics.all, usage: 'high' } });
   });
 
@@ -202,7 +202,7 @@ describeWithRealData('what the real 2025 OSS registry knows, served per connecto
 describeWithRealData('what metadata.yaml knows, served per connector', () => {
   it('serves allowed hosts, suggested streams, resources, feature flags and rollout from every metadata.yaml of the real monorepo snapshot', async () => {
     const h = createHarness({ connectors: false });
-    importConnectors(h.db, await loadImportSource(REAL.metadata2025));
+    await importConnectors(h.db, await loadImportSource(REAL.metadata2025));
     // A file's connector, when a registry lists it (a connector in none keeps no entry): by definition ID and image.
     const inFiles = new Map<string, Entry>();
     for (const file of metadataFiles(REAL.metadata2025)) {
@@ -260,7 +260,7 @@ describe('a connector made through the API', () => {
 describeWithRealData('reading the kept entry', () => {
   it('costs no statement of its own: a page with every entry field is still one statement', async () => {
     const h = createHarness({ connectors: false });
-    importConnectors(h.db, await loadImportSource(REAL.oss2025));
+    await importConnectors(h.db, await loadImportSource(REAL.oss2025));
     h.statements.length = 0;
     const res = await h.gql<any>(`{ connectors(first: 100) { edges { node { slug ${FIELDS} spec { raw } } } } }`);
     expect(res.data!.connectors.edges).toHaveLength(100);

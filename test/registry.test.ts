@@ -3,6 +3,8 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { rawRows } from '../src/db/raw.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { ImportError, loadImportSource, loadRegistryJson } from '../src/domain/registry/load.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
@@ -15,7 +17,7 @@ const SMALL_OSS = join(FIXTURES, 'oss_registry.small.json');
 async function importFile(h: Harness, path: string, options: { registry?: 'oss' | 'cloud' } = {}) {
   const loaded = await loadImportSource(path, options);
   if (loaded.problems.length) throw new ImportError(loaded.problems);
-  return importConnectors(h.db, loaded);
+  return await importConnectors(h.db, loaded);
 }
 
 /** The small fixture with one entry changed, as a JSON text. */
@@ -32,8 +34,8 @@ const DETAIL = `query($slug: String!) { connector(slug: $slug) { slug name type 
 
 describe('importing a registry JSON file', () => {
   let h: Harness;
-  beforeEach(() => {
-    h = createHarness({ connectors: false });
+  beforeEach(async () => {
+    h = await createHarness({ connectors: false });
   });
 
   it('adds every entry with its model fields, availability on OSS and Self-Managed Enterprise, and breaking changes', async () => {
@@ -77,12 +79,12 @@ describe('importing a registry JSON file', () => {
 
   it('changes nothing and writes no events when the same file is imported again, and logs both imports', async () => {
     await importFile(h, SMALL_OSS);
-    const { import_log: firstLog, ...before } = snapshot(h.db);
+    const { import_log: firstLog, ...before } = await snapshot(h.db);
     const again = await importFile(h, SMALL_OSS);
     expect(again).toMatchObject({ added: 0, updated: 0, unchanged: 4, levelChanges: [], disabled: [] });
-    const { import_log: log, ...after } = snapshot(h.db);
+    const { import_log: log, ...after } = await snapshot(h.db);
     expect(after).toEqual(before);
-    expect(log).toEqual([...firstLog!, expect.objectContaining({ id: again.importId, content_hash: (firstLog![0] as { content_hash: string }).content_hash })]);
+    expect(log).toEqual([...firstLog!, expect.objectContaining({ id: again.importId, contentHash: (firstLog![0] as { contentHash: string }).contentHash })]);
   });
 
   it('writes a certification event with source IMPORT when a support level changes, and bumps the revision', async () => {
@@ -94,7 +96,7 @@ describe('importing a registry JSON file', () => {
       'oss_registry.json',
       'oss',
     );
-    const summary = importConnectors(h.db, changed);
+    const summary = await importConnectors(h.db, changed);
     expect(summary).toMatchObject({ added: 0, updated: 1, unchanged: 3 });
     expect(summary.levelChanges).toEqual([{ slug: 'source-acme-airbyte-gizmo-source', from: 'community', to: 'certified' }]);
     const res = await h.gql(DETAIL, { slug: 'source-acme-airbyte-gizmo-source' });
@@ -115,7 +117,7 @@ describe('importing a registry JSON file', () => {
       'oss',
     );
     // One of four is more than the default share an import may make unavailable (test/import-guards.test.ts).
-    const summary = importConnectors(h.db, without, { maxUnavailableShare: 0.25 });
+    const summary = await importConnectors(h.db, without, { maxUnavailableShare: 0.25 });
     expect(summary.disabled).toEqual(['source-doodads']);
     const res = await h.gql(DETAIL, { slug: 'source-doodads' });
     expect(res.data!.connector).toMatchObject({ availableOn: [], revision: 2 });
@@ -135,7 +137,7 @@ describe('importing a registry JSON file', () => {
       'cloud_registry.json',
       'cloud',
     );
-    importConnectors(h.db, cloud);
+    await importConnectors(h.db, cloud);
     const res = await h.gql(DETAIL, { slug: 'source-widgets' });
     // The connector's own version stays the OSS one; the cloud registry's is kept for cloud.
     expect(res.data!.connector).toMatchObject({
@@ -150,7 +152,7 @@ describe('importing a registry JSON file', () => {
   });
 
   it('refuses a malformed entry naming the file, the entry and the JSON path, and writes nothing', async () => {
-    const before = snapshot(h.db);
+    const before = await snapshot(h.db);
     const bad = loadRegistryJson(
       editedFixture((d) => {
         d.sources[1].releaseDate = 'sometime in 2020';
@@ -171,9 +173,9 @@ describe('importing a registry JSON file', () => {
     expect(() => {
       throw new ImportError(bad.problems);
     }).toThrow(/broken_registry\.json: sources\[1\] \(Gizmo Tracker\): sources\[1\]\.releaseDate: must be a date as YYYY-MM-DD/);
-    expect(snapshot(h.db)).toEqual(before);
+    expect(await snapshot(h.db)).toEqual(before);
     // --skip-invalid: the valid entries go in, the invalid ones are reported.
-    const summary = importConnectors(h.db, bad);
+    const summary = await importConnectors(h.db, bad);
     expect(summary).toMatchObject({ added: 2 });
     expect(summary.skipped.map((s) => s.entry)).toEqual([
       'broken_registry.json: sources[1] (Gizmo Tracker)',
@@ -193,7 +195,7 @@ describe('importing a registry JSON file', () => {
   });
 
   it('updates a seeded connector with the same definition ID instead of adding a second one', async () => {
-    const seeded = createHarness();
+    const seeded = await createHarness();
     const doc = editedFixture((d) => {
       d.sources = [
         {
@@ -206,7 +208,7 @@ describe('importing a registry JSON file', () => {
       ];
       d.destinations = [];
     });
-    const summary = importConnectors(seeded.db, loadRegistryJson(doc, 'oss_registry.json', 'oss'));
+    const summary = await importConnectors(seeded.db, loadRegistryJson(doc, 'oss_registry.json', 'oss'));
     expect(summary).toMatchObject({ added: 0, updated: 1 });
     const res = await seeded.gql(`{ connector(slug: "source-faker") { dockerImageTag revision } connectors(first: 1) { totalCount } }`);
     expect(res.data).toEqual({ connector: { dockerImageTag: '6.3.0', revision: 2 }, connectors: { totalCount: 49 } });
@@ -215,13 +217,13 @@ describe('importing a registry JSON file', () => {
 
 describe('importing metadata.yaml files', () => {
   it('reads both the registryOverrides and the older registries key, with per-registry overrides', async () => {
-    const h = createHarness({ connectors: false });
+    const h = await createHarness({ connectors: false });
     const loaded = await loadImportSource(join(FIXTURES, 'metadata'));
     expect(loaded.problems).toEqual([]);
     expect(loaded.notes).toEqual([
       expect.stringMatching(/^passed over .*source-widgets-strict-encrypt\/metadata\.yaml \(Widgets\): it shares the definition ID/),
     ]);
-    const summary = importConnectors(h.db, loaded);
+    const summary = await importConnectors(h.db, loaded);
     expect(summary).toMatchObject({ added: 3, disabled: [] });
     const widgets = await h.gql(DETAIL, { slug: 'source-widgets' });
     expect(widgets.data!.connector).toMatchObject({
@@ -252,21 +254,21 @@ describe('importing metadata.yaml files', () => {
     expect(crm.data!.connector).toMatchObject({ supportLevel: 'ARCHIVED', availableOn: [] });
     const lake = await h.gql(DETAIL, { slug: 'destination-lakehouse' });
     expect(lake.data!.connector).toMatchObject({ supportLevel: 'COMMUNITY', availableOn: ['SELF_MANAGED_ENTERPRISE', 'COMMUNITY_OSS'], breakingChanges: [] });
-    expect(importConnectors(h.db, await loadImportSource(join(FIXTURES, 'metadata')))).toMatchObject({ added: 0, updated: 0, unchanged: 3 });
+    expect(await importConnectors(h.db, await loadImportSource(join(FIXTURES, 'metadata')))).toMatchObject({ added: 0, updated: 0, unchanged: 3 });
   });
 
   itWithRealData('imports the real monorepo snapshot, reporting its scaffold template as invalid', async () => {
-    const h = createHarness({ connectors: false });
+    const h = await createHarness({ connectors: false });
     const loaded = await loadImportSource(REAL.metadata2025);
     expect(loaded.problems.map(({ entry, path, message }) => ({ entry, path, message }))).toEqual([
       { entry: 'Scaffold Java Jdbc', path: 'data.definitionId', message: 'must be a UUID (8-4-4-4-12 hex digits)' },
       { entry: 'Scaffold Java Jdbc', path: 'data.releaseDate', message: 'must be a date as YYYY-MM-DD' },
     ]);
     expect(loaded.notes).toHaveLength(7);
-    const summary = importConnectors(h.db, loaded);
+    const summary = await importConnectors(h.db, loaded);
     expect(summary.added).toBe(loaded.items.length);
     expect(summary.added).toBeGreaterThan(650);
-    const counts = h.db.$client.prepare('select support_level, count(*) n from connectors group by 1 order by 1').all();
+    const counts = await rawRows(h.db, sql`select support_level, count(*) n from connectors group by 1 order by 1`);
     expect(counts).toEqual([
       { support_level: 'archived', n: expect.any(Number) },
       { support_level: 'certified', n: 67 },
@@ -279,7 +281,7 @@ describeWithRealData('the real OSS registry of 2025-01-29', () => {
   let h: Harness;
   let original: { sources: any[]; destinations: any[] };
   beforeAll(async () => {
-    h = createHarness({ connectors: false });
+    h = await createHarness({ connectors: false });
     original = JSON.parse(readFileSync(REAL.oss2025, 'utf8'));
     const summary = await importFile(h, REAL.oss2025);
     expect(summary).toMatchObject({ added: 559, skipped: [] });
@@ -322,7 +324,7 @@ describeWithRealData('the real OSS registry of 2025-01-29', () => {
     expect(etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
     const again = await h.get('/registries/v0/oss_registry.json', { 'if-none-match': etag });
     expect(again.status).toBe(304);
-    const token = h.token('certifier', ['certify']);
+    const token = await h.token('certifier', ['certify']);
     const cert = await h.gql(
       `mutation { certifyConnector(input: {connectorSlug: "source-pokeapi", reason: "Certified for the ETag test."}) { userErrors { code } } }`,
       {},

@@ -50,7 +50,7 @@ describe('the response cache', () => {
     const path = join(tempDir(), 'r.db');
     const db = openDatabase(path);
     migrateDatabase(db);
-    seedIfEmpty(db);
+    await seedIfEmpty(db);
     const app = serve(createApp({ db, log: () => {} }));
     const before = await ask(app, LIST);
     expect((await ask(app, LIST)).cache).toBe('hit');
@@ -69,7 +69,7 @@ describe('the response cache', () => {
       ],
       destinations: [],
     };
-    const summary = importConnectors(other, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'));
+    const summary = await importConnectors(other, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'));
     expect(summary.levelChanges).toEqual([{ slug: 'source-faker', from: 'community', to: 'certified' }]);
     other.$client.close();
     const after = await ask(app, LIST);
@@ -110,7 +110,7 @@ describe('the response cache', () => {
     const path = join(tempDir(), 'r.db');
     const db = openDatabase(path);
     migrateDatabase(db);
-    seedIfEmpty(db);
+    await seedIfEmpty(db);
     const app = serve(createApp({ db, log: () => {}, responseCache: { enabled: false } }));
     await ask(app, LIST);
     expect((await ask(app, LIST)).cache).toBeNull();

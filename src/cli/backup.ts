@@ -13,8 +13,10 @@ const program = new Command('db:backup')
   .argument('<file>', 'where to write the backup (must not exist; its folder is created when missing)')
   .action((file: string) =>
     runCli(async () => {
-      if (existsSync(file)) throw new Error(`${file} already exists; choose a new file`);
       const config = loadConfig();
+      // SQLite's online backup copies a file; PostgreSQL has its own tools (docs/features.md, Backups).
+      if (config.databaseUrl) throw new Error('db:backup copies a SQLite file; DATABASE_URL names PostgreSQL: back it up with pg_dump (or pg_basebackup)');
+      if (existsSync(file)) throw new Error(`${file} already exists; choose a new file`);
       const source = resolve(config.databasePath);
       // Opening would create an empty file; a backup of nothing is a mistake worth saying.
       if (!existsSync(source)) throw new Error(`${source}: no database there (DATABASE_PATH)`);

@@ -14,7 +14,7 @@ const program = new Command('registry:export')
     runCli(async () => {
       const db = await openConfiguredDatabase();
       try {
-        const doc = exportRegistry(db, opts.registry);
+        const doc = await exportRegistry(db, opts.registry);
         const text = `${JSON.stringify(doc, null, 2)}\n`;
         if (opts.out === '-') process.stdout.write(text);
         else {

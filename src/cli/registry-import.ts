@@ -153,7 +153,7 @@ const program = new Command('registry:import')
         };
         let summary: ImportSummary;
         try {
-          summary = importConnectors(db, loaded, {
+          summary = await importConnectors(db, loaded, {
             dryRun: o.dryRun,
             force: o.force,
             asOf: o.asOf ?? null,

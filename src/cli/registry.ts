@@ -234,7 +234,7 @@ program
     const { countsLine } = await import('../domain/registry/plan.js');
     const db = await openConfiguredDatabase();
     try {
-      const rows = listImports(db, { first: o.limit }).edges.map((e) => e.node);
+      const rows = (await listImports(db, { first: o.limit })).edges.map((e) => e.node);
       out(g, rows, () =>
         rows.length
           ? rows

@@ -108,7 +108,7 @@ builder.queryField('imports', (t) =>
       }),
       after: t.arg.string({ description: 'A cursor from a previous page: return the imports before it.' }),
     },
-    resolve: (_root, args, ctx) => ({ ...listImports(ctx.db, { first: args.first, after: args.after }), count: (c) => countImports(c.db) }),
+    resolve: async (_root, args, ctx) => ({ ...(await listImports(ctx.db, { first: args.first, after: args.after })), count: (c) => countImports(c.db) }),
   }),
 );
 

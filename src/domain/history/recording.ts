@@ -22,11 +22,17 @@ export function recording<T>(db: Db, who: Recorder, write: () => T): T {
   db.run(
     sql`insert or replace into history_context (id, actor, source, import_id, effective_at) values (1, ${who.actor}, ${who.source}, ${who.importId ?? null}, ${effectiveAt})`,
   );
+  // STAND-IN (async-registry, drop for C's async recording on merge): an async `write` keeps the context until it settles.
+  let result: T;
   try {
-    return write();
-  } finally {
+    result = write();
+  } catch (error) {
     db.run(sql`delete from history_context`);
+    throw error;
   }
+  if (result instanceof Promise) return result.finally(() => db.run(sql`delete from history_context`)) as T;
+  db.run(sql`delete from history_context`);
+  return result;
 }
 
 /** A statement that sets when the next changes took effect, for a writer whose changes take effect at different times (an import). */

@@ -75,8 +75,8 @@ export function toRegistryEntry(c: ConnectorForExport, registry: RegistryKey): R
 }
 
 /** Whether a registry import has ever written to this database (after one, demo data is never exported). */
-function everImported(db: Db): boolean {
-  return db.select({ id: importLog.id }).from(importLog).limit(1).get() !== undefined;
+async function everImported(db: Db): Promise<boolean> {
+  return (await db.select({ id: importLog.id }).from(importLog).limit(1)).length > 0;
 }
 
 /**
@@ -84,23 +84,21 @@ function everImported(db: Db): boolean {
  * its deployments, by name. Once a real import has run, demo connectors (kept with --keep-demo) and
  * demo breaking changes are left out: the document holds only what was imported or made through the API.
  */
-export function exportRegistry(db: Db, registry: RegistryKey, visibility: Visibility = PUBLIC): RegistryDocument {
+export async function exportRegistry(db: Db, registry: RegistryKey, visibility: Visibility = PUBLIC): Promise<RegistryDocument> {
   const deployments = [...REGISTRY_DEPLOYMENTS[registry]];
-  const real = everImported(db);
-  const rows = db.query.connectors
-    .findMany({
-      where: {
-        RAW: (t) => and(visibleSql(t, visibility), real ? sql`${t.demo} = 0` : undefined) ?? sql`1`,
-        availability: { deployment: { in: deployments }, enabled: true },
-      },
-      orderBy: { name: 'asc', id: 'asc' },
-      with: {
-        availability: true,
-        breakingChanges: { orderBy: { version: 'asc' }, ...(real ? { where: { demo: false } } : {}) },
-        registryEntries: { columns: { registry: true, entry: true } },
-      },
-    })
-    .sync() as unknown as ConnectorForExport[];
+  const real = await everImported(db);
+  const rows = (await db.query.connectors.findMany({
+    where: {
+      RAW: (t) => and(visibleSql(t, visibility), real ? sql`${t.demo} = false` : undefined) ?? sql`true`,
+      availability: { deployment: { in: deployments }, enabled: true },
+    },
+    orderBy: { name: 'asc', id: 'asc' },
+    with: {
+      availability: true,
+      breakingChanges: { orderBy: { version: 'asc' }, ...(real ? { where: { demo: false } } : {}) },
+      registryEntries: { columns: { registry: true, entry: true } },
+    },
+  })) as unknown as ConnectorForExport[];
   const doc: RegistryDocument = { sources: [], destinations: [] };
   for (const c of rows) (c.type === 'source' ? doc.sources : doc.destinations).push(toRegistryEntry(c, registry));
   return doc;

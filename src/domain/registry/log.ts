@@ -14,20 +14,22 @@ export const MAX_IMPORTS_PAGE = 100;
 const CURSOR = 'import';
 
 /** A page of the import log, newest first, after a cursor an earlier page gave. */
-export function listImports(db: Db, page: { first: number; after?: string | null }): { edges: { cursor: string; node: ImportLogRow }[]; pageInfo: PageInfo } {
+export async function listImports(
+  db: Db,
+  page: { first: number; after?: string | null },
+): Promise<{ edges: { cursor: string; node: ImportLogRow }[]; pageInfo: PageInfo }> {
   const after = newestFirst.afterId(page.after, CURSOR);
-  const rows = db
+  const rows = await db
     .select()
     .from(importLog)
     .where(after === null ? undefined : lt(importLog.id, after))
     .orderBy(desc(importLog.id))
-    .limit(page.first + 1)
-    .all();
+    .limit(page.first + 1);
   return newestFirst.page(rows, page.first, page.after, CURSOR);
 }
 
-export function countImports(db: Db): number {
-  return db.select({ n: count() }).from(importLog).get()?.n ?? 0;
+export async function countImports(db: Db): Promise<number> {
+  return (await db.select({ n: count() }).from(importLog))[0]?.n ?? 0;
 }
 
 /** The counts an import logged (zeros for what an older summary lacks). */
@@ -57,6 +59,6 @@ export function importSummaryList<T>(row: ImportLogRow, key: 'refused' | 'confli
 }
 
 /** The identities a connector was known by, as imports recorded them, newest first. */
-export function renamesOf(db: Db, connectorId: number): ConnectorRenameRow[] {
-  return db.select().from(connectorRenames).where(eq(connectorRenames.connectorId, connectorId)).orderBy(desc(connectorRenames.id)).all();
+export async function renamesOf(db: Db, connectorId: number): Promise<ConnectorRenameRow[]> {
+  return db.select().from(connectorRenames).where(eq(connectorRenames.connectorId, connectorId)).orderBy(desc(connectorRenames.id));
 }

@@ -2,10 +2,11 @@
 // stored, connector by connector (added, changed field by field, support levels, availability, renames),
 // the entries refused and why, what the file no longer lists, the demo data that would go, and why a
 // real import would be refused. Pure over what it reads through StoredState; import.ts reads that from
-// SQLite inside the import's transaction and applies the plan's steps. The plan keeps per-connector
+// the database inside the import's transaction and applies the plan's steps. The plan keeps per-connector
 // differences and the position of each item, never the items themselves nor a copy of the stored catalog:
 // an entry that matches no stored connector is planned from its identity alone, and only the entries of
 // stored connectors are read whole (a registry file read as a stream reads them again from the file).
+import { isDeepStrictEqual } from 'node:util';
 import { getTableColumns, type Column as DrizzleColumn } from 'drizzle-orm';
 import { connectors, REGISTRY_KEYS, type DeploymentKey, type RegistryKey, type SupportLevelKey } from '../../db/schema.js';
 import type { BreakingChangeInput } from '../connectors/input.js';
@@ -80,6 +81,9 @@ export interface ListedConnector {
   enabled: ({ deployment: DeploymentKey } & Omit<StoredAvailability, 'enabled'>)[];
 }
 
+/** An answer now (SQLite's prepared statements) or later (PostgreSQL's round trips): the plan awaits either. */
+export type Answer<T> = T | Promise<T>;
+
 /** What the plan reads of the database, one connector at a time. */
 export interface StoredState {
   /**
@@ -87,23 +91,23 @@ export interface StoredState {
    * they name (the connector, its availability, breaking changes and entries): the answers do not change,
    * they come sooner.
    */
-  prefetch?(definitionIds: string[]): void;
-  connectorByDefinitionId(definitionId: string): StoredConnector | undefined;
+  prefetch?(definitionIds: string[]): Answer<void>;
+  connectorByDefinitionId(definitionId: string): Answer<StoredConnector | undefined>;
   /** The connector a definition ID was recorded for in connector_renames. */
-  connectorByFormerDefinitionId(definitionId: string): StoredConnector | undefined;
-  connectorBySlug(slug: string): StoredConnector | undefined;
-  availability(connectorId: number): Map<DeploymentKey, StoredAvailability>;
-  breakingChanges(connectorId: number): Map<string, Record<string, unknown>>;
-  entries(connectorId: number): Map<RegistryKey, StoredEntry>;
+  connectorByFormerDefinitionId(definitionId: string): Answer<StoredConnector | undefined>;
+  connectorBySlug(slug: string): Answer<StoredConnector | undefined>;
+  availability(connectorId: number): Answer<Map<DeploymentKey, StoredAvailability>>;
+  breakingChanges(connectorId: number): Answer<Map<string, Record<string, unknown>>>;
+  entries(connectorId: number): Answer<Map<RegistryKey, StoredEntry>>;
   /** The connector's latest support-level change: what made it and when (createdAt). */
-  latestLevelChange(connectorId: number): { source: string; at: string } | undefined;
-  hasRename(connectorId: number, rename: RenameIdentity): boolean;
+  latestLevelChange(connectorId: number): Answer<{ source: string; at: string } | undefined>;
+  hasRename(connectorId: number, rename: RenameIdentity): Answer<boolean>;
   /** The connectors with a kept entry of `registry`. */
-  listedIn(registry: RegistryKey): Iterable<ListedConnector>;
+  listedIn(registry: RegistryKey): Iterable<ListedConnector> | AsyncIterable<ListedConnector>;
   /** How many connectors are available on at least one deployment. */
-  availableCount(): number;
+  availableCount(): Answer<number>;
   /** The demo data removeDemoData would remove once these connectors (with these breaking-change versions) are no longer demo. */
-  demoToRemove(kept: ReadonlyMap<number, ReadonlySet<string>>): DemoCounts;
+  demoToRemove(kept: ReadonlyMap<number, ReadonlySet<string>>): Answer<DemoCounts>;
 }
 
 // ── What the plan says ─────────────────────────────────────────────────────────────────────────────
@@ -261,20 +265,20 @@ const NO_VERSIONS: ReadonlySet<string> = new Set();
 const READ_AHEAD = 200;
 
 /** Compares `loaded` with the stored state and says what an import would do and whether it may. */
-export function planImport(state: StoredState, loaded: LoadedImport, options: PlanOptions = {}): ImportPlan {
+export async function planImport(state: StoredState, loaded: LoadedImport, options: PlanOptions = {}): Promise<ImportPlan> {
   const p = startPlanning(state, loaded, options);
   for (let index = 0; index < p.items.length; index++) {
     if (index % READ_AHEAD === 0) {
       const ahead = Array.from({ length: Math.min(READ_AHEAD, p.items.length - index) }, (_, k) => p.items.identity(index + k).definitionId);
-      state.prefetch?.(ahead);
+      await state.prefetch?.(ahead);
     }
-    planItem(p, index);
+    await planItem(p, index);
   }
   for (const id of loaded.refusedIds ?? []) {
-    const stored = state.connectorByDefinitionId(id) ?? state.connectorByFormerDefinitionId(id);
+    const stored = (await state.connectorByDefinitionId(id)) ?? (await state.connectorByFormerDefinitionId(id));
     if (stored) p.present.add(stored.id);
   }
-  planAbsence(p);
+  await planAbsence(p);
   const r = p.report;
   const undatedLevels = r.levelChanges.filter((c) => !c.effectiveAt).length;
   if (undatedLevels) {
@@ -282,9 +286,9 @@ export function planImport(state: StoredState, loaded: LoadedImport, options: Pl
       `${plural(undatedLevels, 'support-level change has', 'support-level changes have')} no time from the source (no generation time, no --as-of): recorded as effective when imported`,
     );
   }
-  r.demo = options.removeDemo ? state.demoToRemove(p.kept) : null;
+  r.demo = options.removeDemo ? await state.demoToRemove(p.kept) : null;
   r.share.unavailable = new Set(r.unavailable.map((u) => u.slug)).size;
-  r.share.available = state.availableCount();
+  r.share.available = await state.availableCount();
   countReport(r, p.unchanged, p.items.length);
   r.blockers = blockersOf(r, loaded, p.items.length, options);
   return { report: r, steps: p.steps, disable: p.disable };
@@ -353,9 +357,9 @@ function problemEntry(loaded: LoadedImport, p: ImportProblem): string {
   return p.entry === '(file)' ? p.file : `${p.file} (${p.entry})`;
 }
 
-function planItem(p: Planning, index: number): void {
+async function planItem(p: Planning, index: number): Promise<void> {
   const entry = p.items.identity(index);
-  const found = resolve(p, entry);
+  const found = await resolve(p, entry);
   if ('conflict' in found) {
     if (found.present !== undefined) p.present.add(found.present);
     p.report.conflicts.push({ kind: 'identity', entry: entry.label, slug: entry.slug, message: `${found.conflict}; the entry is not imported`, kept: true });
@@ -368,9 +372,9 @@ function planItem(p: Planning, index: number): void {
   }
   const item = p.items.item(index);
   p.present.add(target.id);
-  const entries = p.state.entries(target.id);
+  const entries = await p.state.entries(target.id);
   const owns = item.ownsColumns === true || (item.ownsColumns === 'unless-in-oss' && !entries.has('oss'));
-  const clash = owns && item.slug !== target.slug ? slugHolder(p, item.slug) : undefined;
+  const clash = owns && item.slug !== target.slug ? await slugHolder(p, item.slug) : undefined;
   if (clash) {
     const message = `it would rename ${target.slug} (${target.definitionId}) to ${item.slug}, but ${clash}; the entry is not imported`;
     p.report.conflicts.push({ kind: 'identity', entry: item.label, slug: target.slug, message, kept: true });
@@ -378,14 +382,14 @@ function planItem(p: Planning, index: number): void {
   }
   p.claimed.set(target.id, item.label);
   if (owns) p.slugs.set(item.slug, item.label);
-  planUpdate(p, item, index, target, owns, entries);
+  await planUpdate(p, item, index, target, owns, entries);
 }
 
 /** Who already has a slug: an earlier entry of this import, or a stored connector. */
-function slugHolder(p: Planning, slug: string): string | undefined {
+async function slugHolder(p: Planning, slug: string): Promise<string | undefined> {
   const entry = p.slugs.get(slug);
   if (entry) return `${entry} takes that slug`;
-  const holder = p.state.connectorBySlug(slug);
+  const holder = await p.state.connectorBySlug(slug);
   return holder ? `the connector with definition ID ${holder.definitionId} has that slug` : undefined;
 }
 
@@ -396,9 +400,11 @@ type Resolved = { target?: StoredConnector } | { conflict: string; present?: num
  * by slug (Airbyte gave some connectors new definition IDs). A custom connector, or one an earlier entry
  * of the same file took, is a conflict.
  */
-function resolve(p: Planning, item: ItemIdentity): Resolved {
+async function resolve(p: Planning, item: ItemIdentity): Promise<Resolved> {
   const target =
-    p.state.connectorByDefinitionId(item.definitionId) ?? p.state.connectorByFormerDefinitionId(item.definitionId) ?? p.state.connectorBySlug(item.slug);
+    (await p.state.connectorByDefinitionId(item.definitionId)) ??
+    (await p.state.connectorByFormerDefinitionId(item.definitionId)) ??
+    (await p.state.connectorBySlug(item.slug));
   if (target?.organization) {
     return { conflict: `${target.slug} (${target.definitionId}) is a custom connector of ${target.organization}`, present: target.id };
   }
@@ -416,18 +422,25 @@ function planAdd(p: Planning, item: ItemIdentity, index: number): void {
   p.steps.push({ index, columns: [], availability: [], breakingChanges: [], entries: [], undemo: false, bump: false });
 }
 
-function planUpdate(p: Planning, item: ImportItem, index: number, target: StoredConnector, owns: boolean, entries: Map<RegistryKey, StoredEntry>): void {
+async function planUpdate(
+  p: Planning,
+  item: ImportItem,
+  index: number,
+  target: StoredConnector,
+  owns: boolean,
+  entries: Map<RegistryKey, StoredEntry>,
+): Promise<void> {
   const step: Step = { index, connectorId: target.id, columns: [], availability: [], breakingChanges: [], entries: [], undemo: target.demo, bump: false };
   const time = itemTime(p, item);
   checkAge(p, item, owns, entries, time);
   const fields = [
-    ...(owns ? planColumns(p, step, item, target, entries, time) : []),
-    ...planAvailability(p, step, item, target),
+    ...(owns ? await planColumns(p, step, item, target, entries, time) : []),
+    ...(await planAvailability(p, step, item, target)),
     // Like its columns, a connector's breaking changes are the word of the entry that owns it.
-    ...(owns ? planBreakingChanges(step, item, p.state.breakingChanges(target.id)) : []),
+    ...(owns ? planBreakingChanges(step, item, await p.state.breakingChanges(target.id)) : []),
     ...planEntries(step, item, entries),
   ];
-  const rename = planRename(p, item, target, owns);
+  const rename = await planRename(p, item, target, owns);
   if (rename) step.rename = rename;
   if (fields.length) {
     step.bump = true;
@@ -474,24 +487,24 @@ function checkAge(p: Planning, item: ImportItem, owns: boolean, entries: Map<Reg
   else if (isOlder(time, stored)) p.report.older.push({ slug: item.slug, at: time.at, stored: stored.at });
 }
 
-function planColumns(
+async function planColumns(
   p: Planning,
   step: Step,
   item: ImportItem,
   target: StoredConnector,
   entries: Map<RegistryKey, StoredEntry>,
   time: RegistryTime | null,
-): FieldChange[] {
+): Promise<FieldChange[]> {
   const fields: FieldChange[] = [];
   if (item.definitionId !== target.definitionId) {
     step.definitionId = item.definitionId;
     fields.push({ field: 'definitionId', from: target.definitionId, to: item.definitionId });
   }
-  const writeLevel = planLevel(p, step, item, target, entries, time);
+  const writeLevel = await planLevel(p, step, item, target, entries, time);
   for (const column of PLAN_COLUMNS) {
     if (column === 'supportLevel' && !writeLevel) continue;
     const next = dbValue(column, item);
-    if (target.values[column] === next) continue;
+    if (sameJson(target.values[column], next)) continue;
     step.columns.push(column);
     fields.push({ field: column, from: shown(column, target.values[column]), to: shown(column, next) });
   }
@@ -503,18 +516,18 @@ function planColumns(
  * says nothing newer: the API change came after the registry's last stored word, or the registry repeats
  * the level it gave before (so a kept level is not undone by the next import). --force writes the file's.
  */
-function planLevel(
+async function planLevel(
   p: Planning,
   step: Step,
   item: ImportItem,
   target: StoredConnector,
   entries: Map<RegistryKey, StoredEntry>,
   time: RegistryTime | null,
-): boolean {
+): Promise<boolean> {
   const from = target.values.supportLevel as SupportLevelKey;
   const to = item.supportLevel;
   if (from === to) return true;
-  const last = p.state.latestLevelChange(target.id);
+  const last = await p.state.latestLevelChange(target.id);
   if (last?.source === 'mutation') {
     const said = newestStored(item, true, entries);
     const newer = !said?.at || isOlder(said.at, { at: last.at, day: false });
@@ -531,8 +544,8 @@ function planLevel(
   return true;
 }
 
-function planAvailability(p: Planning, step: Step, item: ImportItem, target: StoredConnector): FieldChange[] {
-  const stored = p.state.availability(target.id);
+async function planAvailability(p: Planning, step: Step, item: ImportItem, target: StoredConnector): Promise<FieldChange[]> {
+  const stored = await p.state.availability(target.id);
   const fields: FieldChange[] = [];
   const off: DeploymentKey[] = [];
   for (const [deployment, next] of Object.entries(item.availability) as [DeploymentKey, StoredAvailability][]) {
@@ -555,6 +568,20 @@ function planAvailability(p: Planning, step: Step, item: ImportItem, target: Sto
   return fields;
 }
 
+/**
+ * Whether a stored value is the one an import would write. JSON text is compared as text first, then,
+ * only when the text differs, as values: PostgreSQL's jsonb keeps object keys in an order of its own.
+ */
+function sameJson(stored: unknown, next: unknown): boolean {
+  if (stored === next) return true;
+  if (typeof stored !== 'string' || typeof next !== 'string' || !/^[[{]/.test(stored)) return false;
+  try {
+    return isDeepStrictEqual(JSON.parse(stored), JSON.parse(next));
+  } catch {
+    return false;
+  }
+}
+
 /** A breaking change as breaking_changes stores it. */
 export function breakingChangeRow(b: BreakingChangeInput) {
   return {
@@ -571,7 +598,7 @@ function planBreakingChanges(step: Step, item: ImportItem, stored: Map<string, R
   for (const b of item.breakingChanges) {
     const next = breakingChangeRow(b);
     const before = stored.get(b.version);
-    const differs = (Object.keys(next) as (keyof typeof next)[]).filter((k) => before?.[k] !== next[k]);
+    const differs = (Object.keys(next) as (keyof typeof next)[]).filter((k) => !sameJson(before?.[k], next[k]));
     if (before && !differs.length) continue;
     step.breakingChanges.push(b.version);
     if (!before) fields.push({ field: `breakingChanges.${b.version}`, from: null, to: next.upgradeDeadline });
@@ -592,7 +619,7 @@ function planEntries(step: Step, item: ImportItem, stored: Map<RegistryKey, Stor
   const fields: FieldChange[] = [];
   for (const [registry, entry] of Object.entries(item.entries) as [RegistryKey, Record<string, unknown>][]) {
     const before = stored.get(registry);
-    if (before?.text === JSON.stringify(entry)) continue;
+    if (before && sameJson(before.text, JSON.stringify(entry))) continue;
     step.entries.push(registry);
     if (!before) {
       fields.push({ field: `entry.${registry}`, from: null, to: '(new)' });
@@ -608,7 +635,7 @@ function planEntries(step: Step, item: ImportItem, stored: Map<RegistryKey, Stor
 }
 
 /** The identity an entry gives a known connector, when it differs from the stored one and was not recorded before. */
-function planRename(p: Planning, item: ImportItem, target: StoredConnector, owns: boolean): Step['rename'] {
+async function planRename(p: Planning, item: ImportItem, target: StoredConnector, owns: boolean): Promise<Step['rename']> {
   const rename: RenameIdentity = {
     fromDefinitionId: target.definitionId,
     toDefinitionId: item.definitionId,
@@ -617,14 +644,14 @@ function planRename(p: Planning, item: ImportItem, target: StoredConnector, owns
     toSlug: owns ? item.slug : target.slug,
   };
   if (rename.fromDefinitionId === rename.toDefinitionId && rename.fromSlug === rename.toSlug) return undefined;
-  if (p.state.hasRename(target.id, rename)) return undefined;
+  if (await p.state.hasRename(target.id, rename)) return undefined;
   const registry = p.loaded.registries[0] ?? (Object.keys(item.entries)[0] as RegistryKey | undefined) ?? null;
   p.report.renames.push({ ...rename, entry: item.label, registry });
   return { ...rename, registry };
 }
 
 /** Connectors a registry file no longer lists become unavailable on its deployments, unless the file cannot speak for absence. */
-function planAbsence(p: Planning): void {
+async function planAbsence(p: Planning): Promise<void> {
   const { registries } = p.loaded;
   if (!registries.length) return;
   const unreadable = p.loaded.unreadable ?? [];
@@ -636,7 +663,7 @@ function planAbsence(p: Planning): void {
   }
   if (!p.items.length && !p.loaded.problems.length) p.report.notes.push('the file lists no sources and no destinations');
   for (const registry of registries) {
-    for (const listed of p.state.listedIn(registry)) {
+    for await (const listed of p.state.listedIn(registry)) {
       if (p.present.has(listed.id) || !listed.enabled.length) continue;
       p.disable.push({ connectorId: listed.id, rows: listed.enabled });
       const deployments = listed.enabled.map((r) => r.deployment);
