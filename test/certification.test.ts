@@ -1,4 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { apiTokens } from '../src/db/schema.js';
+import { transaction } from '../src/db/transaction.js';
 import { revokeToken } from '../src/domain/tokens/tokens.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 
@@ -15,9 +18,9 @@ const REASON = 'Passed acceptance tests at 99.9% sync success for 90 days.';
 describe('certifyConnector', () => {
   let h: Harness;
   let certifier: string;
-  beforeEach(() => {
-    h = createHarness();
-    certifier = h.token('release-bot', ['certify']);
+  beforeEach(async () => {
+    h = await createHarness();
+    certifier = await h.token('release-bot', ['certify']);
   });
 
   it('certifies a community connector: level changed, revision bumped, event written, in one go', async () => {
@@ -68,7 +71,7 @@ describe('certifyConnector', () => {
   });
 
   it('dry run reports what would change and writes nothing', async () => {
-    const before = snapshot(h.db);
+    const before = await snapshot(h.db);
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'destination-kafka', reason: REASON, dryRun: true } }, certifier);
     expect(res.data!.certifyConnector).toEqual({
       connector: { slug: 'destination-kafka', supportLevel: 'COMMUNITY', revision: 1, availableOn: ['SELF_MANAGED_ENTERPRISE', 'COMMUNITY_OSS'] },
@@ -79,7 +82,7 @@ describe('certifyConnector', () => {
       dryRun: true,
       userErrors: [],
     });
-    expect(snapshot(h.db)).toEqual(before);
+    expect(await snapshot(h.db)).toEqual(before);
   });
 
   const refusals: [string, Record<string, unknown>, { code: string; field: string[] | null; message: string | RegExp }][] = [
@@ -157,7 +160,7 @@ describe('certifyConnector', () => {
 
   for (const [what, input, error] of refusals) {
     it(`refuses ${what} with a userError and writes nothing`, async () => {
-      const before = snapshot(h.db);
+      const before = await snapshot(h.db);
       const res = await h.gql(CERTIFY, { input: { reason: REASON, ...input } }, certifier);
       expect(res.errors).toBeUndefined();
       const payload = res.data!.certifyConnector;
@@ -167,7 +170,7 @@ describe('certifyConnector', () => {
         typeof error.message === 'string' ? new RegExp(`^${error.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : error.message,
       );
       expect(payload.event).toBeNull();
-      expect(snapshot(h.db)).toEqual(before);
+      expect(await snapshot(h.db)).toEqual(before);
     });
   }
 
@@ -186,37 +189,37 @@ describe('certifyConnector', () => {
   ];
   for (const [what, token, code, status] of authCases) {
     it(`refuses a call with ${what} as ${code} and writes nothing`, async () => {
-      const before = snapshot(h.db);
+      const before = await snapshot(h.db);
       const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON } }, token());
       expect(res.status).toBe(status);
       expect(res.errors![0]!.extensions!.code).toBe(code);
       expect(res.data?.certifyConnector ?? null).toBeNull();
-      expect(snapshot(h.db)).toEqual(before);
+      expect(await snapshot(h.db)).toEqual(before);
     });
   }
 
   it('refuses a revoked token as UNAUTHENTICATED', async () => {
-    const token = h.token('old-bot', ['certify']);
-    expect(revokeToken(h.db, 'old-bot')).toBe(true);
-    const before = snapshot(h.db);
+    const token = await h.token('old-bot', ['certify']);
+    expect(await revokeToken(h.db, 'old-bot')).toBe(true);
+    const before = await snapshot(h.db);
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON } }, token);
     expect(res.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    expect(snapshot(h.db)).toEqual(before);
+    expect(await snapshot(h.db)).toEqual(before);
   });
 
   it('refuses a token without the certify scope as FORBIDDEN, before validating the input', async () => {
-    const reader = h.token('reader', ['read:private', 'publish']);
-    const before = snapshot(h.db);
+    const reader = await h.token('reader', ['read:private', 'publish']);
+    const before = await snapshot(h.db);
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: 'short' } }, reader);
     expect(res.status).toBe(403);
     expect(res.errors![0]).toMatchObject({ message: 'This token lacks the scope that certifyConnector needs.', extensions: { code: 'FORBIDDEN' } });
     expect(res.data?.certifyConnector ?? null).toBeNull();
-    expect(snapshot(h.db)).toEqual(before);
+    expect(await snapshot(h.db)).toEqual(before);
   });
 
   it("refuses to certify its own organization's custom connector as an invalid transition", async () => {
-    const acme = h.token('acme-bot', ['certify']);
-    h.db.$client.prepare("update api_tokens set organization = 'acme' where name = 'acme-bot'").run();
+    const acme = await h.token('acme-bot', ['certify']);
+    await transaction(h.db, (tx) => tx.update(apiTokens).set({ organization: 'acme' }).where(eq(apiTokens.name, 'acme-bot')));
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-acme-billing', reason: REASON } }, acme);
     expect(res.data!.certifyConnector.userErrors).toEqual([
       { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-acme-billing is custom; only community connectors can be certified.' },
@@ -224,14 +227,15 @@ describe('certifyConnector', () => {
   });
 
   it('lets an admin token certify', async () => {
-    const admin = h.token('root', ['admin']);
+    const admin = await h.token('root', ['admin']);
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-trello', reason: REASON } }, admin);
     expect(res.data!.certifyConnector.event.actor).toBe('root');
   });
 
   it('records when a token was last used', async () => {
-    expect(h.db.$client.prepare("select last_used_at from api_tokens where name = 'release-bot'").pluck().get()).toBeNull();
+    const lastUsed = async () => (await h.db.select({ at: apiTokens.lastUsedAt }).from(apiTokens).where(eq(apiTokens.name, 'release-bot')))[0]!.at;
+    expect(await lastUsed()).toBeNull();
     await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON, dryRun: true } }, certifier);
-    expect(h.db.$client.prepare("select last_used_at from api_tokens where name = 'release-bot'").pluck().get()).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await lastUsed()).toMatch(/^\d{4}-\d\d-\d\dT/);
   });
 });
