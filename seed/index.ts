@@ -4,7 +4,7 @@ import type { Db } from '../src/db/client.js';
 import { connectors, deployments, importLog, slaTiers, supportLevels, supportPolicies } from '../src/db/schema.js';
 import { analyze } from '../src/db/statistics.js';
 import { insertConnector } from '../src/domain/connectors/store.js';
-import { recording } from '../src/domain/history/recording.js';
+import { recordingSync } from '../src/domain/history/recording.js';
 import type { ConnectorSeed } from '../src/domain/connectors/input.js';
 import { SEED_CONNECTORS } from './connectors.js';
 import { DEPLOYMENTS, SLA_TIERS, SUPPORT_LEVELS, SUPPORT_POLICIES } from './policy.js';
@@ -42,7 +42,7 @@ export function seedConnectors(db: Db, list: readonly ConnectorSeed[] = SEED_CON
   db.transaction(
     (tx) => {
       // Everything the seed writes is demo data: the first real registry import removes it.
-      recording(tx as unknown as Db, { actor: 'seed', source: 'seed' }, () => {
+      recordingSync(tx as unknown as Db, { actor: 'seed', source: 'seed' }, () => {
         for (const c of list) insertConnector(tx as unknown as Db, { ...c, demo: true });
       });
     },

@@ -18,7 +18,7 @@ import type { DeploymentKey, RegistryKey, SupportLevelKey } from '../../db/schem
 import { nameKey } from '../../db/name-key.js';
 import { analyze } from '../../db/statistics.js';
 import { AUDIT_ACTIONS, AUDIT_CODES, recordAudit } from '../audit/store.js';
-import { effectiveSetter, recording } from '../history/recording.js';
+import { effectiveSetter, recordingSync } from '../history/recording.js';
 import { DEMO_BREAKING_CHANGES, DEMO_EVENTS, removeDemoData, type DemoCounts } from './demo.js';
 import { itemReader, registryTime, type ImportItem, type ItemReader, type LoadedImport } from './load.js';
 import {
@@ -338,7 +338,7 @@ function applyPlan(db: Db, plan: ImportPlan, items: ItemReader, run: Run): numbe
   // The history records each connector's changes as taking effect when its entry was generated (else the
   // --as-of date, else when the import began); what the file no longer lists, as of the --as-of date or the start.
   const asOf = r.asOf ? `${r.asOf}T00:00:00.000Z` : run.startedAt;
-  recording(db, { actor, source: 'import', importId, effectiveAt: asOf }, () => {
+  recordingSync(db, { actor, source: 'import', importId, effectiveAt: asOf }, () => {
     const effective = effectiveSetter(db);
     plan.steps.forEach((step, i) => {
       const item = items.item(step.index);
