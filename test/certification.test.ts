@@ -1,8 +1,9 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
-import { apiTokens } from '../src/db/schema.js';
+import { apiTokens, certificationEvents, connectors } from '../src/db/schema.js';
 import { transaction } from '../src/db/transaction.js';
 import { revokeToken } from '../src/domain/tokens/tokens.js';
+import { type Gateway, secondGateway } from './helpers/gateways.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 
 const CERTIFY = `mutation($input: CertifyConnectorInput!) {
@@ -13,6 +14,7 @@ const CERTIFY = `mutation($input: CertifyConnectorInput!) {
     userErrors { code field message }
   }
 }`;
+const ARCHIVE = `mutation($input: ArchiveConnectorInput!) { archiveConnector(input: $input) { connector { slug supportLevel revision } userErrors { code field message } } }`;
 const REASON = 'Passed acceptance tests at 99.9% sync success for 90 days.';
 
 describe('certifyConnector', () => {
@@ -237,5 +239,52 @@ describe('certifyConnector', () => {
     expect(await lastUsed()).toBeNull();
     await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON, dryRun: true } }, certifier);
     expect(await lastUsed()).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});
+
+describe('certifyConnector on two gateways at once (two connections to one database)', () => {
+  let h: Harness;
+  let other: Gateway;
+  let certifier: string;
+  beforeEach(async () => {
+    h = await createHarness();
+    certifier = await h.token('release-bot', ['certify']);
+    other = await secondGateway(h.db);
+  });
+  afterEach(async () => {
+    await other.close();
+  });
+
+  it('lets exactly one of two concurrent certifications of one connector win; the other is refused as already certified', async () => {
+    const input = { connectorSlug: 'source-faker', reason: REASON };
+    const answers = await Promise.all([h.gql(CERTIFY, { input }, certifier), other.gql(CERTIFY, { input }, certifier)]);
+    const payloads = answers.map((a) => a.data!.certifyConnector);
+    const won = payloads.filter((p) => p.userErrors.length === 0);
+    expect(won).toHaveLength(1);
+    expect(won[0]).toMatchObject({ connector: { slug: 'source-faker', supportLevel: 'CERTIFIED', revision: 2 }, fromLevel: 'COMMUNITY' });
+    expect(payloads.find((p) => p.userErrors.length)!.userErrors).toEqual([
+      { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-faker is already certified.' },
+    ]);
+    const [faker] = await h.db.select().from(connectors).where(eq(connectors.slug, 'source-faker'));
+    expect(faker).toMatchObject({ supportLevel: 'certified', revision: 2 });
+    const events = await h.db.select().from(certificationEvents).where(eq(certificationEvents.connectorId, faker!.id));
+    expect(events.map((e) => [e.fromLevel, e.toLevel])).toEqual([['community', 'certified']]);
+  });
+
+  it('refuses the loser of two concurrent changes made against the same expectedRevision as STALE_REVISION', async () => {
+    // Different transitions, so only the revision check can refuse the second.
+    const admin = await h.token('root', ['admin']);
+    const answers = await Promise.all([
+      h.gql(CERTIFY, { input: { connectorSlug: 'source-asana', reason: REASON, expectedRevision: 1 } }, certifier),
+      other.gql(ARCHIVE, { input: { connectorSlug: 'source-asana', reason: REASON, expectedRevision: 1 } }, admin),
+    ]);
+    const payloads = [answers[0]!.data!.certifyConnector, answers[1]!.data!.archiveConnector];
+    expect(payloads.filter((p) => p.userErrors.length === 0)).toHaveLength(1);
+    const lost = payloads.find((p) => p.userErrors.length)!;
+    expect(lost.userErrors).toEqual([
+      { code: 'STALE_REVISION', field: ['input', 'expectedRevision'], message: 'source-asana is at revision 2, not 1: it changed since you read it.' },
+    ]);
+    const [asana] = await h.db.select().from(connectors).where(eq(connectors.slug, 'source-asana'));
+    expect(asana!.revision).toBe(2);
   });
 });
