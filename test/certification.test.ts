@@ -14,7 +14,7 @@ const CERTIFY = `mutation($input: CertifyConnectorInput!) {
     userErrors { code field message }
   }
 }`;
-const ARCHIVE = `mutation($input: ArchiveConnectorInput!) { archiveConnector(input: $input) { connector { slug supportLevel revision } userErrors { code field message } } }`;
+const ANNOUNCE = `mutation($input: AnnounceBreakingChangeInput!) { announceBreakingChange(input: $input) { connector { revision } userErrors { code field message } } }`;
 const REASON = 'Passed acceptance tests at 99.9% sync success for 90 days.';
 
 describe('certifyConnector', () => {
@@ -272,13 +272,14 @@ describe('certifyConnector on two gateways at once (two connections to one datab
   });
 
   it('refuses the loser of two concurrent changes made against the same expectedRevision as STALE_REVISION', async () => {
-    // Different transitions, so only the revision check can refuse the second.
-    const admin = await h.token('root', ['admin']);
+    // A certification and an announcement: each still allowed after the other, so only the revision check can refuse.
+    const publisher = await h.token('publisher', ['publish']);
+    const announce = { connectorSlug: 'source-asana', version: '9.0.0', upgradeDeadline: '2031-01-01', message: 'Every stream is renamed.' };
     const answers = await Promise.all([
       h.gql(CERTIFY, { input: { connectorSlug: 'source-asana', reason: REASON, expectedRevision: 1 } }, certifier),
-      other.gql(ARCHIVE, { input: { connectorSlug: 'source-asana', reason: REASON, expectedRevision: 1 } }, admin),
+      other.gql(ANNOUNCE, { input: { ...announce, expectedRevision: 1 } }, publisher),
     ]);
-    const payloads = [answers[0]!.data!.certifyConnector, answers[1]!.data!.archiveConnector];
+    const payloads = [answers[0]!.data!.certifyConnector, answers[1]!.data!.announceBreakingChange];
     expect(payloads.filter((p) => p.userErrors.length === 0)).toHaveLength(1);
     const lost = payloads.find((p) => p.userErrors.length)!;
     expect(lost.userErrors).toEqual([
