@@ -114,7 +114,8 @@ async function provokeAll(): Promise<Record<ErrorCode, Provoked>> {
     UNAUTHENTICATED: await send(server, { headers: { authorization: 'Bearer crg_not-a-token' }, body: q('{ deployments { key } }') }),
     TOKEN_EXPIRED: await send(server, { headers: { authorization: `Bearer ${expired}` }, body: q('{ deployments { key } }') }),
     FORBIDDEN: await send(server, { headers: { authorization: `Bearer ${reader}` }, body: q('{ webhooks { url } }') }),
-    INTERNAL_SERVER_ERROR: await send(broken.server, { body: q('{ deployments { key } }') }),
+    // A connector is read from the database whatever the engine (the policy may be answered from memory).
+    INTERNAL_SERVER_ERROR: await send(broken.server, { body: q('{ connector(slug: "source-faker") { slug } }') }),
   };
 }
 
