@@ -125,9 +125,9 @@ describe('history dated by its source', () => {
     const older = readDoc(FIXTURE.older);
     const rolledBack = older.sources.find((e, i) => e.supportLevel !== readDoc(FIXTURE.base).sources[i]!.supportLevel)!;
     await importPath(h.db, FIXTURE.older, { force: true });
-    const certified = certifyConnector(
+    const certified = await certifyConnector(
       h.db,
-      loadPolicyCatalog(h.db),
+      await loadPolicyCatalog(h.db),
       { connectorSlug: imageName(rolledBack), reason: 'Certified again through the API.' },
       'tester',
       PUBLIC,
