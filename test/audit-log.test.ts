@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import ms from 'ms';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUTH_FAILURES_THRESHOLD } from '../src/domain/audit/auth-failures.js';
 import { appendAudit } from '../src/domain/audit/store.js';
 import { createToken, hashToken, revokeToken, rotateToken } from '../src/domain/tokens/tokens.js';
+import { closeHarness } from './helpers/gateways.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 import { FIXTURE, importPath } from './helpers/import.js';
 import { openTestDatabase } from './helpers/database.js';
@@ -48,6 +49,7 @@ describe('the audit log', () => {
     h = await createHarness({ now: () => clock });
     admin = (await createToken(h.db, { name: 'root', scopes: ['admin'] }, { actor: 'test', now: START })).token;
   });
+  afterEach(() => closeHarness(h));
 
   it('refuses UPDATE and DELETE on its rows, whoever asks', async () => {
     await appendAudit(h.db, { actor: 'someone', action: 'token.create', outcome: 'succeeded' });
@@ -249,6 +251,7 @@ describe('the auditLog query', () => {
   beforeEach(async () => {
     h = await createHarness({ now: () => START });
   });
+  afterEach(() => closeHarness(h));
 
   it('answers admin tokens only: UNAUTHENTICATED without a token, FORBIDDEN without the admin scope', async () => {
     const certifier = await h.token('certifier', ['certify']);

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { apiTokens, certificationEvents, connectors } from '../src/db/schema.js';
 import { transaction } from '../src/db/transaction.js';
 import { revokeToken } from '../src/domain/tokens/tokens.js';
-import { type Gateway, secondGateway } from './helpers/gateways.js';
+import { closeHarness, type Gateway, secondGateway } from './helpers/gateways.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 
 const CERTIFY = `mutation($input: CertifyConnectorInput!) {
@@ -24,6 +24,7 @@ describe('certifyConnector', () => {
     h = await createHarness();
     certifier = await h.token('release-bot', ['certify']);
   });
+  afterEach(() => closeHarness(h));
 
   it('certifies a community connector: level changed, revision bumped, event written, in one go', async () => {
     const res = await h.gql(
@@ -251,6 +252,7 @@ describe('certifyConnector on two gateways at once (two connections to one datab
     certifier = await h.token('release-bot', ['certify']);
     other = await secondGateway(h.db);
   });
+  afterEach(() => closeHarness(h));
   afterEach(async () => {
     await other.close();
   });

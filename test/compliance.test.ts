@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { serverAudits } from 'graphql-http';
 import { describe, expect, it } from 'vitest';
+import { closeHarness } from './helpers/gateways.js';
 import { createHarness } from './helpers/harness.js';
 
 describe('GraphQL over HTTP compliance', () => {
@@ -10,6 +11,7 @@ describe('GraphQL over HTTP compliance', () => {
     const results = await Promise.all(audits.map(async (a) => ({ ...(await a.fn()), id: a.id, name: a.name })));
     expect(results.length).toBeGreaterThan(50);
     expect(results.filter((r) => r.status !== 'ok').map((r) => `${r.id} ${r.status}: ${r.name}`)).toEqual([]);
+    await closeHarness(h);
   });
 });
 
@@ -118,5 +120,6 @@ describe('generated hostile input', () => {
       { numRuns: 400, seed: 20261124, endOnFailure: true },
     );
     expect(seen).toBe(400);
+    await closeHarness(h);
   });
 });

@@ -15,6 +15,7 @@ import { rawRow, rawRows, rawRun } from '../src/db/raw.js';
 import { connectorHistory } from '../src/db/schema.js';
 import { transaction } from '../src/db/transaction.js';
 import { openTestDatabase } from './helpers/database.js';
+import { closeHarness } from './helpers/gateways.js';
 import { createHarness, type Harness, serve } from './helpers/harness.js';
 import { entriesOf, idOf, importPath, metadataFiles, readDoc } from './helpers/import.js';
 import { describeWithRealData, REAL } from './helpers/real-data.js';
@@ -61,7 +62,7 @@ describe('as of an instant', () => {
     const changes = (await h.gql(CHANGES, { slug: 'source-faker' })).data!.connector.changes.edges.map((e: any) => e.node);
     certifiedAt = changes.findLast((c: any) => c.field === 'SUPPORT_LEVEL').effectiveAt;
   });
-  afterEach(() => h.close());
+  afterEach(() => closeHarness(h));
 
   it('records the certification as the token made it, effective when it was made', async () => {
     const changes = (await h.gql(CHANGES, { slug: 'source-faker' })).data!.connector.changes.edges.map((e: any) => e.node);
@@ -269,6 +270,7 @@ describe('what the triggers record', () => {
         .filter((c) => !bookkeeping.includes(c))
         .sort(),
     ).toEqual([...HISTORY_COLUMNS].sort());
+    await closeHarness(h);
   });
 
   it('a writer that says nothing is recorded too: unattributed, effective when recorded, for each column', async () => {
@@ -305,6 +307,7 @@ describe('what the triggers record', () => {
       { field: 'enabled', scope: 'community_oss', value: '0' },
     ]);
     expect(await one(h.db, sql`select count(*) from history_context`)).toBe(0);
+    await closeHarness(h);
   });
 });
 
@@ -350,7 +353,7 @@ describeWithRealData('the changelog of real imports', () => {
     expect(expected.size).toBeGreaterThan(0);
     const h = await createHarness({ seed: false });
     // The harness's own database is fresh; ask the import's database through an app of its own.
-    await h.close();
+    await closeHarness(h);
     const served = serve(await createApp({ db, log: () => {} }));
     try {
       let checked = 0;

@@ -2,7 +2,7 @@ import { count, eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/client.js';
 import { breakingChanges, certificationEvents, connectors } from '../src/db/schema.js';
-import { type Gateway, secondGateway } from './helpers/gateways.js';
+import { closeHarness, type Gateway, secondGateway } from './helpers/gateways.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 
 const CERTIFY = `mutation($input: CertifyConnectorInput!) {
@@ -23,6 +23,7 @@ describe('idempotency keys', () => {
     h = await createHarness({ now: NOW });
     token = await h.token('ci', ['certify', 'publish']);
   });
+  afterEach(() => closeHarness(h));
 
   it('returns the first result to a retry with the same key, and writes once', async () => {
     const input = { connectorSlug: 'source-faker', reason: REASON, idempotencyKey: 'run-1842:certify' };
@@ -107,6 +108,7 @@ describe('idempotency keys across gateways (two connections to one database)', (
     token = await h.token('ci', ['certify', 'publish']);
     other = await secondGateway(h.db, NOW);
   });
+  afterEach(() => closeHarness(h));
   afterEach(async () => {
     await other.close();
   });

@@ -273,7 +273,13 @@ describe('a support level set through the API', () => {
     await importPath(db, FIXTURE.base);
     const community = readDoc(FIXTURE.base).sources.find((e) => e.supportLevel === 'community')!;
     const slug = imageName(community);
-    const certified = await certifyConnector(db, await catalog(db), { connectorSlug: slug, reason: 'Certified through the API for this test.' }, 'tester', PUBLIC);
+    const certified = await certifyConnector(
+      db,
+      await catalog(db),
+      { connectorSlug: slug, reason: 'Certified through the API for this test.' },
+      'tester',
+      PUBLIC,
+    );
     expect(certified.userErrors).toEqual([]);
     const events = () =>
       db.$client

@@ -1,5 +1,6 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
+import { closeHarness } from './helpers/gateways.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 
 // Every test runs on this clock, so deadlines are judged the same whenever the suite runs.
@@ -23,6 +24,7 @@ describe('breaking changes and support state', () => {
     h = await createHarness({ now: () => NOW });
     publisher = await h.token('release-manager', ['publish']);
   });
+  afterEach(() => closeHarness(h));
 
   it('derives the support state of a pinned version from the deadlines ahead of it', async () => {
     const res = await h.gql(`{ github: connector(slug: "source-github") {

@@ -3,9 +3,10 @@
 // userErrors, and reach subscribers and webhooks as `certification` events.
 import { createServer, type Server } from 'node:http';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rawRows } from '../src/db/raw.js';
 import { connectors, supportLevels } from '../src/db/schema.js';
+import { closeHarness } from './helpers/gateways.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 
 const REASON = 'Maintainers left; acceptance tests fail since May.';
@@ -47,6 +48,7 @@ describe('supportLevelTransitions', () => {
       expected.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     );
     for (const row of rows) expect(String(row.description).length).toBeGreaterThan(20);
+    await closeHarness(h);
   });
 });
 
@@ -59,6 +61,7 @@ describe('decertifyConnector, archiveConnector and unarchiveConnector', () => {
     certifier = await h.token('release-bot', ['certify']);
     admin = await h.token('root', ['admin']);
   });
+  afterEach(() => closeHarness(h));
 
   it('decertify dry run lists the deployments whose SLA ends, and writes nothing', async () => {
     const community = await slaDeployments(h, 'source-postgres', 'community');
@@ -293,6 +296,6 @@ describe('transitions reach subscribers and webhooks as certification events', (
     ]);
     controller.abort();
     await reading;
-    await h.close();
+    await closeHarness(h);
   });
 });

@@ -39,3 +39,9 @@ export async function secondGateway(db: Db, now?: () => Date): Promise<Gateway> 
     },
   };
 }
+
+/** Stops a harness's server and closes its database (a PostgreSQL pool holds connections until then). */
+export async function closeHarness(h: { db: Db; close(): Promise<void> }): Promise<void> {
+  await h.close();
+  await closeDatabase(h.db);
+}
