@@ -6,6 +6,7 @@ import { findConnectorById } from './domain/connectors/store.js';
 import type { CertificationEventRow } from './domain/certification/certify.js';
 import type { BreakingChangeRow } from './domain/lifecycle/breaking-changes.js';
 import { WebhookDispatcher } from './domain/webhooks/webhooks.js';
+import type { WebhookEventKey } from './db/schema.js';
 
 export type LiveEvents = {
   certification: [{ event: CertificationEventRow; organization: string | null }];
@@ -18,15 +19,15 @@ export function createEventBus(): EventBus {
   return createPubSub<LiveEvents>();
 }
 
-function connectorSummary(db: Db, id: number) {
-  const c = findConnectorById(db, id);
+async function connectorSummary(db: Db, id: number) {
+  const c = await findConnectorById(db, id);
   return c ? { slug: c.slug, name: c.name, type: c.type, supportLevel: c.supportLevel } : null;
 }
 
 /** The webhook body for a certification event. */
-export function certificationPayload(db: Db, e: CertificationEventRow) {
+export async function certificationPayload(db: Db, e: CertificationEventRow) {
   return {
-    connector: connectorSummary(db, e.connectorId),
+    connector: await connectorSummary(db, e.connectorId),
     fromLevel: e.fromLevel,
     toLevel: e.toLevel,
     actor: e.actor,
@@ -37,9 +38,9 @@ export function certificationPayload(db: Db, e: CertificationEventRow) {
 }
 
 /** The webhook body for an announced breaking change. */
-export function breakingChangePayload(db: Db, b: BreakingChangeRow) {
+export async function breakingChangePayload(db: Db, b: BreakingChangeRow) {
   return {
-    connector: connectorSummary(db, b.connectorId),
+    connector: await connectorSummary(db, b.connectorId),
     version: b.version,
     upgradeDeadline: b.upgradeDeadline,
     message: b.message,
@@ -49,14 +50,25 @@ export function breakingChangePayload(db: Db, b: BreakingChangeRow) {
   };
 }
 
-/** Turns every event published on `events` into deliveries to the webhooks that asked for it. */
+/**
+ * Turns every event published on `events` into deliveries to the webhooks that asked for it. Events are
+ * handled one at a time, in the order published, so their deliveries are recorded in that order too.
+ */
 export function deliverEventsTo(db: Db, events: EventBus, options: ConstructorParameters<typeof WebhookDispatcher>[1]): void {
   const dispatcher = new WebhookDispatcher(db, options);
+  // A delivery that cannot be recorded (the database unreachable) is logged; the next event is still handled.
+  const enqueue = async (event: WebhookEventKey, payload: () => Promise<unknown>) => {
+    try {
+      await dispatcher.enqueue(event, await payload());
+    } catch (error) {
+      options.log({ level: 'error', message: 'webhook deliveries not recorded', event, error: String(error) });
+    }
+  };
   void (async () => {
-    for await (const e of events.subscribe('certification')) await dispatcher.enqueue('certification', certificationPayload(db, e.event));
+    for await (const e of events.subscribe('certification')) await enqueue('certification', () => certificationPayload(db, e.event));
   })();
   void (async () => {
-    for await (const e of events.subscribe('breakingChange')) await dispatcher.enqueue('breaking_change', breakingChangePayload(db, e.breakingChange));
+    for await (const e of events.subscribe('breakingChange')) await enqueue('breaking_change', () => breakingChangePayload(db, e.breakingChange));
   })();
-  void dispatcher.resume();
+  dispatcher.resume();
 }

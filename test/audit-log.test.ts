@@ -1,12 +1,20 @@
 import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import ms from 'ms';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUTH_FAILURES_THRESHOLD } from '../src/domain/audit/auth-failures.js';
-import { recordAudit } from '../src/domain/audit/store.js';
+import { appendAudit } from '../src/domain/audit/store.js';
 import { createToken, hashToken, revokeToken, rotateToken } from '../src/domain/tokens/tokens.js';
+import { closeHarness } from './helpers/gateways.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
-import { FIXTURE, fileDatabase, importPath } from './helpers/import.js';
+import { FIXTURE, importPath } from './helpers/import.js';
+import { openTestDatabase } from './helpers/database.js';
+import { seedIfEmpty } from '../seed/index.js';
+import { closeDatabase, type Db } from '../src/db/client.js';
+import { rawRows, rawRun } from '../src/db/raw.js';
+import { apiTokens, importLog } from '../src/db/schema.js';
+import { transaction } from '../src/db/transaction.js';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import { runNodeAsync, tempDir } from './helpers/process.js';
 
 const START = new Date('2026-11-30T12:00:00.000Z');
@@ -23,31 +31,44 @@ const AUDIT = `query($filter: AuditLogFilter, $first: Int!, $after: String) {
 const REASON = 'Passed acceptance tests for 90 days.';
 
 type Row = Record<string, unknown>;
-const rows = (h: Harness): Row[] => h.db.$client.prepare('select * from audit_log order by id').all() as Row[];
+/** Every audit row as stored (column names), its detail parsed: JSON text on SQLite, jsonb on PostgreSQL. */
+const auditRowsOf = async (db: Db): Promise<Row[]> =>
+  (await rawRows<Row>(db, sql`select * from audit_log order by id`)).map((r) => ({
+    ...r,
+    detail: typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail,
+  }));
+const rows = (h: Harness) => auditRowsOf(h.db);
+const tokensOf = (h: Harness) => h.db.select().from(apiTokens).orderBy(apiTokens.id);
 
 describe('the audit log', () => {
   let h: Harness;
   let clock: Date;
   let admin: string;
-  beforeEach(() => {
+  beforeEach(async () => {
     clock = START;
-    h = createHarness({ now: () => clock });
-    admin = createToken(h.db, { name: 'root', scopes: ['admin'] }, { actor: 'test', now: START }).token;
+    h = await createHarness({ now: () => clock });
+    admin = (await createToken(h.db, { name: 'root', scopes: ['admin'] }, { actor: 'test', now: START })).token;
+  });
+  afterEach(() => closeHarness(h));
+
+  it('refuses UPDATE and DELETE on its rows, whoever asks', async () => {
+    await appendAudit(h.db, { actor: 'someone', action: 'token.create', outcome: 'succeeded' });
+    const refusal = (query: SQL) =>
+      transaction(h.db, (tx) => rawRun(tx, query)).then(
+        () => 'allowed',
+        (e: Error) => String(e.cause instanceof Error ? e.cause.message : e.message),
+      );
+    expect(await refusal(sql`update audit_log set actor = 'someone else'`)).toContain('audit_log is append-only: rows cannot be updated');
+    expect(await refusal(sql`delete from audit_log`)).toContain('audit_log is append-only: rows cannot be deleted');
+    expect((await rows(h)).map((r) => r.actor)).toEqual(['test', 'someone']);
   });
 
-  it('refuses UPDATE and DELETE on its rows, whoever asks', () => {
-    recordAudit(h.db, { actor: 'someone', action: 'token.create', outcome: 'succeeded' });
-    expect(() => h.db.$client.prepare("update audit_log set actor = 'someone else'").run()).toThrow('audit_log is append-only: rows cannot be updated');
-    expect(() => h.db.$client.prepare('delete from audit_log').run()).toThrow('audit_log is append-only: rows cannot be deleted');
-    expect(rows(h).map((r) => r.actor)).toEqual(['test', 'someone']);
-  });
-
-  it('records creating, rotating and revoking a token with who and when, and never the token', () => {
-    const made = createToken(h.db, { name: 'ci', scopes: ['certify'], organization: 'acme', expiresInMs: ms('30d') }, { actor: 'cli:alice', now: START });
-    const rotated = rotateToken(h.db, 'ci', { graceMs: ms('1h') }, { actor: 'cli:alice', now: new Date('2026-12-01T00:00:00.000Z') })!;
-    revokeToken(h.db, 'ci', { actor: 'cli:bob', now: new Date('2026-12-02T00:00:00.000Z') });
-    const written = rows(h).slice(1);
-    expect(written.map(({ id: _, detail, ...r }) => ({ ...r, detail: JSON.parse(detail as string) }))).toEqual([
+  it('records creating, rotating and revoking a token with who and when, and never the token', async () => {
+    const made = await createToken(h.db, { name: 'ci', scopes: ['certify'], organization: 'acme', expiresInMs: ms('30d') }, { actor: 'cli:alice', now: START });
+    const rotated = (await rotateToken(h.db, 'ci', { graceMs: ms('1h') }, { actor: 'cli:alice', now: new Date('2026-12-01T00:00:00.000Z') }))!;
+    await revokeToken(h.db, 'ci', { actor: 'cli:bob', now: new Date('2026-12-02T00:00:00.000Z') });
+    const written = (await rows(h)).slice(1);
+    expect(written.map(({ id: _, ...r }) => r)).toEqual([
       {
         at: START.toISOString(),
         actor: 'cli:alice',
@@ -82,15 +103,15 @@ describe('the audit log', () => {
         import_id: null,
       },
     ]);
-    const text = JSON.stringify(rows(h));
+    const text = JSON.stringify(await rows(h));
     for (const secret of [made.token, rotated.token, hashToken(made.token), hashToken(rotated.token)]) expect(text).not.toContain(secret);
   });
 
   it('records a privileged mutation that succeeded, with its target, client address and input', async () => {
-    const certifier = createToken(h.db, { name: 'certifier', scopes: ['certify'] }, { actor: 'test', now: START }).token;
+    const certifier = (await createToken(h.db, { name: 'certifier', scopes: ['certify'] }, { actor: 'test', now: START })).token;
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON } }, certifier);
     expect(res.data!.certifyConnector.userErrors).toEqual([]);
-    expect(rows(h).at(-1)).toEqual({
+    expect((await rows(h)).at(-1)).toEqual({
       id: expect.any(Number),
       at: START.toISOString(),
       actor: 'certifier',
@@ -99,40 +120,36 @@ describe('the audit log', () => {
       client_address: '127.0.0.1',
       outcome: 'succeeded',
       code: null,
-      detail: JSON.stringify({ input: { connectorSlug: 'source-faker', reason: REASON } }),
+      detail: { input: { connectorSlug: 'source-faker', reason: REASON } },
       import_id: null,
     });
   });
 
   it('records a refused mutation, and the refused request writes nothing else', async () => {
-    const reader = createToken(h.db, { name: 'reader', scopes: ['read:private'] }, { actor: 'test', now: START }).token;
+    const reader = (await createToken(h.db, { name: 'reader', scopes: ['read:private'] }, { actor: 'test', now: START })).token;
     // Read once first, so the token's last use is already written.
     await h.gql('{ connectors(first: 1) { edges { node { slug } } } }', {}, reader);
-    const before = { tables: snapshot(h.db), tokens: h.db.$client.prepare('select * from api_tokens').all(), audit: rows(h).length };
+    const before = { tables: await snapshot(h.db), tokens: await tokensOf(h), audit: (await rows(h)).length };
     const forbidden = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON } }, reader);
     expect(forbidden.errors![0]!.extensions!.code).toBe('FORBIDDEN');
     const anonymous = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON } });
     expect(anonymous.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    expect({ tables: snapshot(h.db), tokens: h.db.$client.prepare('select * from api_tokens').all() }).toEqual({
+    expect({ tables: await snapshot(h.db), tokens: await tokensOf(h) }).toEqual({
       tables: before.tables,
       tokens: before.tokens,
     });
-    expect(
-      rows(h)
-        .slice(before.audit)
-        .map((r) => [r.actor, r.action, r.target, r.outcome, r.code, r.client_address]),
-    ).toEqual([
+    expect((await rows(h)).slice(before.audit).map((r) => [r.actor, r.action, r.target, r.outcome, r.code, r.client_address])).toEqual([
       ['reader', 'certifyConnector', 'source-faker', 'refused', 'FORBIDDEN', '127.0.0.1'],
       [null, 'certifyConnector', 'source-faker', 'refused', 'UNAUTHENTICATED', '127.0.0.1'],
     ]);
   });
 
   it('records a mutation that failed with the code of its userError', async () => {
-    const certifier = createToken(h.db, { name: 'certifier', scopes: ['certify'] }, { actor: 'test', now: START }).token;
+    const certifier = (await createToken(h.db, { name: 'certifier', scopes: ['certify'] }, { actor: 'test', now: START })).token;
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: 'short' } }, certifier);
     expect(res.data!.certifyConnector.userErrors).toEqual([{ code: 'VALIDATION', field: ['input', 'reason'] }]);
-    const last = rows(h).at(-1)!;
-    expect([last.action, last.outcome, last.code, JSON.parse(last.detail as string).userErrors]).toEqual([
+    const last = (await rows(h)).at(-1)!;
+    expect([last.action, last.outcome, last.code, (last.detail as { userErrors: unknown }).userErrors]).toEqual([
       'certifyConnector',
       'failed',
       'VALIDATION',
@@ -143,11 +160,11 @@ describe('the audit log', () => {
   it('records webhook registration without its secret or the credentials of its URL, and custom connector registration', async () => {
     const hook = await h.gql(REGISTER_WEBHOOK, { input: { url: 'https://user:pass@hooks.example.com/in?sig=abc', events: ['CERTIFICATION'] } }, admin);
     const p = hook.data!.registerWebhook;
-    const webhookRow = rows(h).at(-1)!;
+    const webhookRow = (await rows(h)).at(-1)!;
     expect([webhookRow.actor, webhookRow.action, webhookRow.outcome]).toEqual(['root', 'registerWebhook', p.userErrors.length ? 'failed' : 'succeeded']);
     if (p.webhook) expect(webhookRow.target).toBe(`webhook:${p.webhook.id}`);
-    expect(JSON.parse(webhookRow.detail as string).input).toEqual({ url: 'https://hooks.example.com/in', events: ['certification'] });
-    const text = JSON.stringify(rows(h));
+    expect((webhookRow.detail as { input: unknown }).input).toEqual({ url: 'https://hooks.example.com/in', events: ['certification'] });
+    const text = JSON.stringify(await rows(h));
     for (const secret of ['pass', 'sig=abc', ...(p.secret ? [p.secret] : [])]) expect(text).not.toContain(secret);
 
     const input = {
@@ -160,7 +177,7 @@ describe('the audit log', () => {
       organization: 'acme',
     };
     expect((await h.gql(REGISTER_CUSTOM, { input }, admin)).data!.registerCustomConnector.userErrors).toEqual([]);
-    const custom = rows(h).at(-1)!;
+    const custom = (await rows(h)).at(-1)!;
     expect([custom.actor, custom.action, custom.target, custom.outcome]).toEqual([
       'root',
       'registerCustomConnector',
@@ -170,18 +187,16 @@ describe('the audit log', () => {
   });
 
   it(`writes one row per client address and minute from the ${AUTH_FAILURES_THRESHOLD}th refused token on`, async () => {
-    const expired = createToken(
-      h.db,
-      { name: 'old', scopes: ['certify'], expiresInMs: ms('1m') },
-      { actor: 'test', now: new Date(START.getTime() - ms('1h')) },
+    const expired = (
+      await createToken(h.db, { name: 'old', scopes: ['certify'], expiresInMs: ms('1m') }, { actor: 'test', now: new Date(START.getTime() - ms('1h')) })
     ).token;
     const query = '{ connectors(first: 1) { edges { node { slug } } } }';
-    const bursts = () => rows(h).filter((r) => r.action === 'auth.failures');
+    const bursts = async () => (await rows(h)).filter((r) => r.action === 'auth.failures');
     for (let i = 1; i < AUTH_FAILURES_THRESHOLD; i++) await h.gql(query, {}, 'crg_guess');
-    expect(bursts()).toEqual([]);
+    expect(await bursts()).toEqual([]);
     await h.gql(query, {}, expired);
     await h.gql(query, {}, 'crg_guess');
-    expect(bursts().map(({ id: _, ...r }) => ({ ...r, detail: JSON.parse(r.detail as string) }))).toEqual([
+    expect((await bursts()).map(({ id: _, ...r }) => r)).toEqual([
       {
         at: START.toISOString(),
         actor: null,
@@ -202,35 +217,44 @@ describe('the audit log', () => {
     clock = new Date(START.getTime() + ms('1m'));
     for (let i = 0; i < AUTH_FAILURES_THRESHOLD; i++)
       expect((await h.get('/registries/v0/oss_registry.json', { authorization: 'Bearer nope' })).status).toBe(401);
-    expect(bursts().map((r) => [r.at, r.code])).toEqual([
+    expect((await bursts()).map((r) => [r.at, r.code])).toEqual([
       [START.toISOString(), 'TOKEN_EXPIRED'],
       [clock.toISOString(), 'UNAUTHENTICATED'],
     ]);
   });
 
   it('records a registry import linked to its import_log row, and a refused one', async () => {
-    const { db } = fileDatabase();
+    const db = await openTestDatabase();
+    await seedIfEmpty(db, { connectors: false });
     const summary = await importPath(db, FIXTURE.base, { actor: 'alice', auditActor: 'cli:alice' });
     const refused = await importPath(db, FIXTURE.empty, { actor: 'alice', auditActor: 'cli:alice' }).catch((e: Error) => e);
     expect(refused).toBeInstanceOf(Error);
-    const written = db.$client.prepare('select actor, action, target, outcome, code, import_id from audit_log order by id').all();
+    const written = (await auditRowsOf(db)).map((r) => ({
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      outcome: r.outcome,
+      code: r.code,
+      import_id: r.import_id,
+    }));
     expect(written).toEqual([
       { actor: 'cli:alice', action: 'registry.import', target: FIXTURE.base, outcome: 'succeeded', code: null, import_id: summary.importId },
       { actor: 'cli:alice', action: 'registry.import', target: FIXTURE.empty, outcome: 'refused', code: 'IMPORT_REFUSED', import_id: null },
     ]);
-    expect(db.$client.prepare('select actor from import_log where id = ?').pluck().get(summary.importId)).toBe('alice');
-    db.$client.close();
+    expect((await db.select({ actor: importLog.actor }).from(importLog).where(eq(importLog.id, summary.importId!)))[0]!.actor).toBe('alice');
+    await closeDatabase(db);
   });
 });
 
 describe('the auditLog query', () => {
   let h: Harness;
-  beforeEach(() => {
-    h = createHarness({ now: () => START });
+  beforeEach(async () => {
+    h = await createHarness({ now: () => START });
   });
+  afterEach(() => closeHarness(h));
 
   it('answers admin tokens only: UNAUTHENTICATED without a token, FORBIDDEN without the admin scope', async () => {
-    const certifier = h.token('certifier', ['certify']);
+    const certifier = await h.token('certifier', ['certify']);
     const anonymous = await h.gql(AUDIT, { first: 5 });
     const forbidden = await h.gql(AUDIT, { first: 5 }, certifier);
     expect([anonymous.status, anonymous.errors![0]!.extensions!.code, forbidden.status, forbidden.errors![0]!.extensions!.code]).toEqual([
@@ -242,7 +266,7 @@ describe('the auditLog query', () => {
   });
 
   it('is never writable through the API: no mutation is named for it', async () => {
-    const admin = h.token('root', ['admin']);
+    const admin = await h.token('root', ['admin']);
     const fields = await h.gql<{ __type: { fields: { name: string; description: string }[] } }>(
       '{ __type(name: "Mutation") { fields { name description } } }',
       {},
@@ -252,12 +276,12 @@ describe('the auditLog query', () => {
   });
 
   it('filters by action, actor, outcome and time, newest first, page by page', async () => {
-    const admin = createToken(h.db, { name: 'root', scopes: ['admin'] }, { actor: 'test', now: START }).token;
+    const admin = (await createToken(h.db, { name: 'root', scopes: ['admin'] }, { actor: 'test', now: START })).token;
     const at = (minutes: number) => new Date(START.getTime() + minutes * 60_000);
-    recordAudit(h.db, { actor: 'cli:alice', action: 'token.create', target: 'a', outcome: 'succeeded', at: at(1) });
-    recordAudit(h.db, { actor: 'cli:alice', action: 'token.revoke', target: 'a', outcome: 'failed', code: 'NOT_FOUND', at: at(2) });
-    recordAudit(h.db, { actor: 'cli:bob', action: 'token.create', target: 'b', outcome: 'succeeded', at: at(3) });
-    recordAudit(h.db, {
+    await appendAudit(h.db, { actor: 'cli:alice', action: 'token.create', target: 'a', outcome: 'succeeded', at: at(1) });
+    await appendAudit(h.db, { actor: 'cli:alice', action: 'token.revoke', target: 'a', outcome: 'failed', code: 'NOT_FOUND', at: at(2) });
+    await appendAudit(h.db, { actor: 'cli:bob', action: 'token.create', target: 'b', outcome: 'succeeded', at: at(3) });
+    await appendAudit(h.db, {
       actor: 'ci',
       action: 'certifyConnector',
       target: 'connector:x',

@@ -1,5 +1,9 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { apiTokens, certificationEvents, connectors } from '../src/db/schema.js';
+import { transaction } from '../src/db/transaction.js';
 import { revokeToken } from '../src/domain/tokens/tokens.js';
+import { closeHarness, type Gateway, secondGateway } from './helpers/gateways.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 
 const CERTIFY = `mutation($input: CertifyConnectorInput!) {
@@ -10,15 +14,17 @@ const CERTIFY = `mutation($input: CertifyConnectorInput!) {
     userErrors { code field message }
   }
 }`;
+const ANNOUNCE = `mutation($input: AnnounceBreakingChangeInput!) { announceBreakingChange(input: $input) { connector { revision } userErrors { code field message } } }`;
 const REASON = 'Passed acceptance tests at 99.9% sync success for 90 days.';
 
 describe('certifyConnector', () => {
   let h: Harness;
   let certifier: string;
-  beforeEach(() => {
-    h = createHarness();
-    certifier = h.token('release-bot', ['certify']);
+  beforeEach(async () => {
+    h = await createHarness();
+    certifier = await h.token('release-bot', ['certify']);
   });
+  afterEach(() => closeHarness(h));
 
   it('certifies a community connector: level changed, revision bumped, event written, in one go', async () => {
     const res = await h.gql(
@@ -68,7 +74,7 @@ describe('certifyConnector', () => {
   });
 
   it('dry run reports what would change and writes nothing', async () => {
-    const before = snapshot(h.db);
+    const before = await snapshot(h.db);
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'destination-kafka', reason: REASON, dryRun: true } }, certifier);
     expect(res.data!.certifyConnector).toEqual({
       connector: { slug: 'destination-kafka', supportLevel: 'COMMUNITY', revision: 1, availableOn: ['SELF_MANAGED_ENTERPRISE', 'COMMUNITY_OSS'] },
@@ -79,7 +85,7 @@ describe('certifyConnector', () => {
       dryRun: true,
       userErrors: [],
     });
-    expect(snapshot(h.db)).toEqual(before);
+    expect(await snapshot(h.db)).toEqual(before);
   });
 
   const refusals: [string, Record<string, unknown>, { code: string; field: string[] | null; message: string | RegExp }][] = [
@@ -157,7 +163,7 @@ describe('certifyConnector', () => {
 
   for (const [what, input, error] of refusals) {
     it(`refuses ${what} with a userError and writes nothing`, async () => {
-      const before = snapshot(h.db);
+      const before = await snapshot(h.db);
       const res = await h.gql(CERTIFY, { input: { reason: REASON, ...input } }, certifier);
       expect(res.errors).toBeUndefined();
       const payload = res.data!.certifyConnector;
@@ -167,7 +173,7 @@ describe('certifyConnector', () => {
         typeof error.message === 'string' ? new RegExp(`^${error.message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : error.message,
       );
       expect(payload.event).toBeNull();
-      expect(snapshot(h.db)).toEqual(before);
+      expect(await snapshot(h.db)).toEqual(before);
     });
   }
 
@@ -186,37 +192,37 @@ describe('certifyConnector', () => {
   ];
   for (const [what, token, code, status] of authCases) {
     it(`refuses a call with ${what} as ${code} and writes nothing`, async () => {
-      const before = snapshot(h.db);
+      const before = await snapshot(h.db);
       const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON } }, token());
       expect(res.status).toBe(status);
       expect(res.errors![0]!.extensions!.code).toBe(code);
       expect(res.data?.certifyConnector ?? null).toBeNull();
-      expect(snapshot(h.db)).toEqual(before);
+      expect(await snapshot(h.db)).toEqual(before);
     });
   }
 
   it('refuses a revoked token as UNAUTHENTICATED', async () => {
-    const token = h.token('old-bot', ['certify']);
-    expect(revokeToken(h.db, 'old-bot')).toBe(true);
-    const before = snapshot(h.db);
+    const token = await h.token('old-bot', ['certify']);
+    expect(await revokeToken(h.db, 'old-bot')).toBe(true);
+    const before = await snapshot(h.db);
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON } }, token);
     expect(res.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    expect(snapshot(h.db)).toEqual(before);
+    expect(await snapshot(h.db)).toEqual(before);
   });
 
   it('refuses a token without the certify scope as FORBIDDEN, before validating the input', async () => {
-    const reader = h.token('reader', ['read:private', 'publish']);
-    const before = snapshot(h.db);
+    const reader = await h.token('reader', ['read:private', 'publish']);
+    const before = await snapshot(h.db);
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: 'short' } }, reader);
     expect(res.status).toBe(403);
     expect(res.errors![0]).toMatchObject({ message: 'This token lacks the scope that certifyConnector needs.', extensions: { code: 'FORBIDDEN' } });
     expect(res.data?.certifyConnector ?? null).toBeNull();
-    expect(snapshot(h.db)).toEqual(before);
+    expect(await snapshot(h.db)).toEqual(before);
   });
 
   it("refuses to certify its own organization's custom connector as an invalid transition", async () => {
-    const acme = h.token('acme-bot', ['certify']);
-    h.db.$client.prepare("update api_tokens set organization = 'acme' where name = 'acme-bot'").run();
+    const acme = await h.token('acme-bot', ['certify']);
+    await transaction(h.db, (tx) => tx.update(apiTokens).set({ organization: 'acme' }).where(eq(apiTokens.name, 'acme-bot')));
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-acme-billing', reason: REASON } }, acme);
     expect(res.data!.certifyConnector.userErrors).toEqual([
       { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-acme-billing is custom; only community connectors can be certified.' },
@@ -224,14 +230,64 @@ describe('certifyConnector', () => {
   });
 
   it('lets an admin token certify', async () => {
-    const admin = h.token('root', ['admin']);
+    const admin = await h.token('root', ['admin']);
     const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-trello', reason: REASON } }, admin);
     expect(res.data!.certifyConnector.event.actor).toBe('root');
   });
 
   it('records when a token was last used', async () => {
-    expect(h.db.$client.prepare("select last_used_at from api_tokens where name = 'release-bot'").pluck().get()).toBeNull();
+    const lastUsed = async () => (await h.db.select({ at: apiTokens.lastUsedAt }).from(apiTokens).where(eq(apiTokens.name, 'release-bot')))[0]!.at;
+    expect(await lastUsed()).toBeNull();
     await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON, dryRun: true } }, certifier);
-    expect(h.db.$client.prepare("select last_used_at from api_tokens where name = 'release-bot'").pluck().get()).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(await lastUsed()).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});
+
+describe('certifyConnector on two gateways at once (two connections to one database)', () => {
+  let h: Harness;
+  let other: Gateway;
+  let certifier: string;
+  beforeEach(async () => {
+    h = await createHarness();
+    certifier = await h.token('release-bot', ['certify']);
+    other = await secondGateway(h.db);
+  });
+  afterEach(() => closeHarness(h));
+  afterEach(async () => {
+    await other.close();
+  });
+
+  it('lets exactly one of two concurrent certifications of one connector win; the other is refused as already certified', async () => {
+    const input = { connectorSlug: 'source-faker', reason: REASON };
+    const answers = await Promise.all([h.gql(CERTIFY, { input }, certifier), other.gql(CERTIFY, { input }, certifier)]);
+    const payloads = answers.map((a) => a.data!.certifyConnector);
+    const won = payloads.filter((p) => p.userErrors.length === 0);
+    expect(won).toHaveLength(1);
+    expect(won[0]).toMatchObject({ connector: { slug: 'source-faker', supportLevel: 'CERTIFIED', revision: 2 }, fromLevel: 'COMMUNITY' });
+    expect(payloads.find((p) => p.userErrors.length)!.userErrors).toEqual([
+      { code: 'INVALID_TRANSITION', field: ['input', 'connectorSlug'], message: 'source-faker is already certified.' },
+    ]);
+    const [faker] = await h.db.select().from(connectors).where(eq(connectors.slug, 'source-faker'));
+    expect(faker).toMatchObject({ supportLevel: 'certified', revision: 2 });
+    const events = await h.db.select().from(certificationEvents).where(eq(certificationEvents.connectorId, faker!.id));
+    expect(events.map((e) => [e.fromLevel, e.toLevel])).toEqual([['community', 'certified']]);
+  });
+
+  it('refuses the loser of two concurrent changes made against the same expectedRevision as STALE_REVISION', async () => {
+    // A certification and an announcement: each still allowed after the other, so only the revision check can refuse.
+    const publisher = await h.token('publisher', ['publish']);
+    const announce = { connectorSlug: 'source-asana', version: '9.0.0', upgradeDeadline: '2031-01-01', message: 'Every stream is renamed.' };
+    const answers = await Promise.all([
+      h.gql(CERTIFY, { input: { connectorSlug: 'source-asana', reason: REASON, expectedRevision: 1 } }, certifier),
+      other.gql(ANNOUNCE, { input: { ...announce, expectedRevision: 1 } }, publisher),
+    ]);
+    const payloads = [answers[0]!.data!.certifyConnector, answers[1]!.data!.announceBreakingChange];
+    expect(payloads.filter((p) => p.userErrors.length === 0)).toHaveLength(1);
+    const lost = payloads.find((p) => p.userErrors.length)!;
+    expect(lost.userErrors).toEqual([
+      { code: 'STALE_REVISION', field: ['input', 'expectedRevision'], message: 'source-asana is at revision 2, not 1: it changed since you read it.' },
+    ]);
+    const [asana] = await h.db.select().from(connectors).where(eq(connectors.slug, 'source-asana'));
+    expect(asana!.revision).toBe(2);
   });
 });

@@ -1,15 +1,17 @@
 import fc from 'fast-check';
 import { serverAudits } from 'graphql-http';
 import { describe, expect, it } from 'vitest';
+import { closeHarness } from './helpers/gateways.js';
 import { createHarness } from './helpers/harness.js';
 
 describe('GraphQL over HTTP compliance', () => {
   it('passes every graphql-http audit, MUST, SHOULD and MAY alike, with no warning or notice', async () => {
-    const h = createHarness();
+    const h = await createHarness();
     const audits = serverAudits({ url: 'http://yoga/graphql', fetchFn: (input: any, init: any) => h.fetch(String(input).replace('http://yoga', ''), init) });
     const results = await Promise.all(audits.map(async (a) => ({ ...(await a.fn()), id: a.id, name: a.name })));
     expect(results.length).toBeGreaterThan(50);
     expect(results.filter((r) => r.status !== 'ok').map((r) => `${r.id} ${r.status}: ${r.name}`)).toEqual([]);
+    await closeHarness(h);
   });
 });
 
@@ -96,8 +98,8 @@ const body = fc.oneof(
 
 describe('generated hostile input', () => {
   it('never gets a 5xx or an error without a code, whatever the document, variables or body', async () => {
-    const h = createHarness({ log: () => {} });
-    const token = h.token('fuzz', ['certify', 'publish']);
+    const h = await createHarness({ log: () => {} });
+    const token = await h.token('fuzz', ['certify', 'publish']);
     let seen = 0;
     await fc.assert(
       fc.asyncProperty(body, fc.constantFrom('application/json', 'application/graphql-response+json'), fc.boolean(), async (payload, accept, auth) => {
@@ -118,5 +120,6 @@ describe('generated hostile input', () => {
       { numRuns: 400, seed: 20261124, endOnFailure: true },
     );
     expect(seen).toBe(400);
+    await closeHarness(h);
   });
 });

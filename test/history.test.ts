@@ -2,13 +2,22 @@
 // connectors(asOf:) and connector(slug:, asOf:) answer from it with the filters and pagination of the
 // current list; Connector.changes lists it in the order the changes took effect at their source.
 import { readFileSync } from 'node:fs';
+import { count, inArray, sql, type SQL } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { nameKey } from '../src/db/name-key.js';
 import { HISTORY_COLUMNS } from '../src/domain/history/store.js';
 import { registryTime } from '../src/domain/registry/load.js';
-import { createHarness, type Harness } from './helpers/harness.js';
-import { entriesOf, fileDatabase, idOf, importPath, metadataFiles, readDoc } from './helpers/import.js';
+import { seedIfEmpty } from '../seed/index.js';
+import { createApp } from '../src/app.js';
+import { closeDatabase, type Db } from '../src/db/client.js';
+import { rawRow, rawRows, rawRun } from '../src/db/raw.js';
+import { connectorHistory } from '../src/db/schema.js';
+import { transaction } from '../src/db/transaction.js';
+import { openTestDatabase } from './helpers/database.js';
+import { closeHarness } from './helpers/gateways.js';
+import { createHarness, type Harness, serve } from './helpers/harness.js';
+import { entriesOf, idOf, importPath, metadataFiles, readDoc } from './helpers/import.js';
 import { describeWithRealData, REAL } from './helpers/real-data.js';
 
 const CERTIFY = `mutation($input: CertifyConnectorInput!) { certifyConnector(input: $input) { userErrors { code } } }`;
@@ -26,19 +35,34 @@ const LIST = `query($at: DateTime, $filter: ConnectorFilter, $after: String, $fi
 
 const slugs = (data: any): string[] => data.connectors.edges.map((e: any) => e.node.slug);
 const justBefore = (at: string) => new Date(Date.parse(at) - 1).toISOString();
-const firstCreated = (h: Harness) => h.db.$client.prepare("select min(effective_at) from connector_history where field = 'created'").pluck().get() as string;
+/** The first column of the first row `query` returns. */
+const one = async <T = unknown>(db: Db, query: SQL): Promise<T> => Object.values((await rawRow(db, query)) ?? {})[0] as T;
+/** The first column of every row. */
+const column = async <T = unknown>(db: Db, query: SQL): Promise<T[]> => (await rawRows(db, query)).map((r) => Object.values(r)[0] as T);
+/** A write of the test's own, in a transaction as every write is. */
+const exec = (db: Db, query: SQL) => transaction(db, (tx) => rawRun(tx, query));
+/** Every connector read from its history from now on, as if every change had come out of order. */
+const disorder = (db: Db) => exec(db, sql`update connector_history_horizon set disordered = true`);
+/** A migrated database of the suite's engine with the support policy, and the demo connectors when asked. */
+async function importDatabase(options: { demo?: boolean } = {}): Promise<Db> {
+  const db = await openTestDatabase();
+  await seedIfEmpty(db, { connectors: options.demo ?? false });
+  return db;
+}
+
+const firstCreated = (h: Harness) => one<string>(h.db, sql`select min(effective_at) from connector_history where field = 'created'`);
 
 describe('as of an instant', () => {
   let h: Harness;
   let certifiedAt: string;
   beforeEach(async () => {
-    h = createHarness();
-    const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON } }, h.token('release-bot', ['certify']));
+    h = await createHarness();
+    const res = await h.gql(CERTIFY, { input: { connectorSlug: 'source-faker', reason: REASON } }, await h.token('release-bot', ['certify']));
     expect(res.data!.certifyConnector.userErrors).toEqual([]);
     const changes = (await h.gql(CHANGES, { slug: 'source-faker' })).data!.connector.changes.edges.map((e: any) => e.node);
     certifiedAt = changes.findLast((c: any) => c.field === 'SUPPORT_LEVEL').effectiveAt;
   });
-  afterEach(() => h.close());
+  afterEach(() => closeHarness(h));
 
   it('records the certification as the token made it, effective when it was made', async () => {
     const changes = (await h.gql(CHANGES, { slug: 'source-faker' })).data!.connector.changes.edges.map((e: any) => e.node);
@@ -126,14 +150,13 @@ describe('as of an instant', () => {
       return edges;
     };
     const before = await all();
-    const s = h.db.$client;
-    s.prepare("update connectors set name = 'Zz faker', name_key = ? where slug = 'source-faker'").run(nameKey('Zz faker'));
-    const renamedAt = s.prepare("select max(effective_at) from connector_history where field = 'name'").pluck().get() as string;
+    await exec(h.db, sql`update connectors set name = 'Zz faker', name_key = ${nameKey('Zz faker')} where slug = 'source-faker'`);
+    const renamedAt = await one<string>(h.db, sql`select max(effective_at) from connector_history where field = 'name'`);
     const now = await all();
     expect(now.at(-1)?.slug).toBe('source-faker');
     expect(now).not.toEqual(before);
     expect(await all(justBefore(renamedAt))).toEqual(before);
-    s.prepare('update connector_history_horizon set disordered = 1').run();
+    await disorder(h.db);
     expect(await all(justBefore(renamedAt))).toEqual(before);
   });
 
@@ -153,7 +176,7 @@ describe('as of an instant', () => {
     };
     const fromRows = await pages();
     // As if every change had come out of order: no connector is read from its current row.
-    h.db.$client.prepare('update connector_history_horizon set disordered = 1').run();
+    await disorder(h.db);
     expect(await pages()).toEqual(fromRows);
     expect(fromRows.length).toBeGreaterThan(8);
   });
@@ -161,7 +184,7 @@ describe('as of an instant', () => {
   it('a breaking change announced after the instant is not there yet, whatever fields are asked of it', async () => {
     const announce = `mutation($input: AnnounceBreakingChangeInput!) { announceBreakingChange(input: $input) { userErrors { code message } } }`;
     const input = { connectorSlug: 'destination-bigquery', version: '9.0.0', upgradeDeadline: '2027-12-31', message: 'Version 9.0.0 renames every stream.' };
-    const res = await h.gql(announce, { input }, h.token('publisher', ['publish']));
+    const res = await h.gql(announce, { input }, await h.token('publisher', ['publish']));
     expect(res.data!.announceBreakingChange.userErrors).toEqual([]);
     const changes = (await h.gql(CHANGES, { slug: 'destination-bigquery' })).data!.connector.changes.edges.map((e: any) => e.node);
     const announced = changes.find((c: any) => c.field === 'BREAKING_CHANGE' && c.version === '9.0.0');
@@ -196,7 +219,7 @@ describe('as of an instant', () => {
     expect(level(before, 'COMMUNITY')).toBe(level(now[0], 'COMMUNITY') + 1);
     expect(before.facets.types).toEqual(now[0].facets.types);
     // As if every change had come out of order: every connector's facet values read from its history.
-    h.db.$client.prepare('update connector_history_horizon set disordered = 1').run();
+    await disorder(h.db);
     for (const [i, filter] of filters.entries()) expect(await facets(filter, later)).toEqual(now[i]);
     expect(await facets(null, justBefore(certifiedAt))).toEqual(before);
   });
@@ -205,7 +228,7 @@ describe('as of an instant', () => {
     const created = (await h.gql(CHANGES, { slug: 'source-faker' })).data!.connector.changes.edges[0].node;
     expect(created.field).toBe('CREATED');
     expect((await h.gql(DETAIL, { slug: 'source-faker', at: justBefore(created.effectiveAt) })).data).toEqual({ connector: null });
-    const list = (await h.gql(LIST, { at: justBefore(firstCreated(h)) })).data!;
+    const list = (await h.gql(LIST, { at: justBefore(await firstCreated(h)) })).data!;
     expect(list.connectors).toEqual({ totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, edges: [] });
   });
 
@@ -224,15 +247,20 @@ describe('as of an instant', () => {
     const literal = `{ connector(slug: "source-pokeapi", asOf: "${future}") { supportLevel } }`;
     expect((await h.gql(literal)).data).toEqual({ connector: { supportLevel: 'COMMUNITY' } });
     expect((await h.gql(literal)).data).toEqual({ connector: { supportLevel: 'COMMUNITY' } });
-    await h.gql(CERTIFY, { input: { connectorSlug: 'source-pokeapi', reason: REASON } }, h.token('second-bot', ['certify']));
+    await h.gql(CERTIFY, { input: { connectorSlug: 'source-pokeapi', reason: REASON } }, await h.token('second-bot', ['certify']));
     expect((await h.gql(literal)).data).toEqual({ connector: { supportLevel: 'CERTIFIED' } });
   });
 });
 
 describe('what the triggers record', () => {
-  it('every column of connectors is recorded, or is bookkeeping the history derives', () => {
-    const h = createHarness();
-    const columns = h.db.$client.prepare("select name from pragma_table_info('connectors')").pluck().all() as string[];
+  it('every column of connectors is recorded, or is bookkeeping the history derives', async () => {
+    const h = await createHarness();
+    const columns = await column<string>(
+      h.db,
+      h.db.$engine === 'postgres'
+        ? sql`select column_name from information_schema.columns where table_schema = current_schema() and table_name = 'connectors'`
+        : sql`select name from pragma_table_info('connectors')`,
+    );
     const keyOf = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     // nameKey is derived from the name (the as-of list computes it from the name as it was).
     const bookkeeping = ['id', 'demo', 'createdAt', 'updatedAt', 'revision', 'enabledOn', 'nameKey'];
@@ -242,12 +270,12 @@ describe('what the triggers record', () => {
         .filter((c) => !bookkeeping.includes(c))
         .sort(),
     ).toEqual([...HISTORY_COLUMNS].sort());
+    await closeHarness(h);
   });
 
-  it('a writer that says nothing is recorded too: unattributed, effective when recorded, for each column', () => {
-    const h = createHarness();
-    const s = h.db.$client;
-    const id = s.prepare("select id from connectors where slug = 'source-faker'").pluck().get() as number;
+  it('a writer that says nothing is recorded too: unattributed, effective when recorded, for each column', async () => {
+    const h = await createHarness();
+    const id = await one<number>(h.db, sql`select id from connectors where slug = 'source-faker'`);
     const values: Record<string, unknown> = {
       tags: '["x:y"]',
       type: 'destination',
@@ -260,54 +288,54 @@ describe('what the triggers record', () => {
     for (const column of HISTORY_COLUMNS) {
       const name = column.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
       const value = values[column] ?? `new-${column}`;
-      s.prepare(`update connectors set ${name} = ? where id = ?`).run(value, id);
-      const row = s
-        .prepare('select field, value, source, actor, effective_at = recorded_at as now from connector_history where connector_id = ? order by id desc limit 1')
-        .get(id);
+      await exec(h.db, sql`update connectors set ${sql.identifier(name)} = ${value} where id = ${id}`);
+      const row = await rawRow(
+        h.db,
+        sql`select field, value, source, actor, case when effective_at = recorded_at then 1 else 0 end as now from connector_history
+          where connector_id = ${id} order by id desc limit 1`,
+      );
       expect(row).toEqual({ field: column, value: String(value), source: 'unattributed', actor: null, now: 1 });
     }
-    s.prepare("update connector_availability set enabled = 0 where connector_id = ? and deployment = 'cloud'").run(id);
-    s.prepare("delete from connector_availability where connector_id = ? and deployment = 'community_oss'").run(id);
-    const availability = s
-      .prepare(
-        "select field, scope, value from connector_history where connector_id = ? and scope in ('cloud', 'community_oss') and source = 'unattributed' order by id",
-      )
-      .all(id);
+    await exec(h.db, sql`update connector_availability set enabled = false where connector_id = ${id} and deployment = 'cloud'`);
+    await exec(h.db, sql`delete from connector_availability where connector_id = ${id} and deployment = 'community_oss'`);
+    const availability = await rawRows(
+      h.db,
+      sql`select field, scope, value from connector_history where connector_id = ${id} and scope in ('cloud', 'community_oss') and source = 'unattributed' order by id`,
+    );
     expect(availability).toEqual([
       { field: 'enabled', scope: 'cloud', value: '0' },
       { field: 'enabled', scope: 'community_oss', value: '0' },
     ]);
-    expect(s.prepare('select count(*) from history_context').pluck().get()).toBe(0);
+    expect(await one(h.db, sql`select count(*) from history_context`)).toBe(0);
+    await closeHarness(h);
   });
 });
 
 describeWithRealData('demo data', () => {
   it('leaves no history when the first real import removes it', async () => {
-    const { db } = fileDatabase({ demo: true });
-    const s = db.$client;
-    const demoIds = s.prepare('select id from connectors where demo = 1').pluck().all() as number[];
-    expect(s.prepare("select count(*) from connector_history where source = 'seed'").pluck().get()).toBeGreaterThan(0);
+    const db = await importDatabase({ demo: true });
+    const demoIds = await column<number>(db, sql`select id from connectors where demo = true`);
+    expect(await one(db, sql`select count(*) from connector_history where source = 'seed'`)).toBeGreaterThan(0);
     await importPath(db, REAL.oss2025, { removeDemo: true });
-    const gone = demoIds.filter((id) => !s.prepare('select 1 from connectors where id = ?').get(id));
+    const kept = new Set(await column<number>(db, sql`select id from connectors`));
+    const gone = demoIds.filter((id) => !kept.has(id));
     expect(gone.length).toBeGreaterThan(0);
-    expect(s.prepare('select count(*) from connector_history where connector_id in (select value from json_each(?))').pluck().get(JSON.stringify(gone))).toBe(
-      0,
-    );
+    const left = await db.select({ n: count() }).from(connectorHistory).where(inArray(connectorHistory.connectorId, gone));
+    expect(left[0]!.n).toBe(0);
     // A demo breaking change removed from a kept connector takes its history with it, rather than being recorded as withdrawn.
-    expect(s.prepare("select count(*) from connector_history where field = 'breakingChange' and value is null").pluck().get()).toBe(0);
-    const stray = s
-      .prepare(
-        "select count(*) from connector_history h where h.field = 'breakingChange' and not exists (select 1 from breaking_changes b where b.connector_id = h.connector_id and b.version = h.scope)",
-      )
-      .pluck()
-      .get();
+    expect(await one(db, sql`select count(*) from connector_history where field = 'breakingChange' and value is null`)).toBe(0);
+    const stray = await one(
+      db,
+      sql`select count(*) from connector_history h where h.field = 'breakingChange' and not exists (select 1 from breaking_changes b where b.connector_id = h.connector_id and b.version = h.scope)`,
+    );
     expect(stray).toBe(0);
+    await closeDatabase(db);
   });
 });
 
 describeWithRealData('the changelog of real imports', () => {
   it('a metadata import followed by an older registry import reads in the order the sources speak for', async () => {
-    const { db } = fileDatabase();
+    const db = await importDatabase();
     const meta = await importPath(db, REAL.metadata2025, { skipInvalid: true, asOf: '2025-11-11' });
     const oss = await importPath(db, REAL.oss2025, { force: true });
     // From the files: the connectors whose support level the 2025-01-29 registry gives otherwise than the 2025-11-11 metadata.
@@ -323,16 +351,14 @@ describeWithRealData('the changelog of real imports', () => {
       if (metaLevel !== ossLevel && generatedAt) expected.set(id, { oss: ossLevel, meta: metaLevel, generatedAt });
     }
     expect(expected.size).toBeGreaterThan(0);
-    const h = createHarness({ seed: false });
+    const h = await createHarness({ seed: false });
     // The harness's own database is fresh; ask the import's database through an app of its own.
-    h.close();
-    const { createApp } = await import('../src/app.js');
-    const { serve } = await import('./helpers/harness.js');
-    const served = serve(createApp({ db, log: () => {} }));
+    await closeHarness(h);
+    const served = serve(await createApp({ db, log: () => {} }));
     try {
       let checked = 0;
       for (const [definitionId, want] of expected) {
-        const slug = db.$client.prepare('select slug from connectors where definition_id = ?').pluck().get(definitionId) as string | undefined;
+        const slug = await one<string | undefined>(db, sql`select slug from connectors where definition_id = ${definitionId}`);
         if (!slug) continue;
         const response = await served.fetch('/graphql', {
           method: 'POST',
@@ -365,31 +391,31 @@ describeWithRealData('the changelog of real imports', () => {
       expect(checked).toBe(expected.size);
     } finally {
       await served.close();
+      await closeDatabase(db);
     }
   });
 });
 
 describeWithRealData('a first import', () => {
   it('records each new connector as one snapshot row, its availability inside, and reads it back as the current rows read', async () => {
-    const { db } = fileDatabase();
+    const db = await importDatabase();
     await importPath(db, REAL.oss2025);
-    const s = db.$client;
-    const connectors = s.prepare('select count(*) from connectors').pluck().get() as number;
+    const connectors = await one<number>(db, sql`select count(*) from connectors`);
     expect(connectors).toBeGreaterThan(100);
     // One row a connector besides its breaking changes: the snapshot, which holds every availability row written with it.
-    expect(s.prepare("select count(*) from connector_history where field != 'breakingChange'").pluck().get()).toBe(connectors);
-    const availability = s
-      .prepare(
-        `select count(*) from connector_availability a join connector_history c on c.connector_id = a.connector_id and c.field = 'created'
-         where json_extract(c.value, '$.availability.' || a.deployment || '.enabled') is a.enabled
-           and json_extract(c.value, '$.availability.' || a.deployment || '.dockerImageTag') is a.docker_image_tag`,
-      )
-      .pluck()
-      .get();
-    expect(availability).toBe(s.prepare('select count(*) from connector_availability').pluck().get());
-    const { createApp } = await import('../src/app.js');
-    const { serve } = await import('./helpers/harness.js');
-    const served = serve(createApp({ db, log: () => {} }));
+    expect(await one(db, sql`select count(*) from connector_history where field != 'breakingChange'`)).toBe(connectors);
+    const matching =
+      db.$engine === 'postgres'
+        ? sql`(c.value::jsonb #>> array['availability', a.deployment, 'enabled']) is not distinct from (case when a.enabled then '1' else '0' end)
+           and (c.value::jsonb #>> array['availability', a.deployment, 'dockerImageTag']) is not distinct from a.docker_image_tag`
+        : sql`json_extract(c.value, '$.availability.' || a.deployment || '.enabled') is a.enabled
+           and json_extract(c.value, '$.availability.' || a.deployment || '.dockerImageTag') is a.docker_image_tag`;
+    const availability = await one(
+      db,
+      sql`select count(*) from connector_availability a join connector_history c on c.connector_id = a.connector_id and c.field = 'created' where ${matching}`,
+    );
+    expect(availability).toBe(await one(db, sql`select count(*) from connector_availability`));
+    const served = serve(await createApp({ db, log: () => {} }));
     const gql = async (query: string, variables: object) => {
       const res = await served.fetch('/graphql', {
         method: 'POST',
@@ -420,16 +446,14 @@ describeWithRealData('a first import', () => {
       const now = await everything();
       expect(await everything(later)).toEqual(now);
       // Every connector read from its snapshot rather than its current row.
-      s.prepare('update connector_history_horizon set disordered = 1').run();
+      await disorder(db);
       expect(await everything(later)).toEqual(now);
       const slug = now[0].connectors.edges[0].node.slug;
       const changes = (await gql(CHANGES, { slug })).connector.changes.edges.map((e: any) => e.node);
-      const enabled = s
-        .prepare(
-          'select deployment from connector_availability a join connectors c on c.id = a.connector_id where c.slug = ? and a.enabled = 1 order by deployment',
-        )
-        .pluck()
-        .all(slug) as string[];
+      const enabled = await column<string>(
+        db,
+        sql`select deployment from connector_availability a join connectors c on c.id = a.connector_id where c.slug = ${slug} and a.enabled = true order by deployment`,
+      );
       expect(changes[0].field).toBe('CREATED');
       expect(
         changes
@@ -440,6 +464,7 @@ describeWithRealData('a first import', () => {
       expect(changes.find((c: any) => c.field === 'SLUG')).toMatchObject({ from: null, to: slug });
     } finally {
       await served.close();
+      await closeDatabase(db);
     }
   });
 });

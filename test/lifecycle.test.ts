@@ -1,5 +1,6 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
+import { closeHarness } from './helpers/gateways.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 
 // Every test runs on this clock, so deadlines are judged the same whenever the suite runs.
@@ -19,10 +20,11 @@ const seedChanges = SEED_CONNECTORS.flatMap((c) => c.breakingChanges.map((b) => 
 describe('breaking changes and support state', () => {
   let h: Harness;
   let publisher: string;
-  beforeEach(() => {
-    h = createHarness({ now: () => NOW });
-    publisher = h.token('release-manager', ['publish']);
+  beforeEach(async () => {
+    h = await createHarness({ now: () => NOW });
+    publisher = await h.token('release-manager', ['publish']);
   });
+  afterEach(() => closeHarness(h));
 
   it('derives the support state of a pinned version from the deadlines ahead of it', async () => {
     const res = await h.gql(`{ github: connector(slug: "source-github") {
@@ -196,7 +198,7 @@ describe('breaking changes and support state', () => {
   ];
   for (const [what, input, error] of refusals) {
     it(`refuses ${what}, writing nothing`, async () => {
-      const before = snapshot(h.db);
+      const before = await snapshot(h.db);
       const res = await h.gql(
         ANNOUNCE,
         { input: { version: '9.0.0', upgradeDeadline: '2027-06-01', message: 'A change worth announcing.', ...input } },
@@ -204,29 +206,29 @@ describe('breaking changes and support state', () => {
       );
       expect(res.errors).toBeUndefined();
       expect(res.data!.announceBreakingChange).toMatchObject({ breakingChange: null, userErrors: [error] });
-      expect(snapshot(h.db)).toEqual(before);
+      expect(await snapshot(h.db)).toEqual(before);
     });
   }
 
   it('refuses a deadline that is not a date before running, naming the field and the Date scalar', async () => {
-    const before = snapshot(h.db);
+    const before = await snapshot(h.db);
     const input = { connectorSlug: 'source-faker', version: '9.0.0', upgradeDeadline: 'next week', message: 'A change worth announcing.' };
     const res = await h.gql(ANNOUNCE, { input }, publisher);
     expect(res.data).toBeUndefined();
     expect(res.errors).toHaveLength(1);
     expect(res.errors![0]!.message).toContain('"input.upgradeDeadline"');
     expect(res.errors![0]!.message).toContain('Date cannot represent an invalid date-string next week');
-    expect(snapshot(h.db)).toEqual(before);
+    expect(await snapshot(h.db)).toEqual(before);
   });
 
   it('needs the publish scope: no token is UNAUTHENTICATED, a certify token FORBIDDEN', async () => {
-    const before = snapshot(h.db);
+    const before = await snapshot(h.db);
     const input = { connectorSlug: 'source-faker', version: '9.0.0', upgradeDeadline: '2027-06-01', message: 'A change worth announcing.' };
     const anonymous = await h.gql(ANNOUNCE, { input });
     expect(anonymous.errors![0]!.extensions!.code).toBe('UNAUTHENTICATED');
-    const certifier = await h.gql(ANNOUNCE, { input }, h.token('certifier', ['certify']));
+    const certifier = await h.gql(ANNOUNCE, { input }, await h.token('certifier', ['certify']));
     expect(certifier.errors![0]!.extensions!.code).toBe('FORBIDDEN');
-    expect(snapshot(h.db)).toEqual(before);
+    expect(await snapshot(h.db)).toEqual(before);
   });
 
   it('shows an announced change in the registry export', async () => {

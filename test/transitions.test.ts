@@ -2,7 +2,11 @@
 // decertify, archive and unarchive write their audit events, replay by idempotency key, refuse in
 // userErrors, and reach subscribers and webhooks as `certification` events.
 import { createServer, type Server } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rawRows } from '../src/db/raw.js';
+import { connectors, supportLevels } from '../src/db/schema.js';
+import { closeHarness } from './helpers/gateways.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 
 const REASON = 'Maintainers left; acceptance tests fail since May.';
@@ -12,25 +16,27 @@ const call = (mutation: string) => `mutation($input: ${mutation[0]!.toUpperCase(
 const upper = (key: string) => key.toUpperCase();
 
 /** From the policy tables: the deployments where `slug` is enabled and `level` gets an official SLA. */
-function slaDeployments(h: Harness, slug: string, level: string): string[] {
-  return h.db.$client
-    .prepare(
-      `select a.deployment from connector_availability a join connectors c on c.id = a.connector_id join deployments d on d.key = a.deployment
-       join support_policies p on p.deployment = a.deployment and p.support_level = ? join sla_tiers t on t.key = p.sla_tier
-       where c.slug = ? and a.enabled = 1 and t.official_sla = 1 order by d.sort_order`,
-    )
-    .pluck()
-    .all(level, slug) as string[];
+async function slaDeployments(h: Harness, slug: string, level: string): Promise<string[]> {
+  const rows = await rawRows<{ deployment: string }>(
+    h.db,
+    sql`select a.deployment from connector_availability a join connectors c on c.id = a.connector_id join deployments d on d.key = a.deployment
+       join support_policies p on p.deployment = a.deployment and p.support_level = ${level} join sla_tiers t on t.key = p.sla_tier
+       where c.slug = ${slug} and a.enabled = true and t.official_sla = true order by d.sort_order`,
+  );
+  return rows.map((r) => r.deployment);
 }
 
-const levelOf = (h: Harness, slug: string) => h.db.$client.prepare('select support_level from connectors where slug = ?').pluck().get(slug);
+const levelOf = async (h: Harness, slug: string) =>
+  (await h.db.select({ level: connectors.supportLevel }).from(connectors).where(eq(connectors.slug, slug)))[0]?.level;
 
 describe('supportLevelTransitions', () => {
   it('lists every allowed change with its mutation, scope and whether users are told', async () => {
-    const h = createHarness({ connectors: false });
+    const h = await createHarness({ connectors: false });
     const res = await h.gql('{ supportLevelTransitions { from to mutation scope notifyUsers description } }');
     expect(res.errors).toBeUndefined();
-    const levels = (h.db.$client.prepare('select key from support_levels order by sort_order').pluck().all() as string[]).filter((l) => l !== 'archived');
+    const levels = (await h.db.select({ key: supportLevels.key }).from(supportLevels).orderBy(supportLevels.sortOrder))
+      .map((r) => r.key)
+      .filter((l) => l !== 'archived');
     const expected = [
       { from: 'COMMUNITY', to: 'CERTIFIED', mutation: 'certifyConnector', scope: 'certify', notifyUsers: true },
       { from: 'CERTIFIED', to: 'COMMUNITY', mutation: 'decertifyConnector', scope: 'certify', notifyUsers: true },
@@ -42,6 +48,7 @@ describe('supportLevelTransitions', () => {
       expected.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
     );
     for (const row of rows) expect(String(row.description).length).toBeGreaterThan(20);
+    await closeHarness(h);
   });
 });
 
@@ -49,16 +56,18 @@ describe('decertifyConnector, archiveConnector and unarchiveConnector', () => {
   let h: Harness;
   let certifier: string;
   let admin: string;
-  beforeEach(() => {
-    h = createHarness();
-    certifier = h.token('release-bot', ['certify']);
-    admin = h.token('root', ['admin']);
+  beforeEach(async () => {
+    h = await createHarness();
+    certifier = await h.token('release-bot', ['certify']);
+    admin = await h.token('root', ['admin']);
   });
+  afterEach(() => closeHarness(h));
 
   it('decertify dry run lists the deployments whose SLA ends, and writes nothing', async () => {
-    const ended = slaDeployments(h, 'source-postgres', 'certified').filter((d) => !slaDeployments(h, 'source-postgres', 'community').includes(d));
+    const community = await slaDeployments(h, 'source-postgres', 'community');
+    const ended = (await slaDeployments(h, 'source-postgres', 'certified')).filter((d) => !community.includes(d));
     expect(ended.length).toBeGreaterThan(0);
-    const before = snapshot(h.db);
+    const before = await snapshot(h.db);
     const res = await h.gql(call('decertifyConnector'), { input: { connectorSlug: 'source-postgres', reason: REASON, dryRun: true } }, certifier);
     expect(res.data!.decertifyConnector).toEqual({
       connector: { slug: 'source-postgres', supportLevel: 'CERTIFIED', revision: 1 },
@@ -71,7 +80,7 @@ describe('decertifyConnector, archiveConnector and unarchiveConnector', () => {
       replayed: false,
       userErrors: [],
     });
-    expect(snapshot(h.db)).toEqual(before);
+    expect(await snapshot(h.db)).toEqual(before);
   });
 
   it('decertifies: level, revision and audit event in one go', async () => {
@@ -84,7 +93,7 @@ describe('decertifyConnector, archiveConnector and unarchiveConnector', () => {
       dryRun: false,
       userErrors: [],
     });
-    expect(levelOf(h, 'source-postgres')).toBe('community');
+    expect(await levelOf(h, 'source-postgres')).toBe('community');
   });
 
   it('archives a certified connector and unarchives it back to certified, with both events in its history', async () => {
@@ -94,7 +103,7 @@ describe('decertifyConnector, archiveConnector and unarchiveConnector', () => {
       fromLevel: 'CERTIFIED',
       toLevel: 'ARCHIVED',
     });
-    expect(archived.data!.archiveConnector.endedSlaDeployments).toEqual(slaDeployments(h, 'source-postgres', 'certified').map(upper));
+    expect(archived.data!.archiveConnector.endedSlaDeployments).toEqual((await slaDeployments(h, 'source-postgres', 'certified')).map(upper));
     const back = await h.gql(
       call('unarchiveConnector'),
       { input: { connectorSlug: 'source-postgres', reason: 'Back in use: tests pass again.', dryRun: true } },
@@ -121,7 +130,7 @@ describe('decertifyConnector, archiveConnector and unarchiveConnector', () => {
       const res = await h.gql(call(mutation), { input: { connectorSlug: 'source-faker', reason: REASON } }, token);
       expect(res.data![mutation].userErrors, mutation).toEqual([]);
     }
-    expect(levelOf(h, 'source-faker')).toBe('certified');
+    expect(await levelOf(h, 'source-faker')).toBe('certified');
   });
 
   const refusals: [string, string, Record<string, unknown>, { code: string; field: string[]; message: string }][] = [
@@ -181,29 +190,29 @@ describe('decertifyConnector, archiveConnector and unarchiveConnector', () => {
   for (const [verb, what, input, error] of refusals) {
     it(`refuses to ${verb} ${what} with a userError naming the field and the rule, writing nothing`, async () => {
       const mutation = `${verb}Connector`;
-      const before = snapshot(h.db);
+      const before = await snapshot(h.db);
       const res = await h.gql(call(mutation), { input: { reason: REASON, ...input } }, admin);
       expect(res.errors).toBeUndefined();
       expect(res.data![mutation]).toMatchObject({ event: null, fromLevel: null, toLevel: null, userErrors: [error] });
-      expect(snapshot(h.db)).toEqual(before);
+      expect(await snapshot(h.db)).toEqual(before);
     });
   }
 
   it("refuses archiving with a token that has only the certify scope, as the table's admin scope says", async () => {
-    const before = snapshot(h.db);
+    const before = await snapshot(h.db);
     const res = await h.gql(call('archiveConnector'), { input: { connectorSlug: 'source-faker', reason: REASON } }, certifier);
     expect(res.status).toBe(403);
     expect(res.errors![0]).toMatchObject({ message: 'This token lacks the scope that archiveConnector needs.', extensions: { code: 'FORBIDDEN' } });
-    expect(snapshot(h.db)).toEqual(before);
+    expect(await snapshot(h.db)).toEqual(before);
   });
 
   it('replays an archiving sent again with the same idempotency key, and refuses the key for another request', async () => {
     const input = { connectorSlug: 'source-faker', reason: REASON, idempotencyKey: 'archive-faker-1' };
     const first = await h.gql(call('archiveConnector'), { input }, admin);
-    const after = snapshot(h.db);
+    const after = await snapshot(h.db);
     const retry = await h.gql(call('archiveConnector'), { input }, admin);
     expect(retry.data!.archiveConnector).toEqual({ ...first.data!.archiveConnector, replayed: true });
-    expect(snapshot(h.db)).toEqual(after);
+    expect(await snapshot(h.db)).toEqual(after);
     const other = await h.gql(call('archiveConnector'), { input: { ...input, connectorSlug: 'source-asana' } }, admin);
     expect(other.data!.archiveConnector.userErrors).toEqual([
       {
@@ -212,7 +221,7 @@ describe('decertifyConnector, archiveConnector and unarchiveConnector', () => {
         message: 'idempotencyKey: "archive-faker-1" was already used for a different request (archiveConnector); use a new key for a new request',
       },
     ]);
-    expect(snapshot(h.db)).toEqual(after);
+    expect(await snapshot(h.db)).toEqual(after);
   });
 });
 
@@ -235,8 +244,8 @@ describe('transitions reach subscribers and webhooks as certification events', (
   afterAll(() => new Promise<void>((r) => receiver.close(() => r())));
 
   it('delivers decertify and archive with their levels to a webhook and a subscription', async () => {
-    const h = createHarness({ webhooks: { retryBaseMs: 50, maxAttempts: 2, timeoutMs: 2000, allowPrivate: ['127.0.0.1/32'] } });
-    const admin = h.token('root', ['admin']);
+    const h = await createHarness({ webhooks: { retryBaseMs: 50, maxAttempts: 2, timeoutMs: 2000, allowPrivate: ['127.0.0.1/32'] } });
+    const admin = await h.token('root', ['admin']);
     await h.gql('mutation($i: RegisterWebhookInput!) { registerWebhook(input: $i) { userErrors { code } } }', { i: { url, events: ['CERTIFICATION'] } }, admin);
     const controller = new AbortController();
     const stream = await h.fetch('/graphql', {
@@ -287,6 +296,6 @@ describe('transitions reach subscribers and webhooks as certification events', (
     ]);
     controller.abort();
     await reading;
-    await h.close();
+    await closeHarness(h);
   });
 });

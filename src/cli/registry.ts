@@ -279,7 +279,7 @@ program
     const db = await openConfiguredDatabase();
     try {
       let rows = 0;
-      for (const r of auditRows(db, o)) {
+      for await (const r of auditRows(db, o)) {
         rows++;
         const line = o.jsonLines
           ? JSON.stringify(r)

@@ -1,13 +1,44 @@
 // One way to write, on both engines: `await transaction(db, async (tx) => …)`. Every store writes through
 // it, so a write is atomic whichever engine runs it and whatever the body awaits.
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Mutex } from 'async-mutex';
 import { type Db, writerOf } from './client.js';
 import { appendOutbox } from './outbox.js';
 
 /** SQLite writer connections inside a transaction, and how deep their savepoints go. */
 const depth = new WeakMap<Db, number>();
-/** One open transaction at a time on a SQLite writer; the others wait their turn, in order. */
-const locks = new WeakMap<Db, Mutex>();
+/**
+ * One open transaction at a time per SQLite file in this process; the others wait their turn, in order.
+ * Keyed by the file, not the handle: a second handle on the same file (a command-line tool, a test's second
+ * gateway) would otherwise BEGIN IMMEDIATE while the first holds the write lock and wait synchronously for
+ * busy_timeout, blocking the event loop the first needs to finish, and fail with SQLITE_BUSY.
+ */
+const fileLocks = new Map<string, Mutex>();
+/** `:memory:` databases and temporary ones have no file to share: one lock per handle. */
+const handleLocks = new WeakMap<Db, Mutex>();
+
+function lockOf(writer: Db): Mutex {
+  const file = writer.$client.name;
+  if (file === ':memory:' || file === '') {
+    let lock = handleLocks.get(writer);
+    if (!lock) handleLocks.set(writer, (lock = new Mutex()));
+    return lock;
+  }
+  const key = fileKey(file);
+  let lock = fileLocks.get(key);
+  if (!lock) fileLocks.set(key, (lock = new Mutex()));
+  return lock;
+}
+
+/** The file's real path, so handles opened by different paths to one file share a lock. */
+function fileKey(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return resolve(file);
+  }
+}
 
 /**
  * Runs `body` in one transaction and commits when it resolves, rolls back when it throws. Called with a
@@ -20,9 +51,7 @@ export async function transaction<T>(db: Db, body: (tx: Db) => Promise<T>): Prom
   const open = depth.get(db);
   if (open !== undefined) return savepoint(db, open, body);
   const writer = writerOf(db);
-  let lock = locks.get(writer);
-  if (!lock) locks.set(writer, (lock = new Mutex()));
-  return lock.runExclusive(async () => {
+  return lockOf(writer).runExclusive(async () => {
     const sqlite = writer.$client;
     sqlite.prepare('begin immediate').run();
     depth.set(writer, 0);

@@ -6,6 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
+import { transaction } from '../db/transaction.js';
 import { userError, type UserError } from './errors.js';
 import { recording, tokenActor } from './history/recording.js';
 
@@ -35,60 +36,64 @@ export function requestHash(value: unknown): string {
 
 export type WithReplay<R> = R & { replayed: boolean };
 
+type Keyed = { tokenId: number; key: string; operation: string; input: unknown };
+
 /**
- * Runs `change` in an IMMEDIATE transaction, recorded in the connector history as the token's change
- * (every mutation goes through here). With a key: the first call's result is stored with the change; a
- * later call with the same key and input returns it (replayed: true); the same key with another input
- * or operation is a CONFLICT userError.
+ * Runs `change` in one transaction, recorded in the connector history as the token's change (every
+ * mutation goes through here). With a key: the first call's result is stored with the change; a later
+ * call with the same key and input returns it (replayed: true), from this gateway or another; the same key
+ * with another input or operation is a CONFLICT userError.
  */
-export function idempotent<R extends { userErrors: UserError[] }>(
+export async function idempotent<R extends { userErrors: UserError[] }>(
   db: Db,
   request: { tokenId: number | null; key: string | null | undefined; operation: string; input: unknown },
-  change: (tx: Db) => R,
+  change: (tx: Db) => R | Promise<R>,
   conflict: (error: UserError) => R,
-): WithReplay<R> {
+): Promise<WithReplay<R>> {
   const { key, tokenId } = request;
-  // better-sqlite3's own transaction on the same connection: the domain function's transaction inside
-  // it becomes a savepoint, so the history's writer, the key, the result and the change commit or roll
-  // back together.
-  const run = db.$client.transaction(
-    (): WithReplay<R> =>
-      recording(db, { actor: tokenActor(db, tokenId) ?? 'unknown', source: 'mutation' }, () =>
-        !key || tokenId == null ? { ...change(db), replayed: false } : keyed(db, { ...request, key, tokenId }, change, conflict),
-      ),
+  // The domain function's own transaction inside this one becomes a savepoint, so the history's writer,
+  // the key, the result and the change commit or roll back together.
+  return transaction(db, async (tx) =>
+    recording(tx, { actor: (await tokenActor(tx, tokenId)) ?? 'unknown', source: 'mutation' }, async () =>
+      !key || tokenId == null ? { ...(await change(tx)), replayed: false } : keyed(tx, { ...request, key, tokenId }, change, conflict),
+    ),
   );
-  return run.immediate();
 }
 
-function keyed<R extends { userErrors: UserError[] }>(
+async function keyed<R extends { userErrors: UserError[] }>(
   tx: Db,
-  request: { tokenId: number; key: string; operation: string; input: unknown },
-  change: (tx: Db) => R,
+  request: Keyed,
+  change: (tx: Db) => R | Promise<R>,
   conflict: (error: UserError) => R,
-): WithReplay<R> {
-  const { key, tokenId } = request;
+): Promise<WithReplay<R>> {
   const hash = requestHash({ operation: request.operation, input: request.input });
-  const earlier = tx
-    .select()
-    .from(idempotencyKeys)
-    .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)))
-    .get();
-  if (earlier) {
-    if (earlier.requestHash !== hash) {
-      return {
-        ...conflict(
-          userError(
-            'CONFLICT',
-            ['input', 'idempotencyKey'],
-            `idempotencyKey: "${key}" was already used for a different request (${earlier.operation}); use a new key for a new request`,
-          ),
-        ),
-        replayed: false,
-      };
-    }
-    return { ...(earlier.result as R), replayed: true };
-  }
-  const result = change(tx);
-  tx.insert(idempotencyKeys).values({ tokenId, key, operation: request.operation, requestHash: hash, result }).run();
+  // Claim the key before making the change: a second claim of it (another gateway, at the same time)
+  // waits for this transaction on PostgreSQL and then finds the key taken, so it replays instead.
+  const claimed = await tx
+    .insert(idempotencyKeys)
+    .values({ tokenId: request.tokenId, key: request.key, operation: request.operation, requestHash: hash, result: {} })
+    .onConflictDoNothing()
+    .returning({ key: idempotencyKeys.key });
+  if (!claimed.length) return earlierCall(tx, request, hash, conflict);
+  const result = await change(tx);
+  await tx.update(idempotencyKeys).set({ result }).where(keyOf(request));
   return { ...result, replayed: false };
+}
+
+const keyOf = (request: Keyed) => and(eq(idempotencyKeys.tokenId, request.tokenId), eq(idempotencyKeys.key, request.key));
+
+/** The stored result of the call that used the key first, or CONFLICT when that call was another request. */
+async function earlierCall<R extends { userErrors: UserError[] }>(
+  tx: Db,
+  request: Keyed,
+  hash: string,
+  conflict: (error: UserError) => R,
+): Promise<WithReplay<R>> {
+  const [earlier] = await tx.select().from(idempotencyKeys).where(keyOf(request)).limit(1);
+  if (!earlier) throw new Error(`idempotency key ${request.key} was claimed but cannot be read`);
+  if (earlier.requestHash !== hash) {
+    const why = `idempotencyKey: "${request.key}" was already used for a different request (${earlier.operation}); use a new key for a new request`;
+    return { ...conflict(userError('CONFLICT', ['input', 'idempotencyKey'], why)), replayed: false };
+  }
+  return { ...(earlier.result as R), replayed: true };
 }

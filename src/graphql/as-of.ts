@@ -47,10 +47,10 @@ function then(state: AsOfState, version: string) {
 }
 
 /** The planned rows of `ids` as of `at`, in the order of `ids`; those that did not exist then are left out. */
-export function rowsAsOf(ctx: Context, ids: readonly number[], at: string, planned: (ids: readonly number[]) => Row[]): Row[] {
-  const states = asOfStates(ctx.db, ids, at);
-  const related = { events: eventIdsAsOf(ctx.db, ids, at), versions: breakingChangeVersions(ctx.db, ids) };
-  const byId = new Map(planned(ids).map((r) => [r.id, r]));
+export async function rowsAsOf(ctx: Context, ids: readonly number[], at: string, planned: (ids: readonly number[]) => Row[] | Promise<Row[]>): Promise<Row[]> {
+  const states = await asOfStates(ctx.db, ids, at);
+  const related = { events: await eventIdsAsOf(ctx.db, ids, at), versions: await breakingChangeVersions(ctx.db, ids) };
+  const byId = new Map((await planned(ids)).map((r) => [r.id, r]));
   return ids.flatMap((id) => {
     const row = byId.get(id);
     const state = states.get(id);
@@ -59,7 +59,7 @@ export function rowsAsOf(ctx: Context, ids: readonly number[], at: string, plann
 }
 
 /** A page of `connectors(asOf:)`: the same filters, order and cursors, over the values at `at`. */
-export function connectorsAsOf(
+export async function connectorsAsOf(
   ctx: Context,
   args: { filter: ConnectorFilter | null | undefined; order: ConnectorOrder | null; first: number; after: string | null | undefined; at: string },
   plan: (options: object) => object,
@@ -74,9 +74,9 @@ export function connectorsAsOf(
     catalog: ctx.catalog,
     visibility: ctx.visibility,
   };
-  const ids = asOfPageRows(input).map((r) => r.id);
+  const ids = (await asOfPageRows(input)).map((r) => r.id);
   const rows = ids.length
-    ? rowsAsOf(ctx, ids, args.at, (wanted) =>
+    ? await rowsAsOf(ctx, ids, args.at, (wanted) =>
         plannedConnectorRows(ctx.db, plan({ columns: CURSOR_COLUMNS, where: { RAW: (t: typeof connectors) => inArray(t.id, [...wanted]) } })),
       )
     : [];

@@ -1,12 +1,12 @@
 // Writes an audit row for every call of a mutation that needs a scope, whatever its file: who, what,
 // on what, from where, and how it ended (succeeded, failed with a userError's code, refused by the
 // scope check). Placed first among the builder's plugins, it sees the scope check's refusal too.
-// The row is written after the mutation's own transaction (resolvers may be async, a better-sqlite3
-// transaction may not): a crash between the two loses the row, never the change's own event.
+// The row is written in a transaction of its own after the mutation's (the plugin sees the resolver's
+// result, not its transaction): a crash between the two loses the row, never the change's own event.
 import { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import type { GraphQLFieldResolver } from 'graphql';
 import type { Context } from '../context.js';
-import { recordAudit, type AuditOutcome } from '../domain/audit/store.js';
+import { appendAudit, type AuditOutcome } from '../domain/audit/store.js';
 
 const REFUSAL_CODES = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'TOKEN_EXPIRED']);
 /** Input fields that name what a mutation acts on, in order of preference. */
@@ -56,10 +56,10 @@ function outcomeOf(payload: Payload | undefined): { outcome: AuditOutcome; code:
   return { outcome: first.code === 'FORBIDDEN' ? 'refused' : 'failed', code: first.code };
 }
 
-function record(ctx: Context, action: string, args: Record<string, unknown>, ended: { outcome: AuditOutcome; code: string | null; payload?: Payload }) {
+async function record(ctx: Context, action: string, args: Record<string, unknown>, ended: { outcome: AuditOutcome; code: string | null; payload?: Payload }) {
   const input = (args.input ?? args) as Record<string, unknown>;
   const { payload } = ended;
-  recordAudit(ctx.db, {
+  await appendAudit(ctx.db, {
     actor: ctx.viewer?.name ?? null,
     action,
     target: targetOf(input, payload),
@@ -92,10 +92,10 @@ export class AuditPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
       } catch (error) {
         const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
         const known = typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR';
-        record(ctx, action, args as Record<string, unknown>, { outcome: REFUSAL_CODES.has(known) ? 'refused' : 'failed', code: known });
+        await record(ctx, action, args as Record<string, unknown>, { outcome: REFUSAL_CODES.has(known) ? 'refused' : 'failed', code: known });
         throw error;
       }
-      record(ctx, action, args as Record<string, unknown>, { ...outcomeOf(payload), payload });
+      await record(ctx, action, args as Record<string, unknown>, { ...outcomeOf(payload), payload });
       return payload;
     };
   }

@@ -66,9 +66,9 @@ builder.queryField('auditLog', (t) =>
       }),
       after: t.arg.string({ description: 'A cursor from a previous page: return the entries before it.' }),
     },
-    resolve: (_root, args, ctx) => {
+    resolve: async (_root, args, ctx) => {
       const filter = args.filter ?? {};
-      return { ...listAudit(ctx.db, filter, { first: args.first, after: args.after }), count: (c) => countAudit(c.db, filter) };
+      return { ...(await listAudit(ctx.db, filter, { first: args.first, after: args.after })), count: (c) => countAudit(c.db, filter) };
     },
   }),
 );

@@ -148,15 +148,16 @@ for (const mutation of TRANSITION_MUTATIONS) {
       args: { input: t.arg({ type: Input, required: true, description: 'Which connector and why.' }) },
       // The schema's output differs from the GraphQL input (connectorId decoded), which Pothos cannot type.
       validate: { schema: z.object({ input: graphqlTransitionInput }) as never },
-      resolve: (_root, args, ctx) => {
+      resolve: async (_root, args, ctx) => {
         // The zod schema above has already trimmed the text and decoded connectorId.
         const { idempotencyKey, ...input } = args.input as unknown as z.output<typeof graphqlTransitionInput>;
-        const result = idempotent(
+        const result = await idempotent(
           ctx.db,
           { tokenId: ctx.viewer?.id ?? null, key: idempotencyKey, operation: mutation, input },
           (tx) => changeSupportLevel(tx, ctx.catalog, mutation, input, ctx.viewer?.name ?? 'unknown', ctx.visibility),
           (error) => refusedChange(null, input.dryRun ?? false, error),
         );
+        // Published once committed: subscribers and webhooks never hear of a change that was rolled back.
         if (result.event && !result.replayed) {
           if (mutation === 'certifyConnector') ctx.metrics.certifications.inc();
           // Every transition is a `certification` event (with its from and to levels) for subscribers and webhooks.

@@ -334,8 +334,7 @@ builder.queryFields((t) => ({
       if (args.asOf) {
         const plan = (options: object) => t.drizzleQueryFromInfo('connectors', { context: ctx, info, path: ['edges', 'node'], ...options } as never) as object;
         const at = instant(args.asOf);
-        const page = connectorsAsOf(ctx, { filter, order, first: args.first, after: args.after, at }, plan);
-        return { ...page, facets: facetsAsOf(filter, at) };
+        return connectorsAsOf(ctx, { filter, order, first: args.first, after: args.after, at }, plan).then((page) => ({ ...page, facets: facetsAsOf(filter, at) })) as never;
       }
       const input = { db: ctx.db, filter, order, first: args.first, after: args.after, catalog: ctx.catalog, visibility: ctx.visibility };
       // Nodes that read only their own row: just the columns they select, without the planner.
@@ -374,10 +373,11 @@ builder.queryFields((t) => ({
     resolve: (query, _root, args, ctx, info) => {
       if (args.asOf) {
         const at = instant(args.asOf);
-        const state = asOfBySlug(ctx.db, args.slug, at, ctx.visibility);
-        if (!state) return null;
-        const rows = rowsAsOf(ctx, [state.id], at, () => plannedConnectorRows(ctx.db, query({ where: { id: state.id } })));
-        return (rows[0] ?? null) as never;
+        return asOfBySlug(ctx.db, args.slug, at, ctx.visibility).then(async (state) => {
+          if (!state) return null;
+          const rows = await rowsAsOf(ctx, [state.id], at, () => plannedConnectorRows(ctx.db, query({ where: { id: state.id } })));
+          return rows[0] ?? null;
+        }) as never;
       }
       // plugin-drizzle plans the selection (and records how to map the row) on every request; the
       // statement built from that plan is the same for the same document, so it is kept with it.

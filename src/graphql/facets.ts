@@ -68,6 +68,6 @@ export function facetsOf(filter: ConnectorFilter | null | undefined): (ctx: Cont
 }
 
 /** Facets as of an instant: the same sums over the groups counted as of `at` (not kept: a rare, dated question). */
-export function facetsAsOf(filter: ConnectorFilter | null | undefined, at: string): (ctx: Context) => ConnectorFacets {
-  return (ctx) => connectorFacets(facetGroupsAsOf(ctx.db, at, facetBaseFilter(filter), ctx.catalog, ctx.visibility), filter, ctx.catalog);
+export function facetsAsOf(filter: ConnectorFilter | null | undefined, at: string): (ctx: Context) => Promise<ConnectorFacets> {
+  return async (ctx) => connectorFacets(await facetGroupsAsOf(ctx.db, at, facetBaseFilter(filter), ctx.catalog, ctx.visibility), filter, ctx.catalog);
 }

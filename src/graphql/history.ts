@@ -97,6 +97,6 @@ builder.drizzleObjectField(Connector, 'changes', (t) =>
       }),
       after: t.arg.string({ description: 'A cursor from a previous page: return the changes after it.' }),
     },
-    resolve: (c, args, ctx) => ({ ...connectorChanges(ctx.db, c.id, args.first, args.after), count: (x) => countChanges(x.db, c.id) }),
+    resolve: async (c, args, ctx) => ({ ...(await connectorChanges(ctx.db, c.id, args.first, args.after)), count: (x) => countChanges(x.db, c.id) }),
   }),
 );

@@ -86,7 +86,7 @@ builder.queryField('breakingChanges', (t) =>
       }),
       after: t.arg.string({ description: 'A cursor from a previous page.' }),
     },
-    resolve: (_root, args, ctx, info) => {
+    resolve: async (_root, args, ctx, info) => {
       const given = args.filter as (Omit<BreakingChangeFilter, 'deadlineBefore'> & { deadlineBefore?: Date | null }) | null | undefined;
       const filter: BreakingChangeFilter | null | undefined = given && { ...given, deadlineBefore: given.deadlineBefore ? isoDay(given.deadlineBefore) : null };
       const day = today(ctx);
@@ -98,7 +98,7 @@ builder.queryField('breakingChanges', (t) =>
         columns: { id: true, upgradeDeadline: true },
         ...page,
       } as never);
-      const rows = breakingChangeRows(ctx.db, query);
+      const rows = await breakingChangeRows(ctx.db, query);
       return { ...breakingChangePage(rows, args.first, args.after), count: breakingChangeCounter(filter, day) };
     },
   }),
@@ -171,9 +171,9 @@ builder.mutationField('announceBreakingChange', (t) =>
     args: { input: t.arg({ type: AnnounceBreakingChangeInput, required: true, description: 'The change to announce.' }) },
     // The schema's output differs from the GraphQL input (connectorId decoded), which Pothos cannot type.
     validate: { schema: z.object({ input: graphqlAnnounceInput }) as never },
-    resolve: (_root, args, ctx) => {
+    resolve: async (_root, args, ctx) => {
       const { idempotencyKey, ...input } = args.input as unknown as z.output<typeof graphqlAnnounceInput>;
-      const result = idempotent(
+      const result = await idempotent(
         ctx.db,
         { tokenId: ctx.viewer?.id ?? null, key: idempotencyKey, operation: 'announceBreakingChange', input },
         (tx) => announceBreakingChange(tx, ctx.catalog, input, today(ctx), ctx.visibility),
@@ -188,6 +188,6 @@ builder.mutationField('announceBreakingChange', (t) =>
 );
 
 /** How a page of breaking changes counts the ones its filter matches, when totalCount is asked. */
-function breakingChangeCounter(filter: BreakingChangeFilter | null | undefined, day: string): (ctx: Context) => number {
+function breakingChangeCounter(filter: BreakingChangeFilter | null | undefined, day: string): (ctx: Context) => Promise<number> {
   return (ctx) => countBreakingChanges(ctx.db, filter, day, ctx.visibility);
 }

@@ -119,11 +119,12 @@ export async function createHarness(
 
 /**
  * Every row of every table, in key order, for asserting that nothing changed. Tokens are made by the tests,
- * and the audit log records refusals and failures too (test/audit-log.test.ts checks its rows).
+ * the audit log records refusals and failures too (test/audit-log.test.ts checks its rows), and on PostgreSQL
+ * every transaction appends to the outbox, one that writes nothing else included.
  */
 export async function snapshot(db: Db): Promise<Record<string, unknown[]>> {
   const all = (Object.values(tables) as unknown[]).filter(
-    (t): t is SQLiteTable => is(t, SQLiteTable) && !['api_tokens', 'audit_log'].includes(getTableConfig(t).name),
+    (t): t is SQLiteTable => is(t, SQLiteTable) && !['api_tokens', 'audit_log', 'outbox'].includes(getTableConfig(t).name),
   );
   const out: Record<string, unknown[]> = {};
   for (const table of all.sort((a, b) => getTableConfig(a).name.localeCompare(getTableConfig(b).name))) {

@@ -4,7 +4,7 @@
 // token, and either is worth a row. Later refusals in the same window write nothing more.
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../../db/client.js';
-import { AUDIT_ACTIONS, recordAudit } from './store.js';
+import { AUDIT_ACTIONS, appendAudit } from './store.js';
 
 export const AUTH_FAILURES_THRESHOLD = 5;
 export const AUTH_FAILURES_WINDOW_MS = 60_000;
@@ -25,8 +25,8 @@ export class AuthFailures {
     private readonly now: () => Date,
   ) {}
 
-  /** Counts one refused token from `clientAddress` (with its code); writes the burst's row when it is due. */
-  failed(clientAddress: string | null, code: string): void {
+  /** Counts one refused token from `clientAddress` (with its code); writes the burst's row when it is due (resolved once written). */
+  async failed(clientAddress: string | null, code: string): Promise<void> {
     const at = this.now();
     const start = at.getTime() - (at.getTime() % AUTH_FAILURES_WINDOW_MS);
     const key = clientAddress ?? '';
@@ -38,7 +38,7 @@ export class AuthFailures {
     window.failures++;
     window.codes[code] = (window.codes[code] ?? 0) + 1;
     if (window.failures !== AUTH_FAILURES_THRESHOLD) return;
-    recordAudit(this.db, {
+    await appendAudit(this.db, {
       actor: null,
       action: AUDIT_ACTIONS.authFailures,
       clientAddress,

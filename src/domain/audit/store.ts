@@ -3,6 +3,7 @@
 // what, when, from where, and how it ended.
 import { and, asc, count, desc, eq, gt, gte, lt, lte, type SQL } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { transaction } from '../../db/transaction.js';
 import { auditLog, type AuditOutcome } from '../../db/schema.js';
 import { newestFirst, type PageInfo } from '../connectors/page.js';
 
@@ -37,9 +38,9 @@ export interface AuditEntry {
   at?: Date;
 }
 
-/** Appends one row. Callers inside a transaction pass its handle, so the act and its row commit together. */
-export function recordAudit(db: Db, entry: AuditEntry): AuditRow {
-  return db
+/** Appends one row inside the caller's transaction (pass its `tx`), so the act and its row commit together. */
+export async function recordAudit(tx: Db, entry: AuditEntry): Promise<AuditRow> {
+  const [row] = await tx
     .insert(auditLog)
     .values({
       actor: entry.actor,
@@ -52,8 +53,13 @@ export function recordAudit(db: Db, entry: AuditEntry): AuditRow {
       importId: entry.importId ?? null,
       ...(entry.at ? { at: entry.at.toISOString() } : {}),
     })
-    .returning()
-    .get();
+    .returning();
+  return row!;
+}
+
+/** Appends one row in a transaction of its own, for an act that wrote nothing else (a refusal, a burst of failures). */
+export async function appendAudit(db: Db, entry: AuditEntry): Promise<AuditRow> {
+  return transaction(db, (tx) => recordAudit(tx, entry));
 }
 
 export interface AuditFilter {
@@ -82,39 +88,38 @@ function where(filter: AuditFilter): SQL | undefined {
 }
 
 /** A page of the audit log, newest first, after a cursor an earlier page gave. */
-export function listAudit(
+export async function listAudit(
   db: Db,
   filter: AuditFilter,
   page: { first: number; after?: string | null },
-): { edges: { cursor: string; node: AuditRow }[]; pageInfo: PageInfo } {
+): Promise<{ edges: { cursor: string; node: AuditRow }[]; pageInfo: PageInfo }> {
   const after = newestFirst.afterId(page.after, CURSOR);
-  const rows = db
+  const rows = await db
     .select()
     .from(auditLog)
     .where(and(where(filter), after === null ? undefined : lt(auditLog.id, after)))
     .orderBy(desc(auditLog.id))
-    .limit(page.first + 1)
-    .all();
+    .limit(page.first + 1);
   return newestFirst.page(rows, page.first, page.after, CURSOR);
 }
 
-export function countAudit(db: Db, filter: AuditFilter): number {
-  return db.select({ n: count() }).from(auditLog).where(where(filter)).get()?.n ?? 0;
+export async function countAudit(db: Db, filter: AuditFilter): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(auditLog).where(where(filter));
+  return row?.n ?? 0;
 }
 
 const EXPORT_BATCH = 500;
 
 /** Every matching row, oldest first, read a batch at a time (for an export of any length). */
-export function* auditRows(db: Db, filter: AuditFilter): Generator<AuditRow> {
+export async function* auditRows(db: Db, filter: AuditFilter): AsyncGenerator<AuditRow> {
   let last = 0;
   for (;;) {
-    const rows = db
+    const rows = await db
       .select()
       .from(auditLog)
       .where(and(where(filter), gt(auditLog.id, last)))
       .orderBy(asc(auditLog.id))
-      .limit(EXPORT_BATCH)
-      .all();
+      .limit(EXPORT_BATCH);
     yield* rows;
     if (rows.length < EXPORT_BATCH) return;
     last = rows.at(-1)!.id;

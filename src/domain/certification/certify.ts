@@ -1,9 +1,12 @@
 // Support-level changes (certify, decertify, archive, unarchive): one function for every transition of
-// SUPPORT_LEVEL_TRANSITIONS, each checked and written with its audit event in one IMMEDIATE transaction.
+// SUPPORT_LEVEL_TRANSITIONS, each checked and written with its audit event in one transaction, the
+// connector's row locked while it is checked, so two gateways changing one connector take turns.
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import type { PgAsyncDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Db } from '../../db/client.js';
-import { certificationEvents, connectorAvailability, type DeploymentKey, type SupportLevelKey } from '../../db/schema.js';
+import { transaction } from '../../db/transaction.js';
+import { certificationEvents, connectorAvailability, connectors, type DeploymentKey, type SupportLevelKey } from '../../db/schema.js';
 import { resolveConnectorRef, touchConnector, type ConnectorRow } from '../connectors/store.js';
 import { slugSchema } from '../connectors/input.js';
 import type { Visibility } from '../connectors/visibility.js';
@@ -55,19 +58,18 @@ export function refusedChange(connector: ConnectorRow | null, dryRun: boolean, e
 }
 
 /** The level a connector had before its latest archiving, from its audit log; null if none is recorded. */
-function levelBeforeArchiving(db: Db, connectorId: number): SupportLevelKey | null {
-  const row = db
+async function levelBeforeArchiving(db: Db, connectorId: number): Promise<SupportLevelKey | null> {
+  const [row] = await db
     .select({ fromLevel: certificationEvents.fromLevel })
     .from(certificationEvents)
     .where(and(eq(certificationEvents.connectorId, connectorId), eq(certificationEvents.toLevel, 'archived')))
     .orderBy(desc(certificationEvents.id))
-    .limit(1)
-    .get();
+    .limit(1);
   return row && row.fromLevel !== 'archived' ? row.fromLevel : null;
 }
 
 /** Where `rule` takes `connector`, or the INVALID_TRANSITION userError naming the rule it breaks. */
-function target(db: Db, rule: TransitionRule, connector: ConnectorRow, field: string[]): SupportLevelKey | UserError {
+async function target(db: Db, rule: TransitionRule, connector: ConnectorRow, field: string[]): Promise<SupportLevelKey | UserError> {
   const level = connector.supportLevel;
   if (!rule.from.includes(level)) {
     const why =
@@ -78,21 +80,18 @@ function target(db: Db, rule: TransitionRule, connector: ConnectorRow, field: st
   }
   if (rule.to !== 'level_before_archiving') return rule.to;
   return (
-    levelBeforeArchiving(db, connector.id) ??
+    (await levelBeforeArchiving(db, connector.id)) ??
     userError('INVALID_TRANSITION', field, `${connector.slug} was archived with no recorded level before it, so there is no level to return it to.`)
   );
 }
 
 /** The deployments where the connector is enabled and `from` → `to` starts (gained) or ends (lost) an official SLA. */
-function slaChanges(db: Db, catalog: PolicyCatalog, connectorId: number, from: SupportLevelKey, to: SupportLevelKey) {
-  const enabled = new Set(
-    db
-      .select({ deployment: connectorAvailability.deployment })
-      .from(connectorAvailability)
-      .where(and(eq(connectorAvailability.connectorId, connectorId), eq(connectorAvailability.enabled, true)))
-      .all()
-      .map((r) => r.deployment),
-  );
+async function slaChanges(db: Db, catalog: PolicyCatalog, connectorId: number, from: SupportLevelKey, to: SupportLevelKey) {
+  const rows = await db
+    .select({ deployment: connectorAvailability.deployment })
+    .from(connectorAvailability)
+    .where(and(eq(connectorAvailability.connectorId, connectorId), eq(connectorAvailability.enabled, true)));
+  const enabled = new Set(rows.map((r) => r.deployment));
   const on = catalog.deployments.map((d) => d.key).filter((d) => enabled.has(d));
   return {
     newSlaDeployments: on.filter((d) => catalog.offersSla(to, d) && !catalog.offersSla(from, d)),
@@ -100,45 +99,59 @@ function slaChanges(db: Db, catalog: PolicyCatalog, connectorId: number, from: S
   };
 }
 
+/**
+ * The connector row, locked until the transaction ends, so the checks made on it still hold when the
+ * change is written. PostgreSQL (READ COMMITTED) waits here for another gateway's change of the same
+ * connector and then reads the row as that change left it; on SQLite BEGIN IMMEDIATE already serializes
+ * writers, so the row read is current.
+ */
+export async function lockedConnector(tx: Db, connector: ConnectorRow): Promise<ConnectorRow | undefined> {
+  if (tx.$engine !== 'postgres') return connector;
+  const pg = tx as unknown as PgAsyncDatabase<PgQueryResultHKT>;
+  const rows = await pg
+    .select()
+    .from(connectors as never)
+    .where(eq(connectors.id, connector.id))
+    .for('update');
+  return rows[0] as ConnectorRow | undefined;
+}
+
 /** Makes the transition `mutation` names (or, with dryRun, reports what it would do). */
-export function changeSupportLevel(
+export async function changeSupportLevel(
   db: Db,
   catalog: PolicyCatalog,
   mutation: TransitionMutation,
   input: SupportLevelChangeInput,
   actor: string,
   visibility: Visibility,
-): SupportLevelChangeResult {
+): Promise<SupportLevelChangeResult> {
   const dryRun = input.dryRun ?? false;
   const rule = SUPPORT_LEVEL_TRANSITIONS[mutation];
-  return db.transaction(
-    (transaction) => {
-      const tx = transaction as unknown as Db;
-      const found = resolveConnectorRef(tx, input, visibility);
-      if ('error' in found) return refusedChange(null, dryRun, found.error);
-      const { connector, field } = found;
-      const to = target(tx, rule, connector, field);
-      if (typeof to !== 'string') return refusedChange(connector, dryRun, to);
-      if (input.expectedRevision != null && input.expectedRevision !== connector.revision) {
-        const why = `${connector.slug} is at revision ${connector.revision}, not ${input.expectedRevision}: it changed since you read it.`;
-        return refusedChange(connector, dryRun, userError('STALE_REVISION', ['input', 'expectedRevision'], why));
-      }
-      const from = connector.supportLevel;
-      const changes = { fromLevel: from, toLevel: to, ...slaChanges(tx, catalog, connector.id, from, to), dryRun, userErrors: [] };
-      if (dryRun) return { connector, event: null, ...changes };
-      const updated = touchConnector(tx, connector.id, { supportLevel: to });
-      const event = tx
-        .insert(certificationEvents)
-        .values({ connectorId: connector.id, fromLevel: from, toLevel: to, actor, reason: input.reason, evidence: input.evidence ?? null, source: 'mutation' })
-        .returning()
-        .get();
-      return { connector: updated, event, ...changes };
-    },
-    { behavior: 'immediate' },
-  );
+  return transaction(db, async (tx) => {
+    const found = await resolveConnectorRef(tx, input, visibility);
+    if ('error' in found) return refusedChange(null, dryRun, found.error);
+    const { field } = found;
+    const connector = await lockedConnector(tx, found.connector);
+    if (!connector) return refusedChange(null, dryRun, userError('NOT_FOUND', field, `${found.connector.slug} was removed meanwhile.`));
+    const to = await target(tx, rule, connector, field);
+    if (typeof to !== 'string') return refusedChange(connector, dryRun, to);
+    if (input.expectedRevision != null && input.expectedRevision !== connector.revision) {
+      const why = `${connector.slug} is at revision ${connector.revision}, not ${input.expectedRevision}: it changed since you read it.`;
+      return refusedChange(connector, dryRun, userError('STALE_REVISION', ['input', 'expectedRevision'], why));
+    }
+    const from = connector.supportLevel;
+    const changes = { fromLevel: from, toLevel: to, ...(await slaChanges(tx, catalog, connector.id, from, to)), dryRun, userErrors: [] };
+    if (dryRun) return { connector, event: null, ...changes };
+    const updated = await touchConnector(tx, connector.id, { supportLevel: to });
+    const [event] = await tx
+      .insert(certificationEvents)
+      .values({ connectorId: connector.id, fromLevel: from, toLevel: to, actor, reason: input.reason, evidence: input.evidence ?? null, source: 'mutation' })
+      .returning();
+    return { connector: updated, event: event!, ...changes };
+  });
 }
 
 /** Certifies a community connector (changeSupportLevel's certifyConnector transition). */
-export function certifyConnector(db: Db, catalog: PolicyCatalog, input: CertifyInput, actor: string, visibility: Visibility): CertifyResult {
+export async function certifyConnector(db: Db, catalog: PolicyCatalog, input: CertifyInput, actor: string, visibility: Visibility): Promise<CertifyResult> {
   return changeSupportLevel(db, catalog, 'certifyConnector', input, actor, visibility);
 }

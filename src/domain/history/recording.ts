@@ -1,9 +1,11 @@
 // Who is writing, for the history triggers (migration 20261130125451_history_triggers): a write path sets
 // the one history_context row inside its transaction and deletes it before the transaction ends, so no
-// other transaction ever sees it (SQLite runs one write transaction at a time). A writer that sets
-// nothing is still recorded, as 'unattributed' and effective when recorded.
+// other transaction ever sees it. On SQLite one write transaction runs at a time; on PostgreSQL a second
+// writer's insert of that row waits for the first to commit, so recorded writes take turns there too.
+// A writer that sets nothing is still recorded, as 'unattributed' and effective when recorded.
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
+import { rawRun } from '../../db/raw.js';
 import { apiTokens, type HistorySourceKey } from '../../db/schema.js';
 
 export interface Recorder {
@@ -15,34 +17,41 @@ export interface Recorder {
   effectiveAt?: string | null;
 }
 
-/** Runs `write` with `who` as the history's writer. Call it inside the write's transaction (`db` may be drizzle's transaction). */
-export function recording<T>(db: Db, who: Recorder, write: () => T): T {
+/** Now, as ISO-8601 UTC text with milliseconds (how every timestamp is stored), on `db`'s engine. */
+export function nowIsoSql(db: Pick<Db, '$engine'>) {
+  return db.$engine === 'postgres' ? sql`to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')`;
+}
+
+/** Runs `write` with `who` as the history's writer. Call it inside the write's transaction, with its `tx`. */
+export async function recording<T>(tx: Db, who: Recorder, write: () => T | Promise<T>): Promise<T> {
   // Without a time from the source, everything the transaction changes takes effect at one instant: its start.
-  const effectiveAt = who.effectiveAt === undefined ? sql`strftime('%Y-%m-%dT%H:%M:%fZ', 'now')` : who.effectiveAt;
-  db.run(
-    sql`insert or replace into history_context (id, actor, source, import_id, effective_at) values (1, ${who.actor}, ${who.source}, ${who.importId ?? null}, ${effectiveAt})`,
+  const effectiveAt = who.effectiveAt === undefined ? nowIsoSql(tx) : who.effectiveAt;
+  await rawRun(
+    tx,
+    sql`insert into history_context (id, actor, source, import_id, effective_at) values (1, ${who.actor}, ${who.source}, ${who.importId ?? null}, ${effectiveAt})
+      on conflict (id) do update set actor = excluded.actor, source = excluded.source, import_id = excluded.import_id, effective_at = excluded.effective_at`,
   );
-  // STAND-IN (async-registry, drop for C's async recording on merge): an async `write` keeps the context until it settles.
+  const forget = sql`delete from history_context`;
   let result: T;
   try {
-    result = write();
+    result = await write();
   } catch (error) {
-    db.run(sql`delete from history_context`);
+    // On PostgreSQL a failed statement has aborted the transaction, which rolls the row back anyway.
+    await rawRun(tx, forget).catch(() => {});
     throw error;
   }
-  if (result instanceof Promise) return result.finally(() => db.run(sql`delete from history_context`)) as T;
-  db.run(sql`delete from history_context`);
+  await rawRun(tx, forget);
   return result;
 }
 
-/** A statement that sets when the next changes took effect, for a writer whose changes take effect at different times (an import). */
-export function effectiveSetter(db: Pick<Db, '$client'>): (effectiveAt: string | null) => void {
-  const statement = db.$client.prepare('update history_context set effective_at = ? where id = 1');
-  return (effectiveAt) => void statement.run(effectiveAt);
+/** Sets when the next changes took effect, for a writer whose changes take effect at different times (an import). */
+export async function setEffectiveAt(tx: Db, effectiveAt: string | null): Promise<void> {
+  await rawRun(tx, sql`update history_context set effective_at = ${effectiveAt} where id = 1`);
 }
 
 /** The name of a token, to record as the actor of the changes it makes. */
-export function tokenActor(db: Db, tokenId: number | null): string | null {
+export async function tokenActor(db: Db, tokenId: number | null): Promise<string | null> {
   if (tokenId == null) return null;
-  return db.select({ name: apiTokens.name }).from(apiTokens).where(eq(apiTokens.id, tokenId)).get()?.name ?? null;
+  const [row] = await db.select({ name: apiTokens.name }).from(apiTokens).where(eq(apiTokens.id, tokenId)).limit(1);
+  return row?.name ?? null;
 }

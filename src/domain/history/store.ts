@@ -3,12 +3,22 @@
 // columns. The list reads the fields its filter and order need with two index seeks each (the latest change,
 // the snapshot), through the same filter SQL as the current list (connectorFilterSql); the page's
 // connectors are then read whole.
-import { and, getTableColumns, sql, type Column, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, lte, or, sql, type Column, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { Db } from '../../db/client.js';
+import type { Db, Engine } from '../../db/client.js';
+import { rawRow, rawRows } from '../../db/raw.js';
 import { NAME_KEY_FUNCTION, nameKey } from '../../db/name-key.js';
 import { literalLimit } from '../../db/limit.js';
-import { connectorAvailability, connectorRenames, connectors, DEPLOYMENT_KEYS, type DeploymentKey } from '../../db/schema.js';
+import {
+  breakingChanges,
+  certificationEvents,
+  connectorAvailability,
+  connectorHistory,
+  connectorRenames,
+  connectors,
+  DEPLOYMENT_KEYS,
+  type DeploymentKey,
+} from '../../db/schema.js';
 import { afterOrderCursorSql, type ConnectorPageInput, decodeCursor, DEFAULT_ORDER, orderExpression, tieColumn } from '../connectors/page.js';
 import {
   connectorFilterSql,
@@ -63,40 +73,60 @@ export function decodeValue(column: HistoryColumn, value: string | number | null
   return c.mapFromDriverValue(value);
 }
 
+/** What the creation snapshot `s.value` holds at `path` (keys), as text, on `db`'s engine. */
+function snapshotAt(engine: Engine, path: readonly string[]): SQL {
+  if (engine === 'postgres') {
+    // Only 'created' rows hold JSON, hence the guarded cast.
+    return sql`((case when s.field = 'created' then s.value::jsonb end) #>> ${`{${path.join(',')}}`}::text[])`;
+  }
+  return sql`json_extract(s.value, ${`$.${path.join('.')}`})`;
+}
+
 /**
  * The value of `field` (in `scope`) for connector `id` as of `at`: the later of its latest change row by
  * then and what its creation snapshot (the 'created' row, a JSON object) holds at `path`. Two seeks on
  * connector_history_asof_idx.
  */
-const latestAt = (id: SQL, field: string, scope: string, path: string, at: string) =>
+const latestAt = (engine: Engine, id: SQL, field: string, scope: string, path: readonly string[], at: string) =>
   sql`(select value from (select * from (select v.value as value, v.effective_at as e, v.id as i from connector_history v
-      where v.connector_id = ${id} and v.field = ${field} and v.scope = ${scope} and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1)
-    union all select json_extract(s.value, ${path}), s.effective_at, s.id from connector_history s
-      where s.connector_id = ${id} and s.field = 'created' and s.scope = '' and s.effective_at <= ${at}) order by e desc, i desc limit 1)`;
+      where v.connector_id = ${id} and v.field = ${field} and v.scope = ${scope} and v.effective_at <= ${at} order by v.effective_at desc, v.id desc limit 1) latest
+    union all select ${snapshotAt(engine, path)}, s.effective_at, s.id from connector_history s
+      where s.connector_id = ${id} and s.field = 'created' and s.scope = '' and s.effective_at <= ${at}) candidates order by e desc, i desc limit 1)`;
 
-const columnAt = (id: SQL, field: HistoryColumn, at: string) => latestAt(id, field, '', `$.${field}`, at);
+const columnAt = (engine: Engine, id: SQL, field: HistoryColumn, at: string) => latestAt(engine, id, field, '', [field], at);
 
 /** Whether connector `id` was enabled on deployment `d` at `at` (a change row holds '1', the snapshot 1). */
-const enabledOnDeploymentAt = (id: SQL, d: DeploymentKey, at: string) =>
-  sql`cast(${latestAt(id, 'enabled', d, `$.availability.${d}.enabled`, at)} as text) = '1'`;
+const enabledOnDeploymentAt = (engine: Engine, id: SQL, d: DeploymentKey, at: string) =>
+  sql`cast(${latestAt(engine, id, 'enabled', d, ['availability', d, 'enabled'], at)} as text) = '1'`;
+
+/**
+ * name_key as of `at` for a connector read from its history. SQLite computes it from the name then, with
+ * the function openDatabase registers; PostgreSQL has no such function, so there a name unchanged since
+ * keeps today's key and a name changed since sorts by its lower case (close to, not exactly, nameKey).
+ */
+function nameKeyAt(engine: Engine, id: SQL, at: string): SQL {
+  const name = columnAt(engine, id, 'name', at);
+  if (engine === 'postgres') return sql`(select case when n.name = c.name then c.name_key else lower(n.name) end from (select ${name} as name) n)`;
+  return sql`${sql.raw(NAME_KEY_FUNCTION)}(${name})`;
+}
 
 /**
  * The as-of table "h": the columns a filter or an order reads, as they were at `at`, for the connectors
  * that existed then. A connector whose changes all took effect by `at`, recorded in effective order, is
  * its current row ("fresh": no history read); the others are read from their history.
  */
-function asOfTable(at: string, withEnabledOn = false): SQL {
+function asOfTable(engine: Engine, at: string, withEnabledOn = false): SQL {
   const id = sql`c.id`;
   const fresh = sql`(z.last_effective_at <= ${at} and not z.disordered)`;
   const col = (key: HistoryColumn) => {
     const name = sql.identifier(TABLE[key]!.name);
-    return sql`case when ${fresh} then c.${name} else ${columnAt(id, key, at)} end as ${name}`;
+    return sql`case when ${fresh} then c.${name} else ${columnAt(engine, id, key, at)} end as ${name}`;
   };
   const read = ['type', 'supportLevel', 'releaseStage', 'name', 'slug', 'language', 'organization', 'releaseDate', 'usage', 'syncSuccessRate'] as const;
-  // Name order reads name_key: computed from the name as it was, by the SQL function openDatabase registers.
-  const key = sql`case when ${fresh} then c.name_key else ${sql.raw(NAME_KEY_FUNCTION)}(${columnAt(id, 'name', at)}) end as name_key`;
+  // Name order reads name_key: computed from the name as it was.
+  const key = sql`case when ${fresh} then c.name_key else ${nameKeyAt(engine, id, at)} end as name_key`;
   const columns = [...read.map(col), key];
-  if (withEnabledOn) columns.push(sql`case when ${fresh} then c.enabled_on else ${enabledOnAt(id, at)} end as enabled_on`);
+  if (withEnabledOn) columns.push(sql`case when ${fresh} then c.enabled_on else ${enabledOnAt(engine, id, at)} end as enabled_on`);
   return sql`(select c.id as id, ${fresh} as fresh, ${sql.join(columns, sql`, `)},
     case when ${fresh} then z.last_effective_at else (select max(v.effective_at) from connector_history v where v.connector_id = c.id and v.effective_at <= ${at}) end as updated_at
     from ${connectors} c join connector_history_horizon z on z.connector_id = c.id
@@ -104,8 +134,8 @@ function asOfTable(at: string, withEnabledOn = false): SQL {
 }
 
 /** enabled_on as of `at`: the deployments then enabled, comma-separated in key order, or null. One seek each. */
-function enabledOnAt(id: SQL, at: string): SQL {
-  const each = [...DEPLOYMENT_KEYS].sort().map((d) => sql`case when ${enabledOnDeploymentAt(id, d, at)} then ${`${d},`} else '' end`);
+function enabledOnAt(engine: Engine, id: SQL, at: string): SQL {
+  const each = [...DEPLOYMENT_KEYS].sort().map((d) => sql`case when ${enabledOnDeploymentAt(engine, id, d, at)} then ${`${d},`} else '' end`);
   return sql`nullif(rtrim(${sql.join(each, sql` || `)}, ','), '')`;
 }
 
@@ -114,17 +144,17 @@ const h = alias(connectors, 'h') as unknown as typeof connectors;
 
 /** "Enabled on one of these deployments" as of `at`: a fresh connector's availability rows, else one seek per deployment. */
 const enabledAt =
-  (at: string) =>
+  (engine: Engine, at: string) =>
   (t: ConnectorColumns, deployments: readonly DeploymentKey[]): SQL => {
     const list = sql.join(
       deployments.map((d) => sql`${d}`),
       sql`, `,
     );
     const then = sql.join(
-      deployments.map((d) => enabledOnDeploymentAt(sql`${t.id}`, d, at)),
+      deployments.map((d) => enabledOnDeploymentAt(engine, sql`${t.id}`, d, at)),
       sql` or `,
     );
-    return sql`(case when "h"."fresh" then exists (select 1 from ${connectorAvailability} a where a.connector_id = ${t.id} and a.enabled = 1 and a.deployment in (${list})) else (${then}) end)`;
+    return sql`(case when "h"."fresh" then exists (select 1 from ${connectorAvailability} a where a.connector_id = ${t.id} and a.enabled = true and a.deployment in (${list})) else (${then}) end)`;
   };
 
 /** A page of connectors as of the instant `at`. */
@@ -133,35 +163,52 @@ export interface AsOfPageInput extends ConnectorPageInput {
 }
 
 /** The row ids of one page as of `at` (one more than asked), with the values their cursors are made of. */
-export function asOfPageRows(input: AsOfPageInput): { id: number; name: string; slug: string; updatedAt: string; releaseDate: string | null }[] {
+export async function asOfPageRows(input: AsOfPageInput): Promise<{ id: number; name: string; slug: string; updatedAt: string; releaseDate: string | null }[]> {
+  const { db } = input;
   const order = input.order ?? DEFAULT_ORDER;
   const cursor = input.after ? decodeCursor(input.after, order) : null;
   const desc = order.direction === 'desc';
   const expr = orderExpression(h, order);
   const where = and(
-    connectorFilterSql(h, input.filter, input.catalog, input.visibility, enabledAt(input.at)),
+    connectorFilterSql(h, input.filter, input.catalog, input.visibility, enabledAt(db.$engine, input.at)),
     cursor ? afterOrderCursorSql(h, order, cursor, desc) : undefined,
   );
   const dir = desc ? sql`desc` : sql`asc`;
-  return input.db.all(
-    sql`select h.id as id, h.name as name, h.slug as slug, h.updated_at as updatedAt, h.release_date as releaseDate from ${asOfTable(input.at)}
-      where ${where ?? sql`1`} order by ${expr} ${dir}, ${tieColumn(h, order)} ${dir}, h.id ${dir} limit ${literalLimit(input.first + 1)}`,
+  return rawRows(
+    db,
+    sql`select h.id as id, h.name as name, h.slug as slug, h.updated_at as "updatedAt", h.release_date as "releaseDate" from ${asOfTable(db.$engine, input.at)}
+      where ${where ?? sql`true`} order by ${expr} ${dir}, ${tieColumn(h, order)} ${dir}, h.id ${dir} limit ${literalLimit(input.first + 1)}`,
   );
 }
 
 /** How many connectors matched a filter as of `at`. */
-export function countAsOf(db: Db, at: string, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): number {
-  const where = connectorFilterSql(h, filter, catalog, visibility, enabledAt(at));
-  return db.get<{ n: number }>(sql`select count(*) as n from ${asOfTable(at)} where ${where ?? sql`1`}`)?.n ?? 0;
+export async function countAsOf(
+  db: Db,
+  at: string,
+  filter: ConnectorFilter | null | undefined,
+  catalog: PolicyCatalog,
+  visibility: Visibility,
+): Promise<number> {
+  const where = connectorFilterSql(h, filter, catalog, visibility, enabledAt(db.$engine, at));
+  const row = await rawRow<{ n: number }>(db, sql`select count(*) as n from ${asOfTable(db.$engine, at)} where ${where ?? sql`true`}`);
+  return Number(row?.n ?? 0);
 }
 
 /** The facets' grouped counts (facetGroups) as of `at`: one statement over the as-of table. */
-export function facetGroupsAsOf(db: Db, at: string, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): FacetGroup[] {
-  const where = connectorFilterSql(h, filter, catalog, visibility, enabledAt(at));
-  return db.all(
-    sql`select h.type as type, h.support_level as supportLevel, h.language as language, h.enabled_on as enabledOn, count(*) as count
-      from ${asOfTable(at, true)} where ${where ?? sql`1`} group by h.type, h.support_level, h.language, h.enabled_on`,
+export async function facetGroupsAsOf(
+  db: Db,
+  at: string,
+  filter: ConnectorFilter | null | undefined,
+  catalog: PolicyCatalog,
+  visibility: Visibility,
+): Promise<FacetGroup[]> {
+  const where = connectorFilterSql(h, filter, catalog, visibility, enabledAt(db.$engine, at));
+  const rows = await rawRows<FacetGroup>(
+    db,
+    sql`select h.type as type, h.support_level as "supportLevel", h.language as language, h.enabled_on as "enabledOn", count(*) as count
+      from ${asOfTable(db.$engine, at, true)} where ${where ?? sql`true`} group by h.type, h.support_level, h.language, h.enabled_on`,
   );
+  return rows.map((r) => ({ ...r, count: Number(r.count) }));
 }
 
 export interface AvailabilityAsOf {
@@ -194,13 +241,20 @@ export interface AsOfState {
 type HistoryRow = { connectorId: number; field: string; scope: string; value: string | null; effectiveAt: string };
 
 /** The connectors of `ids` as of `at` (those that existed then), each folded from its history up to then. */
-export function asOfStates(db: Db, ids: readonly number[], at: string): Map<number, AsOfState> {
-  const rows = db.$client
-    .prepare(
-      `select connector_id as connectorId, field, scope, value, effective_at as effectiveAt from connector_history
-       where connector_id in (select value from json_each(?)) and effective_at <= ? order by connector_id, effective_at, id`,
-    )
-    .all(JSON.stringify(ids), at) as HistoryRow[];
+export async function asOfStates(db: Db, ids: readonly number[], at: string): Promise<Map<number, AsOfState>> {
+  const rows: HistoryRow[] = ids.length
+    ? await db
+        .select({
+          connectorId: connectorHistory.connectorId,
+          field: connectorHistory.field,
+          scope: connectorHistory.scope,
+          value: connectorHistory.value,
+          effectiveAt: connectorHistory.effectiveAt,
+        })
+        .from(connectorHistory)
+        .where(and(inArray(connectorHistory.connectorId, [...ids]), lte(connectorHistory.effectiveAt, at)))
+        .orderBy(asc(connectorHistory.connectorId), asc(connectorHistory.effectiveAt), asc(connectorHistory.id))
+    : [];
   const states = new Map<number, AsOfState & { created: boolean }>();
   for (const r of rows) {
     let s = states.get(r.connectorId);
@@ -263,35 +317,42 @@ function apply(s: AsOfState & { created: boolean }, r: HistoryRow): void {
  * The connector that had `slug` at `at` and that the caller may see, or undefined: the one holding the
  * slug now, or one recorded as renamed from or to it, whichever had it then.
  */
-export function asOfBySlug(db: Db, slug: string, at: string, visibility: Visibility): AsOfState | undefined {
+export async function asOfBySlug(db: Db, slug: string, at: string, visibility: Visibility): Promise<AsOfState | undefined> {
   const ids = new Set<number>();
-  const now = findConnectorBySlug(db, slug);
+  const now = await findConnectorBySlug(db, slug);
   if (now) ids.add(now.id);
-  const renamed = db
+  const renamed = await db
     .select({ id: connectorRenames.connectorId })
     .from(connectorRenames)
-    .where(sql`${connectorRenames.fromSlug} = ${slug} or ${connectorRenames.toSlug} = ${slug}`)
-    .all();
+    .where(or(eq(connectorRenames.fromSlug, slug), eq(connectorRenames.toSlug, slug)));
   for (const r of renamed) ids.add(r.id);
-  for (const state of asOfStates(db, [...ids], at).values()) {
+  for (const state of (await asOfStates(db, [...ids], at)).values()) {
     if (state.columns.slug === slug && canSee(visibility, state.columns.organization as string | null)) return state;
   }
   return undefined;
 }
 
 /** Which of these certification events had taken effect by `at`. */
-export function eventIdsAsOf(db: Db, connectorIds: readonly number[], at: string): Set<number> {
-  const ids = db.$client
-    .prepare(`select id from certification_events where connector_id in (select value from json_each(?)) and coalesce(effective_at, created_at) <= ?`)
-    .pluck()
-    .all(JSON.stringify(connectorIds), at) as number[];
-  return new Set(ids);
+export async function eventIdsAsOf(db: Db, connectorIds: readonly number[], at: string): Promise<Set<number>> {
+  if (!connectorIds.length) return new Set();
+  const rows = await db
+    .select({ id: certificationEvents.id })
+    .from(certificationEvents)
+    .where(
+      and(
+        inArray(certificationEvents.connectorId, [...connectorIds]),
+        lte(sql`coalesce(${certificationEvents.effectiveAt}, ${certificationEvents.createdAt})`, at),
+      ),
+    );
+  return new Set(rows.map((r) => r.id));
 }
 
 /** The version of each breaking change of these connectors, by row id. */
-export function breakingChangeVersions(db: Db, connectorIds: readonly number[]): Map<number, string> {
-  const rows = db.$client
-    .prepare('select id, version from breaking_changes where connector_id in (select value from json_each(?))')
-    .all(JSON.stringify(connectorIds)) as { id: number; version: string }[];
+export async function breakingChangeVersions(db: Db, connectorIds: readonly number[]): Promise<Map<number, string>> {
+  if (!connectorIds.length) return new Map();
+  const rows = await db
+    .select({ id: breakingChanges.id, version: breakingChanges.version })
+    .from(breakingChanges)
+    .where(inArray(breakingChanges.connectorId, [...connectorIds]));
   return new Map(rows.map((r) => [r.id, r.version]));
 }

@@ -1,8 +1,9 @@
 // The release lifecycle: breaking changes, the support state of a pinned version, and announcing a
 // change within the upgrade window a support level promises.
-import { and, sql, type SQL } from 'drizzle-orm';
+import { and, count, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
+import { transaction } from '../../db/transaction.js';
 import { literalLimit } from '../../db/limit.js';
 import { breakingChanges, connectorAvailability, connectors, DEADLINE_ACTION_KEYS, type DeploymentKey, type SupportLevelKey } from '../../db/schema.js';
 import { isoDateSchema, semverSchema, slugSchema } from '../connectors/input.js';
@@ -10,6 +11,7 @@ import { afterCursorSql, decodeKeysetCursor, encodeKeysetCursor, pageOf } from '
 import { resolveConnectorRef, touchConnector, type ConnectorRow } from '../connectors/store.js';
 import { visibleSql, type Visibility } from '../connectors/visibility.js';
 import { userError, type UserError } from '../errors.js';
+import { lockedConnector } from '../certification/certify.js';
 import type { PolicyCatalog } from '../support/policy.js';
 
 export type BreakingChangeRow = typeof breakingChanges.$inferSelect;
@@ -89,67 +91,62 @@ const refused = (connector: ConnectorRow | null, error: UserError): AnnounceResu
 });
 
 /** Adds a breaking change for a version, enforcing the support level's minimum upgrade window. */
-export function announceBreakingChange(db: Db, catalog: PolicyCatalog, input: AnnounceInput, today: string, visibility: Visibility): AnnounceResult {
-  return db.transaction(
-    (tx) => {
-      const found = resolveConnectorRef(tx as unknown as Db, input, visibility);
-      if ('error' in found) return refused(null, found.error);
-      const { connector, field } = found;
-      if (connector.supportLevel === 'archived') {
-        return refused(connector, userError('INVALID_TRANSITION', field, `${connector.slug} is archived: it gets no new releases.`));
-      }
-      if (input.expectedRevision != null && input.expectedRevision !== connector.revision) {
-        return refused(
-          connector,
-          userError(
-            'STALE_REVISION',
-            ['input', 'expectedRevision'],
-            `${connector.slug} is at revision ${connector.revision}, not ${input.expectedRevision}: it changed since you read it.`,
-          ),
-        );
-      }
-      const level = catalog.level(connector.supportLevel);
-      const earliest = addDays(today, level.minUpgradeWindowDays);
-      if (level.minUpgradeWindowDays > 0 && input.upgradeDeadline < earliest) {
-        return refused(
-          connector,
-          userError(
-            'VALIDATION',
-            ['input', 'upgradeDeadline'],
-            `upgradeDeadline: ${level.label} connectors give users at least ${level.minUpgradeWindowDays} days to upgrade; the earliest deadline allowed today is ${earliest}.`,
-          ),
-        );
-      }
-      const exists = tx
-        .select({ id: breakingChanges.id })
-        .from(breakingChanges)
-        .where(and(sql`${breakingChanges.connectorId} = ${connector.id}`, sql`${breakingChanges.version} = ${input.version}`))
-        .get();
-      if (exists) {
-        return refused(
-          connector,
-          userError('CONFLICT', ['input', 'version'], `${connector.slug} already has a breaking change announced for ${input.version}.`),
-        );
-      }
-      const breakingChange = tx
-        .insert(breakingChanges)
-        .values({
-          connectorId: connector.id,
-          version: input.version,
-          upgradeDeadline: input.upgradeDeadline,
-          message: input.message,
-          migrationDocumentationUrl:
-            input.migrationDocumentationUrl ?? (connector.documentationUrl ? `${connector.documentationUrl}-migrations#${input.version}` : null),
-          deadlineAction: input.deadlineAction ?? null,
-          scopedImpact: input.impactedStreams ? [{ scopeType: 'stream', impactedScopes: [...new Set(input.impactedStreams)] }] : null,
-        })
-        .returning()
-        .get();
-      const updated = touchConnector(tx as unknown as Db, connector.id);
-      return { connector: updated, breakingChange, userErrors: [] };
-    },
-    { behavior: 'immediate' },
-  );
+export async function announceBreakingChange(
+  db: Db,
+  catalog: PolicyCatalog,
+  input: AnnounceInput,
+  today: string,
+  visibility: Visibility,
+): Promise<AnnounceResult> {
+  return transaction(db, async (tx) => {
+    const found = await resolveConnectorRef(tx, input, visibility);
+    if ('error' in found) return refused(null, found.error);
+    const { field } = found;
+    // Locked (on PostgreSQL) so the revision and level checked are the ones the change is written against.
+    const connector = await lockedConnector(tx, found.connector);
+    if (!connector) return refused(null, userError('NOT_FOUND', field, `${found.connector.slug} was removed meanwhile.`));
+    const why = refusal(catalog, connector, input, today, field);
+    if (why) return refused(connector, why);
+    const [breakingChange] = await tx
+      .insert(breakingChanges)
+      .values({
+        connectorId: connector.id,
+        version: input.version,
+        upgradeDeadline: input.upgradeDeadline,
+        message: input.message,
+        migrationDocumentationUrl:
+          input.migrationDocumentationUrl ?? (connector.documentationUrl ? `${connector.documentationUrl}-migrations#${input.version}` : null),
+        deadlineAction: input.deadlineAction ?? null,
+        scopedImpact: input.impactedStreams ? [{ scopeType: 'stream', impactedScopes: [...new Set(input.impactedStreams)] }] : null,
+      })
+      .onConflictDoNothing()
+      .returning();
+    // The (connector, version) pair is unique: a change already announced for the version keeps its row.
+    if (!breakingChange) {
+      return refused(connector, userError('CONFLICT', ['input', 'version'], `${connector.slug} already has a breaking change announced for ${input.version}.`));
+    }
+    const updated = await touchConnector(tx, connector.id);
+    return { connector: updated, breakingChange, userErrors: [] };
+  });
+}
+
+/** Why an announcement is refused before anything is written (archived, stale revision, too short a window), or null. */
+function refusal(catalog: PolicyCatalog, connector: ConnectorRow, input: AnnounceInput, today: string, field: string[]): UserError | null {
+  if (connector.supportLevel === 'archived') return userError('INVALID_TRANSITION', field, `${connector.slug} is archived: it gets no new releases.`);
+  if (input.expectedRevision != null && input.expectedRevision !== connector.revision) {
+    const why = `${connector.slug} is at revision ${connector.revision}, not ${input.expectedRevision}: it changed since you read it.`;
+    return userError('STALE_REVISION', ['input', 'expectedRevision'], why);
+  }
+  const level = catalog.level(connector.supportLevel);
+  const earliest = addDays(today, level.minUpgradeWindowDays);
+  if (level.minUpgradeWindowDays > 0 && input.upgradeDeadline < earliest) {
+    return userError(
+      'VALIDATION',
+      ['input', 'upgradeDeadline'],
+      `upgradeDeadline: ${level.label} connectors give users at least ${level.minUpgradeWindowDays} days to upgrade; the earliest deadline allowed today is ${earliest}.`,
+    );
+  }
+  return null;
 }
 
 // ---- listing ----
@@ -179,25 +176,23 @@ function filterSql(t: BcTable, filter: BreakingChangeFilter | null | undefined, 
             filter.supportLevels.map((l) => sql`${l}`),
             sql`, `,
           )}))`
-        : sql`0`,
+        : sql`false`,
     );
   }
   if (filter.deployment) {
     parts.push(
-      sql`exists (select 1 from ${connectorAvailability} where ${connectorAvailability.connectorId} = ${t.connectorId} and ${connectorAvailability.deployment} = ${filter.deployment} and ${connectorAvailability.enabled} = 1)`,
+      sql`exists (select 1 from ${connectorAvailability} where ${connectorAvailability.connectorId} = ${t.connectorId} and ${connectorAvailability.deployment} = ${filter.deployment} and ${connectorAvailability.enabled} = true)`,
     );
   }
   return parts.length ? and(...parts) : undefined;
 }
 
-export function countBreakingChanges(db: Db, filter: BreakingChangeFilter | null | undefined, today: string, visibility: Visibility): number {
-  return (
-    db
-      .select({ n: sql<number>`count(*)` })
-      .from(breakingChanges)
-      .where(filterSql(breakingChanges, filter, today, visibility))
-      .get()?.n ?? 0
-  );
+export async function countBreakingChanges(db: Db, filter: BreakingChangeFilter | null | undefined, today: string, visibility: Visibility): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(breakingChanges)
+    .where(filterSql(breakingChanges, filter, today, visibility));
+  return row?.n ?? 0;
 }
 
 /** Relational-query options for one page of breaking changes, soonest deadline first. */
@@ -215,7 +210,7 @@ export function breakingChangePageQuery(input: {
 function breakingChangeWhere(input: Parameters<typeof breakingChangePageQuery>[0], cursor: ReturnType<typeof decodeKeysetCursor> | null): (t: BcTable) => SQL {
   return (t) =>
     and(filterSql(t, input.filter, input.today, input.visibility), cursor ? afterCursorSql(sql`${t.upgradeDeadline}`, t.id, cursor, false) : undefined) ??
-    sql`1`;
+    sql`true`;
 }
 
 function breakingChangeOrderBy(t: BcTable): SQL[] {
@@ -227,6 +222,6 @@ export function breakingChangePage<Row extends { id: number; upgradeDeadline: st
 }
 
 /** The rows of a page of breaking changes, for query options a planner built from breakingChangePageQuery. */
-export function breakingChangeRows(db: Db, query: object): BreakingChangeRow[] {
-  return db.query.breakingChanges.findMany(query as never).sync() as unknown as BreakingChangeRow[];
+export async function breakingChangeRows(db: Db, query: object): Promise<BreakingChangeRow[]> {
+  return (await db.query.breakingChanges.findMany(query as never)) as unknown as BreakingChangeRow[];
 }
