@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import '../src/production.js';
 import { createApp } from '../src/app.js';
-import { openDatabase } from '../src/db/client.js';
+import { closeDatabase, openDatabase } from '../src/db/client.js';
 import { migrateDatabase } from '../src/db/migrate.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson } from '../src/domain/registry/load.js';
@@ -64,9 +64,9 @@ function later(registry: ReturnType<typeof syntheticRegistry>) {
   return registry;
 }
 
-function timed<T>(what: string, run: () => T): T {
+async function timed<T>(what: string, run: () => Promise<T>): Promise<T> {
   const start = performance.now();
-  const result = run();
+  const result = await run();
   process.stderr.write(`${what}: ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
   return result;
 }
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     const path = join(dir, 'registry.db');
     const db = openDatabase(path);
     migrateDatabase(db);
-    seedIfEmpty(db, { connectors: false });
+    await seedIfEmpty(db, { connectors: false });
     if (values['without-history']) {
       const triggers = db.$client
         .prepare("select name from sqlite_schema where type = 'trigger' and name like 'connector_history_%'")
@@ -85,16 +85,16 @@ async function main(): Promise<void> {
         .all() as string[];
       for (const name of triggers) db.$client.exec(`drop trigger "${name}"`);
     }
-    timed(`import ${COUNT} new connectors (as of 2026-01-01)`, () =>
+    await timed(`import ${COUNT} new connectors (as of 2026-01-01)`, () =>
       importConnectors(db, loadRegistryJson(JSON.stringify(syntheticRegistry(COUNT)), 'oss_registry.json', 'oss'), { asOf: '2026-01-01' }),
     );
-    timed('import the later snapshot (as of 2026-06-01)', () =>
+    await timed('import the later snapshot (as of 2026-06-01)', () =>
       importConnectors(db, loadRegistryJson(JSON.stringify(later(syntheticRegistry(COUNT))), 'oss_registry.json', 'oss'), { asOf: '2026-06-01' }),
     );
     const rows = db.$client.prepare('select count(*) from connector_history').pluck().get() as number;
     process.stderr.write(`connector_history: ${rows} rows; database ${(statSync(path).size / 1e6).toFixed(0)} MB\n`);
     if (values['without-history']) return;
-    const app = createApp({ db, log: () => {}, responseCache: { enabled: false } });
+    const app = await createApp({ db, log: () => {}, responseCache: { enabled: false } });
     const served = serve(app);
     const lines = ['| request | p50 ms | p99 ms | mean ms |', '|---|---|---|---|'];
     for (const s of SCENARIOS) {
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
       process.stderr.write(`${lines.at(-1)}\n`);
     }
     await served.close();
-    db.$client.close();
+    await closeDatabase(db);
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });

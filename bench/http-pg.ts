@@ -224,7 +224,7 @@ export async function runPostgres(o: PostgresBenchOptions): Promise<void> {
   const cluster = await startCluster();
   try {
     const seedDb = join(o.dir, 'seed.db');
-    prepareSeedDb(seedDb);
+    await prepareSeedDb(seedDb);
     const seedUrl = await postgresCopy(cluster, seedDb);
     let synthetic: { path: string; url: string } | undefined;
     const results: Record<string, unknown>[] = [];
@@ -236,7 +236,7 @@ export async function runPostgres(o: PostgresBenchOptions): Promise<void> {
         if (!synthetic) {
           process.stderr.write(`preparing ${o.count} synthetic connectors…\n`);
           const path = join(o.dir, 'synthetic.db');
-          prepareSyntheticDb(path, o.count);
+          await prepareSyntheticDb(path, o.count);
           synthetic = { path, url: await postgresCopy(cluster, path) };
         }
         ({ path: sqlitePath, url } = synthetic);

@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import '../src/production.js';
 import Database from 'better-sqlite3';
 import { createApp } from '../src/app.js';
-import { openDatabase } from '../src/db/client.js';
+import { closeDatabase, openDatabase } from '../src/db/client.js';
 import { connectorFacets, facetBaseFilter } from '../src/domain/connectors/facets.js';
 import { facetGroups, type ConnectorFilter } from '../src/domain/connectors/store.js';
 import { PUBLIC } from '../src/domain/connectors/visibility.js';
@@ -53,7 +53,7 @@ const load = (port: number, body: string, expected: string, connections: number)
 async function profile(dbPath: string, body: string): Promise<{ statements: number; sqlShare: number; serverMs: number }> {
   let statements = 0;
   const db = openDatabase(dbPath, { onQuery: () => statements++ });
-  const app = createApp({ db, log: () => {}, logLevel: 'warn', responseCache: { enabled: false }, webhooks: false });
+  const app = await createApp({ db, log: () => {}, logLevel: 'warn', responseCache: { enabled: false }, webhooks: false });
   // Time every statement execution by wrapping the methods of better-sqlite3's Statement class.
   const proto = Object.getPrototypeOf(db.$client.prepare('select 1')) as Record<string, any>;
   let sqlNs = 0n;
@@ -92,7 +92,7 @@ async function profile(dbPath: string, body: string): Promise<{ statements: numb
   for (const [name, original] of originals) proto[name] = original;
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
-  db.$client.close();
+  await closeDatabase(db);
   return { statements: statements / n, sqlShare: Number(sqlNs) / Number(serverNs), serverMs: Number(serverNs) / n / 1e6 };
 }
 
@@ -100,16 +100,16 @@ async function profile(dbPath: string, body: string): Promise<{ statements: numb
  * The facets' one statement run afresh (the gateway keeps its answer until the database changes, so the
  * load test above mostly measures the kept path): the median of 21 runs, in ms.
  */
-function coldFacetsMs(path: string): number {
+async function coldFacetsMs(path: string): Promise<number> {
   const db = openDatabase(path);
-  const catalog = loadPolicyCatalog(db);
+  const catalog = await loadPolicyCatalog(db);
   const times: number[] = [];
   for (let i = 0; i < 21; i++) {
     const t = process.hrtime.bigint();
-    connectorFacets(facetGroups(db, facetBaseFilter(FACETS_FILTER), catalog, PUBLIC), FACETS_FILTER, catalog);
+    connectorFacets(await facetGroups(db, facetBaseFilter(FACETS_FILTER), catalog, PUBLIC), FACETS_FILTER, catalog);
     times.push(Number(process.hrtime.bigint() - t) / 1e6);
   }
-  db.$client.close();
+  await closeDatabase(db);
   return times.sort((a, b) => a - b)[10]!;
 }
 
@@ -167,7 +167,7 @@ async function runSqlite(): Promise<void> {
     if (s.id === 3 || s.id === 4) {
       syntheticDb ??= join(dir, 'synthetic.db');
       process.stderr.write(`preparing ${COUNT} synthetic connectors…\n`);
-      prepareSyntheticDb(syntheticDb, COUNT);
+      await prepareSyntheticDb(syntheticDb, COUNT);
       dbPath = syntheticDb;
     }
     process.stderr.write(`scenario ${s.id}: ${s.name}\n`);
@@ -191,7 +191,7 @@ async function runSqlite(): Promise<void> {
       sqlStatementsPerRequest: r.statements,
       sqlShareOfServerTime: +r.sqlShare.toFixed(2),
       inProcessMsPerRequest: +r.serverMs.toFixed(3),
-      ...(s.id === 4 ? { facetsStatementMsUnkept: +coldFacetsMs(dbPath).toFixed(2) } : {}),
+      ...(s.id === 4 ? { facetsStatementMsUnkept: +(await coldFacetsMs(dbPath)).toFixed(2) } : {}),
       ratios,
     });
   }
