@@ -6,7 +6,7 @@ import type { GraphQLError } from 'graphql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { DEFAULT_HTTP_CACHE, DEFAULT_LIMITS, DEFAULT_RESPONSE_CACHE_ENTRIES, DEFAULT_WEBHOOKS } from './config.js';
 import type { Context } from './context.js';
-import type { Db } from './db/client.js';
+import { type Db, onClose } from './db/client.js';
 import { AuthFailures } from './domain/audit/auth-failures.js';
 import { PUBLIC, visibilityFor } from './domain/connectors/visibility.js';
 import { loadPolicyCatalog } from './domain/support/policy.js';
@@ -14,7 +14,9 @@ import type { TokenRow } from './domain/tokens/tokens.js';
 import { createSecretBox } from './domain/webhooks/secrets.js';
 import { targetPolicy } from './domain/webhooks/targets.js';
 import type { WebhookSettings } from './domain/webhooks/webhooks.js';
-import { createEventBus, deliverEventsTo } from './events.js';
+import { startOutboxFeed } from './db/feed.js';
+import { WebhookDispatcher } from './domain/webhooks/dispatcher.js';
+import { createEventBus, type EventBus, publishOutboxRows } from './events.js';
 import { createFastLane, type FastLane } from './fast-lane/index.js';
 import { estimateCost } from './graphql/cost.js';
 import { GRAPHIQL_TABS, HEADLINE_QUERY } from './graphql/examples.js';
@@ -85,7 +87,32 @@ export type App = YogaServerInstance<Record<string, never>, Context> & {
   nodeListener: RequestListener;
   /** Queries answered once by the full pipeline, which the fast lane runs directly. */
   knownOperations: FastLane['knownOperations'];
+  /** Stops the outbox feed and the webhook dispatcher (the server does, before closing the database). */
+  stop(): Promise<void>;
 };
+
+/**
+ * What the app runs beside requests: the outbox feed, which publishes live events to this gateway's
+ * subscribers and wakes the webhook dispatcher, which sends the deliveries writers recorded.
+ */
+async function startBackground(db: Db, events: EventBus, dispatcher: WebhookDispatcher | null, log: (line: LogLine) => void) {
+  const feed = await startOutboxFeed(db, {
+    onRows: (rows) => {
+      publishOutboxRows(events, rows);
+      if (rows.some((r) => r.topic !== 'write')) dispatcher?.poke();
+    },
+    log: (message, fields) => log({ level: 'warn', message, ...fields }),
+  });
+  dispatcher?.poke();
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      await feed.stop();
+      await dispatcher?.stop();
+    })());
+  onClose(db, stop);
+  return { feed, stop };
+}
 
 const ENDPOINT = '/graphql';
 
@@ -102,7 +129,9 @@ export async function createApp(options: AppOptions): Promise<App> {
     secrets: createSecretBox(options.secretsKey ?? randomBytes(32)),
     targets: targetPolicy(options.webhooks ? options.webhooks.allowPrivate : []),
   };
-  if (options.webhooks !== false) deliverEventsTo(db, events, { ...DEFAULT_WEBHOOKS, ...options.webhooks, ...webhooks, send: postWebhook, now, log });
+  const dispatcher =
+    options.webhooks === false ? null : new WebhookDispatcher(db, { ...DEFAULT_WEBHOOKS, ...options.webhooks, ...webhooks, send: postWebhook, now, log });
+  const background = await startBackground(db, events, dispatcher, log);
   const scope = createRequestScope(metrics, log);
   const viewers = createViewers(db, now);
   const { viewerFor, viewerOf, refusalOf } = viewers;
@@ -214,5 +243,5 @@ export async function createApp(options: AppOptions): Promise<App> {
     ],
   });
 
-  return Object.assign(yoga, { nodeListener: lane.listener(yoga as never), knownOperations: lane.knownOperations });
+  return Object.assign(yoga, { nodeListener: lane.listener(yoga as never), knownOperations: lane.knownOperations, stop: background.stop });
 }

@@ -58,8 +58,21 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): D
   return reader;
 }
 
-/** Closes the database's connections (both of a SQLite file's; a PostgreSQL pool drains). */
+/** What must stop before a database closes (an app's outbox feed and webhook dispatcher), by database. */
+const closers = new WeakMap<Db, Set<() => Promise<void>>>();
+
+/** Runs `stop` when `db` is closed, before its connections are. */
+export function onClose(db: Db, stop: () => Promise<void>): void {
+  let set = closers.get(db);
+  if (!set) closers.set(db, (set = new Set()));
+  set.add(stop);
+}
+
+/** Stops what depends on the database, then closes its connections (both of a SQLite file's; a PostgreSQL pool drains). */
 export async function closeDatabase(db: Db): Promise<void> {
+  const stops = [...(closers.get(db) ?? [])];
+  closers.delete(db);
+  for (const stop of stops) await stop();
   if (db.$engine === 'postgres') {
     await (db.$client as unknown as { end(): Promise<void> }).end();
     return;

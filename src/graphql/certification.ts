@@ -157,12 +157,8 @@ for (const mutation of TRANSITION_MUTATIONS) {
           (tx) => changeSupportLevel(tx, ctx.catalog, mutation, input, ctx.viewer?.name ?? 'unknown', ctx.visibility),
           (error) => refusedChange(null, input.dryRun ?? false, error),
         );
-        // Published once committed: subscribers and webhooks never hear of a change that was rolled back.
-        if (result.event && !result.replayed) {
-          if (mutation === 'certifyConnector') ctx.metrics.certifications.inc();
-          // Every transition is a `certification` event (with its from and to levels) for subscribers and webhooks.
-          ctx.events.publish('certification', { event: result.event as CertificationEventRow, organization: result.connector?.organization ?? null });
-        }
+        // Subscribers and webhooks hear of it through the outbox the change wrote (src/domain/events/announce.ts).
+        if (result.event && !result.replayed && mutation === 'certifyConnector') ctx.metrics.certifications.inc();
         return result;
       },
     }),

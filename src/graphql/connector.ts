@@ -334,7 +334,10 @@ builder.queryFields((t) => ({
       if (args.asOf) {
         const plan = (options: object) => t.drizzleQueryFromInfo('connectors', { context: ctx, info, path: ['edges', 'node'], ...options } as never) as object;
         const at = instant(args.asOf);
-        return connectorsAsOf(ctx, { filter, order, first: args.first, after: args.after, at }, plan).then((page) => ({ ...page, facets: facetsAsOf(filter, at) })) as never;
+        return connectorsAsOf(ctx, { filter, order, first: args.first, after: args.after, at }, plan).then((page) => ({
+          ...page,
+          facets: facetsAsOf(filter, at),
+        })) as never;
       }
       const input = { db: ctx.db, filter, order, first: args.first, after: args.after, catalog: ctx.catalog, visibility: ctx.visibility };
       // Nodes that read only their own row: just the columns they select, without the planner.

@@ -179,9 +179,6 @@ builder.mutationField('announceBreakingChange', (t) =>
         (tx) => announceBreakingChange(tx, ctx.catalog, input, today(ctx), ctx.visibility),
         (error) => ({ connector: null, breakingChange: null, userErrors: [error] }),
       );
-      if (result.breakingChange && !result.replayed) {
-        ctx.events.publish('breakingChange', { breakingChange: result.breakingChange, organization: result.connector?.organization ?? null });
-      }
       return result;
     },
   }),

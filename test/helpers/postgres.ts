@@ -121,7 +121,7 @@ export async function startCluster(): Promise<TestCluster> {
 
 /** Starts the server on a free port, trying another when one is taken meanwhile; returns the port. */
 async function listen(dir: string, data: string): Promise<number> {
-  const settings = ['listen_addresses=127.0.0.1', 'fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=40', 'shared_buffers=16MB'];
+  const settings = ['listen_addresses=127.0.0.1', 'fsync=off', 'synchronous_commit=off', 'full_page_writes=off', 'max_connections=300', 'shared_buffers=16MB'];
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const options = [`-p ${port}`, `-k '${dir}'`, ...settings.map((s) => `-c ${s}`)].join(' ');

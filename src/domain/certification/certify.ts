@@ -13,6 +13,7 @@ import type { Visibility } from '../connectors/visibility.js';
 import { userError, type UserError } from '../errors.js';
 import type { PolicyCatalog } from '../support/policy.js';
 import { SUPPORT_LEVEL_TRANSITIONS, type TransitionMutation, type TransitionRule } from './transitions.js';
+import { announceCertification } from '../events/announce.js';
 
 export type CertificationEventRow = typeof certificationEvents.$inferSelect;
 
@@ -147,6 +148,7 @@ export async function changeSupportLevel(
       .insert(certificationEvents)
       .values({ connectorId: connector.id, fromLevel: from, toLevel: to, actor, reason: input.reason, evidence: input.evidence ?? null, source: 'mutation' })
       .returning();
+    await announceCertification(tx, event!, updated ?? connector);
     return { connector: updated, event: event!, ...changes };
   });
 }

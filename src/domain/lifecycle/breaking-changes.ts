@@ -13,6 +13,7 @@ import { visibleSql, type Visibility } from '../connectors/visibility.js';
 import { userError, type UserError } from '../errors.js';
 import { lockedConnector } from '../certification/certify.js';
 import type { PolicyCatalog } from '../support/policy.js';
+import { announceBreakingChange as announceToSubscribers } from '../events/announce.js';
 
 export type BreakingChangeRow = typeof breakingChanges.$inferSelect;
 export type SupportState = 'supported' | 'deprecated' | 'unsupported';
@@ -126,6 +127,7 @@ export async function announceBreakingChange(
       return refused(connector, userError('CONFLICT', ['input', 'version'], `${connector.slug} already has a breaking change announced for ${input.version}.`));
     }
     const updated = await touchConnector(tx, connector.id);
+    await announceToSubscribers(tx, breakingChange, updated ?? connector);
     return { connector: updated, breakingChange, userErrors: [] };
   });
 }

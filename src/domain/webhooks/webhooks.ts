@@ -207,156 +207,17 @@ export interface DispatcherOptions extends WebhookSettings {
   log: (line: { level: 'info' | 'warn' | 'error'; message: string } & Record<string, unknown>) => void;
 }
 
-/** What one attempt came to; `final` failures (refused target, unreadable secret) are not retried. */
-interface Outcome {
-  statusCode: number | null;
-  error: string | null;
-  final: boolean;
-}
-
-/** Records and sends deliveries; runs in the server process, and picks up pending ones after a restart. */
-export class WebhookDispatcher {
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private stopped = false;
-
-  constructor(
-    private readonly db: Db,
-    private readonly options: DispatcherOptions,
-  ) {}
-
-  /** One delivery per active webhook that wants `event`, each sent at once. */
-  async enqueue(event: WebhookEventKey, data: unknown): Promise<void> {
-    try {
-      const payload = JSON.stringify({ event, data });
-      const deliveries = await transaction(this.db, async (tx) => {
-        const targets = (await tx.select().from(webhooks).where(eq(webhooks.active, true)).orderBy(asc(webhooks.id))).filter((w) => w.events.includes(event));
-        if (targets.length === 0) return [];
-        const at = new Date().toISOString();
-        return tx
-          .insert(webhookDeliveries)
-          .values(targets.map((webhook) => ({ webhookId: webhook.id, event, payload, nextAttemptAt: at })))
-          .returning({ id: webhookDeliveries.id });
-      });
-      for (const delivery of deliveries) this.schedule(delivery.id, 0);
-    } catch (error) {
-      this.failed(`cannot record the deliveries of a ${event} event`, error);
-    }
-  }
-
-  /** Sends what was pending when the process last stopped. */
-  async resume(): Promise<void> {
-    try {
-      const due = await this.db
-        .select({ id: webhookDeliveries.id })
-        .from(webhookDeliveries)
-        .where(and(eq(webhookDeliveries.status, 'pending'), lte(webhookDeliveries.nextAttemptAt, new Date(Date.now() + 86_400_000).toISOString())))
-        .orderBy(asc(webhookDeliveries.id));
-      for (const d of due) this.schedule(d.id, 0);
-    } catch (error) {
-      this.failed('cannot read the pending webhook deliveries', error);
-    }
-  }
-
-  /** A database failure outside any request (the dispatcher's own work): logged, never thrown. */
-  private failed(message: string, error: unknown, fields: Record<string, unknown> = {}): void {
-    this.options.log({ level: 'error', message, ...fields, error: error instanceof Error ? error.message : String(error) });
-  }
-
-  stop(): void {
-    this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-  }
-
-  private schedule(id: number, delayMs: number): void {
-    if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.attempt(id).catch((error: unknown) => {
-        // The database failed (a lost connection): the delivery stays pending, and is tried again later.
-        this.failed('webhook attempt failed in the database, will retry', error, { deliveryId: id });
-        this.schedule(id, this.options.retryBaseMs);
-      });
-    }, delayMs);
-    timer.unref();
-    this.timers.add(timer);
-  }
-
-  /** The secrets to sign with, the newest first; an expired previous secret is dropped from the row here. */
-  private async signingSecrets(webhook: WebhookRow): Promise<string[]> {
-    const now = this.options.now();
-    const previous = rotationEndsAt(webhook, now) ? webhook.previousSecret : null;
-    if (webhook.previousSecret && !previous) {
-      await transaction(this.db, (tx) =>
-        tx
-          .update(webhooks)
-          .set({ previousSecret: null, previousSecretExpiresAt: null })
-          .where(and(eq(webhooks.id, webhook.id), lte(webhooks.previousSecretExpiresAt, now.toISOString()))),
-      );
-    }
-    return [webhook.secret, ...(previous ? [previous] : [])].map((s) => this.options.secrets.unseal(s));
-  }
-
-  private async send(webhook: WebhookRow, delivery: DeliveryRow): Promise<Outcome> {
-    let secrets: string[];
-    try {
-      secrets = await this.signingSecrets(webhook);
-    } catch (e) {
-      if (!(e instanceof SealedSecretError)) throw e;
-      return { statusCode: null, error: `cannot unseal the signing secret: ${e.message}`, final: true };
-    }
-    const check = await checkTarget(new URL(webhook.url), this.options.targets);
-    if (!check.ok) return { statusCode: null, error: check.transient ? check.reason : `refused: ${check.reason}`, final: !check.transient };
-    const timestamp = String(Math.floor(this.options.now().getTime() / 1000));
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': 'connector-registry-webhooks',
-      [EVENT_HEADER]: delivery.event,
-      [DELIVERY_HEADER]: String(delivery.id),
-      [TIMESTAMP_HEADER]: timestamp,
-      [SIGNATURE_HEADER]: signatureHeader(secrets, timestamp, delivery.payload),
-    };
-    try {
-      const statusCode = await this.options.send({ target: check.target, headers, body: delivery.payload, timeoutMs: this.options.timeoutMs });
-      return { statusCode, error: null, final: false };
-    } catch (e) {
-      const error = e as Error & { code?: string };
-      return { statusCode: null, error: error.cause ? String(error.cause) : error.message, final: false };
-    }
-  }
-
-  private async attempt(id: number): Promise<void> {
-    const [delivery] = await this.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, id)).limit(1);
-    if (delivery?.status !== 'pending') return;
-    const [webhook] = await this.db.select().from(webhooks).where(eq(webhooks.id, delivery.webhookId)).limit(1);
-    if (!webhook) return;
-    const { statusCode, error, final } = await this.send(webhook, delivery);
-    const attempts = delivery.attempts + 1;
-    const ok = statusCode !== null && statusCode >= 200 && statusCode < 300;
-    const giveUp = !ok && (final || attempts >= this.options.maxAttempts);
-    const delay = this.options.retryBaseMs * 2 ** (attempts - 1);
-    await transaction(this.db, (tx) =>
-      tx
-        .update(webhookDeliveries)
-        .set({
-          attempts,
-          lastStatusCode: statusCode,
-          lastError: ok ? null : (error ?? `HTTP ${statusCode}`),
-          status: ok ? 'delivered' : giveUp ? 'failed' : 'pending',
-          deliveredAt: ok ? new Date().toISOString() : null,
-          nextAttemptAt: ok || giveUp ? null : new Date(Date.now() + delay).toISOString(),
-        })
-        .where(eq(webhookDeliveries.id, id)),
-    );
-    this.options.log({
-      level: ok ? 'info' : 'warn',
-      message: ok ? 'webhook delivered' : giveUp ? 'webhook failed, giving up' : 'webhook failed, will retry',
-      deliveryId: id,
-      webhookId: webhook.id,
-      attempts,
-      statusCode,
-      ...(error ? { error } : {}),
-    });
-    if (!ok && !giveUp) this.schedule(id, delay);
-  }
+/**
+ * One delivery row per active webhook that wants `event`, written in the writer's transaction `tx`: the
+ * deliveries exist exactly when the change does, and whichever gateway is free sends each (dispatcher.ts).
+ */
+export async function enqueueDeliveries(tx: Db, event: WebhookEventKey, data: unknown): Promise<number> {
+  const targets = (
+    await tx.select({ id: webhooks.id, events: webhooks.events }).from(webhooks).where(eq(webhooks.active, true)).orderBy(asc(webhooks.id))
+  ).filter((w) => w.events.includes(event));
+  if (targets.length === 0) return 0;
+  const payload = JSON.stringify({ event, data });
+  const at = new Date().toISOString();
+  await tx.insert(webhookDeliveries).values(targets.map((w) => ({ webhookId: w.id, event, payload, nextAttemptAt: at })));
+  return targets.length;
 }

@@ -1,0 +1,48 @@
+// What a change tells the world, written in the change's own transaction: an outbox row every gateway's
+// subscribers hear (src/db/feed.ts) and a delivery row per webhook that asked for it (dispatcher.ts).
+// A change rolled back announces nothing; an idempotent replay announces nothing again.
+import type { Db } from '../../db/client.js';
+import { appendOutbox } from '../../db/outbox.js';
+import type { CertificationEventRow } from '../certification/certify.js';
+import type { ConnectorRow } from '../connectors/store.js';
+import type { BreakingChangeRow } from '../lifecycle/breaking-changes.js';
+import { enqueueDeliveries } from '../webhooks/webhooks.js';
+
+/** The live events, by outbox topic: what a subscriber receives. */
+export type LiveEvents = {
+  certification: [{ event: CertificationEventRow; organization: string | null }];
+  breakingChange: [{ breakingChange: BreakingChangeRow; organization: string | null }];
+};
+export const LIVE_TOPICS: readonly (keyof LiveEvents)[] = ['certification', 'breakingChange'];
+
+const summary = (c: ConnectorRow) => ({ slug: c.slug, name: c.name, type: c.type, supportLevel: c.supportLevel });
+
+/** A support-level change (certify, decertify, archive, unarchive) of `connector` as it now is. */
+export async function announceCertification(tx: Db, event: CertificationEventRow, connector: ConnectorRow): Promise<void> {
+  const organization = connector.organization;
+  await appendOutbox(tx, [{ topic: 'certification', payload: { event, organization }, organization }]);
+  await enqueueDeliveries(tx, 'certification', {
+    connector: summary(connector),
+    fromLevel: event.fromLevel,
+    toLevel: event.toLevel,
+    actor: event.actor,
+    reason: event.reason,
+    evidence: event.evidence,
+    createdAt: event.createdAt,
+  });
+}
+
+/** A breaking change announced for `connector`. */
+export async function announceBreakingChange(tx: Db, breakingChange: BreakingChangeRow, connector: ConnectorRow): Promise<void> {
+  const organization = connector.organization;
+  await appendOutbox(tx, [{ topic: 'breakingChange', payload: { breakingChange, organization }, organization }]);
+  await enqueueDeliveries(tx, 'breaking_change', {
+    connector: summary(connector),
+    version: breakingChange.version,
+    upgradeDeadline: breakingChange.upgradeDeadline,
+    message: breakingChange.message,
+    deadlineAction: breakingChange.deadlineAction,
+    migrationDocumentationUrl: breakingChange.migrationDocumentationUrl,
+    scopedImpact: breakingChange.scopedImpact,
+  });
+}
