@@ -9,7 +9,7 @@ export interface ConnectionShape {
   edges: { cursor: string; node: object }[];
   pageInfo: PageInfo;
   /** Counts every row the connection pages over; only called when totalCount is selected. */
-  count: (ctx: Context) => number;
+  count: (ctx: Context) => number | Promise<number>;
 }
 
 /** `what` names one node in descriptions; `whats` several, when adding an "s" does not make the plural. */

@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { connectorFacets, facetBaseFilter, type ConnectorFacets, type FacetValue } from '../domain/connectors/facets.js';
 import { facetGroups, type ConnectorFilter, type FacetGroup } from '../domain/connectors/store.js';
 import { facetGroupsAsOf } from '../domain/history/store.js';
+import { type MaybePromise, thenNow } from '../db/maybe-async.js';
 import { KeptUntilChange } from '../fast-lane/index.js';
 import { builder } from './builder.js';
 import { ConnectorTypeEnum, DeploymentEnum, SupportLevelEnum } from './enums.js';
@@ -59,15 +60,15 @@ export const ConnectorFacetsRef = builder.objectRef<ConnectorFacets>('ConnectorF
 const groups = new KeptUntilChange<FacetGroup[]>(1000);
 
 /** How a page works out its facets, when they are asked. */
-export function facetsOf(filter: ConnectorFilter | null | undefined): (ctx: Context) => ConnectorFacets {
+export function facetsOf(filter: ConnectorFilter | null | undefined): (ctx: Context) => MaybePromise<ConnectorFacets> {
   return (ctx) => {
     const base = facetBaseFilter(filter);
     const rows = groups.get(ctx.db, JSON.stringify([base, ctx.visibility]), () => facetGroups(ctx.db, base, ctx.catalog, ctx.visibility));
-    return connectorFacets(rows, filter, ctx.catalog);
+    return thenNow(rows, (read) => connectorFacets(read, filter, ctx.catalog));
   };
 }
 
 /** Facets as of an instant: the same sums over the groups counted as of `at` (not kept: a rare, dated question). */
-export function facetsAsOf(filter: ConnectorFilter | null | undefined, at: string): (ctx: Context) => ConnectorFacets {
-  return (ctx) => connectorFacets(facetGroupsAsOf(ctx.db, at, facetBaseFilter(filter), ctx.catalog, ctx.visibility), filter, ctx.catalog);
+export function facetsAsOf(filter: ConnectorFilter | null | undefined, at: string): (ctx: Context) => Promise<ConnectorFacets> {
+  return async (ctx) => connectorFacets(await facetGroupsAsOf(ctx.db, at, facetBaseFilter(filter), ctx.catalog, ctx.visibility), filter, ctx.catalog);
 }

@@ -115,11 +115,12 @@ export class PolicyCatalog {
   }
 }
 
-export function loadPolicyCatalog(db: Db): PolicyCatalog {
-  return new PolicyCatalog({
-    levels: db.select().from(supportLevels).orderBy(asc(supportLevels.sortOrder)).all(),
-    deployments: db.select().from(deployments).orderBy(asc(deployments.sortOrder)).all(),
-    tiers: db.select().from(slaTiers).orderBy(asc(slaTiers.sortOrder)).all(),
-    policies: db.select().from(supportPolicies).all(),
-  });
+export async function loadPolicyCatalog(db: Db): Promise<PolicyCatalog> {
+  const [levels, deploymentRows, tiers, policies] = await Promise.all([
+    db.select().from(supportLevels).orderBy(asc(supportLevels.sortOrder)),
+    db.select().from(deployments).orderBy(asc(deployments.sortOrder)),
+    db.select().from(slaTiers).orderBy(asc(slaTiers.sortOrder)),
+    db.select().from(supportPolicies),
+  ]);
+  return new PolicyCatalog({ levels, deployments: deploymentRows, tiers, policies });
 }
