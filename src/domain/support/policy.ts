@@ -115,12 +115,12 @@ export class PolicyCatalog {
   }
 }
 
+/** Reads the policy tables (at start-up: one after another, holding one connection). */
 export async function loadPolicyCatalog(db: Db): Promise<PolicyCatalog> {
-  const [levels, deploymentRows, tiers, policies] = await Promise.all([
-    db.select().from(supportLevels).orderBy(asc(supportLevels.sortOrder)),
-    db.select().from(deployments).orderBy(asc(deployments.sortOrder)),
-    db.select().from(slaTiers).orderBy(asc(slaTiers.sortOrder)),
-    db.select().from(supportPolicies),
-  ]);
-  return new PolicyCatalog({ levels, deployments: deploymentRows, tiers, policies });
+  return new PolicyCatalog({
+    levels: await db.select().from(supportLevels).orderBy(asc(supportLevels.sortOrder)),
+    deployments: await db.select().from(deployments).orderBy(asc(deployments.sortOrder)),
+    tiers: await db.select().from(slaTiers).orderBy(asc(slaTiers.sortOrder)),
+    policies: await db.select().from(supportPolicies).orderBy(asc(supportPolicies.supportLevel), asc(supportPolicies.deployment)),
+  });
 }
