@@ -1,7 +1,6 @@
 // Reads and writes of connectors. Every filter a client can ask for is turned into SQL here, once,
 // so the list and its totalCount can never disagree.
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/client.js';
 import { literalLimit } from '../../db/limit.js';
 import { type MaybePromise, readNow, thenNow } from '../../db/maybe-async.js';
@@ -325,34 +324,50 @@ export interface DifferingConnectorsQuery {
   limit: number | null;
 }
 
-const sideA = alias(connectorAvailability, 'side_a');
-const sideB = alias(connectorAvailability, 'side_b');
+/** One deployment's availability rows, joined as one side of a comparison (a subquery: drizzle names it alike on both engines). */
+function sideOf(db: Db, deployment: DeploymentKey, name: 'side_a' | 'side_b') {
+  return db.select().from(connectorAvailability).where(eq(connectorAvailability.deployment, deployment)).as(name);
+}
+type Side = ReturnType<typeof sideOf>;
+
+/** A side's columns, selected as one nested object (null where the connector has no row there). */
+const sideColumns = (s: Side) => ({
+  connectorId: s.connectorId,
+  deployment: s.deployment,
+  enabled: s.enabled,
+  dockerImageTag: s.dockerImageTag,
+  dockerRepository: s.dockerRepository,
+});
 
 /** The condition of differencesOf (deployment-diff.ts) in SQL, over a connector joined to its rows on both sides. */
-function differsSql(q: DifferingConnectorsQuery): SQL {
-  const onA = sql`coalesce(${sideA.enabled}, false)`;
-  const onB = sql`coalesce(${sideB.enabled}, false)`;
-  const image = (s: typeof sideA | typeof sideB) =>
+function differsSql(q: DifferingConnectorsQuery, a: Side, b: Side): SQL {
+  const onA = sql`coalesce(${a.enabled}, false)`;
+  const onB = sql`coalesce(${b.enabled}, false)`;
+  const image = (s: Side) =>
     sql`coalesce(${s.dockerRepository}, ${connectors.dockerRepository}) || ':' || coalesce(${s.dockerImageTag}, ${connectors.dockerImageTag})`;
   const support = q.levels.length ? sql` or ${connectors.supportLevel} in (${sqlList(q.levels)})` : sql``;
-  return sql`(${onA} != ${onB} or (${onA} and ${onB} and (${image(sideA)} != ${image(sideB)}${support})))`;
+  return sql`(${onA} != ${onB} or (${onA} and ${onB} and (${image(a)} != ${image(b)}${support})))`;
 }
 
-function differingWhere(q: DifferingConnectorsQuery): SQL | undefined {
+/** Connectors joined to their availability on q.a and q.b, and the condition that they differ (after q.after). */
+function differing(db: Db, q: DifferingConnectorsQuery) {
+  const a = sideOf(db, q.a, 'side_a');
+  const b = sideOf(db, q.b, 'side_b');
   const after = q.after
     ? sql`(${connectors.nameKey} > ${q.after.nameKey} or (${connectors.nameKey} = ${q.after.nameKey} and ${connectors.slug} > ${q.after.slug}))`
     : undefined;
-  return and(visibleSql(connectors, q.visibility), differsSql(q), after);
+  return { a, b, where: and(visibleSql(connectors, q.visibility), differsSql(q, a, b), after) };
 }
 
 /** The connectors that differ between two deployments, in name order, with their availability rows on both. */
 export async function differingConnectors(db: Db, q: DifferingConnectorsQuery): Promise<{ connector: ConnectorRow; availability: AvailabilityRow[] }[]> {
+  const { a, b, where } = differing(db, q);
   const query = db
-    .select({ connector: connectors, a: sideA, b: sideB })
+    .select({ connector: connectors, a: sideColumns(a), b: sideColumns(b) })
     .from(connectors)
-    .leftJoin(sideA, and(eq(sideA.connectorId, connectors.id), eq(sideA.deployment, q.a)))
-    .leftJoin(sideB, and(eq(sideB.connectorId, connectors.id), eq(sideB.deployment, q.b)))
-    .where(differingWhere(q))
+    .leftJoin(a, eq(a.connectorId, connectors.id))
+    .leftJoin(b, eq(b.connectorId, connectors.id))
+    .where(where)
     .orderBy(connectors.nameKey, connectors.slug);
   const rows = q.limit == null ? await query : await query.limit(literalLimit(q.limit) as never);
   return rows.map((r) => ({ connector: r.connector, availability: [r.a, r.b].filter((x): x is AvailabilityRow => x != null) }));
@@ -360,13 +375,13 @@ export async function differingConnectors(db: Db, q: DifferingConnectorsQuery): 
 
 /** How many connectors differ between two deployments. */
 export async function countDifferingConnectors(db: Db, q: Omit<DifferingConnectorsQuery, 'after' | 'limit'>): Promise<number> {
-  const full = { ...q, after: null, limit: null };
+  const { a, b, where } = differing(db, { ...q, after: null, limit: null });
   const [row] = await db
     .select({ n: count() })
     .from(connectors)
-    .leftJoin(sideA, and(eq(sideA.connectorId, connectors.id), eq(sideA.deployment, q.a)))
-    .leftJoin(sideB, and(eq(sideB.connectorId, connectors.id), eq(sideB.deployment, q.b)))
-    .where(differingWhere(full));
+    .leftJoin(a, eq(a.connectorId, connectors.id))
+    .leftJoin(b, eq(b.connectorId, connectors.id))
+    .where(where);
   return row?.n ?? 0;
 }
 
