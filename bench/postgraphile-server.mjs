@@ -40,5 +40,5 @@ const server = createServer((req, res) => {
 server.listen(Number(values.port), '127.0.0.1');
 process.on('SIGTERM', () => {
   server.close();
-  Promise.resolve(pgl.release()).finally(() => process.exit(0));
+  void Promise.resolve(pgl.release()).finally(() => process.exit(0));
 });

@@ -44,7 +44,7 @@ describeWithPostgres('the PostgreSQL benchmark', () => {
     cluster = await startCluster();
     dir = tempDir('registry-bench-test-');
     seedDb = join(dir, 'seed.db');
-    prepareSeedDb(seedDb);
+    await prepareSeedDb(seedDb);
     url = await cluster.createDatabase();
     await copySqliteToPostgres(seedDb, url);
     await installPostgraphileFunctions(url);
@@ -82,7 +82,7 @@ describeWithPostgres('the PostgreSQL benchmark', () => {
 
   it('refuses a SQLite table that PostgreSQL lacks, naming it, and copies nothing', async () => {
     const odd = join(dir, 'odd.db');
-    prepareSeedDb(odd);
+    await prepareSeedDb(odd);
     const sqlite = new Database(odd);
     sqlite.exec('create table gadgets (id integer primary key); insert into gadgets values (1)');
     sqlite.close();

@@ -252,9 +252,9 @@ describe('certifyConnector on two gateways at once (two connections to one datab
     certifier = await h.token('release-bot', ['certify']);
     other = await secondGateway(h.db);
   });
-  afterEach(() => closeHarness(h));
   afterEach(async () => {
     await other.close();
+    await closeHarness(h);
   });
 
   it('lets exactly one of two concurrent certifications of one connector win; the other is refused as already certified', async () => {

@@ -320,7 +320,7 @@ function subscribe(url: string, query: string) {
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const decoder = new TextDecoder();
     let buffer = '';
-    (async () => {
+    void (async () => {
       try {
         const reader = res.body!.getReader();
         for (let read = await reader.read(); !read.done; read = await reader.read()) {

@@ -1,9 +1,13 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEED_CONNECTORS as ALL_SEED } from '../seed/connectors.js';
 import { syntheticRegistry } from '../bench/synthetic.js';
 import { PER_LEVEL_MIN_ROWS } from '../src/domain/connectors/page.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson } from '../src/domain/registry/load.js';
+import { closeDatabase } from '../src/db/client.js';
+import { rawRow, rawRows, rawRun } from '../src/db/raw.js';
+import { TEST_ENGINE } from './helpers/database.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
 const LIST = `query($filter: ConnectorFilter, $orderBy: ConnectorOrder, $first: Int!, $after: String) {
@@ -37,8 +41,13 @@ const onSme = SEED_CONNECTORS.filter((c) => c.availability.some((a) => a.deploym
 
 describe('connectors', () => {
   let h: Harness;
-  beforeEach(() => {
-    h = createHarness();
+  beforeEach(async () => {
+    h = await createHarness();
+  });
+  // Each test's database closes with it (a PostgreSQL pool holds connections until then).
+  afterEach(async () => {
+    await h.close();
+    await closeDatabase(h.db);
   });
 
   it('answers the headline query with exactly the connectors with an SLA on Self-Managed Enterprise', async () => {
@@ -108,31 +117,42 @@ describe('connectors', () => {
   });
 
   it('pages a level-restricted list of a large registry through the per-level index reads, in the plain order', async () => {
-    const big = createHarness();
-    importConnectors(big.db, loadRegistryJson(JSON.stringify(syntheticRegistry(PER_LEVEL_MIN_ROWS + 500)), 'oss_registry.json', 'oss'));
-    const expected = (levels: string[], type: string | null, direction: 'asc' | 'desc') =>
-      big.db.$client
-        .prepare(
-          `select slug from connectors where organization is null and support_level in (${levels.map(() => '?').join(',')}) ${type ? 'and type = ?' : ''} order by name_key ${direction}, slug ${direction}`,
-        )
-        .pluck()
-        .all(...levels, ...(type ? [type] : [])) as string[];
-    const certified = expected(['certified'], null, 'asc');
+    const big = await createHarness();
+    await importConnectors(big.db, loadRegistryJson(JSON.stringify(syntheticRegistry(PER_LEVEL_MIN_ROWS + 500)), 'oss_registry.json', 'oss'));
+    const expected = async (levels: string[], type: string | null, direction: 'asc' | 'desc') => {
+      const order = sql.raw(`name_key ${direction}, slug ${direction}`);
+      const inLevels = sql.join(
+        levels.map((l) => sql`${l}`),
+        sql`, `,
+      );
+      const rows = await rawRows<{ slug: string }>(
+        big.db,
+        sql`select slug from connectors where organization is null and support_level in (${inLevels}) ${type ? sql`and type = ${type}` : sql``} order by ${order}`,
+      );
+      return rows.map((r) => r.slug);
+    };
+    // The per-level merge works around SQLite's planner; PostgreSQL reads the plain query.
+    const merges = TEST_ENGINE === 'sqlite';
+    const certified = await expected(['certified'], null, 'asc');
     expect(certified.length).toBeGreaterThan(300);
     big.statements.length = 0;
     expect(await allSlugs(big, { supportLevels: ['CERTIFIED'] }, 100)).toEqual(certified);
     const perLevel = (sql: string) => sql.includes('from "connectors" as "k"');
-    expect(big.statements.some(perLevel)).toBe(true);
+    expect(big.statements.some(perLevel)).toBe(merges);
     // The seed's 51 connectors are sorted directly: cheaper than merging index reads at that size.
     h.statements.length = 0;
     await allSlugs(h, { supportLevels: ['CERTIFIED'] }, 100);
     expect(h.statements.some(perLevel)).toBe(false);
     big.statements.length = 0;
     const sources = await allSlugs(big, { supportLevels: ['CERTIFIED', 'COMMUNITY'], type: 'SOURCE' }, 100, { field: 'NAME', direction: 'DESC' });
-    expect(big.statements.some((sql) => perLevel(sql) && sql.includes('union all'))).toBe(true);
-    expect(sources).toEqual(expected(['certified', 'community'], 'source', 'desc'));
-    expect((await allSlugs(big, { supportLevels: ['CERTIFIED', 'ARCHIVED'] }, 37)).length).toBe(expected(['certified', 'archived'], null, 'asc').length);
-  });
+    expect(big.statements.some((text) => perLevel(text) && text.includes('union all'))).toBe(merges);
+    expect(sources).toEqual(await expected(['certified', 'community'], 'source', 'desc'));
+    expect((await allSlugs(big, { supportLevels: ['CERTIFIED', 'ARCHIVED'] }, 37)).length).toBe(
+      (await expected(['certified', 'archived'], null, 'asc')).length,
+    );
+    await big.close();
+    await closeDatabase(big.db);
+  }, 120_000);
 
   it('answers every row field the same whether a page is read with just its columns or planned with a relation', async () => {
     const fields = `__typename id definitionId slug name type supportLevel releaseStage dockerRepository dockerImageTag documentationUrl iconUrl
@@ -156,10 +176,11 @@ describe('connectors', () => {
     const page = `{ connectors(filter: {supportedOn: CLOUD}, first: 5) { edges { node { slug name supportLevel availableOn } } } }`;
     const first = await h.gql(page);
     const top = first.data!.connectors.edges[0].node;
-    h.db.$client.prepare("update connectors set name = 'AAA renamed', support_level = 'archived' where slug = ?").run(top.slug);
-    h.db.$client
-      .prepare("update connector_availability set enabled = 0 where deployment = 'cloud' and connector_id = (select id from connectors where slug = ?)")
-      .run(first.data!.connectors.edges[1].node.slug);
+    await rawRun(h.db, sql`update connectors set name = 'AAA renamed', support_level = 'archived' where slug = ${top.slug}`);
+    await rawRun(
+      h.db,
+      sql`update connector_availability set enabled = false where deployment = 'cloud' and connector_id = (select id from connectors where slug = ${first.data!.connectors.edges[1].node.slug})`,
+    );
     h.statements.length = 0;
     const again = await h.gql(page);
     expect(h.statements).toHaveLength(1);
@@ -274,19 +295,18 @@ describe('connectors', () => {
     expect([stripe.connector.slug, duckdb.connector.slug, missing.connector]).toEqual(['source-stripe', 'destination-duckdb', null]);
     expect(new Set([stripe.sql, duckdb.sql, missing.sql]).size).toBe(1);
     // A row written after the statement was built is read by it.
-    const id = h.db.$client.prepare("select id from connectors where slug = 'destination-duckdb'").pluck().get();
-    h.db.$client
-      .prepare(
-        "insert into breaking_changes (connector_id, version, upgrade_deadline, message, deadline_action) values (?, '9.0.0', '2099-01-01', 'Kept statement test.', 'disable')",
-      )
-      .run(id);
-    h.db.$client.prepare("update connectors set name = 'DuckDB (renamed)' where id = ?").run(id);
+    const { id } = (await rawRow<{ id: number }>(h.db, sql`select id from connectors where slug = 'destination-duckdb'`))!;
+    await rawRun(
+      h.db,
+      sql`insert into breaking_changes (connector_id, version, upgrade_deadline, message, deadline_action) values (${id}, '9.0.0', '2099-01-01', 'Kept statement test.', 'disable')`,
+    );
+    await rawRun(h.db, sql`update connectors set name = 'DuckDB (renamed)' where id = ${id}`);
     const after = await ask('destination-duckdb');
     expect(after.connector.name).toBe('DuckDB (renamed)');
     expect(after.connector.breakingChanges.map((b: any) => b.version)).toContain('9.0.0');
     // The same document for a private connector: its organization sees it, the public does not.
-    const acme = h.token('acme-reader', ['read:private']);
-    h.db.$client.prepare("update api_tokens set organization = 'acme' where name = 'acme-reader'").run();
+    const acme = await h.token('acme-reader', ['read:private']);
+    await rawRun(h.db, sql`update api_tokens set organization = 'acme' where name = 'acme-reader'`);
     expect((await ask('source-acme-billing')).connector).toBeNull();
     expect((await ask('source-acme-billing', acme)).connector).toMatchObject({ slug: 'source-acme-billing' });
     expect((await ask('source-acme-billing')).connector).toBeNull();
@@ -350,12 +370,12 @@ describe('connectors', () => {
   });
 
   it('shows custom connectors only to their organization and to admins, and never hints at them otherwise', async () => {
-    const acme = h.token('acme-ci', ['read:private']);
-    const acmeWithoutScope = h.token('acme-viewer', ['publish']);
-    const other = h.token('globex-ci', ['read:private', 'certify']);
-    h.db.$client.prepare("update api_tokens set organization = 'acme' where name in ('acme-ci', 'acme-viewer')").run();
-    h.db.$client.prepare("update api_tokens set organization = 'globex' where name = 'globex-ci'").run();
-    const admin = h.token('root', ['admin']);
+    const acme = await h.token('acme-ci', ['read:private']);
+    const acmeWithoutScope = await h.token('acme-viewer', ['publish']);
+    const other = await h.token('globex-ci', ['read:private', 'certify']);
+    await rawRun(h.db, sql`update api_tokens set organization = 'acme' where name in ('acme-ci', 'acme-viewer')`);
+    await rawRun(h.db, sql`update api_tokens set organization = 'globex' where name = 'globex-ci'`);
+    const admin = await h.token('root', ['admin']);
     const customSlugs = ALL_SEED.filter((c) => c.organization === 'acme')
       .map((c) => c.slug)
       .sort();

@@ -4,7 +4,10 @@
 // does, see deployments.test.ts). Every expectation is read from those JSON documents and the policy tables.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase } from '../src/db/client.js';
+import { connectors, slaTiers, supportPolicies } from '../src/db/schema.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 import { type Entry, entriesOf, idOf, importPath, imageName, readDoc, type RegistryDoc } from './helpers/import.js';
 import { describeWithRealData, REAL } from './helpers/real-data.js';
@@ -61,33 +64,41 @@ describeWithRealData('the 2025 OSS registry (Self-Managed Enterprise) beside the
   let stored: Map<string, { slug: string; name: string; level: string }>;
 
   beforeAll(async () => {
-    const metadata = createHarness({ connectors: false });
+    const metadata = await createHarness({ connectors: false });
     await importPath(metadata.db, REAL.metadata2025);
     const cloudFile = join(tempDir('deployment-diff-'), 'cloud_registry.json');
     writeFileSync(cloudFile, await (await metadata.get('/registries/v0/cloud_registry.json')).text());
-    h = createHarness({ connectors: false });
+    await metadata.close();
+    await closeDatabase(metadata.db);
+    h = await createHarness({ connectors: false });
     await importPath(h.db, REAL.oss2025);
     await importPath(h.db, cloudFile, { registry: 'cloud' });
     const byId = (doc: RegistryDoc) => new Map(entriesOf(doc).map((e) => [idOf(e), e]));
     oss = byId(readDoc(REAL.oss2025));
     cloud = byId(readDoc(cloudFile));
-    const cells = h.db.$client
-      .prepare(
-        'select p.support_level as level, p.deployment, p.coverage, p.sla_tier as slaTier, t.official_sla as official from support_policies p join sla_tiers t on t.key = p.sla_tier',
-      )
-      .all() as { level: string; deployment: string; coverage: string; slaTier: string; official: number }[];
+    const cells = await h.db
+      .select({
+        level: supportPolicies.supportLevel,
+        deployment: supportPolicies.deployment,
+        coverage: supportPolicies.coverage,
+        slaTier: supportPolicies.slaTier,
+        official: slaTiers.officialSla,
+      })
+      .from(supportPolicies)
+      .innerJoin(slaTiers, eq(slaTiers.key, supportPolicies.slaTier));
     policy = (level, deployment) => {
       const c = cells.find((x) => x.level === level && x.deployment === deployment)!;
-      return { coverage: c.coverage, officialSla: c.official === 1, slaTier: c.slaTier };
+      return { coverage: c.coverage, officialSla: c.official, slaTier: c.slaTier };
     };
-    const rows = h.db.$client.prepare('select definition_id as id, slug, name, support_level as level from connectors').all() as {
-      id: string;
-      slug: string;
-      name: string;
-      level: string;
-    }[];
+    const rows = await h.db
+      .select({ id: connectors.definitionId, slug: connectors.slug, name: connectors.name, level: connectors.supportLevel })
+      .from(connectors);
     stored = new Map(rows.map((r) => [r.id, r]));
   }, 120_000);
+  afterAll(async () => {
+    await h?.close();
+    if (h) await closeDatabase(h.db);
+  });
 
   /** What compareDeployments should say for CLOUD (a) and SELF_MANAGED_ENTERPRISE (b), from the two documents. */
   function expected(id: string) {
@@ -187,7 +198,7 @@ describeWithRealData('the 2025 OSS registry (Self-Managed Enterprise) beside the
     const above = `${major! + 10}.0.0`;
     expect(versionOrder(between, tags[1]!)).toBeLessThanOrEqual(0);
     const lower = tags[0] === oss.get(id)!.dockerImageTag ? 'SELF_MANAGED_ENTERPRISE' : 'CLOUD';
-    const publisher = h.token('publisher', ['publish']);
+    const publisher = await h.token('publisher', ['publish']);
     for (const version of [above, between]) {
       const res = await h.gql(
         'mutation($input: AnnounceBreakingChangeInput!) { announceBreakingChange(input: $input) { userErrors { message } } }',
@@ -222,8 +233,8 @@ describeWithRealData('the 2025 OSS registry (Self-Managed Enterprise) beside the
 
 describe('deployment differences and visibility', () => {
   it("shows an organization's custom connector only to that organization and admins", async () => {
-    const h = createHarness();
-    const admin = h.token('root', ['admin']);
+    const h = await createHarness();
+    const admin = await h.token('root', ['admin']);
     const res = await h.gql(
       'mutation($input: RegisterCustomConnectorInput!) { registerCustomConnector(input: $input) { userErrors { message } } }',
       {
@@ -254,5 +265,7 @@ describe('deployment differences and visibility', () => {
       differences: ['ENABLED'],
       pendingBreakingChanges: [],
     });
+    await h.close();
+    await closeDatabase(h.db);
   });
 });

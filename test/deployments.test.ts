@@ -5,11 +5,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeDatabase, type Db } from '../src/db/client.js';
+import { rawRows } from '../src/db/raw.js';
 import { parse as parseYaml } from 'yaml';
 import { REGISTRY_FIELDS } from '../src/domain/registry/format.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { ImportError, loadImportSource, loadRegistryJson } from '../src/domain/registry/load.js';
+import { TEST_ENGINE } from './helpers/database.js';
 import { createHarness, type GraphQLResponse, type Harness } from './helpers/harness.js';
 import { runNode, tempDir } from './helpers/process.js';
 import { describeWithRealData, itWithRealData, REAL } from './helpers/real-data.js';
@@ -58,6 +62,13 @@ function byDefinitionId(doc: RegistryDoc): Map<string, Entry> {
   const map = new Map<string, Entry>();
   for (const [list, key] of LISTS) for (const e of doc[list]) map.set(String(e[key]).toLowerCase(), e);
   return map;
+}
+
+/** Stops a harness and closes its database (a PostgreSQL pool holds connections until then). */
+async function release(h: Harness | undefined): Promise<void> {
+  if (!h) return;
+  await h.close();
+  await closeDatabase(h.db);
 }
 
 async function importFile(h: Harness, path: string, registry?: 'oss' | 'cloud') {
@@ -112,10 +123,11 @@ describeWithRealData('the 2023 OSS and cloud registries, imported together', () 
   const ossById = byDefinitionId(oss);
   const cloudById = byDefinitionId(cloud);
   beforeAll(async () => {
-    h = createHarness({ connectors: false });
+    h = await createHarness({ connectors: false });
     expect(await importFile(h, REAL.oss2023)).toMatchObject({ added: 324, skipped: [] });
     expect(await importFile(h, REAL.cloud2023, 'cloud')).toMatchObject({ added: 3, updated: 203, skipped: [] });
-  });
+  }, 120_000);
+  afterAll(() => release(h));
 
   it("serves each deployment the image and version its registry lists, the OSS registry's being the connector's own", async () => {
     const order = await displayOrder(h);
@@ -184,7 +196,7 @@ describeWithRealData('each real registry file, imported into an empty registry',
     ['the 2025-01-29 OSS registry', REAL.oss2025, 'oss'],
   ] as const) {
     it(`comes back entry by entry from its own export: ${label}`, async () => {
-      const h = createHarness({ connectors: false });
+      const h = await createHarness({ connectors: false });
       const input = readJson(path);
       await importFile(h, path, registry);
       const res = await h.get(`/registries/v0/${registry}_registry.json`);
@@ -193,11 +205,12 @@ describeWithRealData('each real registry file, imported into an empty registry',
       // The other registry lists nothing: this one file said nothing about it.
       const other = await (await h.get(`/registries/v0/${registry === 'oss' ? 'cloud' : 'oss'}_registry.json`)).json();
       expect(other).toEqual({ sources: [], destinations: [] });
-    });
+      await release(h);
+    }, 120_000);
   }
 
   it('serves the 2025-01-29 OSS versions on Self-Managed Enterprise and Community, and no Cloud', async () => {
-    const h = createHarness({ connectors: false });
+    const h = await createHarness({ connectors: false });
     await importFile(h, REAL.oss2025);
     const byId = byDefinitionId(readJson(REAL.oss2025));
     const order = await displayOrder(h);
@@ -210,7 +223,8 @@ describeWithRealData('each real registry file, imported into an empty registry',
         availability: expectedAvailability(order, own, { oss: own, cloud: null }),
       });
     }
-  });
+    await release(h);
+  }, 120_000);
 });
 
 describeWithRealData('the 2025-11-11 metadata.yaml files', () => {
@@ -232,10 +246,11 @@ describeWithRealData('the 2025-11-11 metadata.yaml files', () => {
 
   let h: Harness;
   beforeAll(async () => {
-    h = createHarness({ connectors: false });
+    h = await createHarness({ connectors: false });
     const loaded = await loadImportSource(REAL.metadata2025);
     await importConnectors(h.db, loaded);
-  });
+  }, 120_000);
+  afterAll(() => release(h));
 
   it("serves each deployment what its registry would list, and the OSS registry's version as the connector's own", async () => {
     const order = await displayOrder(h);
@@ -300,8 +315,32 @@ function ossFacing(sqlite: Database.Database) {
   };
 }
 
+/**
+ * ossFacing on either engine: on SQLite its bytes; on PostgreSQL the same rows as values (every column but
+ * NOT_OSS_FACING, in the same order), since PostgreSQL has no typeof() or hex() of a value.
+ */
+async function ossFacingOf(db: Db) {
+  if (db.$engine === 'sqlite') return ossFacing(db.$client);
+  const rows = async (query: ReturnType<typeof sql>, key: (r: Record<string, unknown>) => string) =>
+    (await rawRows(db, query)).map((r) => JSON.stringify(Object.entries(r).filter(([k]) => !NOT_OSS_FACING.has(k) && k !== 'k')) + key(r)).sort();
+  const byKey = (r: Record<string, unknown>) => String(r.k);
+  return {
+    connectors: await rows(sql`select c.definition_id as k, c.* from connectors c`, byKey),
+    availability: await rows(
+      sql`select c.definition_id as k, a.* from connector_availability a join connectors c on c.id = a.connector_id where a.deployment in ('community_oss', 'self_managed_enterprise')`,
+      byKey,
+    ),
+    entries: await rows(
+      sql`select c.definition_id as k, e.* from registry_entries e join connectors c on c.id = e.connector_id where e.registry = 'oss'`,
+      byKey,
+    ),
+    breakingChanges: await rows(sql`select c.definition_id as k, b.* from breaking_changes b join connectors c on c.id = b.connector_id`, byKey),
+  };
+}
+
 describe('registry:import --registry cloud', () => {
-  itWithRealData('changes the cloud deployments and the cloud entries, and not one byte the OSS side serves', () => {
+  // The CLI on a SQLite file, read back byte by byte with better-sqlite3: SQLite's own.
+  (TEST_ENGINE === 'postgres' ? it.skip : itWithRealData)('changes the cloud deployments and the cloud entries, and not one byte the OSS side serves', () => {
     const dir = tempDir();
     const database = join(dir, 'registry.db');
     const env = { DATABASE_PATH: database };
@@ -344,17 +383,18 @@ describe('registry:import --registry cloud', () => {
   // The 2023 pair has no breaking changes: a cloud entry that words them otherwise must not rewrite
   // the ones of a connector the OSS registry owns (import.ts applies them only where it owns the columns).
   it('leaves the breaking changes the OSS registry gave alone when a cloud entry words them otherwise', async () => {
-    const h = createHarness({ connectors: false });
+    const h = await createHarness({ connectors: false });
     await importFile(h, SMALL_OSS);
-    const before = ossFacing(h.db.$client);
+    const before = await ossFacingOf(h.db);
     const ossExport = await (await h.get('/registries/v0/oss_registry.json')).text();
     const doc = readJson(SMALL_OSS);
     const widgets = doc.sources.find((s) => s.name === 'Widgets')!;
     for (const change of Object.values<Entry>(widgets.releases.breakingChanges)) change.message = 'Worded otherwise on Cloud.';
     const cloud = loadRegistryJson(JSON.stringify({ sources: [widgets], destinations: [] }), 'cloud_registry.json', 'cloud');
     await importConnectors(h.db, cloud);
-    expect(ossFacing(h.db.$client)).toEqual(before);
+    expect(await ossFacingOf(h.db)).toEqual(before);
     expect(await (await h.get('/registries/v0/oss_registry.json')).text()).toBe(ossExport);
+    await release(h);
   });
 });
 
@@ -363,7 +403,7 @@ describe('a connector list asking for availability', () => {
   const DETAIL = `{ connector(slug: "source-faker") { dockerImageTag availability { deployment enabled dockerImageTag } } }`;
 
   it('is one SQL statement whatever the page size, through the fast lane as through yoga, with the same answer', async () => {
-    const h = createHarness();
+    const h = await createHarness();
     const counts = [];
     for (const first of [1, 10, 100]) {
       h.statements.length = 0;
@@ -384,5 +424,6 @@ describe('a connector list asking for availability', () => {
     expect(detail.errors).toBeUndefined();
     expect(h.statements).toHaveLength(1);
     expect(detail.data!.connector.availability.map((a: { deployment: string }) => a.deployment)).toEqual(await displayOrder(h));
+    await release(h);
   });
 });

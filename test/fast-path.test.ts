@@ -1,11 +1,10 @@
 // The Node listener's fast path (src/http/fast-path.ts) must answer exactly as the full yoga pipeline
 // does: the same status, Content-Type and bytes, for every document it takes and every one it passes on.
 import { createServer, request as httpRequest, type RequestListener, type Server } from 'node:http';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/app.js';
-import { openDatabase } from '../src/db/client.js';
-import { migrateDatabase } from '../src/db/migrate.js';
+import { closeDatabase, type Db, openDatabase } from '../src/db/client.js';
+import { openPostgres, poolOf } from '../src/db/postgres.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson } from '../src/domain/registry/load.js';
 import { certifyConnector } from '../src/domain/certification/certify.js';
@@ -15,7 +14,11 @@ import { createToken } from '../src/domain/tokens/tokens.js';
 import type { Limits } from '../src/graphql/limits.js';
 import { Metrics } from '../src/http/metrics.js';
 import { seedIfEmpty } from '../seed/index.js';
-import { tempDir } from './helpers/process.js';
+import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
+
+// The response cache keys on the database version, which PostgreSQL does not have yet: there it keeps nothing.
+const KEPT = TEST_ENGINE === 'sqlite';
+const HIT = KEPT ? 'hit' : 'miss';
 
 interface Answer {
   status: number;
@@ -25,6 +28,8 @@ interface Answer {
 }
 
 const servers: Server[] = [];
+/** Databases to close after each test (a PostgreSQL pool holds connections until then). */
+const opened: Db[] = [];
 afterEach(async () => {
   await Promise.all(
     servers.splice(0).map((s) => {
@@ -32,6 +37,7 @@ afterEach(async () => {
       return new Promise((r) => s.close(r));
     }),
   );
+  for (const db of opened.splice(0)) await closeDatabase(db);
 });
 
 async function listen(listener: RequestListener): Promise<string> {
@@ -46,18 +52,24 @@ async function post(base: string, body: string, headers: Record<string, string> 
   return { status: res.status, contentType: res.headers.get('content-type'), cache: res.headers.get('x-cache'), body: await res.text() };
 }
 
-function setUp(options: { cache: boolean; limits?: Partial<Limits> }) {
+async function setUp(options: { cache: boolean; limits?: Partial<Limits> }) {
   const statements: string[] = [];
-  const db = openDatabase(':memory:', { onQuery: (sql) => statements.push(sql) });
-  migrateDatabase(db);
-  seedIfEmpty(db);
+  const db = await openTestDatabase({ onQuery: (sql) => statements.push(sql) });
+  opened.push(db);
+  await seedIfEmpty(db);
   // A certification history for two connectors, so the relation corpus has rows in both relations.
   for (const slug of ['source-trello', 'source-asana']) {
-    const result = certifyConnector(db, loadPolicyCatalog(db), { connectorSlug: slug, reason: 'History for the compiled relations.' }, 'corpus-bot', PUBLIC);
+    const result = await certifyConnector(
+      db,
+      await loadPolicyCatalog(db),
+      { connectorSlug: slug, reason: 'History for the compiled relations.' },
+      'corpus-bot',
+      PUBLIC,
+    );
     expect(result.userErrors).toEqual([]);
   }
   const metrics = new Metrics();
-  const app: App = createApp({ db, log: () => {}, metrics, limits: options.limits, responseCache: { enabled: options.cache }, webhooks: false });
+  const app: App = await createApp({ db, log: () => {}, metrics, limits: options.limits, responseCache: { enabled: options.cache }, webhooks: false });
   const outcomes = async () => {
     const values = (await metrics.fastPath.get()).values;
     return Object.fromEntries(values.map((v) => [v.labels.result, v.value])) as Record<string, number>;
@@ -242,7 +254,7 @@ function bodyOf(entry: (typeof CORPUS)[number]): string {
 
 describe('the fast path', () => {
   it.each([false, true])('answers every document of the corpus with the bytes yoga writes (response cache %s)', async (cache) => {
-    const { app, outcomes, statements } = setUp({ cache });
+    const { app, outcomes, statements } = await setUp({ cache });
     const full = await listen(app.requestListener);
     const fast = await listen(app.nodeListener);
     for (const accept of ['application/json', 'application/graphql-response+json']) {
@@ -266,14 +278,14 @@ describe('the fast path', () => {
         const taken = (after.executed ?? 0) - (before.executed ?? 0) + (after.cache_hit ?? 0) - (before.cache_hit ?? 0);
         // Only clean answers skip the pipeline; anything with an error is yoga's to write.
         expect(taken, entry.name).toBe(entry.errors ? 0 : 2);
-        if (cache && !entry.errors) expect(answers.map((a) => a.cache)).toEqual(['hit', 'hit']);
+        if (cache && !entry.errors) expect(answers.map((a) => a.cache)).toEqual([HIT, HIT]);
         if (!cache) expect(answers.map((a) => a.cache)).toEqual([null, null]);
       }
     }
   });
 
   it('compiles with graphql-jit the documents whose plugin-drizzle fields all read rows of their own plan', async () => {
-    const { app } = setUp({ cache: false });
+    const { app } = await setUp({ cache: false });
     const fast = await listen(app.nodeListener);
     const compiled: Record<string, boolean> = {};
     for (const entry of CORPUS.filter((e) => !e.errors)) {
@@ -311,10 +323,11 @@ describe('the fast path', () => {
     });
   });
 
-  it('runs the compiled list and detail queries synchronously, so a request is answered in one go', async () => {
-    const { app, db } = setUp({ cache: false });
+  // SQLite's speed path: better-sqlite3 reads synchronously; PostgreSQL's driver never does.
+  it.skipIf(TEST_ENGINE === 'postgres')('runs the compiled list and detail queries synchronously, so a request is answered in one go', async () => {
+    const { app, db } = await setUp({ cache: false });
     const fast = await listen(app.nodeListener);
-    const context = { db, catalog: loadPolicyCatalog(db), viewer: null, visibility: PUBLIC, requestId: 'sync', now: () => new Date() };
+    const context = { db, catalog: await loadPolicyCatalog(db), viewer: null, visibility: PUBLIC, requestId: 'sync', now: () => new Date() };
     for (const entry of CORPUS.filter((e) =>
       ['the headline query', 'a detail with nested relations', 'the first page of a variable cursor'].includes(e.name),
     )) {
@@ -327,7 +340,7 @@ describe('the fast path', () => {
   });
 
   it('learns a query from its first clean answer and runs it directly from then on', async () => {
-    const { app, outcomes } = setUp({ cache: false });
+    const { app, outcomes } = await setUp({ cache: false });
     const fast = await listen(app.nodeListener);
     const body = bodyOf(CORPUS[0]!);
     expect(app.knownOperations.size).toBe(0);
@@ -347,7 +360,7 @@ describe('the fast path', () => {
   });
 
   it('never learns a mutation, and a read right after one is fresh', async () => {
-    const { db, app, outcomes } = setUp({ cache: true });
+    const { db, app, outcomes } = await setUp({ cache: true });
     const fast = await listen(app.nodeListener);
     const token = (await createToken(db, { name: 'bot', scopes: ['certify'] })).token;
     const read = JSON.stringify({ query: '{ connector(slug: "source-faker") { supportLevel revision } }' });
@@ -363,16 +376,16 @@ describe('the fast path', () => {
     }
     expect(await level()).toEqual({ supportLevel: 'CERTIFIED', revision: 2 });
     expect(app.knownOperations.size).toBe(1);
-    expect(await outcomes()).toMatchObject({ cache_hit: 1, passed_on: 3, executed: 1 });
+    expect(await outcomes()).toMatchObject(KEPT ? { cache_hit: 1, passed_on: 3, executed: 1 } : { passed_on: 3, executed: 2 });
   });
 
   it('answers fresh right after a breaking change is announced', async () => {
-    const { db, app } = setUp({ cache: true });
+    const { db, app } = await setUp({ cache: true });
     const fast = await listen(app.nodeListener);
     const publisher = (await createToken(db, { name: 'release-bot', scopes: ['publish'] })).token;
     const read = JSON.stringify({ query: '{ connector(slug: "source-faker") { revision breakingChanges { version } } }' });
     const before = await post(fast, read);
-    expect((await post(fast, read)).cache).toBe('hit');
+    expect((await post(fast, read)).cache).toBe(HIT);
     const announce = JSON.stringify({
       query: 'mutation($input: AnnounceBreakingChangeInput!) { announceBreakingChange(input: $input) { userErrors { code } } }',
       variables: {
@@ -388,16 +401,16 @@ describe('the fast path', () => {
   });
 
   it('answers fresh right after another connection imports a registry', async () => {
-    const path = join(tempDir(), 'fast.db');
-    const db = openDatabase(path);
-    migrateDatabase(db);
+    const db = await openTestDatabase();
+    opened.push(db);
     await seedIfEmpty(db);
-    const app = createApp({ db, log: () => {}, webhooks: false });
+    const app = await createApp({ db, log: () => {}, webhooks: false });
     const fast = await listen(app.nodeListener);
     const read = JSON.stringify({ query: '{ connector(slug: "source-faker") { supportLevel dockerImageTag } }' });
     expect(JSON.parse((await post(fast, read)).body).data.connector).toEqual({ supportLevel: 'COMMUNITY', dockerImageTag: expect.any(String) });
-    expect((await post(fast, read)).cache).toBe('hit');
-    const other = openDatabase(path);
+    expect((await post(fast, read)).cache).toBe(HIT);
+    // A second connection to the same database, as the CLI or a second server has.
+    const other = db.$engine === 'sqlite' ? openDatabase(db.$client.name) : openPostgres(poolOf(db).options.connectionString!);
     const registry = {
       sources: [
         {
@@ -413,16 +426,15 @@ describe('the fast path', () => {
       destinations: [],
     };
     await importConnectors(other, loadRegistryJson(JSON.stringify(registry), 'oss_registry.json', 'oss'));
-    other.$client.close();
+    await closeDatabase(other);
     const after = await post(fast, read);
     expect(after.cache).toBe('miss');
     expect(JSON.parse(after.body).data.connector).toEqual({ supportLevel: 'CERTIFIED', dockerImageTag: '9.9.9' });
-    db.$client.close();
   });
 
   it("never answers one organization's private connectors to another caller", async () => {
     for (const cache of [false, true]) {
-      const { db, app } = setUp({ cache });
+      const { db, app } = await setUp({ cache });
       const fast = await listen(app.nodeListener);
       const acme = (await createToken(db, { name: 'acme', scopes: ['read:private'], organization: 'acme' })).token;
       const globex = (await createToken(db, { name: 'globex', scopes: ['read:private'], organization: 'globex' })).token;
@@ -454,7 +466,7 @@ describe('the fast path', () => {
   });
 
   it('leaves every other request to yoga: GET, other content types, streams, CORS and declared oversized bodies', async () => {
-    const { app, outcomes } = setUp({ cache: false, limits: { maxBodyBytes: 2048 } });
+    const { app, outcomes } = await setUp({ cache: false, limits: { maxBodyBytes: 2048 } });
     const fast = await listen(app.nodeListener);
     const query = '{ supportLevels { key } }';
     await post(fast, JSON.stringify({ query })); // now a known operation
@@ -482,7 +494,7 @@ describe('the fast path', () => {
   });
 
   it('reads a chunked body itself, up to the size limit', async () => {
-    const { app, outcomes } = setUp({ cache: false, limits: { maxBodyBytes: 2048 } });
+    const { app, outcomes } = await setUp({ cache: false, limits: { maxBodyBytes: 2048 } });
     const fast = await listen(app.nodeListener);
     const full = await listen(app.requestListener);
     const chunked = (base: string, body: string) =>
@@ -526,7 +538,7 @@ describe('the fast path', () => {
   });
 
   it('passes on a known query whose variables push it over the cost budget', async () => {
-    const { app, outcomes } = setUp({ cache: false, limits: { maxCost: 60 } });
+    const { app, outcomes } = await setUp({ cache: false, limits: { maxCost: 60 } });
     const fast = await listen(app.nodeListener);
     const query = 'query Q($n: Int!) { connectors(first: $n) { edges { node { slug breakingChanges { version } } } } }';
     expect((await post(fast, JSON.stringify({ query, variables: { n: 2 } }))).status).toBe(200);
@@ -538,7 +550,7 @@ describe('the fast path', () => {
   });
 
   it('hands yoga a known query whose variables fail argument validation, which it answers as always', async () => {
-    const { app, outcomes } = setUp({ cache: false });
+    const { app, outcomes } = await setUp({ cache: false });
     const full = await listen(app.requestListener);
     const fast = await listen(app.nodeListener);
     const query = 'query Q($n: Int!, $f: ConnectorFilter) { connectors(first: $n, filter: $f) { edges { node { slug } } } }';

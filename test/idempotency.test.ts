@@ -108,9 +108,9 @@ describe('idempotency keys across gateways (two connections to one database)', (
     token = await h.token('ci', ['certify', 'publish']);
     other = await secondGateway(h.db, NOW);
   });
-  afterEach(() => closeHarness(h));
   afterEach(async () => {
     await other.close();
+    await closeHarness(h);
   });
 
   it('replays on the second gateway a key first used on the first, without writing again', async () => {

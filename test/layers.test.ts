@@ -58,8 +58,8 @@ const LAYERS: Layer[] = [
   {
     name: 'config',
     path: 'src/config.ts',
-    may: ['graphql'],
-    why: 'the environment parsed once; it borrows the Limits type from the plugins that enforce the limits',
+    may: ['db', 'graphql'],
+    why: "the environment parsed once; it borrows the Limits type from the plugins that enforce the limits, and db/open's check of a DATABASE_URL",
   },
   {
     name: 'app',

@@ -17,7 +17,7 @@ function subscribe(url: string, query: string, headers: Record<string, string> =
     const reader = res.body!.getReader();
     const decoder = new TextDecoder();
     let buffer = '';
-    (async () => {
+    void (async () => {
       try {
         for (;;) {
           const { done, value } = await reader.read();

@@ -167,12 +167,22 @@ describeHere('two gateways on one PostgreSQL database', () => {
     const events = subscribe(b, 'subscription { breakingChangeAnnounced { version connector { slug } } }');
     await events.opened;
     await new Promise((r) => setTimeout(r, 200));
-    const first = await gql(a, ANNOUNCE, { input: { connectorSlug: 'source-faker', version: '90.0.0', upgradeDeadline: '2027-09-01', message: 'First.' } }, token);
+    const first = await gql(
+      a,
+      ANNOUNCE,
+      { input: { connectorSlug: 'source-faker', version: '90.0.0', upgradeDeadline: '2027-09-01', message: 'First.' } },
+      token,
+    );
     expect(first.data.announceBreakingChange.userErrors).toEqual([]);
     await within(1000, 'B hears the first announcement', () => events.received.length === 1);
     const killed = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name like '%(outbox feed)'");
     expect(killed.rowCount).toBe(2);
-    const second = await gql(a, ANNOUNCE, { input: { connectorSlug: 'source-faker', version: '91.0.0', upgradeDeadline: '2027-09-01', message: 'Second.' } }, token);
+    const second = await gql(
+      a,
+      ANNOUNCE,
+      { input: { connectorSlug: 'source-faker', version: '91.0.0', upgradeDeadline: '2027-09-01', message: 'Second.' } },
+      token,
+    );
     expect(second.data.announceBreakingChange.userErrors).toEqual([]);
     await within(6000, 'B hears the announcement made while it could not listen', () => events.received.length === 2);
     expect(events.received.map((e) => e.data.breakingChangeAnnounced.version)).toEqual(['90.0.0', '91.0.0']);
@@ -182,11 +192,17 @@ describeHere('two gateways on one PostgreSQL database', () => {
   it('concurrent certifications of one connector on A and B: exactly one wins', async () => {
     const slug = 'source-asana';
     const { revision } = (await gql(a, LEVEL, { slug })).data.connector;
-    const tries = Array.from({ length: 6 }, (_, i) => gql(i % 2 ? b : a, CERTIFY, { input: { connectorSlug: slug, reason: REASON, expectedRevision: revision } }, token));
+    const tries = Array.from({ length: 6 }, (_, i) =>
+      gql(i % 2 ? b : a, CERTIFY, { input: { connectorSlug: slug, reason: REASON, expectedRevision: revision } }, token),
+    );
     const results = (await Promise.all(tries)).map((r) => r.data.certifyConnector);
     expect(results.filter((r) => r.userErrors.length === 0)).toHaveLength(1);
-    expect(results.filter((r) => r.userErrors.length > 0).every((r) => ['STALE_REVISION', 'INVALID_TRANSITION', 'CONFLICT'].includes(r.userErrors[0].code))).toBe(true);
-    const events = await admin.query("select count(*)::int as n from certification_events e join connectors c on c.id = e.connector_id where c.slug = 'source-asana'");
+    expect(
+      results.filter((r) => r.userErrors.length > 0).every((r) => ['STALE_REVISION', 'INVALID_TRANSITION', 'CONFLICT'].includes(r.userErrors[0].code)),
+    ).toBe(true);
+    const events = await admin.query(
+      "select count(*)::int as n from certification_events e join connectors c on c.id = e.connector_id where c.slug = 'source-asana'",
+    );
     expect(events.rows[0].n).toBe(1);
   });
 
@@ -196,7 +212,9 @@ describeHere('two gateways on one PostgreSQL database', () => {
     expect(first).toMatchObject({ replayed: false, userErrors: [] });
     const again = (await gql(b, CERTIFY, { input }, token)).data.certifyConnector;
     expect(again).toEqual({ ...first, replayed: true });
-    const events = await admin.query("select count(*)::int as n from certification_events e join connectors c on c.id = e.connector_id where c.slug = 'source-stripe'");
+    const events = await admin.query(
+      "select count(*)::int as n from certification_events e join connectors c on c.id = e.connector_id where c.slug = 'source-stripe'",
+    );
     expect(events.rows[0].n).toBe(1);
   });
 });
@@ -275,7 +293,12 @@ describeHere('a gateway killed under concurrent writes', () => {
     const writers = Array.from({ length: 4 }, async (_, w) => {
       for (let i = 0; i < 200; i++) {
         const version = `${100 + w}.${i}.0`;
-        const answer = await gql(a, ANNOUNCE, { input: { connectorSlug: 'source-faker', version, upgradeDeadline: '2027-09-01', message: 'Load.' } }, token).catch(() => null);
+        const answer = await gql(
+          a,
+          ANNOUNCE,
+          { input: { connectorSlug: 'source-faker', version, upgradeDeadline: '2027-09-01', message: 'Load.' } },
+          token,
+        ).catch(() => null);
         if (!answer) return;
         if (answer.data?.announceBreakingChange?.userErrors?.length === 0) acknowledged.push(version);
       }

@@ -2,11 +2,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getTableColumns } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRows, rawRun } from '../src/db/raw.js';
+import { transaction } from '../src/db/transaction.js';
 import { parse as parseYaml } from 'yaml';
 import { SEED_CONNECTORS } from '../seed/connectors.js';
 import { connectors } from '../src/db/schema.js';
-import type { Db } from '../src/db/client.js';
+import { closeDatabase } from '../src/db/client.js';
 import { connectorSeedSchema, MANAGED_COLUMNS } from '../src/domain/connectors/input.js';
 import { insertConnector } from '../src/domain/connectors/store.js';
 import { CONNECTOR_COLUMNS, REGISTRY_FIELDS } from '../src/domain/registry/format.js';
@@ -27,11 +30,19 @@ async function importFile(h: Harness, path: string) {
 }
 
 /** Each connector's max_seconds_between_messages, by definition ID (null ones left out). */
-function storedMaxSeconds(h: Harness): Map<string, number> {
-  const rows = h.db.$client
-    .prepare('select definition_id id, max_seconds_between_messages n from connectors where max_seconds_between_messages is not null')
-    .all() as { id: string; n: number }[];
+async function storedMaxSeconds(h: Harness): Promise<Map<string, number>> {
+  const rows = await rawRows<{ id: string; n: number }>(
+    h.db,
+    sql`select definition_id id, max_seconds_between_messages n from connectors where max_seconds_between_messages is not null`,
+  );
   return new Map(rows.map((r) => [r.id, r.n]));
+}
+
+/** Stops a harness and closes its database (a PostgreSQL pool holds connections until then). */
+async function release(h: Harness | undefined): Promise<void> {
+  if (!h) return;
+  await h.close();
+  await closeDatabase(h.db);
 }
 
 /** The value at a dotted path of an entry, as format.ts reads it. */
@@ -61,7 +72,7 @@ describe('the connector columns and the registry', () => {
     expect(missing).toEqual([]);
   });
 
-  it('lets insertConnector take and write every column the database does not manage', () => {
+  it('lets insertConnector take and write every column the database does not manage', async () => {
     const writable = Object.keys(TABLE).filter((c) => !(c in MANAGED_COLUMNS));
     expect(
       Object.keys(connectorSeedSchema.shape)
@@ -80,9 +91,10 @@ describe('the connector columns and the registry', () => {
     };
     const seed: Record<string, unknown> = { ...base, releaseDate: '2017-07-19' };
     for (const column of writable) seed[column] ??= sample(column);
-    const h = createHarness({ connectors: false });
-    const row = h.db.transaction((tx) => insertConnector(tx as unknown as Db, seed as never)) as Record<string, unknown>;
+    const h = await createHarness({ connectors: false });
+    const row = (await transaction(h.db, (tx) => insertConnector(tx, seed as never))) as Record<string, unknown>;
     for (const column of writable) expect(row[column], column).toEqual(seed[column]);
+    await release(h);
   });
 });
 
@@ -91,17 +103,18 @@ describe('maxSecondsBetweenMessages', () => {
     let h: Harness;
     let original: { sources: any[]; destinations: any[] };
     beforeAll(async () => {
-      h = createHarness({ connectors: false });
+      h = await createHarness({ connectors: false });
       original = JSON.parse(readFileSync(REAL.oss2025, 'utf8'));
       await importFile(h, REAL.oss2025);
-    });
+    }, 120_000);
+    afterAll(() => release(h));
 
-    it('is stored for exactly the sources of the real 2025 OSS registry that carry it, with their values', () => {
+    it('is stored for exactly the sources of the real 2025 OSS registry that carry it, with their values', async () => {
       const expected = new Map(
         original.sources.filter((s) => s.maxSecondsBetweenMessages != null).map((s) => [s.sourceDefinitionId, s.maxSecondsBetweenMessages]),
       );
       expect(expected.size).toBeGreaterThan(0);
-      expect(storedMaxSeconds(h)).toEqual(expected);
+      expect(await storedMaxSeconds(h)).toEqual(expected);
     });
 
     it('is served in GraphQL from the one column declaration, through a lean list page and a planned detail alike', async () => {
@@ -140,18 +153,19 @@ describe('maxSecondsBetweenMessages', () => {
   });
 
   it('is exported from the column, not from the kept entry: a changed value shows, a null one is left out', async () => {
-    const h2 = createHarness({ connectors: false });
+    const h2 = await createHarness({ connectors: false });
     await importFile(h2, SMALL_OSS);
-    const set = h2.db.$client.prepare('update connectors set max_seconds_between_messages = ? where slug = ?');
-    set.run(60, 'source-widgets');
-    set.run(7200, 'source-doodads');
+    const set = (n: number | null, slug: string) => rawRun(h2.db, sql`update connectors set max_seconds_between_messages = ${n} where slug = ${slug}`);
+    await set(60, 'source-widgets');
+    await set(7200, 'source-doodads');
     const exported = await (await h2.get('/registries/v0/oss_registry.json')).json();
     const byName = new Map(exported.sources.map((e: any) => [e.name, e]));
     expect(byName.get('Widgets')).toMatchObject({ maxSecondsBetweenMessages: 60 });
     expect(byName.get('Doodads')).toMatchObject({ maxSecondsBetweenMessages: 7200 });
-    set.run(null, 'source-widgets');
+    await set(null, 'source-widgets');
     const again = await (await h2.get('/registries/v0/oss_registry.json')).json();
     expect(again.sources.find((e: any) => e.name === 'Widgets')).not.toHaveProperty('maxSecondsBetweenMessages');
+    await release(h2);
   });
 
   it('is refused when it is not an integer, naming the entry and the field', () => {
@@ -166,31 +180,37 @@ describe('maxSecondsBetweenMessages', () => {
   });
 
   it('is read from data.maxSecondsBetweenMessages of a metadata.yaml and exported with the entry built from it', async () => {
-    const h2 = createHarness({ connectors: false });
+    const h2 = await createHarness({ connectors: false });
     await importFile(h2, join(FIXTURES, 'metadata'));
-    expect(storedMaxSeconds(h2)).toEqual(new Map([['11111111-1111-4111-8111-111111111111', 5400]]));
+    expect(await storedMaxSeconds(h2)).toEqual(new Map([['11111111-1111-4111-8111-111111111111', 5400]]));
     const cloud = await (await h2.get('/registries/v0/cloud_registry.json')).json();
     expect(cloud.sources[0]).toMatchObject({ name: 'Widgets', maxSecondsBetweenMessages: 5400 });
     const oss = await (await h2.get('/registries/v0/oss_registry.json')).json();
     expect(oss.destinations[0]).not.toHaveProperty('maxSecondsBetweenMessages');
+    await release(h2);
   });
 
-  itWithRealData('is read from every metadata.yaml of the real monorepo snapshot that carries it', async () => {
-    const h2 = createHarness({ connectors: false });
-    const loaded = await loadImportSource(REAL.metadata2025);
-    await importConnectors(h2.db, loaded);
-    // The file a connector came from is the one with its definition ID and image.
-    const inFiles = new Map<string, unknown>();
-    for (const file of metadataFiles(REAL.metadata2025)) {
-      const data = (parseYaml(readFileSync(file, 'utf8')) as { data?: Record<string, unknown> } | null)?.data;
-      if (data) inFiles.set(`${String(data.definitionId).toLowerCase()} ${data.dockerRepository}`, data.maxSecondsBetweenMessages ?? null);
-    }
-    const rows = h2.db.$client.prepare("select definition_id || ' ' || docker_repository key, max_seconds_between_messages n from connectors").all() as {
-      key: string;
-      n: number | null;
-    }[];
-    expect(rows.length).toBe(loaded.items.length);
-    expect(rows.filter((r) => r.n != null).length).toBeGreaterThan(0);
-    for (const row of rows) expect(row.n, row.key).toBe(inFiles.get(row.key));
-  });
+  itWithRealData(
+    'is read from every metadata.yaml of the real monorepo snapshot that carries it',
+    async () => {
+      const h2 = await createHarness({ connectors: false });
+      const loaded = await loadImportSource(REAL.metadata2025);
+      await importConnectors(h2.db, loaded);
+      // The file a connector came from is the one with its definition ID and image.
+      const inFiles = new Map<string, unknown>();
+      for (const file of metadataFiles(REAL.metadata2025)) {
+        const data = (parseYaml(readFileSync(file, 'utf8')) as { data?: Record<string, unknown> } | null)?.data;
+        if (data) inFiles.set(`${String(data.definitionId).toLowerCase()} ${data.dockerRepository}`, data.maxSecondsBetweenMessages ?? null);
+      }
+      const rows = await rawRows<{ key: string; n: number | null }>(
+        h2.db,
+        sql`select definition_id || ' ' || docker_repository as key, max_seconds_between_messages n from connectors`,
+      );
+      expect(rows.length).toBe(loaded.items.length);
+      expect(rows.filter((r) => r.n != null).length).toBeGreaterThan(0);
+      for (const row of rows) expect(row.n, row.key).toBe(inFiles.get(row.key));
+      await release(h2);
+    },
+    120_000,
+  );
 });

@@ -1,14 +1,33 @@
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.js';
-import { openDatabase } from '../src/db/client.js';
-import { migrateDatabase } from '../src/db/migrate.js';
+import { closeDatabase, type Db, openDatabase } from '../src/db/client.js';
+import { openPostgres, poolOf } from '../src/db/postgres.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson } from '../src/domain/registry/load.js';
 import { createToken } from '../src/domain/tokens/tokens.js';
 import { seedIfEmpty } from '../seed/index.js';
-import { createHarness, serve, type Served } from './helpers/harness.js';
-import { tempDir } from './helpers/process.js';
+import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
+import { createHarness, type Harness, serve, type Served } from './helpers/harness.js';
+
+// The cache keys on the database version, which PostgreSQL does not have yet: there it keeps nothing.
+const KEPT = TEST_ENGINE === 'sqlite';
+const HIT = KEPT ? 'hit' : 'miss';
+
+/** Databases to close after each test (a PostgreSQL pool holds connections until then). */
+const opened: Db[] = [];
+const harness = async () => {
+  const h = await createHarness();
+  opened.push(h.db);
+  return h;
+};
+afterEach(async () => {
+  for (const db of opened.splice(0)) await closeDatabase(db);
+});
+
+/** A second connection to the harness's database, as an import from the CLI or a second server has. */
+function secondConnection(h: Harness): Db {
+  return h.db.$engine === 'sqlite' ? openDatabase(h.db.$client.name) : openPostgres(poolOf(h.db).options.connectionString!);
+}
 
 const LIST = JSON.stringify({
   query: '{ connectors(filter: {supportLevels: [COMMUNITY, CUSTOM]}, first: 100) { totalCount edges { node { slug supportLevel } } } }',
@@ -21,19 +40,20 @@ async function ask(app: Served, body: string, headers: Record<string, string> = 
 
 describe('the response cache', () => {
   it('serves a repeated read from the cache, byte for byte', async () => {
-    const h = createHarness();
+    const h = await harness();
     const first = await ask(h, LIST);
     const second = await ask(h, LIST);
-    expect([first.cache, second.cache]).toEqual(['miss', 'hit']);
+    expect([first.cache, second.cache]).toEqual(['miss', HIT]);
     expect(second.body).toEqual(first.body);
     h.statements.length = 0;
     await ask(h, LIST);
-    expect(h.statements).toEqual([]);
+    if (KEPT) expect(h.statements).toEqual([]);
+    else expect(h.statements.length).toBeGreaterThan(0);
   });
 
   it('returns fresh data right after a certification', async () => {
-    const h = createHarness();
-    const token = h.token('bot', ['certify']);
+    const h = await harness();
+    const token = await h.token('bot', ['certify']);
     const before = await ask(h, LIST);
     await ask(h, LIST);
     const certify = JSON.stringify({
@@ -47,14 +67,11 @@ describe('the response cache', () => {
   });
 
   it('returns fresh data right after another connection writes (an import, a second server)', async () => {
-    const path = join(tempDir(), 'r.db');
-    const db = openDatabase(path);
-    migrateDatabase(db);
-    await seedIfEmpty(db);
-    const app = serve(createApp({ db, log: () => {} }));
+    const h = await harness();
+    const app: Served = h;
     const before = await ask(app, LIST);
-    expect((await ask(app, LIST)).cache).toBe('hit');
-    const other = openDatabase(path);
+    expect((await ask(app, LIST)).cache).toBe(HIT);
+    const other = secondConnection(h);
     const doc = {
       sources: [
         {
@@ -71,20 +88,20 @@ describe('the response cache', () => {
     };
     const summary = await importConnectors(other, loadRegistryJson(JSON.stringify(doc), 'oss_registry.json', 'oss'));
     expect(summary.levelChanges).toEqual([{ slug: 'source-faker', from: 'community', to: 'certified' }]);
-    other.$client.close();
+    await closeDatabase(other);
     const after = await ask(app, LIST);
     expect(after.cache).toBe('miss');
     expect(after.body.data.connectors.totalCount).toBe(before.body.data.connectors.totalCount - 1);
   });
 
   it("never serves one organization's private connectors to another caller", async () => {
-    const h = createHarness();
-    const acme = createToken(h.db, { name: 'acme', scopes: ['read:private'], organization: 'acme' }).token;
-    const globex = createToken(h.db, { name: 'globex', scopes: ['read:private'], organization: 'globex' }).token;
+    const h = await harness();
+    const acme = (await createToken(h.db, { name: 'acme', scopes: ['read:private'], organization: 'acme' })).token;
+    const globex = (await createToken(h.db, { name: 'globex', scopes: ['read:private'], organization: 'globex' })).token;
     const slugs = (r: { body: any }) => r.body.data.connectors.edges.map((e: any) => e.node.slug);
     const mine = await ask(h, LIST, { authorization: `Bearer ${acme}` });
     expect(slugs(mine)).toContain('source-acme-billing');
-    expect((await ask(h, LIST, { authorization: `Bearer ${acme}` })).cache).toBe('hit');
+    expect((await ask(h, LIST, { authorization: `Bearer ${acme}` })).cache).toBe(HIT);
     for (const headers of [{}, { authorization: `Bearer ${globex}` }] as Record<string, string>[]) {
       const other = await ask(h, LIST, headers);
       expect(slugs(other)).not.toContain('source-acme-billing');
@@ -94,11 +111,11 @@ describe('the response cache', () => {
   });
 
   it('does not keep answers with errors, nor mutations', async () => {
-    const h = createHarness();
+    const h = await harness();
     const broken = JSON.stringify({ query: '{ connectors(first: 0) { totalCount } }' });
     await ask(h, broken);
     expect((await ask(h, broken)).cache).toBeNull();
-    const token = h.token('bot', ['certify']);
+    const token = await h.token('bot', ['certify']);
     const dry = JSON.stringify({
       query: 'mutation { certifyConnector(input: {connectorSlug: "source-faker", reason: "A dry run, twice.", dryRun: true}) { dryRun } }',
     });
@@ -107,11 +124,10 @@ describe('the response cache', () => {
   });
 
   it('can be turned off', async () => {
-    const path = join(tempDir(), 'r.db');
-    const db = openDatabase(path);
-    migrateDatabase(db);
+    const db = await openTestDatabase();
+    opened.push(db);
     await seedIfEmpty(db);
-    const app = serve(createApp({ db, log: () => {}, responseCache: { enabled: false } }));
+    const app = serve(await createApp({ db, log: () => {}, responseCache: { enabled: false } }));
     await ask(app, LIST);
     expect((await ask(app, LIST)).cache).toBeNull();
   });

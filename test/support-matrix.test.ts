@@ -1,4 +1,7 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { closeDatabase } from '../src/db/client.js';
+import { rawRun } from '../src/db/raw.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
 // The support table of ../shared/domain/connector-support-levels.md, written out cell by cell.
@@ -38,8 +41,12 @@ const MATRIX = `{ supportMatrix { supportLevel deployment coverage coverageText 
 
 describe('the support matrix', () => {
   let h: Harness;
-  beforeEach(() => {
-    h = createHarness();
+  beforeEach(async () => {
+    h = await createHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+    await closeDatabase(h.db);
   });
 
   it('reproduces the 12 cells of the domain document exactly, and 8 more for enterprise and archived', async () => {
@@ -133,8 +140,8 @@ describe('the support matrix', () => {
   });
 
   it('answers for custom connectors with the best-effort SLA and the customer as maintainer', async () => {
-    const token = h.token('acme-reader', ['read:private']);
-    h.db.$client.prepare("update api_tokens set organization = 'acme'").run();
+    const token = await h.token('acme-reader', ['read:private']);
+    await rawRun(h.db, sql`update api_tokens set organization = 'acme'`);
     const res = await h.gql(
       `{ connector(slug: "source-acme-billing") { availableOn
       cloud: support(deployment: CLOUD) { officialSla maintainedBy slaTier { key } notes }

@@ -21,6 +21,8 @@ export function plainColumns(columns: Record<string, Column>): boolean {
  * through drizzle, so it is logged and counted like any other.
  */
 export function jsonRowsStatement<Row>(db: Db, query: SQLWrapper, columns: Record<string, Column>): () => Row[] {
+  // A SQLite technique (json_group_array, run synchronously): PostgreSQL reads rows through drizzle.
+  if (db.$engine !== 'sqlite') throw new Error('jsonRowsStatement runs on SQLite only');
   if (!plainColumns(columns)) throw new Error('jsonRowsStatement reads plain text and integer columns only');
   const keys = Object.keys(columns);
   // The subquery's order is the order of the aggregate's rows (as in drizzle's own relation subqueries).

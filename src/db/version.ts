@@ -1,12 +1,15 @@
 // A value that changes whenever the database does, for caches that must never answer stale: this
 // connection's own writes move SQLite's total_changes(), and a commit by any other connection (an
-// import from the CLI, a second server) moves data_version.
+// import from the CLI, a second server, this process's writer connection) moves data_version.
+// PostgreSQL has no such counter yet (an outbox feed will provide one): there the version is null,
+// and whatever keys on it keeps nothing.
 import type Database from 'better-sqlite3';
 import type { Db } from './client.js';
 
 const readers = new WeakMap<Database.Database, () => string>();
 
-export function databaseVersion(db: Db): string {
+export function databaseVersion(db: Db): string | null {
+  if (db.$engine === 'postgres') return null;
   let read = readers.get(db.$client);
   if (!read) {
     // Two plain statements: cheaper than one select over the pragma_data_version table function.

@@ -3,6 +3,7 @@
 // out from the data, dropped as soon as the database version moves.
 import { LRUCache } from 'lru-cache';
 import type { Db } from '../db/client.js';
+import { type MaybePromise, thenNow } from '../db/maybe-async.js';
 import { databaseVersion } from '../db/version.js';
 
 const kept = new WeakMap<Db, WeakMap<object, LRUCache<string, object>>>();
@@ -32,27 +33,32 @@ export function findKeptStatement<T extends object>(db: Db, owner: object, key: 
 
 /**
  * Values worked out from the data and kept per database until it changes (by anyone): at most `max`
- * of them, all dropped at once when the version moves or the limit is reached.
+ * of them, all dropped at once when the version moves or the limit is reached. Without a version
+ * (PostgreSQL, for now) nothing is kept: every call works the value out.
  */
 export class KeptUntilChange<T> {
   private readonly kept = new WeakMap<Db, { version: string; values: Map<string, T> }>();
 
   constructor(private readonly max: number) {}
 
-  get(db: Db, key: string, compute: () => T): T {
+  get(db: Db, key: string, compute: () => MaybePromise<T>): MaybePromise<T> {
     const version = databaseVersion(db);
+    if (version === null) return compute();
     let kept = this.kept.get(db);
     if (!kept || kept.version !== version) {
       kept = { version, values: new Map() };
       this.kept.set(db, kept);
     }
-    let value = kept.values.get(key);
-    if (value === undefined) {
-      value = compute();
+    const value = kept.values.get(key);
+    if (value !== undefined) return value;
+    const values = kept.values;
+    // Kept once worked out (a value that arrives late is kept only if the version has not moved meanwhile).
+    return thenNow(compute(), (computed) => {
+      if (databaseVersion(db) !== version) return computed;
       // Full: start again rather than grow (the values are cheap to work out again, one at a time).
-      if (kept.values.size >= this.max) kept.values.clear();
-      kept.values.set(key, value);
-    }
-    return value;
+      if (values.size >= this.max) values.clear();
+      values.set(key, computed);
+      return computed;
+    });
   }
 }

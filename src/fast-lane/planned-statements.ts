@@ -4,14 +4,15 @@
 // own key argument (a slug) stays a placeholder.
 import { Kind, visit, type ASTNode, type FieldNode, type GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
+import { type MaybePromise, runPrepared, thenNow } from '../db/maybe-async.js';
 import { findKeptStatement, keptStatement } from './kept.js';
 
 /** Statements kept per field of a document: one per combination of the variables its plan reads and visibility. */
 export const KEPT_STATEMENTS_PER_FIELD = 100;
 
-/** A kept statement that reads one row by its key argument, bound by name. */
+/** A kept statement that reads one row by its key argument, bound by name (either engine's: see runPrepared). */
 export interface OneRowStatement {
-  execute(values: Record<string, unknown>): { sync(): unknown[] };
+  execute(values: Record<string, unknown>): unknown;
 }
 
 /**
@@ -80,7 +81,7 @@ export function findPlannedStatement<T extends object>(ctx: Context, info: Graph
   return findKeptStatement<T>(ctx.db, info.fieldNodes[0]!, planKey(info, placeholder, ctx.visibility));
 }
 
-/** The one row a kept statement reads for `key`, or null. */
-export function firstRow(statement: OneRowStatement, placeholder: string, key: unknown): unknown {
-  return statement.execute({ [placeholder]: key }).sync()[0] ?? null;
+/** The one row a kept statement reads for `key`, or null: at once on SQLite, a promise on PostgreSQL. */
+export function firstRow(statement: OneRowStatement, placeholder: string, key: unknown): MaybePromise<unknown> {
+  return thenNow(runPrepared<unknown[]>(statement, { [placeholder]: key }), (rows) => rows[0] ?? null);
 }

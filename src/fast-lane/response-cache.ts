@@ -20,7 +20,8 @@ export interface CacheEntry {
 /** A lookup's outcome: the entry when there is a fresh one, and where to store the answer otherwise. */
 export interface Lookup {
   key: string;
-  version: string;
+  /** Null where the database has no version (PostgreSQL, for now): nothing is then answered or kept. */
+  version: string | null;
   hit: CacheEntry | undefined;
 }
 
@@ -58,7 +59,7 @@ export class ResponseCache {
   lookup(viewer: TokenRow | null, accept: string, body: string): Lookup {
     const key = keyFor(viewer, accept, body);
     const version = databaseVersion(this.db);
-    const entry = this.entries.get(key);
+    const entry = version === null ? undefined : this.entries.get(key);
     const hit = entry && entry.version === version ? entry : undefined;
     this.options.looked?.(hit ? 'hit' : 'miss');
     return { key, version, hit };
@@ -66,7 +67,7 @@ export class ResponseCache {
 
   /** Keeps a complete answer for the request `lookup` missed, unless a write landed meanwhile; returns the entry kept. */
   store(lookup: Lookup, body: Uint8Array, contentType: string, etag?: string): CacheEntry | undefined {
-    if (lookup.version !== databaseVersion(this.db)) return undefined;
+    if (lookup.version === null || lookup.version !== databaseVersion(this.db)) return undefined;
     const entry: CacheEntry = { version: lookup.version, body, contentType, etag };
     this.entries.set(lookup.key, entry);
     return entry;

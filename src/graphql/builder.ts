@@ -100,9 +100,9 @@ function visibleNode(node: unknown, ctx: Context): unknown {
  * loader rejects a missing row with an error, and fails every other ID of the same `nodes` batch with it;
  * an ID that names nothing is simply null.
  */
-function presentIds<T extends { id: string; typename: string }>(ctx: Context, ids: readonly T[]): (T | null)[] {
+async function presentIds<T extends { id: string; typename: string }>(ctx: Context, ids: readonly T[]): Promise<(T | null)[]> {
   const rowIds = ids.map((g) => (g.typename === 'Connector' && /^\d{1,15}$/.test(g.id) ? Number(g.id) : null));
-  const present = existingConnectorIds(
+  const present = await existingConnectorIds(
     ctx.db,
     rowIds.filter((id): id is number => id !== null),
   );
@@ -144,7 +144,7 @@ export const builder = new SchemaBuilder<PothosTypes>({
       description: 'Fetches any object that has a global ID; null when there is none you may see.',
       args: { id: { description: 'A global ID, as returned by an `id` field.' } },
       resolve: async (_root, args, ctx, _info, resolveNode) => {
-        const [id] = presentIds(ctx, [args.id]);
+        const [id] = await presentIds(ctx, [args.id]);
         return id ? visibleNode(await resolveNode(id), ctx) : null;
       },
     },
@@ -153,7 +153,7 @@ export const builder = new SchemaBuilder<PothosTypes>({
       args: { ids: { description: 'Global IDs, as returned by `id` fields.' } },
       resolve: async (_root, args, ctx, _info, resolveNodes) => {
         // plugin-relay's resolveNodes loads args.ids whatever it is passed, so the narrowing goes there.
-        const ids = presentIds(ctx, args.ids) as typeof args.ids;
+        const ids = (await presentIds(ctx, args.ids)) as typeof args.ids;
         (args as { ids: typeof ids }).ids = ids;
         return (await resolveNodes(ids)).map((n) => visibleNode(n, ctx));
       },

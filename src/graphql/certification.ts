@@ -1,14 +1,7 @@
 // Support-level transitions (certifyConnector, decertifyConnector, archiveConnector, unarchiveConnector)
 // and the supportLevelTransitions query: thin glue over the one table in src/domain/certification/transitions.ts.
 import { z } from 'zod';
-import {
-  certifyInputFields,
-  changeSupportLevel,
-  exactlyOneConnector,
-  refusedChange,
-  type CertificationEventRow,
-  type SupportLevelChangeResult,
-} from '../domain/certification/certify.js';
+import { certifyInputFields, changeSupportLevel, exactlyOneConnector, refusedChange, type SupportLevelChangeResult } from '../domain/certification/certify.js';
 import {
   SUPPORT_LEVEL_TRANSITIONS,
   TRANSITION_MUTATIONS,

@@ -14,6 +14,7 @@ import {
 import { getTableColumns } from 'drizzle-orm';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
+import { type MaybePromise, thenNow } from '../db/maybe-async.js';
 import { firstRow, KeptUntilChange, keptStatement, plannedStatement, selectedColumns, type PlannedRows } from '../fast-lane/index.js';
 import { builder } from './builder.js';
 import { column, plannedWith, readsColumns, renamedColumn } from './columns.js';
@@ -223,6 +224,14 @@ export const Connector = builder.drizzleNode('connectors', {
   }),
 });
 
+/** `connector(slug:, asOf:)`: the planned row of the connector that had the slug at `at`, as it was then. */
+async function connectorAsOf(ctx: Context, slug: string, at: string, plan: (id: number) => object) {
+  const state = await asOfBySlug(ctx.db, slug, at, ctx.visibility);
+  if (!state) return null;
+  const rows = await rowsAsOf(ctx, [state.id], at, () => plannedConnectorRows(ctx.db, plan(state.id)) as never);
+  return rows[0] ?? null;
+}
+
 /** The connector columns a `connector(slug:)` selection reads (the id always), or null for all of them. */
 function detailColumns(info: GraphQLResolveInfo): Record<string, true> | null {
   const columns = selectedColumns(info, 'node', true);
@@ -230,11 +239,9 @@ function detailColumns(info: GraphQLResolveInfo): Record<string, true> | null {
 }
 
 /** A connector row from a mutation, with its deployments read now (a row returned by an insert predates its availability rows). */
-export function connectorForPayload(ctx: Context, row: ConnectorRow | null | undefined) {
+export async function connectorForPayload(ctx: Context, row: ConnectorRow | null | undefined) {
   if (!row) return null;
-  const on = availabilityOf(ctx.db, row.id)
-    .filter((a) => a.enabled)
-    .map((a) => a.deployment);
+  const on = (await availabilityOf(ctx.db, row.id)).filter((a) => a.enabled).map((a) => a.deployment);
   return { ...row, enabledOn: on.length ? on.join(',') : null };
 }
 
@@ -287,14 +294,14 @@ const ASOF_DESCRIPTION =
 const counts = new KeptUntilChange<number>(1000);
 
 /** How a page counts the connectors its filter matches, when totalCount is asked. */
-function counter(filter: ConnectorFilter | null | undefined): (c: Context) => number {
+function counter(filter: ConnectorFilter | null | undefined): (c: Context) => MaybePromise<number> {
   return (c) => counts.get(c.db, JSON.stringify([filter ?? null, c.visibility]), () => countConnectors(c.db, filter, c.catalog, c.visibility));
 }
 
 /** Built page statements kept per policy catalog (a page read again skips building its SQL). */
 const KEPT_PAGES_MAX = 500;
 
-const ConnectorConnection = connectionType<ConnectionShape & { facets: (ctx: Context) => ConnectorFacets }>('Connector', Connector, 'connector');
+const ConnectorConnection = connectionType<ConnectionShape & { facets: (ctx: Context) => MaybePromise<ConnectorFacets> }>('Connector', Connector, 'connector');
 
 builder.objectField(ConnectorConnection, 'facets', (t) =>
   t.field({
@@ -334,10 +341,8 @@ builder.queryFields((t) => ({
       if (args.asOf) {
         const plan = (options: object) => t.drizzleQueryFromInfo('connectors', { context: ctx, info, path: ['edges', 'node'], ...options } as never) as object;
         const at = instant(args.asOf);
-        return connectorsAsOf(ctx, { filter, order, first: args.first, after: args.after, at }, plan).then((page) => ({
-          ...page,
-          facets: facetsAsOf(filter, at),
-        })) as never;
+        const page = connectorsAsOf(ctx, { filter, order, first: args.first, after: args.after, at }, plan);
+        return thenNow(page, (p) => ({ ...p, facets: facetsAsOf(filter, at) }));
       }
       const input = { db: ctx.db, filter, order, first: args.first, after: args.after, catalog: ctx.catalog, visibility: ctx.visibility };
       // Nodes that read only their own row: just the columns they select, without the planner.
@@ -356,11 +361,12 @@ builder.queryFields((t) => ({
               ...connectorPageQuery(input),
             } as never),
           );
-      return {
-        ...toPage(rows, { first: args.first, after: args.after, order }),
+      // Synchronous on SQLite: the fast lane answers such a page in one go.
+      return thenNow(rows, (read) => ({
+        ...toPage(read, { first: args.first, after: args.after, order }),
         count: counter(filter),
         facets: facetsOf(filter),
-      };
+      }));
     },
   }),
   connector: t.drizzleField({
@@ -374,14 +380,7 @@ builder.queryFields((t) => ({
     // A compiled operation answers from the statement kept below without planning again.
     extensions: { plannedRows: { keptBy: 'slug' } satisfies PlannedRows },
     resolve: (query, _root, args, ctx, info) => {
-      if (args.asOf) {
-        const at = instant(args.asOf);
-        return asOfBySlug(ctx.db, args.slug, at, ctx.visibility).then(async (state) => {
-          if (!state) return null;
-          const rows = await rowsAsOf(ctx, [state.id], at, () => plannedConnectorRows(ctx.db, query({ where: { id: state.id } })));
-          return rows[0] ?? null;
-        }) as never;
-      }
+      if (args.asOf) return connectorAsOf(ctx, args.slug, instant(args.asOf), (id) => query({ where: { id } })) as never;
       // plugin-drizzle plans the selection (and records how to map the row) on every request; the
       // statement built from that plan is the same for the same document, so it is kept with it.
       const config = query(connectorBySlugQuery(ctx.visibility));

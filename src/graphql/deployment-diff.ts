@@ -99,9 +99,9 @@ builder.queryFields((t) => ({
       }),
       after: t.arg.string({ description: 'A cursor from a previous page of the same two deployments: return the connectors after it.' }),
     },
-    resolve: (_root, args, ctx) => {
+    resolve: async (_root, args, ctx) => {
       const input = { db: ctx.db, catalog: ctx.catalog, visibility: ctx.visibility, a: args.a, b: args.b };
-      return { ...deploymentDifferencesPage({ ...input, first: args.first, after: args.after }), count: () => countDeploymentDifferences(input) };
+      return { ...(await deploymentDifferencesPage({ ...input, first: args.first, after: args.after })), count: () => countDeploymentDifferences(input) };
     },
   }),
 }));

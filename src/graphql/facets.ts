@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { connectorFacets, facetBaseFilter, type ConnectorFacets, type FacetValue } from '../domain/connectors/facets.js';
 import { facetGroups, type ConnectorFilter, type FacetGroup } from '../domain/connectors/store.js';
 import { facetGroupsAsOf } from '../domain/history/store.js';
+import { type MaybePromise, thenNow } from '../db/maybe-async.js';
 import { KeptUntilChange } from '../fast-lane/index.js';
 import { builder } from './builder.js';
 import { ConnectorTypeEnum, DeploymentEnum, SupportLevelEnum } from './enums.js';
@@ -59,11 +60,11 @@ export const ConnectorFacetsRef = builder.objectRef<ConnectorFacets>('ConnectorF
 const groups = new KeptUntilChange<FacetGroup[]>(1000);
 
 /** How a page works out its facets, when they are asked. */
-export function facetsOf(filter: ConnectorFilter | null | undefined): (ctx: Context) => ConnectorFacets {
+export function facetsOf(filter: ConnectorFilter | null | undefined): (ctx: Context) => MaybePromise<ConnectorFacets> {
   return (ctx) => {
     const base = facetBaseFilter(filter);
     const rows = groups.get(ctx.db, JSON.stringify([base, ctx.visibility]), () => facetGroups(ctx.db, base, ctx.catalog, ctx.visibility));
-    return connectorFacets(rows, filter, ctx.catalog);
+    return thenNow(rows, (read) => connectorFacets(read, filter, ctx.catalog));
   };
 }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { CONNECTOR_TYPE_KEYS, DEPLOYMENT_KEYS } from '../../db/schema.js';
 import { isUniqueViolation } from '../../db/errors.js';
+import { transaction } from '../../db/transaction.js';
 import { userError, type UserError } from '../errors.js';
 import { slugSchema } from './input.js';
 import { insertConnector, type ConnectorRow } from './store.js';
@@ -43,7 +44,11 @@ export interface RegisterCustomResult {
  * Registers a custom connector for the caller's organization. An admin names the organization; any
  * other token registers for its own, and may not name another.
  */
-export function registerCustomConnector(db: Db, input: RegisterCustomInput, viewer: { organization: string | null; scopes: string[] }): RegisterCustomResult {
+export async function registerCustomConnector(
+  db: Db,
+  input: RegisterCustomInput,
+  viewer: { organization: string | null; scopes: string[] },
+): Promise<RegisterCustomResult> {
   const isAdmin = viewer.scopes.includes('admin');
   const organization = isAdmin ? (input.organization ?? viewer.organization) : viewer.organization;
   if (!organization) {
@@ -59,26 +64,24 @@ export function registerCustomConnector(db: Db, input: RegisterCustomInput, view
     };
   }
   try {
-    const connector = db.transaction(
-      (tx) =>
-        insertConnector(tx as unknown as Db, {
-          definitionId: input.definitionId ?? randomUUID(),
-          slug: input.slug,
-          name: input.name,
-          type: input.type,
-          supportLevel: 'custom',
-          releaseStage: 'custom',
-          dockerRepository: input.dockerRepository,
-          dockerImageTag: input.dockerImageTag,
-          documentationUrl: input.documentationUrl ?? null,
-          language: input.language ?? null,
-          tags: input.language ? [`language:${input.language}`] : [],
-          // Every other column (icon, license, release date, …) is null: a custom connector has none.
-          organization,
-          availability: [...new Set(input.availableOn)].map((deployment) => ({ deployment, enabled: true })),
-          breakingChanges: [],
-        }),
-      { behavior: 'immediate' },
+    const connector = await transaction(db, (tx) =>
+      insertConnector(tx, {
+        definitionId: input.definitionId ?? randomUUID(),
+        slug: input.slug,
+        name: input.name,
+        type: input.type,
+        supportLevel: 'custom',
+        releaseStage: 'custom',
+        dockerRepository: input.dockerRepository,
+        dockerImageTag: input.dockerImageTag,
+        documentationUrl: input.documentationUrl ?? null,
+        language: input.language ?? null,
+        tags: input.language ? [`language:${input.language}`] : [],
+        // Every other column (icon, license, release date, …) is null: a custom connector has none.
+        organization,
+        availability: [...new Set(input.availableOn)].map((deployment) => ({ deployment, enabled: true })),
+        breakingChanges: [],
+      }),
     );
     return { connector, userErrors: [] };
   } catch (error) {

@@ -148,10 +148,10 @@ function decodeDifferencesCursor(text: string, a: DeploymentKey, b: DeploymentKe
 }
 
 /** One page of the connectors that differ between a and b, in name order, each compared. */
-export function deploymentDifferencesPage(input: DifferencesPageInput) {
+export async function deploymentDifferencesPage(input: DifferencesPageInput) {
   const cursor = input.after ? decodeDifferencesCursor(input.after, input.a, input.b) : null;
-  const found = differingConnectors(input.db, query(input, cursor, input.first + 1));
-  const changes = breakingChangesOf(
+  const found = await differingConnectors(input.db, query(input, cursor, input.first + 1));
+  const changes = await breakingChangesOf(
     input.db,
     found.map((f) => f.connector.id),
   );
@@ -162,17 +162,18 @@ export function deploymentDifferencesPage(input: DifferencesPageInput) {
 }
 
 /** How many connectors differ between a and b. */
-export function countDeploymentDifferences(input: Omit<DifferencesPageInput, 'first' | 'after'>): number {
+export function countDeploymentDifferences(input: Omit<DifferencesPageInput, 'first' | 'after'>): Promise<number> {
   return countDifferingConnectors(input.db, query({ ...input, first: 0, after: null }, null, null));
 }
 
 /** One connector compared on a and b, or null when there is no such connector or the caller may not see it. */
-export function compareDeployments(
+export async function compareDeployments(
   db: Parameters<typeof differingConnectors>[0],
   catalog: PolicyCatalog,
   input: { slug: string; a: DeploymentKey; b: DeploymentKey; visibility: Visibility },
-): DeploymentComparison | null {
-  const connector = findConnectorBySlug(db, input.slug);
+): Promise<DeploymentComparison | null> {
+  const connector = await findConnectorBySlug(db, input.slug);
   if (!connector || !canSee(input.visibility, connector.organization)) return null;
-  return compareOn(catalog, connector, availabilityOf(db, connector.id), breakingChangesOf(db, [connector.id]).get(connector.id) ?? [], input);
+  const [availability, changes] = await Promise.all([availabilityOf(db, connector.id), breakingChangesOf(db, [connector.id])]);
+  return compareOn(catalog, connector, availability, changes.get(connector.id) ?? [], input);
 }

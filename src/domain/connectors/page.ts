@@ -8,6 +8,7 @@ import type { Visibility } from './visibility.js';
 import type { Db } from '../../db/client.js';
 import { jsonRowsStatement, plainColumns } from '../../db/json-rows.js';
 import { literalLimit } from '../../db/limit.js';
+import { type MaybePromise, runPrepared } from '../../db/maybe-async.js';
 import { connectorFilterSql, type ConnectorFilter, type ConnectorOrder } from './store.js';
 
 export const DEFAULT_ORDER: ConnectorOrder = { field: 'name', direction: 'asc' };
@@ -149,7 +150,7 @@ function pageWhere(input: Parameters<typeof connectorPageQuery>[0], order: Conne
     if (candidates) return sql`${t.id} in (${candidates})`;
     const parts: (SQL | undefined)[] = [connectorFilterSql(t, input.filter, input.catalog, input.visibility)];
     if (cursor) parts.push(afterOrderCursorSql(t, order, cursor, desc));
-    return and(...parts) ?? sql`1`;
+    return and(...parts) ?? sql`true`;
   };
 }
 
@@ -175,9 +176,9 @@ const buildNow: Keep = (_key, build) => build();
 /**
  * One page of connectors with only the given columns (and those a cursor needs), in one statement:
  * for a list that needs nothing but the connectors' own columns. `keep` may keep the built statement
- * under a key made of everything it is built from.
+ * under a key made of everything it is built from. Synchronous on SQLite (src/db/maybe-async.ts).
  */
-export function connectorPage(input: ConnectorPageInput & { columns: Iterable<string> }, keep: Keep = buildNow): PageRow[] {
+export function connectorPage(input: ConnectorPageInput & { columns: Iterable<string> }, keep: Keep = buildNow): MaybePromise<PageRow[]> {
   // The row id and the ordering's column make the cursors; the rest is what the nodes read.
   const sort = ORDER_COLUMNS[(input.order ?? DEFAULT_ORDER).field];
   const columns: Record<string, true> = { id: true, [sort.value]: true, [sort.tie]: true };
@@ -192,14 +193,14 @@ export function connectorPage(input: ConnectorPageInput & { columns: Iterable<st
     input.visibility,
     connectorRows(input.db) >= PER_LEVEL_MIN_ROWS,
   ]);
-  // Plain columns (the usual case) come back as one JSON text (src/db/json-rows.ts).
-  const read = keep(key, () => {
+  // Plain columns (the usual case) come back as one JSON text on SQLite (src/db/json-rows.ts).
+  const read = keep(key, (): (() => MaybePromise<PageRow[]>) => {
     const query = input.db.query.connectors.findMany({ columns, ...connectorPageQuery(input) } as never);
     const all = getTableColumns(connectors) as Record<string, Column>;
     const selected = Object.fromEntries(Object.keys(columns).map((c) => [c, all[c]!]));
-    if (plainColumns(selected)) return jsonRowsStatement<PageRow>(input.db, query, selected);
+    if (input.db.$engine === 'sqlite' && plainColumns(selected)) return jsonRowsStatement<PageRow>(input.db, query, selected);
     const statement = query.prepare();
-    return () => statement.execute().sync() as unknown as PageRow[];
+    return () => runPrepared<PageRow[]>(statement);
   });
   return read();
 }
@@ -223,6 +224,8 @@ const rowEstimates = new WeakMap<Db, { at: number; rows: number }>();
  * the database version on every request to keep it exact cost more than the choice saves.
  */
 function connectorRows(db: Db): number {
+  // The merge works around SQLite's planner; PostgreSQL plans the plain query itself.
+  if (db.$engine === 'postgres') return 0;
   const now = performance.now();
   let estimate = rowEstimates.get(db);
   if (!estimate || now - estimate.at > ROWS_ESTIMATE_MS) {

@@ -1,9 +1,9 @@
 // Reads and writes of connectors. Every filter a client can ask for is turned into SQL here, once,
 // so the list and its totalCount can never disagree.
 import { and, count, eq, inArray, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../../db/client.js';
 import { literalLimit } from '../../db/limit.js';
+import { type MaybePromise, readNow, thenNow } from '../../db/maybe-async.js';
 import { nameKey } from '../../db/name-key.js';
 import {
   breakingChanges,
@@ -58,7 +58,7 @@ const sqlList = (values: readonly string[]) =>
   );
 
 function availableOnRows(t: ConnectorColumns, deployments: readonly DeploymentKey[]): SQL {
-  return sql`exists (select 1 from ${connectorAvailability} where ${connectorAvailability.connectorId} = ${t.id} and ${connectorAvailability.enabled} = 1 and ${connectorAvailability.deployment} in (${sqlList(deployments)}))`;
+  return sql`exists (select 1 from ${connectorAvailability} where ${connectorAvailability.connectorId} = ${t.id} and ${connectorAvailability.enabled} = true and ${connectorAvailability.deployment} in (${sqlList(deployments)}))`;
 }
 
 function escapeLike(text: string): string {
@@ -79,25 +79,26 @@ export function connectorFilterSql(
   if (!filter) return parts.length ? and(...parts) : undefined;
   if (filter.type) parts.push(sql`${t.type} = ${filter.type}`);
   if (filter.supportLevels) {
-    parts.push(filter.supportLevels.length ? sql`${t.supportLevel} in (${sqlList(filter.supportLevels)})` : sql`0`);
+    parts.push(filter.supportLevels.length ? sql`${t.supportLevel} in (${sqlList(filter.supportLevels)})` : sql`false`);
   }
   if (filter.releaseStages) {
-    parts.push(filter.releaseStages.length ? sql`${t.releaseStage} in (${sqlList(filter.releaseStages)})` : sql`0`);
+    parts.push(filter.releaseStages.length ? sql`${t.releaseStage} in (${sqlList(filter.releaseStages)})` : sql`false`);
   }
   if (filter.language) parts.push(sql`${t.language} = ${filter.language}`);
   // The figures over all platforms (the columns); connectors without a figure match no level.
-  if (filter.usage) parts.push(filter.usage.length ? sql`${t.usage} in (${sqlList(filter.usage)})` : sql`0`);
-  if (filter.syncSuccessRate) parts.push(filter.syncSuccessRate.length ? sql`${t.syncSuccessRate} in (${sqlList(filter.syncSuccessRate)})` : sql`0`);
+  if (filter.usage) parts.push(filter.usage.length ? sql`${t.usage} in (${sqlList(filter.usage)})` : sql`false`);
+  if (filter.syncSuccessRate) parts.push(filter.syncSuccessRate.length ? sql`${t.syncSuccessRate} in (${sqlList(filter.syncSuccessRate)})` : sql`false`);
   if (filter.search) {
     const pattern = `%${escapeLike(filter.search.toLowerCase())}%`;
-    parts.push(sql`(lower(${t.name}) like ${pattern} escape '\\' or ${t.slug} like ${pattern} escape '\\')`);
+    // Both sides lowered: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+    parts.push(sql`(lower(${t.name}) like ${pattern} escape '\\' or lower(${t.slug}) like ${pattern} escape '\\')`);
   }
   if (filter.supportedOn) {
     parts.push(availableOn(t, [filter.supportedOn]));
     if (filter.withSla != null) {
       // Whether an SLA is offered depends only on (level, deployment), so it is a condition on the level.
       const levels = catalog.levelsWithSla(filter.supportedOn);
-      const inLevels = levels.length ? sql`${t.supportLevel} in (${sqlList(levels)})` : sql`0`;
+      const inLevels = levels.length ? sql`${t.supportLevel} in (${sqlList(levels)})` : sql`false`;
       parts.push(filter.withSla ? inLevels : sql`not (${inLevels})`);
     }
   } else if (filter.withSla != null) {
@@ -109,20 +110,24 @@ export function connectorFilterSql(
       }))
       .filter((x) => x.on.length > 0)
       .map((x) => sql`(${t.supportLevel} = ${x.level} and ${availableOn(t, x.on)})`);
-    const some = anywhere.length ? sql`(${sql.join(anywhere, sql` or `)})` : sql`0`;
+    const some = anywhere.length ? sql`(${sql.join(anywhere, sql` or `)})` : sql`false`;
     parts.push(filter.withSla ? some : sql`not ${some}`);
   }
   return parts.length ? and(...parts) : undefined;
 }
 
-/** How many connectors match (every matching row is read: callers keep the answer while nothing changes). */
-export function countConnectors(db: Db, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): number {
-  return (
-    db
-      .select({ n: count() })
-      .from(connectors)
-      .where(connectorFilterSql(connectors, filter, catalog, visibility))
-      .get()?.n ?? 0
+/**
+ * How many connectors match (every matching row is read: callers keep the answer while nothing changes).
+ * Synchronous on SQLite, where the fast lane answers in one go (src/db/maybe-async.ts).
+ */
+export function countConnectors(db: Db, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): MaybePromise<number> {
+  const query = db
+    .select({ n: count() })
+    .from(connectors)
+    .where(connectorFilterSql(connectors, filter, catalog, visibility));
+  return thenNow(
+    readNow(db, query, () => query.all()),
+    (rows) => rows[0]?.n ?? 0,
   );
 }
 
@@ -139,8 +144,8 @@ export interface FacetGroup {
  * The connectors matching `filter`, counted by the four columns facets read: one statement whatever the
  * facets asked (facets.ts sums them). Every matching row is read: callers keep the answer while nothing changes.
  */
-export function facetGroups(db: Db, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): FacetGroup[] {
-  return db
+export function facetGroups(db: Db, filter: ConnectorFilter | null | undefined, catalog: PolicyCatalog, visibility: Visibility): MaybePromise<FacetGroup[]> {
+  const query = db
     .select({
       type: connectors.type,
       supportLevel: connectors.supportLevel,
@@ -150,8 +155,8 @@ export function facetGroups(db: Db, filter: ConnectorFilter | null | undefined, 
     })
     .from(connectors)
     .where(connectorFilterSql(connectors, filter, catalog, visibility))
-    .groupBy(connectors.type, connectors.supportLevel, connectors.language, connectors.enabledOn)
-    .all();
+    .groupBy(connectors.type, connectors.supportLevel, connectors.language, connectors.enabledOn);
+  return readNow(db, query, () => query.all());
 }
 
 /**
@@ -160,81 +165,72 @@ export function facetGroups(db: Db, filter: ConnectorFilter | null | undefined, 
  * run (src/db/limit.ts).
  */
 export function connectorBySlugQuery(visibility: Visibility) {
-  return { where: { slug: sql.placeholder('slug'), RAW: (t: typeof connectors) => visibleSql(t, visibility) ?? sql`1` }, limit: literalLimit(1) as never };
+  return { where: { slug: sql.placeholder('slug'), RAW: (t: typeof connectors) => visibleSql(t, visibility) ?? sql`true` }, limit: literalLimit(1) as never };
 }
 
-/** The prepared statement for `query` (connectorBySlugQuery, as a planner extended it), reading only `columns` when given. */
+/** The prepared statement for `query` (connectorBySlugQuery, as a planner extended it), reading only `columns` when given; run it with runPrepared. */
 export function connectorBySlugStatement(db: Db, query: object, columns: Record<string, true> | null) {
   return db.query.connectors.findMany((columns ? { ...query, columns } : query) as never).prepare();
 }
 
-export function findConnectorBySlug(db: Db, slug: string): ConnectorRow | undefined {
-  return db.select().from(connectors).where(eq(connectors.slug, slug)).get();
+export async function findConnectorBySlug(db: Db, slug: string): Promise<ConnectorRow | undefined> {
+  return (await db.select().from(connectors).where(eq(connectors.slug, slug)).limit(1))[0];
 }
 
-export function findConnectorById(db: Db, id: number): ConnectorRow | undefined {
-  return db.select().from(connectors).where(eq(connectors.id, id)).get();
+export async function findConnectorById(db: Db, id: number): Promise<ConnectorRow | undefined> {
+  return (await db.select().from(connectors).where(eq(connectors.id, id)).limit(1))[0];
 }
 
-/** Inserts one connector with its availability and breaking changes. Call inside a transaction. */
-export function insertConnector(db: Db, input: ConnectorSeed): ConnectorRow {
+/** Inserts one connector with its availability and breaking changes. Call inside a transaction, with its `tx`. */
+export async function insertConnector(db: Db, input: ConnectorSeed): Promise<ConnectorRow> {
   const { availability, breakingChanges: changes, ...columns } = connectorSeedSchema.parse(input);
   // The parsed seed holds every column but the managed ones (input.ts), so all of them are written.
-  const row = db
+  const [row] = await db
     .insert(connectors)
     .values({ ...columns, nameKey: nameKey(columns.name) })
-    .returning()
-    .get();
+    .returning();
+  if (!row) throw new Error(`the insert of connector ${columns.slug} returned no row`);
   if (availability.length) {
-    db.insert(connectorAvailability)
-      .values(
-        availability.map((a) => ({
-          connectorId: row.id,
-          deployment: a.deployment,
-          enabled: a.enabled,
-          dockerImageTag: a.dockerImageTag ?? null,
-          dockerRepository: a.dockerRepository ?? null,
-        })),
-      )
-      .run();
+    await db.insert(connectorAvailability).values(
+      availability.map((a) => ({
+        connectorId: row.id,
+        deployment: a.deployment,
+        enabled: a.enabled,
+        dockerImageTag: a.dockerImageTag ?? null,
+        dockerRepository: a.dockerRepository ?? null,
+      })),
+    );
   }
   if (changes.length) {
-    db.insert(breakingChanges)
-      .values(
-        changes.map((b) => ({
-          connectorId: row.id,
-          version: b.version,
-          upgradeDeadline: b.upgradeDeadline,
-          message: b.message,
-          migrationDocumentationUrl: b.migrationDocumentationUrl ?? (row.documentationUrl ? `${row.documentationUrl}-migrations#${b.version}` : null),
-          deadlineAction: b.deadlineAction ?? null,
-          scopedImpact: b.scopedImpact ?? null,
-          // A demo connector's breaking changes are demo data too.
-          demo: row.demo,
-        })),
-      )
-      .run();
+    await db.insert(breakingChanges).values(
+      changes.map((b) => ({
+        connectorId: row.id,
+        version: b.version,
+        upgradeDeadline: b.upgradeDeadline,
+        message: b.message,
+        migrationDocumentationUrl: b.migrationDocumentationUrl ?? (row.documentationUrl ? `${row.documentationUrl}-migrations#${b.version}` : null),
+        deadlineAction: b.deadlineAction ?? null,
+        scopedImpact: b.scopedImpact ?? null,
+        // A demo connector's breaking changes are demo data too.
+        demo: row.demo,
+      })),
+    );
   }
   return row;
 }
 
 /** Which of these connector row ids exist. */
-export function existingConnectorIds(db: Db, ids: number[]): Set<number> {
+export async function existingConnectorIds(db: Db, ids: number[]): Promise<Set<number>> {
   if (ids.length === 0) return new Set();
-  const rows = db
+  const rows = await db
     .select({ id: connectors.id })
     .from(connectors)
-    .where(inArray(connectors.id, [...new Set(ids)]))
-    .all();
+    .where(inArray(connectors.id, [...new Set(ids)]));
   return new Set(rows.map((r) => r.id));
 }
 
-export function availabilityOf(db: Db, connectorId: number): AvailabilityRow[] {
-  return db
-    .select()
-    .from(connectorAvailability)
-    .where(and(eq(connectorAvailability.connectorId, connectorId)))
-    .all();
+export async function availabilityOf(db: Db, connectorId: number): Promise<AvailabilityRow[]> {
+  return db.select().from(connectorAvailability).where(eq(connectorAvailability.connectorId, connectorId)).orderBy(connectorAvailability.deployment);
 }
 
 /** How a mutation names its connector: by slug or by row id (decoded from the global ID), exactly one. */
@@ -244,35 +240,42 @@ export interface ConnectorRef {
 }
 
 /** Finds the connector a mutation input names, or the NOT_FOUND userError to return. */
-export function resolveConnectorRef(
+export async function resolveConnectorRef(
   db: Db,
   ref: ConnectorRef,
   visibility: Visibility,
-): { connector: ConnectorRow; field: string[] } | { error: UserError; field: string[] } {
+): Promise<{ connector: ConnectorRow; field: string[] } | { error: UserError; field: string[] }> {
   const bySlug = ref.connectorSlug != null;
   const field = ['input', bySlug ? 'connectorSlug' : 'connectorId'];
-  const connector = bySlug ? findConnectorBySlug(db, ref.connectorSlug!) : findConnectorById(db, ref.connectorId ?? 0);
+  const connector = bySlug ? await findConnectorBySlug(db, ref.connectorSlug!) : await findConnectorById(db, ref.connectorId ?? 0);
   // A connector the caller may not see is reported exactly like one that does not exist.
   if (connector && canSee(visibility, connector.organization)) return { connector, field };
   const what = bySlug ? `slug "${ref.connectorSlug}"` : `id ${ref.connectorId}`;
   return { error: userError('NOT_FOUND', field, `No connector has the ${what}.`), field };
 }
 
-/** Bumps a connector's revision and update time; returns the row as it now is. */
-export function touchConnector(db: Db, id: number, set: Partial<typeof connectors.$inferInsert> = {}): ConnectorRow {
-  const row = db
+/** The current time as the engine writes timestamps: ISO-8601 UTC text with milliseconds. */
+export function nowIsoSql(db: Db): SQL {
+  return db.$engine === 'postgres' ? sql`to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')` : sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`;
+}
+
+/** Bumps a connector's revision and update time; returns the row as it now is. Call inside a transaction, with its `tx`. */
+export async function touchConnector(db: Db, id: number, set: Partial<typeof connectors.$inferInsert> = {}): Promise<ConnectorRow> {
+  const [row] = await db
     .update(connectors)
-    .set({ ...set, revision: sql`${connectors.revision} + 1`, updatedAt: sql`(strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))` })
+    .set({ ...set, revision: sql`${connectors.revision} + 1`, updatedAt: nowIsoSql(db) })
     .where(eq(connectors.id, id))
-    .returning()
-    .get();
+    .returning();
   if (!row) throw new Error(`connector ${id} vanished inside its own transaction`);
   return row;
 }
 
-/** The rows of a connector page for query options a planner built from connectorPageQuery. */
-export function plannedConnectorRows(db: Db, query: object): ({ id: number } & Record<string, unknown>)[] {
-  return db.query.connectors.findMany(query as never).sync() as unknown as ({ id: number } & Record<string, unknown>)[];
+type PlannedRow = { id: number } & Record<string, unknown>;
+
+/** The rows of a connector page for query options a planner built from connectorPageQuery; synchronous on SQLite. */
+export function plannedConnectorRows(db: Db, query: object): MaybePromise<PlannedRow[]> {
+  const rows = db.query.connectors.findMany(query as never);
+  return readNow(db, rows as unknown as PromiseLike<PlannedRow[]>, () => rows.sync() as unknown as PlannedRow[]);
 }
 
 /** Whether a connector is enabled on a deployment, and the image and version it runs there. */
@@ -321,64 +324,79 @@ export interface DifferingConnectorsQuery {
   limit: number | null;
 }
 
-const sideA = alias(connectorAvailability, 'side_a');
-const sideB = alias(connectorAvailability, 'side_b');
+/** One deployment's availability rows, joined as one side of a comparison (a subquery: drizzle names it alike on both engines). */
+function sideOf(db: Db, deployment: DeploymentKey, name: 'side_a' | 'side_b') {
+  return db.select().from(connectorAvailability).where(eq(connectorAvailability.deployment, deployment)).as(name);
+}
+type Side = ReturnType<typeof sideOf>;
+
+/** A side's columns, selected as one nested object (null where the connector has no row there). */
+const sideColumns = (s: Side) => ({
+  connectorId: s.connectorId,
+  deployment: s.deployment,
+  enabled: s.enabled,
+  dockerImageTag: s.dockerImageTag,
+  dockerRepository: s.dockerRepository,
+});
 
 /** The condition of differencesOf (deployment-diff.ts) in SQL, over a connector joined to its rows on both sides. */
-function differsSql(q: DifferingConnectorsQuery): SQL {
-  const onA = sql`coalesce(${sideA.enabled}, 0)`;
-  const onB = sql`coalesce(${sideB.enabled}, 0)`;
-  const image = (s: typeof sideA | typeof sideB) =>
+function differsSql(q: DifferingConnectorsQuery, a: Side, b: Side): SQL {
+  const onA = sql`coalesce(${a.enabled}, false)`;
+  const onB = sql`coalesce(${b.enabled}, false)`;
+  const image = (s: Side) =>
     sql`coalesce(${s.dockerRepository}, ${connectors.dockerRepository}) || ':' || coalesce(${s.dockerImageTag}, ${connectors.dockerImageTag})`;
   const support = q.levels.length ? sql` or ${connectors.supportLevel} in (${sqlList(q.levels)})` : sql``;
-  return sql`(${onA} != ${onB} or (${onA} = 1 and ${onB} = 1 and (${image(sideA)} != ${image(sideB)}${support})))`;
+  return sql`(${onA} != ${onB} or (${onA} and ${onB} and (${image(a)} != ${image(b)}${support})))`;
 }
 
-function differingWhere(q: DifferingConnectorsQuery): SQL | undefined {
+/** Connectors joined to their availability on q.a and q.b, and the condition that they differ (after q.after). */
+function differing(db: Db, q: DifferingConnectorsQuery) {
+  const a = sideOf(db, q.a, 'side_a');
+  const b = sideOf(db, q.b, 'side_b');
   const after = q.after
     ? sql`(${connectors.nameKey} > ${q.after.nameKey} or (${connectors.nameKey} = ${q.after.nameKey} and ${connectors.slug} > ${q.after.slug}))`
     : undefined;
-  return and(visibleSql(connectors, q.visibility), differsSql(q), after);
+  return { a, b, where: and(visibleSql(connectors, q.visibility), differsSql(q, a, b), after) };
 }
 
 /** The connectors that differ between two deployments, in name order, with their availability rows on both. */
-export function differingConnectors(db: Db, q: DifferingConnectorsQuery): { connector: ConnectorRow; availability: AvailabilityRow[] }[] {
+export async function differingConnectors(db: Db, q: DifferingConnectorsQuery): Promise<{ connector: ConnectorRow; availability: AvailabilityRow[] }[]> {
+  const { a, b, where } = differing(db, q);
   const query = db
-    .select({ connector: connectors, a: sideA, b: sideB })
+    .select({ connector: connectors, a: sideColumns(a), b: sideColumns(b) })
     .from(connectors)
-    .leftJoin(sideA, and(eq(sideA.connectorId, connectors.id), eq(sideA.deployment, q.a)))
-    .leftJoin(sideB, and(eq(sideB.connectorId, connectors.id), eq(sideB.deployment, q.b)))
-    .where(differingWhere(q))
+    .leftJoin(a, eq(a.connectorId, connectors.id))
+    .leftJoin(b, eq(b.connectorId, connectors.id))
+    .where(where)
     .orderBy(connectors.nameKey, connectors.slug);
-  const rows = q.limit == null ? query.all() : query.limit(literalLimit(q.limit) as never).all();
+  const rows = q.limit == null ? await query : await query.limit(literalLimit(q.limit) as never);
   return rows.map((r) => ({ connector: r.connector, availability: [r.a, r.b].filter((x): x is AvailabilityRow => x != null) }));
 }
 
 /** How many connectors differ between two deployments. */
-export function countDifferingConnectors(db: Db, q: Omit<DifferingConnectorsQuery, 'after' | 'limit'>): number {
-  const full = { ...q, after: null, limit: null };
-  return (
-    db
-      .select({ n: count() })
-      .from(connectors)
-      .leftJoin(sideA, and(eq(sideA.connectorId, connectors.id), eq(sideA.deployment, q.a)))
-      .leftJoin(sideB, and(eq(sideB.connectorId, connectors.id), eq(sideB.deployment, q.b)))
-      .where(differingWhere(full))
-      .get()?.n ?? 0
-  );
+export async function countDifferingConnectors(db: Db, q: Omit<DifferingConnectorsQuery, 'after' | 'limit'>): Promise<number> {
+  const { a, b, where } = differing(db, { ...q, after: null, limit: null });
+  const [row] = await db
+    .select({ n: count() })
+    .from(connectors)
+    .leftJoin(a, eq(a.connectorId, connectors.id))
+    .leftJoin(b, eq(b.connectorId, connectors.id))
+    .where(where);
+  return row?.n ?? 0;
 }
 
 export type BreakingChangeRecord = typeof breakingChanges.$inferSelect;
 
 /** The breaking changes of these connectors, by connector id. */
-export function breakingChangesOf(db: Db, ids: readonly number[]): Map<number, BreakingChangeRecord[]> {
+export async function breakingChangesOf(db: Db, ids: readonly number[]): Promise<Map<number, BreakingChangeRecord[]>> {
   const byConnector = new Map<number, BreakingChangeRecord[]>();
   if (!ids.length) return byConnector;
-  for (const row of db
+  const rows = await db
     .select()
     .from(breakingChanges)
     .where(inArray(breakingChanges.connectorId, [...new Set(ids)]))
-    .all()) {
+    .orderBy(breakingChanges.id);
+  for (const row of rows) {
     const list = byConnector.get(row.connectorId);
     if (list) list.push(row);
     else byConnector.set(row.connectorId, [row]);

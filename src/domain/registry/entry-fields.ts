@@ -27,11 +27,17 @@ export type EntryValue = keyof typeof ENTRY_PATHS;
  * columns are the OSS default. A function of the (aliased) connectors table, for drizzle's `extras`.
  */
 export function keptEntryValue(value: EntryValue): (t: { id: AnyColumn }) => SQL<string | null> {
-  const path = ENTRY_PATHS[value];
+  // One `-> key` per step and the result cast to text: the same SQL reads SQLite's JSON text and PostgreSQL's jsonb.
+  const steps = sql.join(
+    ENTRY_PATHS[value]
+      .slice(2)
+      .split('.')
+      .map((key) => sql` -> ${key}`),
+  );
   return (t) =>
     sql<
       string | null
-    >`(select ${registryEntries.entry} -> ${path} from ${registryEntries} where ${registryEntries.connectorId} = ${t.id} order by ${registryEntries.registry} = 'oss' desc limit 1)`;
+    >`(select cast(${registryEntries.entry}${steps} as text) from ${registryEntries} where ${registryEntries.connectorId} = ${t.id} order by ${registryEntries.registry} = 'oss' desc limit 1)`;
 }
 
 /** A kept value's JSON text parsed, or null. */

@@ -115,11 +115,12 @@ export class PolicyCatalog {
   }
 }
 
-export function loadPolicyCatalog(db: Db): PolicyCatalog {
+/** Reads the policy tables (at start-up: one after another, holding one connection). */
+export async function loadPolicyCatalog(db: Db): Promise<PolicyCatalog> {
   return new PolicyCatalog({
-    levels: db.select().from(supportLevels).orderBy(asc(supportLevels.sortOrder)).all(),
-    deployments: db.select().from(deployments).orderBy(asc(deployments.sortOrder)).all(),
-    tiers: db.select().from(slaTiers).orderBy(asc(slaTiers.sortOrder)).all(),
-    policies: db.select().from(supportPolicies).all(),
+    levels: await db.select().from(supportLevels).orderBy(asc(supportLevels.sortOrder)),
+    deployments: await db.select().from(deployments).orderBy(asc(deployments.sortOrder)),
+    tiers: await db.select().from(slaTiers).orderBy(asc(slaTiers.sortOrder)),
+    policies: await db.select().from(supportPolicies).orderBy(asc(supportPolicies.supportLevel), asc(supportPolicies.deployment)),
   });
 }

@@ -4,14 +4,14 @@
 // (secrets.ts) and targets checked against the private-address policy (targets.ts) at registration
 // and at every delivery.
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client.js';
 import { transaction } from '../../db/transaction.js';
 import { literalLimit } from '../../db/limit.js';
 import { WEBHOOK_EVENT_KEYS, webhookDeliveries, webhooks, type WebhookEventKey } from '../../db/schema.js';
 import { userError, type UserError } from '../errors.js';
-import { isSealed, SealedSecretError, type SecretBox } from './secrets.js';
+import { isSealed, type SecretBox } from './secrets.js';
 import { type CheckedTarget, checkTarget, type TargetPolicy } from './targets.js';
 
 export type WebhookRow = typeof webhooks.$inferSelect;
