@@ -15,6 +15,7 @@ import { createSecretBox } from './domain/webhooks/secrets.js';
 import { targetPolicy } from './domain/webhooks/targets.js';
 import type { WebhookSettings } from './domain/webhooks/webhooks.js';
 import { startOutboxFeed } from './db/feed.js';
+import { useFeedVersion } from './db/version.js';
 import { WebhookDispatcher } from './domain/webhooks/dispatcher.js';
 import { createEventBus, type EventBus, publishOutboxRows } from './events.js';
 import { createFastLane, type FastLane } from './fast-lane/index.js';
@@ -103,6 +104,7 @@ async function startBackground(db: Db, events: EventBus, dispatcher: WebhookDisp
     },
     log: (message, fields) => log({ level: 'warn', message, ...fields }),
   });
+  useFeedVersion(db, feed.version);
   dispatcher?.poke();
   let stopped: Promise<void> | undefined;
   const stop = () =>
