@@ -16,6 +16,7 @@ import { targetPolicy } from './domain/webhooks/targets.js';
 import type { WebhookSettings } from './domain/webhooks/webhooks.js';
 import { startOutboxFeed } from './db/feed.js';
 import { useFeedVersion } from './db/version.js';
+import { DELIVERIES_TOPIC } from './domain/events/announce.js';
 import { WebhookDispatcher } from './domain/webhooks/dispatcher.js';
 import { createEventBus, type EventBus, publishOutboxRows } from './events.js';
 import { createFastLane, type FastLane } from './fast-lane/index.js';
@@ -100,12 +101,13 @@ async function startBackground(db: Db, events: EventBus, dispatcher: WebhookDisp
   const feed = await startOutboxFeed(db, {
     onRows: (rows) => {
       publishOutboxRows(events, rows);
-      if (rows.some((r) => r.topic !== 'write')) dispatcher?.poke();
+      if (rows.some((r) => r.topic === DELIVERIES_TOPIC)) void dispatcher?.poke();
     },
     log: (message, fields) => log({ level: 'warn', message, ...fields }),
   });
   useFeedVersion(db, feed.version);
-  dispatcher?.poke();
+  // What was pending when a gateway last stopped; awaited so the app starts with its first look done.
+  await dispatcher?.poke();
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {

@@ -7,6 +7,7 @@ import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson } from '../src/domain/registry/load.js';
 import { closeDatabase } from '../src/db/client.js';
 import { rawRow, rawRows, rawRun } from '../src/db/raw.js';
+import { transaction } from '../src/db/transaction.js';
 import { TEST_ENGINE } from './helpers/database.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
@@ -176,11 +177,14 @@ describe('connectors', () => {
     const page = `{ connectors(filter: {supportedOn: CLOUD}, first: 5) { edges { node { slug name supportLevel availableOn } } } }`;
     const first = await h.gql(page);
     const top = first.data!.connectors.edges[0].node;
-    await rawRun(h.db, sql`update connectors set name = 'AAA renamed', support_level = 'archived' where slug = ${top.slug}`);
-    await rawRun(
-      h.db,
-      sql`update connector_availability set enabled = false where deployment = 'cloud' and connector_id = (select id from connectors where slug = ${first.data!.connectors.edges[1].node.slug})`,
-    );
+    // Written as the gateway writes (in a transaction), so every engine's caches hear of it.
+    await transaction(h.db, async (tx) => {
+      await rawRun(tx, sql`update connectors set name = 'AAA renamed', support_level = 'archived' where slug = ${top.slug}`);
+      await rawRun(
+        tx,
+        sql`update connector_availability set enabled = false where deployment = 'cloud' and connector_id = (select id from connectors where slug = ${first.data!.connectors.edges[1].node.slug})`,
+      );
+    });
     h.statements.length = 0;
     const again = await h.gql(page);
     expect(h.statements).toHaveLength(1);
@@ -296,17 +300,19 @@ describe('connectors', () => {
     expect(new Set([stripe.sql, duckdb.sql, missing.sql]).size).toBe(1);
     // A row written after the statement was built is read by it.
     const { id } = (await rawRow<{ id: number }>(h.db, sql`select id from connectors where slug = 'destination-duckdb'`))!;
-    await rawRun(
-      h.db,
-      sql`insert into breaking_changes (connector_id, version, upgrade_deadline, message, deadline_action) values (${id}, '9.0.0', '2099-01-01', 'Kept statement test.', 'disable')`,
-    );
-    await rawRun(h.db, sql`update connectors set name = 'DuckDB (renamed)' where id = ${id}`);
+    await transaction(h.db, async (tx) => {
+      await rawRun(
+        tx,
+        sql`insert into breaking_changes (connector_id, version, upgrade_deadline, message, deadline_action) values (${id}, '9.0.0', '2099-01-01', 'Kept statement test.', 'disable')`,
+      );
+      await rawRun(tx, sql`update connectors set name = 'DuckDB (renamed)' where id = ${id}`);
+    });
     const after = await ask('destination-duckdb');
     expect(after.connector.name).toBe('DuckDB (renamed)');
     expect(after.connector.breakingChanges.map((b: any) => b.version)).toContain('9.0.0');
     // The same document for a private connector: its organization sees it, the public does not.
     const acme = await h.token('acme-reader', ['read:private']);
-    await rawRun(h.db, sql`update api_tokens set organization = 'acme' where name = 'acme-reader'`);
+    await transaction(h.db, (tx) => rawRun(tx, sql`update api_tokens set organization = 'acme' where name = 'acme-reader'`));
     expect((await ask('source-acme-billing')).connector).toBeNull();
     expect((await ask('source-acme-billing', acme)).connector).toMatchObject({ slug: 'source-acme-billing' });
     expect((await ask('source-acme-billing')).connector).toBeNull();

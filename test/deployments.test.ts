@@ -338,9 +338,9 @@ async function ossFacingOf(db: Db) {
   };
 }
 
-describe('registry:import --registry cloud', () => {
-  // The CLI on a SQLite file, read back byte by byte with better-sqlite3: SQLite's own.
-  (TEST_ENGINE === 'postgres' ? it.skip : itWithRealData)('changes the cloud deployments and the cloud entries, and not one byte the OSS side serves', () => {
+// The CLI on a SQLite file, read back byte by byte with better-sqlite3: SQLite's own.
+describe.skipIf(TEST_ENGINE === 'postgres')('registry:import --registry cloud', () => {
+  itWithRealData('changes the cloud deployments and the cloud entries, and not one byte the OSS side serves', () => {
     const dir = tempDir();
     const database = join(dir, 'registry.db');
     const env = { DATABASE_PATH: database };

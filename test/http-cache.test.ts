@@ -15,7 +15,7 @@ import { createToken, type TokenScope } from '../src/domain/tokens/tokens.js';
 import { MATRIX_QUERY } from '../src/graphql/examples.js';
 import { Metrics } from '../src/http/metrics.js';
 import { seedIfEmpty } from '../seed/index.js';
-import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
+import { openTestDatabase } from './helpers/database.js';
 import { inCi } from './helpers/browser.js';
 import { serve, type Served, fastPathOutcomes } from './helpers/harness.js';
 import { startServer, tempDir } from './helpers/process.js';
@@ -26,7 +26,6 @@ const DETAIL_ID = idNamed('ConnectorDetail');
 const MATRIX_ID = idNamed('SupportMatrix');
 
 // The response cache keeps answers only where the database has a version to key them on: SQLite, for now.
-const KEEPS = TEST_ENGINE !== 'postgres';
 
 const SETTINGS = { maxAge: 7, staleWhileRevalidate: 11 };
 const SHARED = `public, max-age=${SETTINGS.maxAge}, stale-while-revalidate=${SETTINGS.staleWhileRevalidate}`;
@@ -76,7 +75,7 @@ describe('HTTP caching headers', () => {
     'makes an anonymous query answer public, with an ETag of its bytes over GET, from yoga and the fast lane alike (response cache %s)',
     async (cache) => {
       const { served, outcomes } = await setUp({ cache });
-      const kept = cache && KEEPS;
+      const kept = cache;
       const get = `/graphql?documentId=${encodeURIComponent(MATRIX_ID)}`;
       const answers = { POST: [] as Answer[], GET: [] as Answer[] };
       for (let i = 0; i < 3; i++) {
@@ -95,7 +94,7 @@ describe('HTTP caching headers', () => {
 
   it.each([true, false])("makes a token's answer private and never stored, with no ETag, on both paths (response cache %s)", async (cache) => {
     const { served, outcomes, token } = await setUp({ cache });
-    const kept = cache && KEEPS;
+    const kept = cache;
     const auth = { authorization: `Bearer ${await token('reader', ['read:private'], 'acme')}` };
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await post(served, { query: MATRIX_QUERY }, auth));
@@ -107,7 +106,7 @@ describe('HTTP caching headers', () => {
     'answers a GET of a persisted operation that names the ETag with 304 and no body, from yoga and the fast lane alike (response cache %s)',
     async (cache) => {
       const { served, outcomes } = await setUp({ cache });
-      const kept = cache && KEEPS;
+      const kept = cache;
       const path = `/graphql?documentId=${encodeURIComponent(MATRIX_ID)}`;
       const first = await answer(await served.fetch(path));
       expect(first.caching).toEqual({ cacheControl: SHARED, etag: etagOf(first), vary: 'Authorization, Accept' });

@@ -170,7 +170,7 @@ describeHere('two gateways on one PostgreSQL database', () => {
     const first = await gql(
       a,
       ANNOUNCE,
-      { input: { connectorSlug: 'source-faker', version: '90.0.0', upgradeDeadline: '2027-09-01', message: 'First.' } },
+      { input: { connectorSlug: 'source-faker', version: '90.0.0', upgradeDeadline: '2027-09-01', message: 'The first announcement of this test.' } },
       token,
     );
     expect(first.data.announceBreakingChange.userErrors).toEqual([]);
@@ -180,7 +180,7 @@ describeHere('two gateways on one PostgreSQL database', () => {
     const second = await gql(
       a,
       ANNOUNCE,
-      { input: { connectorSlug: 'source-faker', version: '91.0.0', upgradeDeadline: '2027-09-01', message: 'Second.' } },
+      { input: { connectorSlug: 'source-faker', version: '91.0.0', upgradeDeadline: '2027-09-01', message: 'The second announcement of this test.' } },
       token,
     );
     expect(second.data.announceBreakingChange.userErrors).toEqual([]);
@@ -207,13 +207,13 @@ describeHere('two gateways on one PostgreSQL database', () => {
   });
 
   it('an idempotency key used on A and replayed on B is replayed, not applied twice', async () => {
-    const input = { connectorSlug: 'source-stripe', reason: REASON, idempotencyKey: 'deploy-77:certify' };
+    const input = { connectorSlug: 'source-pokeapi', reason: REASON, idempotencyKey: 'deploy-77:certify' };
     const first = (await gql(a, CERTIFY, { input }, token)).data.certifyConnector;
     expect(first).toMatchObject({ replayed: false, userErrors: [] });
     const again = (await gql(b, CERTIFY, { input }, token)).data.certifyConnector;
     expect(again).toEqual({ ...first, replayed: true });
     const events = await admin.query(
-      "select count(*)::int as n from certification_events e join connectors c on c.id = e.connector_id where c.slug = 'source-stripe'",
+      "select count(*)::int as n from certification_events e join connectors c on c.id = e.connector_id where c.slug = 'source-pokeapi'",
     );
     expect(events.rows[0].n).toBe(1);
   });
@@ -296,7 +296,7 @@ describeHere('a gateway killed under concurrent writes', () => {
         const answer = await gql(
           a,
           ANNOUNCE,
-          { input: { connectorSlug: 'source-faker', version, upgradeDeadline: '2027-09-01', message: 'Load.' } },
+          { input: { connectorSlug: 'source-faker', version, upgradeDeadline: '2027-09-01', message: 'An announcement written under load.' } },
           token,
         ).catch(() => null);
         if (!answer) return;

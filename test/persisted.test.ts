@@ -13,11 +13,10 @@ import { GRAPHIQL_TABS, MATRIX_QUERY } from '../src/graphql/examples.js';
 import { Metrics } from '../src/http/metrics.js';
 import { documentIdOf } from '../src/http/persisted.js';
 import { seedIfEmpty } from '../seed/index.js';
-import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
+import { openTestDatabase } from './helpers/database.js';
 import { serve, type Served, fastPathOutcomes } from './helpers/harness.js';
 
 // The response cache keeps answers only where the database has a version to key them on: SQLite, for now.
-const KEEPS = TEST_ENGINE !== 'postgres';
 const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8')) as Record<string, string>;
 
 /** The manifest's id of the one persisted operation named `name`. */
@@ -118,7 +117,7 @@ describe('persisted operations', () => {
 
   it.each([true, false])('runs a known operation sent by id over POST or GET in the fast lane (response cache %s)', async (cache) => {
     const { served, outcomes } = await setUp({ cache });
-    const kept = cache && KEEPS;
+    const kept = cache;
     const body = { documentId: idOf('SupportMatrix') };
     const first = await post(served, body);
     const second = await post(served, body);
@@ -194,7 +193,7 @@ describe('persisted operations only', () => {
 
   it.each([true, false])('never answers a text in the fast lane that an admin made known, to anyone else (response cache %s)', async (cache) => {
     const { served, token, outcomes } = await setUp({ cache, only: true });
-    const kept = cache && KEEPS;
+    const kept = cache;
     const admin = { authorization: `Bearer ${await token('a', ['admin'])}` };
     // An admin's text is learned by the pipeline and runs in the fast lane for admins.
     for (let i = 0; i < 3; i++) expect((await post(served, { query: UNLISTED }, admin)).status).toBe(200);

@@ -147,6 +147,8 @@ describe('sealed webhook secrets', () => {
     const h = await createHarness({ webhooks: WEBHOOK_OPTIONS, secretsKey: keyA });
     const admin = await h.token('root', ['admin']);
     await h.gql(REGISTER, { i: { url, events: ['CERTIFICATION'] } }, admin);
+    // Every gateway on a database sends its deliveries: the first one stops, so the gateway with key B is the one that tries.
+    await h.app.stop();
     const other = await createApp({ db: h.db, secretsKey: keyB, log: () => {}, webhooks: { ...WEBHOOK_OPTIONS, maxAttempts: 5 } });
     const served = serve(other);
     const before = received.length;

@@ -200,6 +200,7 @@ describe('delivering to a webhook', () => {
     const url = `http://localhost:${port}/refused`;
     expect(await register(before, admin, url)).toMatchObject({ userErrors: [] });
     // ...and delivered by a server restarted without the allow-list.
+    await before.app.stop();
     const after = await createApp({ db: before.db, secretsKey: key, log: () => {}, webhooks: { retryBaseMs: 20, maxAttempts: 5, timeoutMs: 500 } });
     const served = serve(after);
     const res = await served.fetch('/graphql', {

@@ -5,6 +5,16 @@
 import pg from 'pg';
 import type { Db } from './client.js';
 import { lastOutboxId, OUTBOX_CHANNEL, outboxAfter, type OutboxRow } from './outbox.js';
+
+/** Reads outbox rows after an id; the feed's own connection when it has one (its reads are not the requests'). */
+type ReadAfter = (after: number, limit: number) => Promise<OutboxRow[]>;
+
+/** SQLite: the reader connection, straight through better-sqlite3 (not drizzle's statement log). */
+function sqliteReader(db: Db): ReadAfter {
+  const statement = db.$client.prepare('select id, topic, payload, organization, created_at as createdAt from outbox where id > ? order by id limit ?');
+  return async (after, limit) =>
+    (statement.all(after, limit) as (Omit<OutboxRow, 'payload'> & { payload: string })[]).map((r) => ({ ...r, payload: JSON.parse(r.payload) }));
+}
 import { onCommit } from './transaction.js';
 
 export interface OutboxFeed {
@@ -29,6 +39,18 @@ const RECONNECT_MAX_MS = 5000;
 /** Starts reading after the newest row there is now: events from before this gateway started are not replayed. */
 export async function startOutboxFeed(db: Db, options: FeedOptions): Promise<OutboxFeed> {
   let last = await lastOutboxId(db);
+  let readAfter: ReadAfter = db.$engine === 'sqlite' ? sqliteReader(db) : (after, limit) => outboxAfter(db, after, limit);
+  const listenerRead = (client: pg.Client | null) => {
+    readAfter = client
+      ? async (after, limit) =>
+          (
+            await client.query<OutboxRow>('select id, topic, payload, organization, created_at as "createdAt" from outbox where id > $1 order by id limit $2', [
+              after,
+              limit,
+            ])
+          ).rows
+      : (after, limit) => outboxAfter(db, after, limit);
+  };
   let listening = db.$engine === 'sqlite';
   let stopped = false;
   let draining: Promise<void> | null = null;
@@ -42,7 +64,7 @@ export async function startOutboxFeed(db: Db, options: FeedOptions): Promise<Out
     draining = (async () => {
       do {
         again = false;
-        for (let rows = await outboxAfter(db, last, BATCH); rows.length > 0 && !stopped; rows = await outboxAfter(db, last, BATCH)) {
+        for (let rows = await readAfter(last, BATCH); rows.length > 0 && !stopped; rows = await readAfter(last, BATCH)) {
           last = rows[rows.length - 1]!.id;
           await options.onRows(rows);
           if (rows.length < BATCH) break;
@@ -56,10 +78,21 @@ export async function startOutboxFeed(db: Db, options: FeedOptions): Promise<Out
     return draining;
   };
 
+  let firstTry!: () => void;
+  const tried = new Promise<void>((resolve) => (firstTry = resolve));
+  const up = (v: boolean) => {
+    listening = v;
+    firstTry();
+  };
   const stopWatching =
-    db.$engine === 'postgres' ? listen(db, { drain, up: (v) => (listening = v), stopped: () => stopped, log: options.log }) : watchSqlite(db, drain);
-  const poll = setInterval(() => void drain(), options.pollMs ?? 1000);
-  poll.unref();
+    db.$engine === 'postgres'
+      ? listen(db, { drain, up, tried: firstTry, connection: listenerRead, stopped: () => stopped, log: options.log })
+      : watchSqlite(db, drain);
+  // A gateway caches from its first request when it can listen at once; if not, it starts without and listens later.
+  if (db.$engine === 'postgres') await tried;
+  // PostgreSQL's safety net; SQLite's data_version never misses a commit.
+  const poll = db.$engine === 'postgres' ? setInterval(() => void drain(), options.pollMs ?? 1000) : undefined;
+  poll?.unref();
   // This gateway's own commits move its version at once (its next read is never older than its write),
   // and are read without waiting for the notification.
   let ownCommits = 0;
@@ -99,6 +132,10 @@ function watchSqlite(db: Db, drain: () => Promise<void>): () => Promise<void> {
 interface ListenHooks {
   drain(): Promise<void>;
   up(listening: boolean): void;
+  /** The first attempt to listen ended, listening or not. */
+  tried(): void;
+  /** The listening connection (the feed reads through it too), or null when there is none. */
+  connection(client: pg.Client | null): void;
   stopped(): boolean;
   log?: FeedOptions['log'];
 }
@@ -117,6 +154,7 @@ function listen(db: Db, hooks: ListenHooks): () => Promise<void> {
     c.on('end', () => {
       if (client !== c) return;
       client = null;
+      hooks.connection(null);
       hooks.up(false);
       if (!hooks.stopped()) hooks.log?.('the outbox feed lost its connection; caching is off until it is back');
       schedule();
@@ -127,11 +165,16 @@ function listen(db: Db, hooks: ListenHooks): () => Promise<void> {
     } catch (error) {
       await c.end().catch(() => {});
       hooks.log?.('the outbox feed cannot listen yet; retrying', { error: (error as Error).message });
+      hooks.tried();
       schedule();
       return;
     }
-    if (hooks.stopped()) return void (await c.end().catch(() => {}));
+    if (hooks.stopped()) {
+      hooks.tried();
+      return void (await c.end().catch(() => {}));
+    }
     client = c;
+    hooks.connection(c);
     delay = 100;
     // Listening again: what committed while nobody listened is read now, before caching resumes.
     await hooks.drain();
@@ -148,6 +191,7 @@ function listen(db: Db, hooks: ListenHooks): () => Promise<void> {
     clearTimeout(retry);
     const c = client;
     client = null;
+    hooks.connection(null);
     hooks.up(false);
     await c?.end().catch(() => {});
   };

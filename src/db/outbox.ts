@@ -2,6 +2,7 @@
 // writer's transaction, read by every gateway after the last id it has seen.
 import { asc, gt, max, sql } from 'drizzle-orm';
 import type { Db } from './client.js';
+import { literalLimit } from './limit.js';
 import { rawRun } from './raw.js';
 import { outbox } from './schema.js';
 
@@ -33,7 +34,12 @@ export async function appendOutbox(tx: Db, entries: readonly OutboxEntry[]): Pro
 
 /** Up to `limit` rows after id `after`, oldest first. */
 export async function outboxAfter(db: Db, after: number, limit: number): Promise<OutboxRow[]> {
-  return db.select().from(outbox).where(gt(outbox.id, after)).orderBy(asc(outbox.id)).limit(limit);
+  return db
+    .select()
+    .from(outbox)
+    .where(gt(outbox.id, after))
+    .orderBy(asc(outbox.id))
+    .limit(literalLimit(limit) as unknown as number);
 }
 
 /** The newest id, or 0 for an empty outbox. */

@@ -20,8 +20,7 @@ const summary = (c: ConnectorRow) => ({ slug: c.slug, name: c.name, type: c.type
 /** A support-level change (certify, decertify, archive, unarchive) of `connector` as it now is. */
 export async function announceCertification(tx: Db, event: CertificationEventRow, connector: ConnectorRow): Promise<void> {
   const organization = connector.organization;
-  await appendOutbox(tx, [{ topic: 'certification', payload: { event, organization }, organization }]);
-  await enqueueDeliveries(tx, 'certification', {
+  const deliveries = await enqueueDeliveries(tx, 'certification', {
     connector: summary(connector),
     fromLevel: event.fromLevel,
     toLevel: event.toLevel,
@@ -30,13 +29,13 @@ export async function announceCertification(tx: Db, event: CertificationEventRow
     evidence: event.evidence,
     createdAt: event.createdAt,
   });
+  await appendOutbox(tx, [{ topic: 'certification', payload: { event, organization }, organization }, ...deliveriesRow(deliveries)]);
 }
 
 /** A breaking change announced for `connector`. */
 export async function announceBreakingChange(tx: Db, breakingChange: BreakingChangeRow, connector: ConnectorRow): Promise<void> {
   const organization = connector.organization;
-  await appendOutbox(tx, [{ topic: 'breakingChange', payload: { breakingChange, organization }, organization }]);
-  await enqueueDeliveries(tx, 'breaking_change', {
+  const deliveries = await enqueueDeliveries(tx, 'breaking_change', {
     connector: summary(connector),
     version: breakingChange.version,
     upgradeDeadline: breakingChange.upgradeDeadline,
@@ -45,4 +44,10 @@ export async function announceBreakingChange(tx: Db, breakingChange: BreakingCha
     migrationDocumentationUrl: breakingChange.migrationDocumentationUrl,
     scopedImpact: breakingChange.scopedImpact,
   });
+  await appendOutbox(tx, [{ topic: 'breakingChange', payload: { breakingChange, organization }, organization }, ...deliveriesRow(deliveries)]);
 }
+
+/** The outbox topic that wakes every gateway's webhook dispatcher: deliveries were recorded. */
+export const DELIVERIES_TOPIC = 'deliveries';
+
+const deliveriesRow = (count: number) => (count > 0 ? [{ topic: DELIVERIES_TOPIC, payload: { count } }] : []);

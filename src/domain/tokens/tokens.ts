@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, asc, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import ms from 'ms';
 import { z } from 'zod';
+import { literalLimit } from '../../db/limit.js';
 import type { Db } from '../../db/client.js';
 import { transaction } from '../../db/transaction.js';
 import { apiTokens } from '../../db/schema.js';
@@ -129,7 +130,7 @@ export async function checkToken(db: Db, token: string, now: Date = new Date()):
     .select()
     .from(apiTokens)
     .where(or(eq(apiTokens.tokenHash, hash), eq(apiTokens.previousTokenHash, hash)))
-    .limit(1);
+    .limit(literalLimit(1) as never);
   if (!row || row.revokedAt) return UNKNOWN;
   const at = now.toISOString();
   const until = row.tokenHash === hash ? row.expiresAt : row.previousExpiresAt;

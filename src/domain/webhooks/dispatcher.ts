@@ -31,8 +31,10 @@ interface Outcome {
 
 /** Deliveries one gateway claims at a time. */
 const CLAIM_BATCH = 10;
-/** The longest a gateway waits before looking for due deliveries again (retries, leases ended elsewhere). */
-const IDLE_POLL_MS = 1000;
+/** After a failed read of the queue, the next look. */
+const RETRY_AFTER_FAILURE_MS = 1000;
+/** The longest a timer sleeps (a clock change, a far retry): it looks again then. */
+const MAX_SLEEP_MS = 60_000;
 
 export class WebhookDispatcher {
   /** Who holds a lease: readable in webhook_deliveries.lease_owner, unique per process. */
@@ -52,22 +54,24 @@ export class WebhookDispatcher {
     return this.options.timeoutMs * 2 + 5000;
   }
 
-  /** Looks for due deliveries now (a writer recorded some, or the gateway just started). */
-  poke(): void {
-    if (this.stopped) return;
+  /** Looks for due deliveries now (a writer recorded some, or the gateway just started); resolves when this round ends. */
+  poke(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.running) {
       this.again = true;
-      return;
+      return this.running;
     }
     clearTimeout(this.timer);
-    this.running = this.work().finally(() => {
-      this.running = null;
-      if (this.stopped) return;
-      if (this.again) {
+    this.running = (async () => {
+      do {
         this.again = false;
-        this.poke();
-      } else void this.sleep();
+        await this.work();
+      } while (this.again && !this.stopped);
+      await this.sleep();
+    })().finally(() => {
+      this.running = null;
     });
+    return this.running;
   }
 
   async stop(): Promise<void> {
@@ -76,20 +80,26 @@ export class WebhookDispatcher {
     await this.running;
   }
 
-  /** Sleeps until the next delivery falls due, at most IDLE_POLL_MS (another gateway's lease may end). */
+  /**
+   * Wakes when the next pending delivery falls due or its lease ends (another gateway died holding it).
+   * With nothing pending it sleeps until poked: the outbox feed pokes it when a writer records deliveries.
+   */
   private async sleep(): Promise<void> {
-    let wait = IDLE_POLL_MS;
+    let wake: number | null = null;
     try {
+      // Each pending delivery may be sent at its next attempt, or when its lease ends if that is later.
+      const d = webhookDeliveries;
       const [next] = await this.db
-        .select({ at: min(webhookDeliveries.nextAttemptAt) })
-        .from(webhookDeliveries)
-        .where(eq(webhookDeliveries.status, 'pending'));
-      if (next?.at) wait = Math.max(0, Math.min(wait, Date.parse(next.at) - Date.now()));
+        .select({ at: min(sql<string>`case when ${d.leaseUntil} > ${d.nextAttemptAt} then ${d.leaseUntil} else ${d.nextAttemptAt} end`) })
+        .from(d)
+        .where(eq(d.status, 'pending'));
+      if (next?.at) wake = Date.parse(next.at);
     } catch (error) {
       this.failed('cannot read when the next webhook delivery is due', error);
+      wake = Date.now() + RETRY_AFTER_FAILURE_MS;
     }
-    if (this.stopped) return;
-    this.timer = setTimeout(() => this.poke(), wait);
+    if (this.stopped || wake === null) return;
+    this.timer = setTimeout(() => void this.poke(), Math.min(Math.max(0, wake - Date.now()) + 10, MAX_SLEEP_MS));
     this.timer.unref();
   }
 
