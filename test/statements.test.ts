@@ -3,8 +3,6 @@ import { closeDatabase } from '../src/db/client.js';
 import { createToken } from '../src/domain/tokens/tokens.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 
-// PostgreSQL has no database version yet, so counts are not kept there: each page counts again.
-
 const FLAT = `query($first: Int!) { connectors(first: $first) { edges { node { slug name supportLevel } } } }`;
 const NESTED = `query($first: Int!) { connectors(first: $first) {
   totalCount

@@ -68,9 +68,10 @@ describe('token expiry', () => {
     const seen = [await cached(), await cached()];
     later('29s');
     seen.push(await cached());
-    // PostgreSQL has no database version yet, so its gateways keep no answers (src/fast-lane/README.md).
-    if (TEST_ENGINE === 'postgres') expect(seen).not.toContain('hit');
-    else expect(seen).toEqual(['miss', 'hit', 'hit']);
+    // Kept by the third ask on either engine (the token's first use is a write, which PostgreSQL's
+    // feed may see after the first answer was kept, so the second may miss there).
+    expect(seen[0]).toBe('miss');
+    expect(seen[2]).toBe('hit');
     later('1s');
     const refused = await h.gql(LIST, {}, token);
     expect({ status: refused.status, errors: refused.errors!.map(({ message, extensions }) => ({ message, extensions: { code: extensions!.code } })) }).toEqual(

@@ -11,7 +11,7 @@ builder.subscriptionType({
 builder.subscriptionField('certificationEvents', (t) =>
   t.field({
     type: CertificationEvent,
-    description: 'Every support-level change made through this server from now on, such as a community connector newly certified.',
+    description: 'Every support-level change made through the API from now on, on any gateway sharing this database, such as a community connector newly certified.',
     subscribe: (_root, _args, ctx) =>
       pipe(
         ctx.events.subscribe('certification'),
@@ -24,7 +24,7 @@ builder.subscriptionField('certificationEvents', (t) =>
 builder.subscriptionField('breakingChangeAnnounced', (t) =>
   t.field({
     type: BreakingChange,
-    description: 'Every breaking change announced through this server from now on.',
+    description: 'Every breaking change announced from now on, on any gateway sharing this database.',
     subscribe: (_root, _args, ctx) =>
       pipe(
         ctx.events.subscribe('breakingChange'),
