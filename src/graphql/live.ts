@@ -11,7 +11,8 @@ builder.subscriptionType({
 builder.subscriptionField('certificationEvents', (t) =>
   t.field({
     type: CertificationEvent,
-    description: 'Every support-level change made through the API from now on, on any gateway sharing this database, such as a community connector newly certified.',
+    description:
+      'Every support-level change from now on, made through the API on any gateway sharing this database or by a registry import, such as a community connector newly certified.',
     subscribe: (_root, _args, ctx) =>
       pipe(
         ctx.events.subscribe('certification'),

@@ -20,6 +20,7 @@ import { importLog, type DeploymentKey, type RegistryKey, type SupportLevelKey }
 import { nameKey } from '../../db/name-key.js';
 import { transaction } from '../../db/transaction.js';
 import { AUDIT_ACTIONS, AUDIT_CODES, recordAudit } from '../audit/store.js';
+import { announceImportedLevels } from '../events/announce.js';
 import { recording } from '../history/recording.js';
 import { analyzeRegistryTables, refreshStatistics } from './statistics.js';
 import { DEMO_BREAKING_CHANGES, DEMO_EVENTS, removeDemoData, type DemoCounts } from './demo.js';
@@ -95,7 +96,9 @@ export async function importConnectors(db: Db, loaded: LoadedImport, options: Im
       await importingAlone(tx);
       const plan = await planImport(storedStateOf(tx), loaded, options);
       if (plan.report.blockers.length) throw new ImportRefusedError(plan.report);
-      return { plan, importId: await applyPlan(tx, plan, itemReader(loaded.items), { ...options, startedAt }) };
+      const importId = await applyPlan(tx, plan, itemReader(loaded.items), { ...options, startedAt });
+      await announceImportedLevels(tx, importId);
+      return { plan, importId };
     });
   } catch (error) {
     if (error instanceof ImportRefusedError) await auditRefusal(db, error.report, options);
