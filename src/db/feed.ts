@@ -96,9 +96,9 @@ export async function startOutboxFeed(db: Db, options: FeedOptions): Promise<Out
   // This gateway's own commits move its version at once (its next read is never older than its write),
   // and are read without waiting for the notification.
   let ownCommits = 0;
-  const stopHook = onCommit(db, () => {
+  const stopHook = onCommit(db, async () => {
     ownCommits++;
-    void drain();
+    await drain();
   });
   return {
     version: () => (listening ? `${last}.${ownCommits}` : null),

@@ -4,7 +4,9 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Mutex } from 'async-mutex';
 import { type Db, writerOf } from './client.js';
+import { sql } from 'drizzle-orm';
 import { appendOutbox } from './outbox.js';
+import { rawRow } from './raw.js';
 
 /** SQLite writer connections inside a transaction, and how deep their savepoints go. */
 const depth = new WeakMap<Db, number>();
@@ -65,7 +67,7 @@ export async function transaction<T>(db: Db, body: (tx: Db) => Promise<T>): Prom
     } finally {
       depth.delete(writer);
     }
-    committed(db);
+    await committed(db);
     return result;
   });
 }
@@ -80,27 +82,38 @@ async function postgresTransaction<T>(db: Db, body: (tx: Db) => Promise<T>): Pro
     const tx = Object.assign(handle, { $engine: 'postgres' as const, $client: db.$client }) as unknown as Db;
     pgHandles.add(tx);
     const value = await body(tx);
-    // Every write moves every gateway's caches: the outbox gets a row for it, which each feed reads.
-    if (!nested) await appendOutbox(tx, [{ topic: 'write', payload: {} }]);
+    // Every write moves every gateway's caches: the outbox gets a row for it, which each feed reads. A
+    // transaction that changed nothing (a conditional update that matched no row) has no transaction id
+    // yet, and moves nothing.
+    if (!nested && (await wrote(tx))) await appendOutbox(tx, [{ topic: 'write', payload: {} }]);
     return value;
   });
-  if (!nested) committed(db);
+  if (!nested) await committed(db);
   return result;
 }
 
-/** What to run after each transaction on `db` commits (the outbox feed reads at once, caches move on). */
-const commitHooks = new WeakMap<Db, Set<() => void>>();
+async function wrote(tx: Db): Promise<boolean> {
+  const row = await rawRow<{ wrote: boolean }>(tx, sql`select pg_current_xact_id_if_assigned() is not null as wrote`);
+  return row?.wrote === true;
+}
 
-/** Runs `hook` after every commit of a transaction begun on `db`; returns the function that stops it. */
-export function onCommit(db: Db, hook: () => void): () => void {
+/** What to run after each transaction on `db` commits (the outbox feed reads at once, caches move on). */
+const commitHooks = new WeakMap<Db, Set<() => void | Promise<void>>>();
+
+/**
+ * Runs `hook` after every commit of a transaction begun on `db`, and the transaction resolves once it
+ * has: the outbox feed has read this gateway's own write before the writer answers. Returns the
+ * function that stops it.
+ */
+export function onCommit(db: Db, hook: () => void | Promise<void>): () => void {
   let hooks = commitHooks.get(db);
   if (!hooks) commitHooks.set(db, (hooks = new Set()));
   hooks.add(hook);
   return () => hooks.delete(hook);
 }
 
-function committed(db: Db): void {
-  for (const hook of commitHooks.get(db) ?? []) hook();
+async function committed(db: Db): Promise<void> {
+  for (const hook of commitHooks.get(db) ?? []) await hook();
 }
 
 async function savepoint<T>(tx: Db, level: number, body: (tx: Db) => Promise<T>): Promise<T> {
