@@ -7,44 +7,7 @@ import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson } from '../src/domain/registry/load.js';
 import { secondHandle } from './helpers/gateways.js';
 import { createHarness, type Harness } from './helpers/harness.js';
-
-/** A subscription over Server-Sent Events on the harness's listener; its `data:` payloads as they come. */
-async function subscribe(h: Harness, query: string) {
-  const controller = new AbortController();
-  const received: any[] = [];
-  const res = await h.fetch('/graphql', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ query }),
-    signal: controller.signal,
-  });
-  expect(res.headers.get('content-type')).toContain('text/event-stream');
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        for (let at = buffer.indexOf('\n\n'); at !== -1; at = buffer.indexOf('\n\n')) {
-          const data = buffer
-            .slice(0, at)
-            .split('\n')
-            .filter((l) => l.startsWith('data:'))
-            .map((l) => l.slice(5).trim())
-            .join('');
-          buffer = buffer.slice(at + 2);
-          if (data) received.push(JSON.parse(data));
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
-  return { received, close: () => controller.abort() };
-}
+import { subscribeSse } from './helpers/sse.js';
 
 async function within(ms: number, check: () => boolean): Promise<void> {
   for (let waited = 0; !check(); waited += 25) {
@@ -72,7 +35,8 @@ describe('level changes from a registry import', () => {
     const importer = secondHandle(h.db);
     try {
       await importConnectors(importer, registry('community'), { asOf: '2026-01-01' });
-      const events = await subscribe(h, 'subscription { certificationEvents { fromLevel toLevel connector { slug } } }');
+      const events = await subscribeSse(h.fetch, 'subscription { certificationEvents { fromLevel toLevel connector { slug } } }');
+      expect(events.contentType).toContain('text/event-stream');
       await new Promise((r) => setTimeout(r, 100));
       const summary = await importConnectors(importer, registry('certified'), { asOf: '2026-02-01' });
       expect(summary).toBeDefined();

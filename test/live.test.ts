@@ -1,46 +1,13 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNode, startServer, tempDir, type RunningServer } from './helpers/process.js';
+import { subscribeSse } from './helpers/sse.js';
 
-/** Opens a subscription as a Server-Sent Events stream and collects its `data:` payloads. */
-function subscribe(url: string, query: string, headers: Record<string, string> = {}) {
-  const controller = new AbortController();
-  const received: any[] = [];
-  const opened = fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
-    body: JSON.stringify({ query }),
-    signal: controller.signal,
-  }).then(async (res) => {
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    void (async () => {
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
-          let at: number;
-          while ((at = buffer.indexOf('\n\n')) !== -1) {
-            const frame = buffer.slice(0, at);
-            buffer = buffer.slice(at + 2);
-            const data = frame
-              .split('\n')
-              .filter((l) => l.startsWith('data:'))
-              .map((l) => l.slice(5).trim())
-              .join('');
-            if (data) received.push(JSON.parse(data));
-          }
-        }
-      } catch {
-        // aborted
-      }
-    })();
-  });
-  return { received, opened, close: () => controller.abort() };
+/** Opens a subscription on the server as a Server-Sent Events stream; checks it is one. */
+async function subscribe(url: string, query: string, headers: Record<string, string> = {}) {
+  const opened = await subscribeSse((path, init) => fetch(`${url}${path}`, init), query, headers);
+  expect(opened.contentType).toContain('text/event-stream');
+  return opened;
 }
 
 async function until(check: () => boolean, ms = 5000): Promise<void> {
@@ -67,9 +34,10 @@ describe('live updates over Server-Sent Events', () => {
   });
 
   it('streams a certification and an announcement to subscribers as they happen', async () => {
-    const certs = subscribe(server.url, 'subscription { certificationEvents { fromLevel toLevel actor connector { slug } } }');
-    const changes = subscribe(server.url, 'subscription { breakingChangeAnnounced { version upgradeDeadline connector { slug } } }');
-    await Promise.all([certs.opened, changes.opened]);
+    const [certs, changes] = await Promise.all([
+      subscribe(server.url, 'subscription { certificationEvents { fromLevel toLevel actor connector { slug } } }'),
+      subscribe(server.url, 'subscription { breakingChangeAnnounced { version upgradeDeadline connector { slug } } }'),
+    ]);
     const post = (query: string) =>
       fetch(`${server.url}/graphql`, {
         method: 'POST',
@@ -94,9 +62,10 @@ describe('live updates over Server-Sent Events', () => {
   });
 
   it("does not tell other callers about a private connector's changes", async () => {
-    const anonymous = subscribe(server.url, 'subscription { breakingChangeAnnounced { version connector { slug } } }');
-    const owner = subscribe(server.url, 'subscription { breakingChangeAnnounced { version connector { slug } } }', { authorization: `Bearer ${tokens.acme}` });
-    await Promise.all([anonymous.opened, owner.opened]);
+    const [anonymous, owner] = await Promise.all([
+      subscribe(server.url, 'subscription { breakingChangeAnnounced { version connector { slug } } }'),
+      subscribe(server.url, 'subscription { breakingChangeAnnounced { version connector { slug } } }', { authorization: `Bearer ${tokens.acme}` }),
+    ]);
     const admin = runNode(['dist/src/cli/token.js', 'create', '--name', 'root', '--scopes', 'admin'], env).stdout.trim().split('\n').at(-1)!;
     await fetch(`${server.url}/graphql`, {
       method: 'POST',

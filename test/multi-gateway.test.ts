@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TEST_ENGINE, testCluster } from './helpers/database.js';
 import { describeWithPostgres } from './helpers/postgres.js';
 import { ROOT, runNodeAsync, SERVER_ENTRY } from './helpers/process.js';
+import { subscribeSse } from './helpers/sse.js';
 
 const KEY = Buffer.alloc(32, 3).toString('base64');
 const describeHere = TEST_ENGINE === 'postgres' ? describeWithPostgres : describeWithPostgres.skip;
@@ -82,45 +83,6 @@ async function within(ms: number, what: string, check: () => boolean | Promise<b
   throw new Error(`${what}: not within ${ms} ms`);
 }
 
-/** A subscription over Server-Sent Events; its `data:` payloads as they arrive. */
-function subscribe(gateway: Gateway, query: string) {
-  const controller = new AbortController();
-  const received: any[] = [];
-  const opened = fetch(`${gateway.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ query }),
-    signal: controller.signal,
-  }).then(async (res) => {
-    expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    void (async () => {
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) return;
-          buffer += decoder.decode(value, { stream: true });
-          for (let at = buffer.indexOf('\n\n'); at !== -1; at = buffer.indexOf('\n\n')) {
-            const data = buffer
-              .slice(0, at)
-              .split('\n')
-              .filter((l) => l.startsWith('data:'))
-              .map((l) => l.slice(5).trim())
-              .join('');
-            buffer = buffer.slice(at + 2);
-            if (data) received.push(JSON.parse(data));
-          }
-        }
-      } catch {
-        // aborted
-      }
-    })();
-  });
-  return { received, opened, close: () => controller.abort() };
-}
-
 const CERTIFY = `mutation ($input: CertifyConnectorInput!) {
   certifyConnector(input: $input) { connector { slug supportLevel revision } event { id } replayed userErrors { code message } }
 }`;
@@ -164,8 +126,11 @@ describeHere('two gateways on one PostgreSQL database', () => {
   });
 
   it("an SSE subscriber on B hears A's event within a second, and one it missed while B's listener was cut off", async () => {
-    const events = subscribe(b, 'subscription { breakingChangeAnnounced { version connector { slug } } }');
-    await events.opened;
+    const events = await subscribeSse(
+      (path, init) => fetch(`${b.url}${path}`, init),
+      'subscription { breakingChangeAnnounced { version connector { slug } } }',
+    );
+    expect(events.contentType).toContain('text/event-stream');
     await new Promise((r) => setTimeout(r, 200));
     const first = await gql(
       a,
@@ -272,6 +237,12 @@ describeHere('webhooks with two gateways', () => {
       expect(sender).toBeDefined();
       await sender.stop('SIGKILL');
       await within(15_000, 'the survivor delivers it', () => requests.some((r) => r.ok));
+      // The receiver answered; the survivor records it right after.
+      await within(
+        5000,
+        'the delivery is recorded',
+        async () => (await admin.query("select 1 from webhook_deliveries where status = 'delivered'")).rowCount === 1,
+      );
       const after = await admin.query<{ status: string; n: number }>('select status, count(*)::int as n from webhook_deliveries group by status');
       expect(after.rows).toEqual([{ status: 'delivered', n: 1 }]);
       expect(requests.filter((r) => r.ok)).toHaveLength(1);
