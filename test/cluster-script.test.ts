@@ -12,6 +12,7 @@ import { configSchema } from '../src/config.js';
 import { inCi } from './helpers/browser.js';
 import { describeWithPostgres } from './helpers/postgres.js';
 import { ROOT, type RunningServer, runNode, startServer, tempDir } from './helpers/process.js';
+import { subscribeSse } from './helpers/sse.js';
 
 /**
  * The gateway reads DATABASE_URL once the PostgreSQL store lands in src/ (issue #15); until then a gateway
@@ -307,43 +308,6 @@ async function nginxBalancer(gateways: string[]): Promise<Balancer> {
   };
 }
 
-/** Opens a subscription as Server-Sent Events through `url` and collects its `data:` payloads. */
-function subscribe(url: string, query: string) {
-  const controller = new AbortController();
-  const received: unknown[] = [];
-  const opened = fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({ query }),
-    signal: controller.signal,
-  }).then(async (res) => {
-    expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const decoder = new TextDecoder();
-    let buffer = '';
-    void (async () => {
-      try {
-        const reader = res.body!.getReader();
-        for (let read = await reader.read(); !read.done; read = await reader.read()) {
-          buffer += decoder.decode(read.value, { stream: true });
-          for (let at = buffer.indexOf('\n\n'); at !== -1; at = buffer.indexOf('\n\n')) {
-            const data = buffer
-              .slice(0, at)
-              .split('\n')
-              .filter((l) => l.startsWith('data:'))
-              .map((l) => l.slice(5).trim())
-              .join('');
-            buffer = buffer.slice(at + 2);
-            if (data) received.push(JSON.parse(data));
-          }
-        }
-      } catch {
-        // aborted
-      }
-    })();
-  });
-  return { received, opened, close: () => controller.abort() };
-}
-
 const graphqlRequests = (server: RunningServer) => (server.output().match(/"message":"request".*?"path":"\/graphql"/g) ?? []).length;
 
 describe.each([
@@ -386,8 +350,11 @@ describe.each([
   });
 
   it.skipIf(skip)('streams a subscription through it as events happen', async () => {
-    const events = subscribe(balancer.url, 'subscription { certificationEvents { toLevel connector { slug } } }');
-    await events.opened;
+    const events = await subscribeSse(
+      (path, init) => fetch(`${balancer.url}${path}`, init),
+      'subscription { certificationEvents { toLevel connector { slug } } }',
+    );
+    expect(events.contentType).toContain('text/event-stream');
     // Each gateway has its own database here: certify on both, the subscription hears the one it is on.
     for (const { server, token } of gateways) {
       await fetch(`${server.url}/graphql`, {
