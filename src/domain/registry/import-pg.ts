@@ -1,11 +1,11 @@
 // The import's reads and writes on PostgreSQL (import.ts has SQLite's and runs both). The same questions
-// and rows as on SQLite, in PostgreSQL's words (jsonb instead of json_each, booleans as booleans), and
-// sent as few round trips as the history allows: each connector's rows of one table go in one statement,
-// while the history triggers need history_context to say when each connector's changes took effect
-// before that connector is written (an entry's generation time differs from connector to connector).
+// and rows as on SQLite, in PostgreSQL's words (jsonb instead of json_each, booleans as booleans). Reads
+// are batched ahead; writes are gathered into batches of statements (src/db/batch.ts), in the order SQLite
+// runs them, so the history triggers read each connector's history_context as they do there.
 import { type SQL, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client.js';
 import { nameKey } from '../../db/name-key.js';
+import { statementBatch } from '../../db/batch.js';
 import { rawRows, rawRun } from '../../db/raw.js';
 import { DEMO_BREAKING_CHANGES, DEMO_EVENTS } from './demo.js';
 import { REGISTRY_DEPLOYMENTS } from './format.js';
@@ -76,33 +76,50 @@ const entryText = (r: EntryRow): EntryRow => ({ ...r, text: JSON.stringify(r.tex
 /** How many connectors listed in a registry one read of listedIn returns (keyset pages: no cursor held open). */
 const LISTED_PAGE = 1000;
 
+/** Connectors found by a key, and the keys asked for that found none (null). */
+function byKey(keys: readonly string[], found: [string, StoredConnector][]): Map<string, StoredConnector | null> {
+  return new Map<string, StoredConnector | null>([...keys.map((k): [string, null] => [k, null]), ...found]);
+}
+
 /** The stored state the plan reads (plan.ts), on PostgreSQL: a round trip per question, and read-ahead in batches. */
 export function pgStoredState(tx: Db): StoredState {
   const one = async (where: SQL) => storedOf((await rawRows(tx, sql`${SELECT_CONNECTOR} where ${where}`))[0]);
   let ahead = {
     connectors: new Map<string, StoredConnector | null>(),
+    slugs: new Map<string, StoredConnector | null>(),
+    former: new Map<string, StoredConnector | null>(),
     availability: new Map<number, Map<DeploymentKey, ReturnType<typeof availabilityOf>[1]>>(),
     changes: new Map<number, Map<string, Record<string, unknown>>>(),
     entries: new Map<number, Map<RegistryKey, ReturnType<typeof entryOf>[1]>>(),
   };
   return {
-    prefetch: async (definitionIds) => {
+    prefetch: async (items) => {
+      const definitionIds = items.map((i) => i.definitionId);
+      const slugs = items.map((i) => i.slug);
       const found = (await rawRows(tx, sql`${SELECT_CONNECTOR} where definition_id in ${elements(definitionIds)}`)).map((row) => storedOf(row)!);
+      const bySlug = (await rawRows(tx, sql`${SELECT_CONNECTOR} where slug in ${elements(slugs)}`)).map((row) => storedOf(row)!);
       const list = found.map((c) => c.id);
       ahead = {
-        connectors: new Map<string, StoredConnector | null>([
-          ...definitionIds.map((id): [string, null] => [id, null]),
-          ...found.map((c): [string, StoredConnector] => [c.definitionId, c]),
-        ]),
+        connectors: byKey(
+          definitionIds,
+          found.map((c) => [c.definitionId, c]),
+        ),
+        slugs: byKey(
+          slugs,
+          bySlug.map((c) => [c.slug, c]),
+        ),
+        former: byKey(definitionIds, await formerAhead(tx, definitionIds)),
         availability: byConnector(await rawRows<AvailabilityRow>(tx, sql`${AVAILABILITY} in ${ids(list)}`), list, availabilityOf),
         changes: byConnector((await rawRows<ChangeRow>(tx, sql`${CHANGES} in ${ids(list)}`)).map(changeText), list, changeOf),
         entries: byConnector((await rawRows<EntryRow>(tx, sql`${ENTRIES} in ${ids(list)} order by e.connector_id, e.registry`)).map(entryText), list, entryOf),
       };
     },
     connectorByDefinitionId: (id) => (ahead.connectors.has(id) ? (ahead.connectors.get(id) ?? undefined) : one(sql`definition_id = ${id}`)),
-    connectorBySlug: (slug) => one(sql`slug = ${slug}`),
+    connectorBySlug: (slug) => (ahead.slugs.has(slug) ? (ahead.slugs.get(slug) ?? undefined) : one(sql`slug = ${slug}`)),
     connectorByFormerDefinitionId: (id) =>
-      one(sql`id = (select connector_id from connector_renames where from_definition_id = ${id} or to_definition_id = ${id} order by id desc limit 1)`),
+      ahead.former.has(id)
+        ? (ahead.former.get(id) ?? undefined)
+        : one(sql`id = (select connector_id from connector_renames where from_definition_id = ${id} or to_definition_id = ${id} order by id desc limit 1)`),
     availability: async (id) => ahead.availability.get(id) ?? new Map((await rawRows<AvailabilityRow>(tx, sql`${AVAILABILITY} = ${id}`)).map(availabilityOf)),
     breakingChanges: async (id) => ahead.changes.get(id) ?? new Map((await rawRows<ChangeRow>(tx, sql`${CHANGES} = ${id}`)).map(changeText).map(changeOf)),
     entries: async (id) =>
@@ -135,6 +152,20 @@ export function pgStoredState(tx: Db): StoredState {
   };
 }
 
+/** For each definition ID a rename recorded (as its old or new ID), the connector of its latest rename. */
+async function formerAhead(tx: Db, definitionIds: readonly string[]): Promise<[string, StoredConnector][]> {
+  const rows = await rawRows<{ key: string } & Record<string, unknown>>(
+    tx,
+    sql`select distinct on (k.key) k.key, c.id, c.definition_id as "definitionId", c.slug, c.organization, c.demo,
+          ${sql.raw(PLAN_COLUMNS.map((c) => `c.${columnSqlName(c)} as "v_${c}"`).join(', '))}
+        from ${elements(definitionIds)} as k(key)
+        join connector_renames r on r.from_definition_id = k.key or r.to_definition_id = k.key
+        join connectors c on c.id = r.connector_id
+        order by k.key, r.id desc`,
+  );
+  return rows.map((row) => [row.key, storedOf(row)!]);
+}
+
 /** The connectors with a kept entry of `registry`, a page at a time by connector id. */
 async function* listedIn(tx: Db, registry: RegistryKey): AsyncGenerator<ListedConnector> {
   const [primary, secondary] = REGISTRY_DEPLOYMENTS[registry];
@@ -156,22 +187,35 @@ async function* listedIn(tx: Db, registry: RegistryKey): AsyncGenerator<ListedCo
 
 const NOW = sql`to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-/** The import's writes on PostgreSQL: a statement per connector and table, its rows together. */
-export function pgImportWriter(tx: Db): ImportWriter {
-  const run = async (query: SQL) => void (await rawRun(tx, query));
+/**
+ * The import's writes on PostgreSQL. Each connector's rows of one table go in one statement, and the
+ * statements are gathered and sent together, in order, a batch per round trip (the simple query protocol
+ * takes several statements, but no parameters: the values are inlined as quoted literals). New connectors'
+ * ids come from their sequence ahead of the writes (reserveIds), so nothing waits for an answer.
+ */
+export function pgImportWriter(tx: Db): ImportWriter & { reserveIds(count: number): Promise<void> } {
+  const batch = statementBatch(tx);
+  const run = (query: SQL) => batch.add(query);
+  let ids: number[] = [];
   const columnList = sql.raw(PLAN_COLUMNS.map(columnSqlName).join(', '));
   return {
     effective: (at) => run(sql`update history_context set effective_at = ${at} where id = 1`),
+    reserveIds: async (count) => {
+      if (count <= 0) return;
+      const rows = await rawRows<{ id: number }>(tx, sql`select nextval('connectors_id_seq') as id from generate_series(1, ${count}) order by 1`);
+      ids = rows.map((r) => Number(r.id));
+    },
     insertConnector: async (item) => {
+      const id = ids.shift();
+      if (id === undefined) throw new Error('an import inserted more connectors than its plan reserved ids for');
       const values = sql.join(
         PLAN_COLUMNS.map((c) => sql`${dbValue(c, item)}`),
         sql`, `,
       );
-      const [row] = await rawRows<{ id: number }>(
-        tx,
-        sql`insert into connectors (definition_id, ${columnList}, name_key) values (${item.definitionId}, ${values}, ${nameKey(item.name)}) returning id`,
+      await run(
+        sql`insert into connectors (id, definition_id, ${columnList}, name_key) values (${id}, ${item.definitionId}, ${values}, ${nameKey(item.name)})`,
       );
-      return Number(row!.id);
+      return id;
     },
     setColumns: (id, changed, item) => {
       const sets = changed.map((c) => sql`${sql.raw(columnSqlName(c))} = ${dbValue(c, item)}`);
@@ -218,5 +262,6 @@ export function pgImportWriter(tx: Db): ImportWriter {
         on conflict (connector_id, registry) do update set entry = excluded.entry, imported_from = excluded.imported_from,
           imported_at = excluded.imported_at`),
     bump: (id) => run(sql`update connectors set revision = revision + 1, updated_at = ${NOW} where id = ${id}`),
+    flush: () => batch.flush(),
   };
 }

@@ -234,7 +234,8 @@ function storedState(sqlite: Database.Database): StoredState {
     entries: new Map<number, Map<RegistryKey, StoredEntry>>(),
   };
   return {
-    prefetch: (definitionIds) => {
+    prefetch: (items) => {
+      const definitionIds = items.map((i) => i.definitionId);
       const found = (connectorsAhead.all(JSON.stringify(definitionIds)) as Record<string, unknown>[]).map((row) => toStored(row)!);
       const ids = found.map((c) => c.id);
       const idList = JSON.stringify(ids);
@@ -365,6 +366,8 @@ export interface ImportWriter {
   entries(id: number, rows: EntryWrite[], source: string, importedAt: string): Answer<void>;
   /** A new revision of a changed connector. */
   bump(id: number): Answer<void>;
+  /** Writes what the writer still holds (PostgreSQL's gathers statements into batches). */
+  flush(): Answer<void>;
 }
 
 function sqliteWriter(sqlite: Database.Database): ImportWriter {
@@ -427,11 +430,19 @@ function sqliteWriter(sqlite: Database.Database): ImportWriter {
       for (const e of rows) upsertEntry.run(id, e.registry, e.text, source, importedAt);
     },
     bump: (id) => void bump.run(id),
+    flush: () => undefined,
   };
 }
 
+/** PostgreSQL's writer, with an id reserved for each connector the plan adds. */
+async function pgWriter(tx: Db, plan: ImportPlan): Promise<ImportWriter> {
+  const w = pgImportWriter(tx);
+  await w.reserveIds(plan.steps.filter((s) => s.connectorId === undefined).length);
+  return w;
+}
+
 async function applyPlan(tx: Db, plan: ImportPlan, items: ItemReader, run: Run): Promise<number> {
-  const w = tx.$engine === 'postgres' ? pgImportWriter(tx) : sqliteWriter(tx.$client);
+  const w = tx.$engine === 'postgres' ? await pgWriter(tx, plan) : sqliteWriter(tx.$client);
   const r = plan.report;
   const actor = run.actor ?? `import:${basename(r.source)}`;
   const [{ id: importId }] = (await tx
@@ -462,7 +473,10 @@ async function applyPlan(tx: Db, plan: ImportPlan, items: ItemReader, run: Run):
       await applyStep(w, step, item, at);
       const done = i + 1;
       // As the tables grow several times over, PostgreSQL's plans are made again from their new size.
-      if (tx.$engine === 'postgres' && done >= 256 && (done & (done - 1)) === 0) await analyzeRegistryTables(tx);
+      if (tx.$engine === 'postgres' && done >= 256 && (done & (done - 1)) === 0) {
+        await w.flush();
+        await analyzeRegistryTables(tx);
+      }
       if (run.onProgress && (done % 1000 === 0 || done === total)) run.onProgress(done, total);
     }
     if (effectiveAt !== asOf) await w.effective(asOf);
@@ -473,6 +487,7 @@ async function applyPlan(tx: Db, plan: ImportPlan, items: ItemReader, run: Run):
       );
       await w.bump(off.connectorId);
     }
+    await w.flush();
   });
   const demoRemoved = run.removeDemo ? await removeDemoData(tx) : null;
   await tx

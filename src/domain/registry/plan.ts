@@ -87,11 +87,11 @@ export type Answer<T> = T | Promise<T>;
 /** What the plan reads of the database, one connector at a time. */
 export interface StoredState {
   /**
-   * Reads ahead, at once, what planning the entries with these definition IDs will ask of the connectors
-   * they name (the connector, its availability, breaking changes and entries): the answers do not change,
-   * they come sooner.
+   * Reads ahead, at once, what planning these entries will ask of the connectors they name (the connector,
+   * its availability, breaking changes and entries; where a store reads ahead by slug and former definition
+   * ID too, those): the answers do not change, they come sooner.
    */
-  prefetch?(definitionIds: string[]): Answer<void>;
+  prefetch?(items: ItemIdentity[]): Answer<void>;
   connectorByDefinitionId(definitionId: string): Answer<StoredConnector | undefined>;
   /** The connector a definition ID was recorded for in connector_renames. */
   connectorByFormerDefinitionId(definitionId: string): Answer<StoredConnector | undefined>;
@@ -269,7 +269,7 @@ export async function planImport(state: StoredState, loaded: LoadedImport, optio
   const p = startPlanning(state, loaded, options);
   for (let index = 0; index < p.items.length; index++) {
     if (index % READ_AHEAD === 0) {
-      const ahead = Array.from({ length: Math.min(READ_AHEAD, p.items.length - index) }, (_, k) => p.items.identity(index + k).definitionId);
+      const ahead = Array.from({ length: Math.min(READ_AHEAD, p.items.length - index) }, (_, k) => p.items.identity(index + k));
       await state.prefetch?.(ahead);
     }
     await planItem(p, index);

@@ -1,0 +1,56 @@
+// Statements gathered and sent together on PostgreSQL: a batch is one round trip however many statements
+// it holds. The simple query protocol takes several statements but no parameters, so the bound values are
+// inlined as quoted literals, untyped as parameters are: PostgreSQL infers each one's type from its place.
+import type { SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import type { Db } from './client.js';
+import { rawRun } from './raw.js';
+
+interface PgDialectOwner {
+  dialect: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
+}
+
+/** A bound value as the literal PostgreSQL would have read from its parameter. */
+function literal(value: unknown): string {
+  if (value == null) return 'null';
+  if (typeof value === 'string') return pg.escapeLiteral(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `'${String(value)}'`;
+  throw new TypeError(`a batched statement cannot inline a ${typeof value} value`);
+}
+
+/** `query` as one statement's text, its values inlined. */
+export function inlined(db: Db, query: SQL): string {
+  const { sql: text, params } = (db as unknown as PgDialectOwner).dialect.sqlToQuery(query);
+  return text.replace(/\$(\d+)/g, (_: string, n: string) => literal(params[Number(n) - 1]));
+}
+
+export interface StatementBatch {
+  /** Adds a statement; sends the batch once it holds `maxChars` of text. */
+  add(query: SQL): Promise<void>;
+  /** Sends what the batch holds, in order, in one round trip. */
+  flush(): Promise<void>;
+}
+
+/** A batch of statements for `tx` (PostgreSQL only), sent when it reaches `maxChars` or is flushed. */
+export function statementBatch(tx: Db, maxChars = 512 * 1024): StatementBatch {
+  if (tx.$engine !== 'postgres') throw new Error('statementBatch is for PostgreSQL; SQLite runs its statements in-process');
+  let pending: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (!pending.length) return;
+    const text = pending.join(';\n');
+    pending = [];
+    size = 0;
+    await rawRun(tx, sql.raw(text));
+  };
+  return {
+    flush,
+    async add(query) {
+      const statement = inlined(tx, query);
+      pending.push(statement);
+      size += statement.length;
+      if (size >= maxChars) await flush();
+    },
+  };
+}
