@@ -21,6 +21,9 @@ export default defineConfig({
     globalSetup: ['test/helpers/global-build.ts', ...(withPostgres ? ['test/helpers/global-postgres.ts'] : [])],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll waits for what eventually shows (a browser's page, a sender's record); a loaded machine
+    // needs more than its default second. It returns as soon as the value is there.
+    expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
     provide: { postgres: null },
     projects: [

@@ -9,6 +9,7 @@ import { appendOutbox, type OutboxRow } from '../src/db/outbox.js';
 import { openPostgres } from '../src/db/postgres.js';
 import { transaction } from '../src/db/transaction.js';
 import { testCluster, testDatabasePath } from './helpers/database.js';
+import { untilSomeoneWaits } from './helpers/locks.js';
 import { describeWithPostgres } from './helpers/postgres.js';
 
 /** Polls `check` every 20 ms for at most `ms`; the time it took, or throws. */
@@ -126,14 +127,17 @@ describeWithPostgres('the outbox feed on PostgreSQL (two pools on one database)'
     const { rows } = await feedOf(b);
     // The first transaction appends and then waits; the second starts after it and must not commit first.
     let release!: () => void;
+    let appended!: () => void;
     const held = new Promise<void>((r) => (release = r));
+    const firstAppended = new Promise<void>((r) => (appended = r));
     const first = transaction(a, async (tx) => {
       await appendOutbox(tx, [{ topic: 'first', payload: null }]);
+      appended();
       await held;
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await firstAppended;
     const second = append(a, 'second');
-    await new Promise((r) => setTimeout(r, 100));
+    await untilSomeoneWaits(a);
     release();
     await Promise.all([first, second]);
     await within(1000, () => topics(rows).length >= 2);

@@ -1,43 +1,20 @@
 // transaction() (src/db/transaction.ts), the one way to write, on both engines: it commits, rolls back,
 // nests as savepoints, hides its rows from readers until it commits, and makes a second writer of the same
 // rows wait. The PostgreSQL half runs whatever TEST_ENGINE says (skipped only without PostgreSQL binaries).
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closeDatabase, type Db, openDatabase } from '../src/db/client.js';
-import { rawRow } from '../src/db/raw.js';
 import { apiTokens } from '../src/db/schema.js';
 import { transaction } from '../src/db/transaction.js';
 import { openTestDatabase, type TestEngine } from './helpers/database.js';
 import { secondHandle } from './helpers/gateways.js';
+import { otherWorkRuns, untilSomeoneWaits } from './helpers/locks.js';
 import { describeWithPostgres } from './helpers/postgres.js';
 
 /** A row of a table with a unique column and no foreign keys: a token, named `name`. */
 const token = (name: string) => ({ name, tokenHash: `hash-${name}`, scopes: [] as string[] });
 
 const names = async (db: Db) => (await db.select({ name: apiTokens.name }).from(apiTokens).orderBy(apiTokens.name)).map((r) => r.name);
-
-/** Lets every other pending callback, I/O completion and timer of this turn run (no time is measured). */
-const otherWorkRuns = async () => {
-  for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
-};
-
-/**
- * Returns once another transaction waits for a lock this one holds: on PostgreSQL when a backend of this
- * database waits on a lock (pg_stat_activity), on SQLite (whose waiting is inside this process) once the
- * pending work has run.
- */
-async function untilSomeoneWaits(db: Db): Promise<void> {
-  if (db.$engine !== 'postgres') return otherWorkRuns();
-  for (let i = 0; i < 10_000; i++) {
-    const waiting = await rawRow<{ n: number }>(
-      db,
-      sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-    );
-    if (waiting!.n > 0) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error('no transaction came to wait for the lock');
-}
 
 /** A promise and the function that resolves it: a transaction body waits on it to stay open. */
 function gate() {
