@@ -1,6 +1,7 @@
 // Which engine, from the settings: DATABASE_URL (postgres://…) selects PostgreSQL, anything else is the
 // SQLite file at DATABASE_PATH. Whatever stops start-up says so in one line, without the password.
 import { readdirSync } from 'node:fs';
+import pg from 'pg';
 import { type Db, openDatabase, type OpenDatabaseOptions } from './client.js';
 import { MIGRATIONS_FOLDER, migrateDatabase } from './migrate.js';
 import { migratePostgres, PG_MIGRATIONS_FOLDER } from './migrate-pg.js';
@@ -61,6 +62,9 @@ async function openPostgresDatabase(url: string, settings: DatabaseSettings): Pr
   const problem = databaseUrlProblem(url);
   if (problem) throw new StartupError(`DATABASE_URL ${problem}`);
   try {
+    // Before migrating: a database that sorts otherwise is refused before anything is written to it.
+    const order = await textOrderProblem(url);
+    if (order) throw new StartupError(order);
     const result = await migratePostgres(url, { refuseNewer: true });
     if (result.newer) throw newerThanCode(redactUrl(url), result.total, result.local);
   } catch (error) {
@@ -68,6 +72,33 @@ async function openPostgresDatabase(url: string, settings: DatabaseSettings): Pr
     throw new StartupError(postgresProblem(url, error));
   }
   return openPostgres(url, settings);
+}
+
+/**
+ * Why the database's default collation does not sort text by bytes, as SQLite's BINARY does, or null.
+ * Name order, cursors and exports compare text with the default collation, so another one would give
+ * other orders on PostgreSQL than on SQLite (docs/postgresql.md, "Text order"). Read through to_jsonb so
+ * the columns PostgreSQL 15 (daticulocale) and 17 (datlocale) added may be absent.
+ */
+async function textOrderProblem(url: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string; collate: string; provider: string | null; locale: string | null }>(
+      `select d.datname as name, d.datcollate as collate, to_jsonb(d) ->> 'datlocprovider' as provider,
+              coalesce(to_jsonb(d) ->> 'datlocale', to_jsonb(d) ->> 'daticulocale') as locale
+         from pg_database d where d.datname = current_database()`,
+    );
+    const db = rows[0]!;
+    // libc's C and POSIX compare bytes; the builtin provider (PostgreSQL 17) compares code points, the same order in UTF-8.
+    if (db.provider === 'b') return null;
+    if ((db.provider ?? 'c') === 'c' && (db.collate === 'C' || db.collate === 'POSIX')) return null;
+    const collation = db.provider === 'i' ? `ICU's "${db.locale}"` : `"${db.collate}"`;
+    return `the database "${db.name}" sorts text by ${collation}, not by bytes (collation C) as the gateway and SQLite do: create one with createdb --locale=C --template=template0 ${db.name} (move existing data with pg_dump) and point DATABASE_URL at it`;
+  } finally {
+    await client.end();
+  }
 }
 
 function migrationCount(folder: string): number {
