@@ -85,6 +85,8 @@ export interface StandbyOptions {
    * read there right after a commit that did not wait for it (remote_apply) is visibly stale.
    */
   applyDelayMs?: number;
+  /** log_statement = all on the standby (the default), so standbyLog() shows every statement it ran. */
+  logStatements?: boolean;
 }
 
 /** Starts a primary and its synchronous standby; bounded by pg_ctl's -t and the waits below (about a minute at most). */
@@ -145,8 +147,9 @@ export async function startPrimaryWithStandby(options: StandbyOptions = {}): Pro
     // The last primary_conninfo wins: this one carries the password, in the standby's own (0700) folder.
     appendFileSync(join(standbyData, 'postgresql.auto.conf'), `primary_conninfo = '${conninfo} password=${replicator}'\n`);
     // Replies each second (not every ten), so it becomes the synchronous standby without delay.
+    const logged = options.logStatements === false ? [] : ['log_statement=all'];
     const delay = options.applyDelayMs ? [`recovery_min_apply_delay=${options.applyDelayMs}ms`] : [];
-    const standbyUrl = await start(standbyData, 'standby', [...common, 'hot_standby=on', 'wal_receiver_status_interval=1s', 'log_statement=all', ...delay]);
+    const standbyUrl = await start(standbyData, 'standby', [...common, 'hot_standby=on', 'wal_receiver_status_interval=1s', ...logged, ...delay]);
     const state = "select sync_state from pg_stat_replication where application_name = $1 and state = 'streaming'";
     await until(30_000, 'streaming', async () => (await query(primaryUrl(), state, [STANDBY_NAME])).length > 0);
     await query(primaryUrl(), `alter system set synchronous_standby_names = '"${STANDBY_NAME}"'`);
