@@ -81,7 +81,7 @@ async function openPostgresDatabase(url: string, settings: DatabaseSettings): Pr
   return openPostgres(url, settings);
 }
 
-export const REPLICAS_NEED_POSTGRES =
+const REPLICAS_NEED_POSTGRES =
   'DATABASE_REPLICA_URLS names standbys of a PostgreSQL primary, but DATABASE_URL is not set (the gateway is on SQLite, which has none): set DATABASE_URL or unset DATABASE_REPLICA_URLS';
 
 /** One statement on its own connection; the connection is closed whatever happens. */

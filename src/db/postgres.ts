@@ -34,6 +34,8 @@ export function openPostgres(url: string, options: OpenPostgresOptions = {}): Db
   for (const replica of replicas) replica.on('error', (error) => options.onIdleError?.(error));
   // With standbys, every commit waits until they have applied it (docs/postgresql.md, "Read replicas").
   const pool = replicas.length > 0 ? new ReplicatedPool({ ...config(url), options: REMOTE_APPLY }, replicas) : new pg.Pool(config(url));
+  // An idle connection that dies (a restart, pg_terminate_backend) must not end the process: the pool
+  // drops it and the next query opens another.
   pool.on('error', (error) => options.onIdleError?.(error));
   const onQuery = options.onQuery;
   const db = drizzle({
