@@ -61,7 +61,7 @@ const secretsKey = z
 /** Settings whose values never appear in an error message. */
 const SECRET_SETTINGS = new Set(['SECRETS_KEY']);
 /** Settings that may hold a password: messages show them with it replaced. */
-const URL_SETTINGS = new Set(['DATABASE_URL']);
+const URL_SETTINGS = new Set(['DATABASE_URL', 'DATABASE_REPLICA_URLS']);
 
 // DATABASE_URL: postgres://… selects PostgreSQL (several gateways on one database); unset, the SQLite file.
 const databaseUrl = z.preprocess(
@@ -75,11 +75,28 @@ const databaseUrl = z.preprocess(
     .optional(),
 );
 
+// DATABASE_REPLICA_URLS: comma-separated postgres:// URLs of hot standbys that answer reads (docs/postgresql.md).
+const replicaUrls = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
+  )
+  .superRefine((urls, ctx) => {
+    urls.forEach((url, i) => {
+      const problem = databaseUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} (${redactUrl(url)}) ${problem}` });
+    });
+  });
+
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_PATH: z.string().min(1).default('./data/registry.db'),
   DATABASE_URL: databaseUrl,
+  DATABASE_REPLICA_URLS: replicaUrls.default([]),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   SEED: seedMode.default('demo'),
   DB_SYNCHRONOUS: z.enum(['OFF', 'NORMAL', 'FULL', 'EXTRA']).default('FULL'),
@@ -132,7 +149,9 @@ export interface Config {
   databasePath: string;
   /** PostgreSQL's connection string when DATABASE_URL is set (the engine is then PostgreSQL), else null. */
   databaseUrl: string | null;
-  /** Connections each gateway's PostgreSQL pool may hold. */
+  /** Hot standbys that answer reads (DATABASE_REPLICA_URLS); empty without. */
+  databaseReplicaUrls: string[];
+  /** Connections each gateway's PostgreSQL pool may hold (and each standby's pool). */
   databasePoolSize: number;
   /** demo: a new database gets the support policy and the demo connectors; none: the policy only. */
   seed: 'demo' | 'none';
@@ -155,6 +174,15 @@ export interface Config {
 
 export class ConfigError extends Error {}
 
+/** A URL setting's value with every password replaced (DATABASE_REPLICA_URLS holds several URLs). */
+function redactUrls(name: string, value: string): string {
+  if (name !== 'DATABASE_REPLICA_URLS') return redactUrl(value);
+  return value
+    .split(',')
+    .map((url) => redactUrl(url.trim()))
+    .join(',');
+}
+
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const result = configSchema.safeParse(env);
   if (!result.success) {
@@ -162,17 +190,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       SECRET_SETTINGS.has(name)
         ? `a value of ${env[name]?.length ?? 0} characters`
         : URL_SETTINGS.has(name)
-          ? JSON.stringify(redactUrl(env[name] ?? ''))
+          ? JSON.stringify(redactUrls(name, env[name] ?? ''))
           : JSON.stringify(env[name]);
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${got(String(i.path[0]))})`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = result.data;
+  if (c.DATABASE_REPLICA_URLS.length > 0 && !c.DATABASE_URL) {
+    throw new ConfigError(
+      'Invalid configuration:\n  DATABASE_REPLICA_URLS: names standbys of a PostgreSQL primary, so DATABASE_URL must name that primary (it is not set: the gateway would run on SQLite, which has no replicas)',
+    );
+  }
   return {
     port: c.PORT,
     host: c.HOST,
     databasePath: c.DATABASE_PATH,
     databaseUrl: c.DATABASE_URL ?? null,
+    databaseReplicaUrls: c.DATABASE_REPLICA_URLS,
     databasePoolSize: c.DATABASE_POOL_SIZE,
     seed: c.SEED,
     dbSynchronous: c.DB_SYNCHRONOUS,

@@ -49,6 +49,7 @@ async function openDb(config: Config): Promise<Db> {
       databasePath: config.databasePath,
       databaseUrl: config.databaseUrl,
       poolSize: config.databasePoolSize,
+      replicaUrls: config.databaseReplicaUrls,
       synchronous: config.dbSynchronous,
       busyTimeoutMs: config.dbBusyTimeoutMs,
       onIdleError: (error) => log('a PostgreSQL connection failed while idle; the pool opens another', { error: error.message }, 'warn'),
@@ -73,7 +74,12 @@ async function main(): Promise<void> {
   }
   const db = await openDb(config);
   const key = secretsKey(config);
-  const where = config.databaseUrl ? { databaseUrl: redactUrl(config.databaseUrl) } : { databasePath: config.databasePath };
+  const where = config.databaseUrl
+    ? {
+        databaseUrl: redactUrl(config.databaseUrl),
+        ...(config.databaseReplicaUrls.length ? { replicaUrls: config.databaseReplicaUrls.map(redactUrl) } : {}),
+      }
+    : { databasePath: config.databasePath };
   // Rows from before secrets were sealed are sealed now; rows sealed with another key are left, and said.
   const secrets = await sealPlainSecrets(db, createSecretBox(key));
   if (secrets.sealed) log('sealed webhook secrets stored in the clear', { webhooks: secrets.sealed });

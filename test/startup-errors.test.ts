@@ -1,5 +1,6 @@
 // Start-up on a database it cannot use: the real server stops with exit code 2 and one line naming the
 // problem, without a stack trace and without the password.
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -106,4 +107,46 @@ describeWithPostgres('start-up refuses a PostgreSQL database it cannot use', () 
     expect(said).toMatch(new RegExp(`has ${rows[0]!.n + 1} migrations applied, more than the ${rows[0]!.n} this gateway knows`));
     expect(said).toContain('***');
   });
+
+  it('a database that does not sort text by bytes, before anything is written to it', async (ctx) => {
+    const collation = await otherCollation(cluster.url('postgres'));
+    if (!collation) return ctx.skip('this PostgreSQL has no ICU and the machine no locale but C and POSIX: no database with another collation can be made');
+    const name = `other_order_${process.pid}`;
+    const admin = new pg.Client({ connectionString: cluster.url('postgres') });
+    await admin.connect();
+    try {
+      await admin.query(`drop database if exists ${name}`);
+      await admin.query(`create database ${name} template template0 ${collation.clause}`);
+    } finally {
+      await admin.end();
+    }
+    const url = cluster.url(name);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    // The refusal matters: this database puts a before B, which byte order (and SQLite) puts after.
+    const order = await client.query<{ before: boolean }>("select 'a' < 'B' as before");
+    expect(order.rows[0]!.before).toBe(true);
+    const said = await refusedStart({ DATABASE_URL: url });
+    expect(said).toBe(
+      `Cannot start: the database "${name}" sorts text by ${collation.said}, not by bytes (collation C) as the gateway and SQLite do: create one with createdb --locale=C --template=template0 ${name} (move existing data with pg_dump) and point DATABASE_URL at it`,
+    );
+    const tables = await client.query<{ n: number }>("select count(*)::int as n from pg_tables where schemaname in ('public', 'drizzle')");
+    await client.end();
+    expect(tables.rows[0]!.n).toBe(0);
+  });
 });
+
+/** A CREATE DATABASE clause for a collation that is not byte order (ICU's en-US, else a libc locale of the machine's), and how start-up names it. */
+async function otherCollation(adminUrl: string): Promise<{ clause: string; said: string } | null> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const icu = await client.query("select 1 from pg_collation where collprovider = 'i' and collname = 'en-US-x-icu'");
+    if (icu.rowCount) return { clause: "locale_provider icu icu_locale 'en-US' locale 'C'", said: `ICU's "en-US"` };
+  } finally {
+    await client.end();
+  }
+  const locales = spawnSync('locale', ['-a'], { encoding: 'utf8' }).stdout ?? '';
+  const libc = locales.split('\n').find((l) => /^en_US\.utf-?8$/i.test(l.trim()));
+  return libc ? { clause: `lc_collate '${libc.trim()}' lc_ctype '${libc.trim()}'`, said: `"${libc.trim()}"` } : null;
+}

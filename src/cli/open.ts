@@ -23,6 +23,8 @@ export async function openConfiguredDatabase(): Promise<Db> {
     databasePath: config.databasePath,
     databaseUrl: config.databaseUrl,
     poolSize: 2,
+    // Its writes wait for the standbys as the gateways' do, so a gateway reading there sees them at once.
+    replicaUrls: config.databaseReplicaUrls,
     synchronous: config.dbSynchronous,
     busyTimeoutMs: config.dbBusyTimeoutMs,
   });

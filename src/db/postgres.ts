@@ -3,6 +3,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Db, OpenDatabaseOptions } from './client.js';
 import { relations } from './relations.js';
+import { ReplicatedPool } from './replicas.js';
 
 // Ids and counts are bigint on PostgreSQL and plain numbers on SQLite; the stores expect numbers. Every
 // id stays below 2^53 (they count rows), so the conversion is exact. Set for the process, as pg only allows.
@@ -13,17 +14,26 @@ export interface OpenPostgresOptions extends Pick<OpenDatabaseOptions, 'onQuery'
   poolSize?: number;
   /** Called when an idle connection fails (the server restarted, a connection was terminated). */
   onIdleError?: (error: Error) => void;
+  /** Hot standbys' URLs (DATABASE_REPLICA_URLS): statements that only read, outside transactions, go to them. */
+  replicaUrls?: readonly string[];
 }
+
+/** Commits on this connection return once every synchronous standby has applied them (docs/postgresql.md, "Read replicas"). */
+export const REMOTE_APPLY = '-c synchronous_commit=remote_apply';
 
 /** A pool on `url` (nothing connects until the first query) with drizzle over it. */
 export function openPostgres(url: string, options: OpenPostgresOptions = {}): Db {
-  const pool = new pg.Pool({
-    connectionString: url,
+  const config = (connectionString: string): pg.PoolConfig => ({
+    connectionString,
     max: options.poolSize ?? 10,
     application_name: 'connector-registry-gateway',
     // A request waits at most this long for a connection, then fails with a masked error instead of hanging.
     connectionTimeoutMillis: 10_000,
   });
+  const replicas = (options.replicaUrls ?? []).map((replica) => new pg.Pool(config(replica)));
+  for (const replica of replicas) replica.on('error', (error) => options.onIdleError?.(error));
+  // With standbys, every commit waits until they have applied it (docs/postgresql.md, "Read replicas").
+  const pool = replicas.length > 0 ? new ReplicatedPool({ ...config(url), options: REMOTE_APPLY }, replicas) : new pg.Pool(config(url));
   // An idle connection that dies (a restart, pg_terminate_backend) must not end the process: the pool
   // drops it and the next query opens another.
   pool.on('error', (error) => options.onIdleError?.(error));
