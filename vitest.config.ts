@@ -27,7 +27,7 @@ export default defineConfig({
     pool: 'forks',
     // vitest's default (one worker fewer than the cores) is a single worker on a 2-core machine, and a file
     // spends much of its time waiting on PostgreSQL, child processes and sockets: one worker more than the
-    // cores keeps them busy. `--maxWorkers` overrides it.
+    // cores keeps them busy. VITEST_MAX_WORKERS=n overrides it (the projects inherit this, not --maxWorkers).
     maxWorkers: availableParallelism() + 1,
     provide: { postgres: null },
     projects: [
