@@ -9,7 +9,6 @@ import { closeHarness } from './helpers/gateways.js';
 import { createHarness, snapshot, type Harness } from './helpers/harness.js';
 import { FIXTURE, importPath } from './helpers/import.js';
 import { openTestDatabase } from './helpers/database.js';
-import { seedIfEmpty } from '../seed/index.js';
 import { closeDatabase, type Db } from '../src/db/client.js';
 import { rawRows, rawRun } from '../src/db/raw.js';
 import { apiTokens, importLog } from '../src/db/schema.js';
@@ -224,8 +223,7 @@ describe('the audit log', () => {
   });
 
   it('records a registry import linked to its import_log row, and a refused one', async () => {
-    const db = await openTestDatabase();
-    await seedIfEmpty(db, { connectors: false });
+    const db = await openTestDatabase({ seed: 'none' });
     const summary = await importPath(db, FIXTURE.base, { actor: 'alice', auditActor: 'cli:alice' });
     const refused = await importPath(db, FIXTURE.empty, { actor: 'alice', auditActor: 'cli:alice' }).catch((e: Error) => e);
     expect(refused).toBeInstanceOf(Error);

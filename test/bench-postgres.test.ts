@@ -1,3 +1,4 @@
+// @engine-independent: starts its own PostgreSQL cluster and names every engine it uses.
 // The pieces of `npm run bench -- --engine postgres` that are not timing, on a real throwaway cluster: the copy
 // of the bench's SQLite data into PostgreSQL, B1 on `pg` writing SQLite B1's bytes, and PostGraphile answering
 // the same rows and columns. Skipped without PostgreSQL binaries (and required under CI).

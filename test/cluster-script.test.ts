@@ -1,3 +1,4 @@
+// @engine-independent: the script starts its own PostgreSQL; the balancer tests put their gateways on SQLite by name.
 // `npm run cluster` (scripts/cluster.mjs, docs/cluster.md) run as a child process on loopback: PostgreSQL
 // primary and streaming standby, a gateway that cannot start, the stop on SIGINT leaving no process and no
 // folder; and the two balancers it may put in front of the gateways, each over two real gateway processes.
@@ -321,7 +322,7 @@ describe.each([
     if (skip) return;
     for (const name of ['a', 'b']) {
       const env = { DATABASE_PATH: join(tempDir(), `${name}.db`), LOG_LEVEL: 'info' };
-      const server = await startServer(env);
+      const server = await startServer(env, [], 'sqlite');
       const token = runNode(['dist/src/cli/token.js', 'create', '--name', 'bot', '--scopes', 'certify'], env).stdout.trim().split('\n').at(-1)!;
       gateways.push({ server, token });
     }

@@ -35,8 +35,7 @@ const stored = async (db: Db) =>
 
 describe('connectors.enabled_on', () => {
   it('follows connector_availability through inserts, updates and deletes', async () => {
-    const db = await openTestDatabase();
-    await seedIfEmpty(db);
+    const db = await openTestDatabase({ seed: 'demo' });
     expect(await stored(db)).toEqual(await expected(db));
     const id = (slug: string) => sqlValue<number>(db, sql`select id from connectors where slug = ${slug}`);
     const duckdb = await id('destination-duckdb');

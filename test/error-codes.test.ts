@@ -8,7 +8,6 @@ import { createApp } from '../src/app.js';
 import { closeDatabase, type Db } from '../src/db/client.js';
 import { createToken } from '../src/domain/tokens/tokens.js';
 import { ERROR_CODES, type ErrorCode, errorCodesDocument } from '../src/graphql/error-codes.js';
-import { seedIfEmpty } from '../seed/index.js';
 import { openTestDatabase } from './helpers/database.js';
 import { serve, type Served } from './helpers/harness.js';
 
@@ -24,9 +23,8 @@ afterAll(async () => {
 });
 
 async function gateway(budget?: { maximumAvailable: number; restoreRate: number }, persistedOnly = false, streams?: { maxPending: number }) {
-  const db = await openTestDatabase();
+  const db = await openTestDatabase({ seed: 'demo' });
   databases.push(db);
-  await seedIfEmpty(db);
   const app = await createApp({
     db,
     log: () => {},

@@ -13,7 +13,6 @@ import { estimateCost } from '../src/graphql/cost.js';
 import { buildSchema } from '../src/graphql/schema.js';
 import { createClientAddress } from '../src/http/client-address.js';
 import { Metrics } from '../src/http/metrics.js';
-import { seedIfEmpty } from '../seed/index.js';
 import { serve, type Served, fastPathOutcomes } from './helpers/harness.js';
 import { openTestDatabase } from './helpers/database.js';
 import { openEnvDatabase, runNode, tempDir, testEnv } from './helpers/process.js';
@@ -40,9 +39,8 @@ afterEach(async () => {
 
 /** A seeded gateway with fair use on, on a clock the test moves, served on loopback. */
 async function gateway(budget: { maximumAvailable: number; restoreRate: number; trustedProxies?: string[] }, responseCache = true) {
-  const db = await openTestDatabase();
+  const db = await openTestDatabase({ seed: 'demo' });
   databases.push(db);
-  await seedIfEmpty(db);
   let time = Date.parse('2026-11-30T12:00:00Z');
   const metrics = new Metrics();
   const app = await createApp({

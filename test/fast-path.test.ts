@@ -13,7 +13,6 @@ import { loadPolicyCatalog } from '../src/domain/support/policy.js';
 import { createToken } from '../src/domain/tokens/tokens.js';
 import type { Limits } from '../src/graphql/limits.js';
 import { Metrics } from '../src/http/metrics.js';
-import { seedIfEmpty } from '../seed/index.js';
 import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
 
 // The response cache keys on the database version, which PostgreSQL does not have yet: there it keeps nothing.
@@ -53,9 +52,8 @@ async function post(base: string, body: string, headers: Record<string, string> 
 
 async function setUp(options: { cache: boolean; limits?: Partial<Limits> }) {
   const statements: string[] = [];
-  const db = await openTestDatabase({ onQuery: (sql) => statements.push(sql) });
+  const db = await openTestDatabase({ onQuery: (sql) => statements.push(sql), seed: 'demo' });
   opened.push(db);
-  await seedIfEmpty(db);
   // A certification history for two connectors, so the relation corpus has rows in both relations.
   for (const slug of ['source-trello', 'source-asana']) {
     const result = await certifyConnector(
@@ -400,9 +398,8 @@ describe('the fast path', () => {
   });
 
   it('answers fresh right after another connection imports a registry', async () => {
-    const db = await openTestDatabase();
+    const db = await openTestDatabase({ seed: 'demo' });
     opened.push(db);
-    await seedIfEmpty(db);
     const app = await createApp({ db, log: () => {}, webhooks: false });
     const fast = await listen(app.nodeListener);
     const read = JSON.stringify({ query: '{ connector(slug: "source-faker") { supportLevel dockerImageTag } }' });

@@ -8,7 +8,6 @@ import { parse as parseYaml } from 'yaml';
 import { nameKey } from '../src/db/name-key.js';
 import { HISTORY_COLUMNS } from '../src/domain/history/store.js';
 import { registryTime } from '../src/domain/registry/load.js';
-import { seedIfEmpty } from '../seed/index.js';
 import { createApp } from '../src/app.js';
 import { closeDatabase, type Db } from '../src/db/client.js';
 import { rawRow, rawRows, rawRun } from '../src/db/raw.js';
@@ -45,8 +44,7 @@ const exec = (db: Db, query: SQL) => transaction(db, (tx) => rawRun(tx, query));
 const disorder = (db: Db) => exec(db, sql`update connector_history_horizon set disordered = true`);
 /** A migrated database of the suite's engine with the support policy, and the demo connectors when asked. */
 async function importDatabase(options: { demo?: boolean } = {}): Promise<Db> {
-  const db = await openTestDatabase();
-  await seedIfEmpty(db, { connectors: options.demo ?? false });
+  const db = await openTestDatabase({ seed: (options.demo ?? false) ? 'demo' : 'none' });
   return db;
 }
 

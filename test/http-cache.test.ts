@@ -14,7 +14,6 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { createToken, type TokenScope } from '../src/domain/tokens/tokens.js';
 import { MATRIX_QUERY } from '../src/graphql/examples.js';
 import { Metrics } from '../src/http/metrics.js';
-import { seedIfEmpty } from '../seed/index.js';
 import { openTestDatabase } from './helpers/database.js';
 import { inCi } from './helpers/browser.js';
 import { serve, type Served, fastPathOutcomes } from './helpers/harness.js';
@@ -31,8 +30,7 @@ const SETTINGS = { maxAge: 7, staleWhileRevalidate: 11 };
 const SHARED = `public, max-age=${SETTINGS.maxAge}, stale-while-revalidate=${SETTINGS.staleWhileRevalidate}`;
 
 async function setUp(options: { cache: boolean; httpCache?: { maxAge: number; staleWhileRevalidate: number } }) {
-  const db = await openTestDatabase();
-  await seedIfEmpty(db);
+  const db = await openTestDatabase({ seed: 'demo' });
   const metrics = new Metrics();
   const app: App = await createApp({
     db,

@@ -1,3 +1,4 @@
+// @engine-independent: graphql-jit against graphql-js on schemas in memory; no database.
 // graphql-jit runs the fast path's compiled operations. The gateway's own schema has interfaces but no
 // union, so this corpus runs on a small schema that has both. A clean result must come out of
 // graphql-jit byte for byte as graphql-js writes it. A result with errors need only fail the same way

@@ -1,3 +1,4 @@
+// @engine-independent: reads the source files; no database.
 // The layers of src/ and seed/, and the one direction imports may point: the map in a newcomer's head,
 // checked. Imports are read with TypeScript's own parser (type-only ones count: they still couple the
 // files), and the SQL check looks at the syntax tree, so comments and strings never trip it.

@@ -1,3 +1,4 @@
+// @engine-independent: opens SQLite files and PostgreSQL databases of the suite cluster by name, whatever TEST_ENGINE says.
 // The outbox and each gateway's feed of it, on both engines, with two handles on one database standing in
 // for two gateways (or a server and a CLI import on one SQLite file).
 import pg from 'pg';

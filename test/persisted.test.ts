@@ -12,7 +12,6 @@ import { createToken, type TokenScope } from '../src/domain/tokens/tokens.js';
 import { GRAPHIQL_TABS, MATRIX_QUERY } from '../src/graphql/examples.js';
 import { Metrics } from '../src/http/metrics.js';
 import { documentIdOf } from '../src/http/persisted.js';
-import { seedIfEmpty } from '../seed/index.js';
 import { openTestDatabase } from './helpers/database.js';
 import { serve, type Served, fastPathOutcomes } from './helpers/harness.js';
 
@@ -27,8 +26,7 @@ function idOf(name: string): string {
 }
 
 async function setUp(options: { cache?: boolean; only?: boolean } = {}) {
-  const db = await openTestDatabase();
-  await seedIfEmpty(db);
+  const db = await openTestDatabase({ seed: 'demo' });
   const metrics = new Metrics();
   const app: App = await createApp({
     db,

@@ -1,3 +1,4 @@
+// @engine-independent: starts its own PostgreSQL cluster and compares it with SQLite files it opens itself.
 // PostgreSQL's schema against SQLite's, on a real throwaway cluster: migrations-pg/ must build the tables
 // migrations/ builds (columns, nullability, defaults, keys, indexes, checks, foreign keys, triggers), the
 // enabled_on triggers must keep the same value on both engines, and migrations must apply once when two

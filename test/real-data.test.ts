@@ -1,3 +1,4 @@
+// @engine-independent: checks how tests reach the real registry files; no database.
 // The tests that read Airbyte's real registry files reach them through test/helpers/real-data.ts, so that a clone
 // without ../shared/airbyte-registry skips them (and CI fails) instead of failing on ENOENT.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';

@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/app.js';
 import { CSRF_HEADER } from '../src/http/checks.js';
-import { seedIfEmpty } from '../seed/index.js';
 import { openTestDatabase } from './helpers/database.js';
 import { createHarness, serve } from './helpers/harness.js';
 
@@ -69,8 +68,7 @@ const REFUSED: Record<string, Form> = {
 const NOT_REFUSED = ['a body without a query', 'a query string beside a JSON body'];
 
 async function seededApp(cache: boolean): Promise<App> {
-  const db = await openTestDatabase();
-  await seedIfEmpty(db);
+  const db = await openTestDatabase({ seed: 'demo' });
   return createApp({ db, log: () => {}, webhooks: false, responseCache: { enabled: cache } });
 }
 

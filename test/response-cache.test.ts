@@ -5,7 +5,6 @@ import { openPostgres, poolOf } from '../src/db/postgres.js';
 import { importConnectors } from '../src/domain/registry/import.js';
 import { loadRegistryJson } from '../src/domain/registry/load.js';
 import { createToken } from '../src/domain/tokens/tokens.js';
-import { seedIfEmpty } from '../seed/index.js';
 import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
 import { createHarness, type Harness, serve, type Served } from './helpers/harness.js';
 
@@ -130,9 +129,8 @@ describe('the response cache', () => {
   });
 
   it('can be turned off', async () => {
-    const db = await openTestDatabase();
+    const db = await openTestDatabase({ seed: 'demo' });
     opened.push(db);
-    await seedIfEmpty(db);
     const app = serve(await createApp({ db, log: () => {}, responseCache: { enabled: false } }));
     await ask(app, LIST);
     expect((await ask(app, LIST)).cache).toBeNull();

@@ -1,3 +1,4 @@
+// @engine-independent: runs the schema-change script on files; no database.
 // The schema-change policy script (scripts/schema-check.mjs), run as CI runs it, on small fixture
 // schemas and changelogs, and on the project's own files.
 import { writeFileSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// @engine-independent: prints the schema; no database.
 import { readFileSync } from 'node:fs';
 import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, printSchema, type GraphQLNamedType } from 'graphql';
 import { describe, expect, it } from 'vitest';

@@ -1,3 +1,4 @@
+// @engine-independent: checks SECURITY.md against the error codes; no database.
 // SECURITY.md's threat model names error codes: a code listed that the gateway cannot answer with fails,
 // and so does an authentication or limit code declared but not listed. The tests a row names exist.
 // (The README's table is checked against the declaration by test/error-codes.test.ts.)

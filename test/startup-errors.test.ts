@@ -1,3 +1,4 @@
+// @engine-independent: gives the server each database (SQLite path or PostgreSQL URL) itself.
 // Start-up on a database it cannot use: the real server stops with exit code 2 and one line naming the
 // problem, without a stack trace and without the password.
 import { spawnSync } from 'node:child_process';

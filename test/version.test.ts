@@ -64,8 +64,7 @@ describe.skipIf(TEST_ENGINE === 'postgres')('KeptUntilChange', () => {
   });
 
   it("moves when a transaction commits on the file's writer connection", async () => {
-    const db = await openTestDatabase();
-    await seedIfEmpty(db);
+    const db = await openTestDatabase({ seed: 'demo' });
     const kept = new KeptUntilChange<number>(10);
     const before = kept.get(db, 'count', () => countConnectors(db)) as number;
     const version = databaseVersion(db);
@@ -77,8 +76,7 @@ describe.skipIf(TEST_ENGINE === 'postgres')('KeptUntilChange', () => {
 
 describe.skipIf(TEST_ENGINE === 'sqlite')('KeptUntilChange without a database version (PostgreSQL)', () => {
   it('keeps nothing: every read works the value out, and sees every write', async () => {
-    const db = await openTestDatabase();
-    await seedIfEmpty(db);
+    const db = await openTestDatabase({ seed: 'demo' });
     expect(databaseVersion(db)).toBeNull();
     const kept = new KeptUntilChange<number>(10);
     let computed = 0;

@@ -1,4 +1,5 @@
-// A fresh database migrated from migrations/ and seeded through the real code, and the app over it,
+// A fresh database migrated from migrations/ and seeded through the real code (a copy of one seeded so,
+// test/helpers/database.ts), and the app over it,
 // asked through a loopback HTTP server on app.nodeListener: the listener `npm start` serves, fast lane
 // included. (`h.app.fetch` is yoga alone, for the tests that compare the two on purpose.)
 import { createServer, type Server } from 'node:http';
@@ -12,7 +13,6 @@ import * as tables from '../../src/db/schema.js';
 import { createToken, type TokenScope } from '../../src/domain/tokens/tokens.js';
 import { openTestDatabase } from './database.js';
 import type { Metrics } from '../../src/http/metrics.js';
-import { seedIfEmpty } from '../../seed/index.js';
 
 export interface GraphQLResponse<T = Record<string, any>> {
   status: number;
@@ -78,8 +78,8 @@ export async function createHarness(
   } = {},
 ): Promise<Harness> {
   const statements: string[] = [];
-  const db = await openTestDatabase({ onQuery: (sql) => statements.push(sql) });
-  if (options.seed ?? true) await seedIfEmpty(db, { connectors: options.connectors ?? true });
+  const seed = (options.seed ?? true) ? ((options.connectors ?? true) ? 'demo' : 'none') : undefined;
+  const db = await openTestDatabase({ onQuery: (sql) => statements.push(sql), seed });
   const app = await createApp({
     db,
     now: options.now,

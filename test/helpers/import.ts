@@ -10,12 +10,10 @@ import { type SQL, sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { closeDatabase, openDatabase, type Db } from '../../src/db/client.js';
 import { openPostgres } from '../../src/db/postgres.js';
-import { migrateDatabase } from '../../src/db/migrate.js';
 import { rawRows } from '../../src/db/raw.js';
 import { importConnectors, type ImportOptions } from '../../src/domain/registry/import.js';
 import { loadImportSource } from '../../src/domain/registry/load.js';
-import { seedIfEmpty } from '../../seed/index.js';
-import { TEST_ENGINE, testCluster } from './database.js';
+import { seededSqliteFile, suiteEngine, testCluster } from './database.js';
 import { runNode, tempDir } from './process.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/import/', import.meta.url));
@@ -79,7 +77,7 @@ export function databaseEnv(path: string): Record<string, string> {
  * database of the worker's cluster (which the first command migrates) that `path` names from then on.
  */
 export async function commandDatabase(path: string): Promise<Record<string, string>> {
-  if (TEST_ENGINE === 'postgres' && !urls.has(path)) urls.set(path, await (await testCluster()).createEmptyDatabase());
+  if (suiteEngine('makes a database') === 'postgres' && !urls.has(path)) urls.set(path, await (await testCluster()).createEmptyDatabase());
   return databaseEnv(path);
 }
 
@@ -90,16 +88,16 @@ export async function commandDatabase(path: string): Promise<Record<string, stri
  */
 export async function fileDatabase(options: { demo?: boolean } = {}): Promise<{ path: string; db: Db }> {
   const path = join(tempDir('import-test-'), 'registry.db');
+  const seed = (options.demo ?? false) ? 'demo' : 'none';
   let db: Db;
-  if (TEST_ENGINE === 'postgres') {
-    const url = await (await testCluster()).createDatabase();
+  if (suiteEngine('makes a database') === 'postgres') {
+    const url = await (await testCluster()).createDatabase(seed);
     urls.set(path, url);
     db = openPostgres(url, { poolSize: 4 });
   } else {
+    await seededSqliteFile(path, seed);
     db = openDatabase(path);
-    migrateDatabase(db);
   }
-  await seedIfEmpty(db, { connectors: options.demo ?? false });
   return { path, db };
 }
 

@@ -13,7 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe } from 'vitest';
+import { seedDatabase, type SeedMode } from '../../seed/index.js';
+import { closeDatabase } from '../../src/db/client.js';
 import { migratePostgres } from '../../src/db/migrate-pg.js';
+import { openPostgres } from '../../src/db/postgres.js';
 import { inCi } from './browser.js';
 
 import { AS_ROOT, BIN, postgresMissing } from './postgres-bin.js';
@@ -64,13 +67,20 @@ export interface TestCluster {
   url(database?: string): string;
   /** A new, empty database; its connection string. */
   createEmptyDatabase(): Promise<string>;
-  /** A new database copied from the template migrated from migrations-pg/ (migrated on first use); its connection string. */
-  createDatabase(): Promise<string>;
+  /**
+   * A new database copied from the template migrated from migrations-pg/ (migrated on first use), or from
+   * its copy seeded with `seed` (seed/index.ts's seedDatabase, run once per cluster); its connection string.
+   */
+  createDatabase(seed?: SeedMode): Promise<string>;
+  /** Makes the migrated template and its seeded copies now: the global setup does, before any worker attaches. */
+  prepareTemplates(): Promise<void>;
   /** Stops the server (pg_ctl stop -m fast) and removes its folder. Safe to call twice. */
   stop(): Promise<void>;
 }
 
 const TEMPLATE = 'registry_template';
+/** The template's copy seeded in each seed mode: a test that wants a seeded database copies one instead of seeding. */
+const SEEDED: Record<SeedMode, string> = { demo: 'registry_template_demo', none: 'registry_template_policy' };
 
 /** initdb, then start on a free loopback port; bounded by pg_ctl's -t. */
 export async function startCluster(): Promise<TestCluster> {
@@ -162,10 +172,9 @@ export function shareCluster(c: TestCluster): SharedCluster {
   return { dir: c.dir, port: c.port, password: decodeURIComponent(new URL(c.url()).password) };
 }
 
-function cluster(dir: string, port: number, password: string, stop: () => void, templateMade = false): TestCluster {
+function cluster(dir: string, port: number, password: string, stop: () => void, templatesMade = false): TestCluster {
   const url = (database = 'postgres') => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   let counter = 0;
-  let template: Promise<void> | undefined = templateMade ? Promise.resolve() : undefined;
   // CREATE DATABASE copies fail while another session uses the template, so copies are made one at a time.
   let queue: Promise<unknown> = Promise.resolve();
   const admin = async (statement: string) => {
@@ -177,14 +186,15 @@ function cluster(dir: string, port: number, password: string, stop: () => void, 
       await client.end();
     }
   };
-  const create = (from?: string) => {
-    const name = `test_${process.pid}_${++counter}`;
+  const create = (from?: string, name = `test_${process.pid}_${++counter}`) => {
     const next = queue.then(async () => {
       // Workers of one suite share the cluster: a copy started while another worker's copy reads the
       // template fails (55006), and is tried again.
       for (let attempt = 1; ; attempt++) {
         try {
-          await admin(`create database ${name}${from ? ` template ${from}` : ''}`);
+          // FILE_COPY copies the template's files (two checkpoints, cheap with fsync off) instead of writing
+          // every block to the WAL, which costs more for a template this small.
+          await admin(`create database ${name}${from ? ` template ${from} strategy file_copy` : ''}`);
           return url(name);
         } catch (error) {
           if ((error as { code?: string }).code !== '55006' || attempt >= 100) throw error;
@@ -195,18 +205,35 @@ function cluster(dir: string, port: number, password: string, stop: () => void, 
     queue = next.catch(() => undefined);
     return next;
   };
+  // The cluster's starter makes the templates (the global setup, before any worker asks); an attached cluster finds them made.
+  let template: Promise<void> | undefined = templatesMade ? Promise.resolve() : undefined;
+  const seeded: Partial<Record<SeedMode, Promise<void>>> = templatesMade ? { demo: Promise.resolve(), none: Promise.resolve() } : {};
+  const migrated = () =>
+    (template ??= (async () => {
+      await admin(`create database ${TEMPLATE}`);
+      await migratePostgres(url(TEMPLATE));
+    })());
+  const seededTemplate = (mode: SeedMode) =>
+    (seeded[mode] ??= (async () => {
+      await migrated();
+      const db = openPostgres(await create(TEMPLATE, SEEDED[mode]), { poolSize: 1 });
+      try {
+        await seedDatabase(db, mode);
+      } finally {
+        await closeDatabase(db);
+      }
+    })());
   return {
     port,
     dir,
     url,
     createEmptyDatabase: () => create(),
-    async createDatabase() {
-      template ??= (async () => {
-        await admin(`create database ${TEMPLATE}`);
-        await migratePostgres(url(TEMPLATE));
-      })();
-      await template;
-      return create(TEMPLATE);
+    async createDatabase(seed) {
+      await (seed ? seededTemplate(seed) : migrated());
+      return create(seed ? SEEDED[seed] : TEMPLATE);
+    },
+    async prepareTemplates() {
+      await Promise.all([seededTemplate('demo'), seededTemplate('none')]);
     },
     async stop() {
       await queue;

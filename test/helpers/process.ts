@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Db, openDatabase } from '../../src/db/client.js';
 import { openPostgres } from '../../src/db/postgres.js';
-import { TEST_ENGINE, testCluster } from './database.js';
+import { suiteEngine, TEST_ENGINE, type TestEngine, testCluster } from './database.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -37,10 +37,10 @@ const secretsKey = randomBytes(32).toString('base64');
  * A child's settings on the suite's engine. On SQLite, `env` as it is. With TEST_ENGINE=postgres, a
  * DATABASE_URL (an empty database of this worker's cluster, which the server migrates; the same one
  * every time a DATABASE_PATH is named again, so a restart finds its data) and SECRETS_KEY, which the
- * server requires there. `env` that names DATABASE_URL already is left as it is.
+ * server requires there. `env` that names DATABASE_URL already is left as it is; `engine` overrides the suite's.
  */
-export async function testEnv(env: Record<string, string>): Promise<Record<string, string>> {
-  if (TEST_ENGINE !== 'postgres' || env.DATABASE_URL !== undefined) return env;
+export async function testEnv(env: Record<string, string>, engine?: TestEngine): Promise<Record<string, string>> {
+  if (env.DATABASE_URL !== undefined || (engine ?? suiteEngine('starts a process')) !== 'postgres') return env;
   const key = env.DATABASE_PATH ?? `(unnamed ${databases.size})`;
   let url = databases.get(key);
   if (!url) {
@@ -65,9 +65,12 @@ function knownEnv(env: Record<string, string>): Record<string, string> {
   return url ? { SECRETS_KEY: secretsKey, ...env, DATABASE_URL: url } : env;
 }
 
-/** Starts the server (SERVER_ENTRY) on an ephemeral loopback port and resolves once it is listening; `nodeArgs` go to node before it. */
-export async function startServer(env: Record<string, string>, nodeArgs: string[] = []): Promise<RunningServer> {
-  const settings = await testEnv(env);
+/**
+ * Starts the server (SERVER_ENTRY) on an ephemeral loopback port and resolves once it is listening; `nodeArgs`
+ * go to node before it. It runs on the suite's engine, or on `engine` (with DATABASE_PATH, `sqlite` keeps it there).
+ */
+export async function startServer(env: Record<string, string>, nodeArgs: string[] = [], engine?: TestEngine): Promise<RunningServer> {
+  const settings = await testEnv(env, engine);
   const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY], {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...settings },
