@@ -140,7 +140,9 @@ describeHere('two gateways on one PostgreSQL database', () => {
     );
     expect(first.data.announceBreakingChange.userErrors).toEqual([]);
     await within(1000, 'B hears the first announcement', () => events.received.length === 1);
-    const killed = await admin.query("select pg_terminate_backend(pid) from pg_stat_activity where application_name like '%(outbox feed)'");
+    const killed = await admin.query(
+      "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name like '%(outbox feed)'",
+    );
     expect(killed.rowCount).toBe(2);
     const second = await gql(
       a,

@@ -112,7 +112,9 @@ describeWithPostgres('the outbox feed on PostgreSQL (two pools on one database)'
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {
-      const killed = await admin.query("select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name like '%(outbox feed)'");
+      const killed = await admin.query(
+        "select pg_terminate_backend(pid) as ok from pg_stat_activity where datname = current_database() and application_name like '%(outbox feed)'",
+      );
       expect(killed.rowCount).toBeGreaterThan(0);
       await within(2000, () => feed.version() === null);
       await append(a, 'while-down');
