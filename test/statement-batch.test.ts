@@ -1,5 +1,6 @@
 // src/db/batch.ts: statements gathered into one round trip on PostgreSQL, their values inlined as
 // literals. What a batch stores must be exactly what the same statements bound as parameters store.
+// @engine-independent: it names its engine (PostgreSQL) itself.
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
