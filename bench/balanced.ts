@@ -1,0 +1,173 @@
+// G×N: gateway processes on one PostgreSQL database behind the balancer of `npm run cluster`
+// (scripts/cluster.mjs: nginx when installed, as the script chooses, else its Node balancer). G×1 is the
+// first gateway alone behind a balancer of its own, G×2 both behind another, so the balancer's cost is on
+// both sides; the two run one after the other on the same gateways, with each process's CPU recorded.
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseOptions, prepareNginx, unprivileged } from '../scripts/cluster.mjs';
+import { type CpuShares, cpuShares, cpuSnapshot } from './cpu.js';
+import { startGateway } from './gateway-pg.js';
+import { freePort, type LoadSettings, load, type Row, start, stop } from './harness.js';
+
+export type BalancerKind = 'nginx' | 'node';
+
+/** The balancer `npm run cluster` would use: `wanted` checked as its --balancer, else nginx when installed, else Node. */
+export function balancerKind(wanted?: string): BalancerKind {
+  return parseOptions(wanted ? ['--balancer', wanted] : []).balancer;
+}
+
+export interface Balancer {
+  kind: BalancerKind;
+  port: number;
+  /** nginx's master (its workers are its children) or the Node balancer's process. */
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** The balancer in front of the gateways listening on `ports`, as a process of its own. */
+export async function startBalancer(kind: BalancerKind, ports: number[]): Promise<Balancer> {
+  const port = await freePort();
+  const gateways = ports.map((p) => `http://127.0.0.1:${p}`);
+  if (kind === 'node') {
+    const child = await start(['bench/balancer.mjs', '--port', String(port), ...gateways.flatMap((g) => ['--gateway', g])], {}, port, { plain: true });
+    return { kind, port, pid: child.pid!, stop: () => stop(child) };
+  }
+  // nginx runs as nobody under root (as the cluster script runs it): its folder sits in one anyone may enter.
+  const parent = mkdtempSync(join(tmpdir(), 'registry-bench-nginx-'));
+  chmodSync(parent, 0o755);
+  try {
+    const nginx = prepareNginx({ dir: join(parent, 'nginx'), port, gateways });
+    const [program, args] = unprivileged(nginx.file, nginx.args);
+    const child = await start(args, {}, port, { program, quiet: true });
+    return {
+      kind,
+      port,
+      pid: child.pid!,
+      async stop() {
+        await stop(child);
+        rmSync(parent, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    rmSync(parent, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+export interface BalancedGateways {
+  /** The gateways' ports, in start order. */
+  ports: number[];
+  children: ChildProcess[];
+  /** balancers[i] is in front of the first i + 1 gateways. */
+  balancers: Balancer[];
+  stop(): Promise<void>;
+}
+
+export interface BalancedOptions {
+  url: string;
+  /** The run's temporary folder. */
+  dir: string;
+  count: number;
+  cache: boolean;
+  /** The scenario's request: each gateway answers it once on start (bench/gateway-pg.ts). */
+  body: string;
+  kind: BalancerKind;
+}
+
+/** `count` gateways on `url` and `count` balancers (the first in front of gateway 1, …, the last of all); null when G does not run on PostgreSQL. */
+export async function startBalancedGateways(o: BalancedOptions): Promise<BalancedGateways | null> {
+  const ports: number[] = [];
+  const children: ChildProcess[] = [];
+  const balancers: Balancer[] = [];
+  const stopAll = async () => {
+    for (const b of balancers.splice(0).reverse()) await b.stop();
+    for (const c of children.splice(0).reverse()) await stop(c);
+  };
+  try {
+    for (let i = 0; i < o.count; i++) {
+      const port = await freePort();
+      const child = await startGateway(o.url, o.dir, port, o.cache, o.body);
+      if (!child) {
+        await stopAll();
+        return null;
+      }
+      ports.push(port);
+      children.push(child);
+    }
+    for (let i = 1; i <= o.count; i++) balancers.push(await startBalancer(o.kind, ports.slice(0, i)));
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  return { ports, children: [...children], balancers: [...balancers], stop: stopAll };
+}
+
+/** One load run's CPU: per process, in % of one core (bench/cpu.ts). */
+export interface CpuRow {
+  scenario: number;
+  server: string;
+  connections: number;
+  cpu: CpuShares;
+}
+
+export interface BalancedRun extends LoadSettings {
+  scenario: { id: number; name: string };
+  url: string;
+  dir: string;
+  body: string;
+  expected: string;
+  connections: number[];
+  kind: BalancerKind;
+  /** PostgreSQL's postmaster: its backends' CPU is counted with it. */
+  postgresPid: number;
+}
+
+/**
+ * G×1 and G×2, uncached then cached, at each concurrency (G×1 then G×2 at each, so a change in the
+ * machine's other load falls on both alike); every answer checked against `expected`.
+ */
+export async function measureBalanced(r: BalancedRun): Promise<{ rows: Row[]; cpu: CpuRow[] } | null> {
+  const rows: Row[] = [];
+  const cpu: CpuRow[] = [];
+  for (const cache of [false, true]) {
+    const set = await startBalancedGateways({ url: r.url, dir: r.dir, count: 2, cache, body: r.body, kind: r.kind });
+    if (!set) return null;
+    try {
+      for (const c of r.connections) {
+        for (const [i, balancer] of set.balancers.entries()) {
+          const server = `G×${i + 1}${cache ? '+cache' : ''}`;
+          const roles = {
+            'load generator': process.pid,
+            [`balancer (${r.kind})`]: balancer.pid,
+            ...Object.fromEntries(set.children.map((g, n) => [`gateway ${n + 1}`, g.pid!])),
+            PostgreSQL: r.postgresPid,
+          };
+          const before = cpuSnapshot();
+          const m = await load(balancer.port, r.body, r.expected, c, r);
+          const shares = cpuShares(before, cpuSnapshot(), roles);
+          rows.push({ scenario: r.scenario.id, name: r.scenario.name, server, connections: c, ...m });
+          cpu.push({ scenario: r.scenario.id, server, connections: c, cpu: shares });
+          const top = Object.entries(shares)
+            .map(([name, v]) => `${name} ${v}%`)
+            .join(', ');
+          process.stderr.write(`  scenario ${r.scenario.id} ${server} c=${c}: ${m.reqPerSec.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms; CPU ${top}\n`);
+        }
+      }
+    } finally {
+      await set.stop();
+    }
+  }
+  return { rows, cpu };
+}
+
+/** The CPU rows as a Markdown table: one column per process, in % of one core (the machine has cores × 100 %). */
+export function cpuTable(rows: CpuRow[]): string {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.cpu)))];
+  return [
+    `| scenario | server | connections | ${names.join(' | ')} |`,
+    `| --- | --- | --- | ${names.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.scenario} | ${r.server} | ${r.connections} | ${names.map((n) => `${r.cpu[n] ?? ''}%`).join(' | ')} |`),
+  ].join('\n');
+}

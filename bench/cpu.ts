@@ -1,0 +1,79 @@
+// CPU time per process during a load run, from /proc (Linux): which of the processes sharing the
+// machine's cores (load generator, balancer, gateways, PostgreSQL) saturates. A process is counted with
+// its descendants (nginx's workers, PostgreSQL's backends), each descendant with its nearest named ancestor.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+const TICKS_PER_SECOND = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+interface Proc {
+  ppid: number;
+  /** utime + stime, in clock ticks. */
+  ticks: number;
+}
+
+export interface CpuSnapshot {
+  at: bigint;
+  procs: Map<number, Proc>;
+  /** The whole machine's busy and total ticks, over all cores (/proc/stat). */
+  busy: number;
+  total: number;
+}
+
+function readProc(pid: number): Proc | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name is in parentheses and may hold spaces: the fields that follow start after the last ')'.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
+  } catch {
+    return null; // exited meanwhile
+  }
+}
+
+export function cpuSnapshot(): CpuSnapshot {
+  const procs = new Map<number, Proc>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const p = readProc(Number(name));
+    if (p) procs.set(Number(name), p);
+  }
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number) as number[];
+  const busy = user! + nice! + system! + irq! + softirq! + steal!;
+  return { at: process.hrtime.bigint(), procs, busy, total: busy + idle! + iowait! };
+}
+
+/** Per role, the share of one core used between the snapshots, in % (the machine's cores: cores × 100 %). */
+export type CpuShares = Record<string, number>;
+
+/**
+ * Each role's CPU between `before` and `after`: the process `roles[name]` and its descendants, in % of one
+ * core; `other` is the rest of the machine's busy time (other users of the machine), `idle` what was left.
+ * Time of processes that exited between the snapshots is not seen (the bench's servers live through a run).
+ */
+export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, roles: Record<string, number>): CpuShares {
+  const seconds = Number(after.at - before.at) / 1e9;
+  const roleOf = new Map(Object.entries(roles).map(([name, pid]) => [pid, name]));
+  const owner = (pid: number): string | undefined => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = after.procs.get(p)?.ppid ?? 0, hops++) {
+      const name = roleOf.get(p);
+      if (name) return name;
+    }
+    return undefined;
+  };
+  const ticks: Record<string, number> = Object.fromEntries(Object.keys(roles).map((name) => [name, 0]));
+  for (const [pid, p] of after.procs) {
+    const name = owner(pid);
+    if (name) ticks[name]! += p.ticks - (before.procs.get(pid)?.ticks ?? 0);
+  }
+  const percent = (t: number) => +((100 * t) / TICKS_PER_SECOND / seconds).toFixed(0);
+  const shares: CpuShares = Object.fromEntries(Object.entries(ticks).map(([name, t]) => [name, percent(t)]));
+  const cores = cpus().length;
+  const busy = (after.busy - before.busy) / (after.total - before.total);
+  const ours = Object.values(ticks).reduce((a, b) => a + b, 0);
+  shares.other = Math.max(0, +(busy * cores * 100 - percent(ours)).toFixed(0));
+  shares.idle = +((1 - busy) * cores * 100).toFixed(0);
+  return shares;
+}
