@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseOptions, prepareNginx, unprivileged } from '../scripts/cluster.mjs';
-import { type CpuShares, cpuShares, cpuSnapshot } from './cpu.js';
+import { type CpuShares, cpuLimit, cpuShares, cpuSnapshot } from './cpu.js';
 import { startGateway } from './gateway-pg.js';
 import { freePort, type LoadSettings, load, type Row, start, stop } from './harness.js';
 
@@ -110,6 +110,8 @@ export interface CpuRow {
   server: string;
   connections: number;
   cpu: CpuShares;
+  /** What the shares say limited the run (cpuLimit). */
+  limit: string;
 }
 
 export interface BalancedRun extends LoadSettings {
@@ -147,12 +149,16 @@ export async function measureBalanced(r: BalancedRun): Promise<{ rows: Row[]; cp
           const before = cpuSnapshot();
           const m = await load(balancer.port, r.body, r.expected, c, r);
           const shares = cpuShares(before, cpuSnapshot(), roles);
+          const singleThreaded = Object.keys(roles).filter((name) => name !== 'PostgreSQL' && name !== 'balancer (nginx)');
+          const limit = cpuLimit(shares, singleThreaded);
           rows.push({ scenario: r.scenario.id, name: r.scenario.name, server, connections: c, ...m });
-          cpu.push({ scenario: r.scenario.id, server, connections: c, cpu: shares });
-          const top = Object.entries(shares)
+          cpu.push({ scenario: r.scenario.id, server, connections: c, cpu: shares, limit });
+          const all = Object.entries(shares)
             .map(([name, v]) => `${name} ${v}%`)
             .join(', ');
-          process.stderr.write(`  scenario ${r.scenario.id} ${server} c=${c}: ${m.reqPerSec.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms; CPU ${top}\n`);
+          process.stderr.write(
+            `  scenario ${r.scenario.id} ${server} c=${c}: ${m.reqPerSec.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms; CPU ${all}; ${limit}\n`,
+          );
         }
       }
     } finally {
@@ -166,8 +172,8 @@ export async function measureBalanced(r: BalancedRun): Promise<{ rows: Row[]; cp
 export function cpuTable(rows: CpuRow[]): string {
   const names = [...new Set(rows.flatMap((r) => Object.keys(r.cpu)))];
   return [
-    `| scenario | server | connections | ${names.join(' | ')} |`,
-    `| --- | --- | --- | ${names.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${r.scenario} | ${r.server} | ${r.connections} | ${names.map((n) => `${r.cpu[n] ?? ''}%`).join(' | ')} |`),
+    `| scenario | server | connections | ${names.join(' | ')} | limit |`,
+    `| --- | --- | --- | ${names.map(() => '---').join(' | ')} | --- |`,
+    ...rows.map((r) => `| ${r.scenario} | ${r.server} | ${r.connections} | ${names.map((n) => `${r.cpu[n] ?? ''}%`).join(' | ')} | ${r.limit} |`),
   ].join('\n');
 }

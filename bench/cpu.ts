@@ -77,3 +77,22 @@ export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, roles: Record
   shares.idle = +((1 - busy) * cores * 100).toFixed(0);
   return shares;
 }
+
+/**
+ * What the shares say limited a run: the single-threaded processes (Node's JavaScript runs on one thread)
+ * at 90 % of a core or more, and the cores themselves when less than 10 % of them stayed idle (then the
+ * biggest users are named, other users of the machine included).
+ */
+export function cpuLimit(shares: CpuShares, singleThreaded: string[]): string {
+  const saturated = singleThreaded.filter((name) => (shares[name] ?? 0) >= 90).map((name) => `${name} at one core`);
+  const cores = cpus().length;
+  if (shares.idle! < cores * 10) {
+    const users = Object.entries(shares)
+      .filter(([name]) => name !== 'idle')
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 2)
+      .map(([name, v]) => `${name} ${v}%`);
+    saturated.push(`all ${cores} cores busy (most: ${users.join(', ')})`);
+  }
+  return saturated.join('; ') || 'no CPU limit seen';
+}
