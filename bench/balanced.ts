@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseOptions, prepareNginx, unprivileged } from '../scripts/cluster.mjs';
-import { type CpuShares, cpuLimit, cpuShares, cpuSnapshot } from './cpu.js';
+import { type CpuShares, cpuLimit, cpuSeconds, cpuShares, cpuSnapshot } from './cpu.js';
 import { startGateway } from './gateway-pg.js';
 import { freePort, type LoadSettings, load, type Row, start, stop } from './harness.js';
 
@@ -112,6 +112,8 @@ export interface CpuRow {
   cpu: CpuShares;
   /** What the shares say limited the run (cpuLimit). */
   limit: string;
+  /** CPU time per answered request, per process of the bench (not `other`), in ms. */
+  msPerRequest: Record<string, number>;
 }
 
 export interface BalancedRun extends LoadSettings {
@@ -146,13 +148,17 @@ export async function measureBalanced(r: BalancedRun): Promise<{ rows: Row[]; cp
             ...Object.fromEntries(set.children.map((g, n) => [`gateway ${n + 1}`, g.pid!])),
             PostgreSQL: r.postgresPid,
           };
+          const tally = { requests: 0 };
           const before = cpuSnapshot();
-          const m = await load(balancer.port, r.body, r.expected, c, r);
-          const shares = cpuShares(before, cpuSnapshot(), roles);
+          const m = await load(balancer.port, r.body, r.expected, c, { ...r, tally });
+          const after = cpuSnapshot();
+          const shares = cpuShares(before, after, roles);
+          const used = cpuSeconds(before, after, roles);
+          const msPerRequest = Object.fromEntries(Object.entries(used).map(([name, cpu]) => [name, +((cpu * 1000) / tally.requests).toFixed(3)]));
           const singleThreaded = Object.keys(roles).filter((name) => name !== 'PostgreSQL' && name !== 'balancer (nginx)');
           const limit = cpuLimit(shares, singleThreaded);
           rows.push({ scenario: r.scenario.id, name: r.scenario.name, server, connections: c, ...m });
-          cpu.push({ scenario: r.scenario.id, server, connections: c, cpu: shares, limit });
+          cpu.push({ scenario: r.scenario.id, server, connections: c, cpu: shares, limit, msPerRequest });
           const all = Object.entries(shares)
             .map(([name, v]) => `${name} ${v}%`)
             .join(', ');
@@ -175,5 +181,28 @@ export function cpuTable(rows: CpuRow[]): string {
     `| scenario | server | connections | ${names.join(' | ')} | limit |`,
     `| --- | --- | --- | ${names.map(() => '---').join(' | ')} | --- |`,
     ...rows.map((r) => `| ${r.scenario} | ${r.server} | ${r.connections} | ${names.map((n) => `${r.cpu[n] ?? ''}%`).join(' | ')} | ${r.limit} |`),
+  ].join('\n');
+}
+
+/**
+ * CPU ms per request by process, and the ceilings they imply whatever else runs: the machine's cores
+ * all spent on these processes (cores × 1000 / total), and the gateways each at one core (a Node
+ * process runs its JavaScript on one thread; n gateways × 1000 / their ms together).
+ */
+export function costTable(rows: CpuRow[], cores: number): string {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.msPerRequest)))];
+  const lines = rows.map((r) => {
+    const ms = names.map((n) => r.msPerRequest[n] ?? 0);
+    const total = ms.reduce((a, b) => a + b, 0);
+    const gatewayNames = names.filter((n) => n.startsWith('gateway '));
+    const serving = gatewayNames.filter((n) => (r.msPerRequest[n] ?? 0) > 0);
+    const gatewayMs = gatewayNames.reduce((a, n) => a + (r.msPerRequest[n] ?? 0), 0);
+    const ceiling = (x: number) => (x > 0 ? Math.round(x).toString() : '');
+    return `| ${r.scenario} | ${r.server} | ${r.connections} | ${ms.map((v) => v.toFixed(3)).join(' | ')} | ${total.toFixed(3)} | ${ceiling((cores * 1000) / total)} | ${ceiling((serving.length * 1000) / gatewayMs)} |`;
+  });
+  return [
+    `| scenario | server | connections | ${names.join(' | ')} | total | ${cores} cores' ceiling req/s | gateways' ceiling req/s |`,
+    `| --- | --- | --- | ${names.map(() => '---').join(' | ')} | --- | --- | --- |`,
+    ...lines,
   ].join('\n');
 }

@@ -48,13 +48,8 @@ export function cpuSnapshot(): CpuSnapshot {
 /** Per role, the share of one core used between the snapshots, in % (the machine's cores: cores × 100 %). */
 export type CpuShares = Record<string, number>;
 
-/**
- * Each role's CPU between `before` and `after`: the process `roles[name]` and its descendants, in % of one
- * core; `other` is the rest of the machine's busy time (other users of the machine), `idle` what was left.
- * Time of processes that exited between the snapshots is not seen (the bench's servers live through a run).
- */
-export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, roles: Record<string, number>): CpuShares {
-  const seconds = Number(after.at - before.at) / 1e9;
+/** Each role's CPU seconds between the snapshots: the process `roles[name]` and its descendants. */
+export function cpuSeconds(before: CpuSnapshot, after: CpuSnapshot, roles: Record<string, number>): Record<string, number> {
   const roleOf = new Map(Object.entries(roles).map(([name, pid]) => [pid, name]));
   const owner = (pid: number): string | undefined => {
     for (let p = pid, hops = 0; p > 1 && hops < 64; p = after.procs.get(p)?.ppid ?? 0, hops++) {
@@ -63,17 +58,28 @@ export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, roles: Record
     }
     return undefined;
   };
-  const ticks: Record<string, number> = Object.fromEntries(Object.keys(roles).map((name) => [name, 0]));
+  const seconds: Record<string, number> = Object.fromEntries(Object.keys(roles).map((name) => [name, 0]));
   for (const [pid, p] of after.procs) {
     const name = owner(pid);
-    if (name) ticks[name]! += p.ticks - (before.procs.get(pid)?.ticks ?? 0);
+    if (name) seconds[name]! += (p.ticks - (before.procs.get(pid)?.ticks ?? 0)) / TICKS_PER_SECOND;
   }
-  const percent = (t: number) => +((100 * t) / TICKS_PER_SECOND / seconds).toFixed(0);
-  const shares: CpuShares = Object.fromEntries(Object.entries(ticks).map(([name, t]) => [name, percent(t)]));
+  return seconds;
+}
+
+/**
+ * Each role's CPU between `before` and `after` (cpuSeconds), in % of one core; `other` is the rest of the
+ * machine's busy time (other users of the machine), `idle` what was left. Time of processes that exited
+ * between the snapshots is not seen (the bench's servers live through a run).
+ */
+export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, roles: Record<string, number>): CpuShares {
+  const wall = Number(after.at - before.at) / 1e9;
+  const used = cpuSeconds(before, after, roles);
+  const percent = (cpu: number) => +((100 * cpu) / wall).toFixed(0);
+  const shares: CpuShares = Object.fromEntries(Object.entries(used).map(([name, cpu]) => [name, percent(cpu)]));
   const cores = cpus().length;
   const busy = (after.busy - before.busy) / (after.total - before.total);
-  const ours = Object.values(ticks).reduce((a, b) => a + b, 0);
-  shares.other = Math.max(0, +(busy * cores * 100 - percent(ours)).toFixed(0));
+  const ours = Object.values(used).reduce((a, b) => a + b, 0);
+  shares.other = Math.max(0, +(busy * cores * 100 - (100 * ours) / wall).toFixed(0));
   shares.idle = +((1 - busy) * cores * 100).toFixed(0);
   return shares;
 }

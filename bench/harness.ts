@@ -95,6 +95,8 @@ export interface Measure {
 export interface LoadSettings {
   duration: number;
   runs: number;
+  /** When given, every answer of the load (warm-up included) is added to its count. */
+  tally?: { requests: number };
 }
 
 /** A warm-up second, then `runs` runs of `duration` seconds; the medians. Any answer other than `expected` fails the run. */
@@ -114,6 +116,7 @@ export async function load(port: number, body: string, expected: string, connect
       throw new Error(
         `port ${port}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts, ${result.mismatches} bodies that differ from the expected bytes`,
       );
+    if (settings.tally) settings.tally.requests += result.requests.total;
     return { reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
   };
   await run(1); // warm-up: JIT, caches, connections

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import Database from 'better-sqlite3';
 import { startCluster, type TestCluster } from '../test/helpers/postgres.js';
-import { type BalancerKind, balancerKind, type CpuRow, cpuTable, measureBalanced } from './balanced.js';
+import { type BalancerKind, balancerKind, type CpuRow, costTable, cpuTable, measureBalanced } from './balanced.js';
 import { post, startGateway } from './gateway-pg.js';
 import { freePort, load, markdownTable, ROOT, type Row, start, stop } from './harness.js';
 import { copySqliteToPostgres } from './postgres.js';
@@ -217,7 +217,10 @@ export async function runPostgres(o: PostgresBenchOptions): Promise<void> {
       results.push({ scenario: s.id, name: s.name, responseBytes: r.bytes, ratios: ratios(r.rows, o.connections) });
     }
     console.log(markdownTable(rows));
-    if (cpu.length) console.log(`\nCPU per process during G×1 and G×2 (% of one core; ${cpus().length} cores):\n${cpuTable(cpu)}\n`);
+    if (cpu.length) {
+      console.log(`\nCPU per process during G×1 and G×2 (% of one core; ${cpus().length} cores):\n${cpuTable(cpu)}\n`);
+      console.log(`CPU ms per request, and the ceilings they imply:\n${costTable(cpu, cpus().length)}\n`);
+    }
     console.log(JSON.stringify(results, null, 2));
     const saved = { date: new Date().toISOString(), engine: 'postgres', duration: o.duration, runs: o.runs, count: o.count, balancer, rows, cpu, results };
     writeFileSync(join(ROOT, 'bench', 'results-postgres.json'), `${JSON.stringify(saved, null, 2)}\n`);
