@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type BalancerKind, startBalancedGateways } from '../bench/balanced.js';
 import { cpuSeconds, cpuShares, cpuSnapshot } from '../bench/cpu.js';
 import { post } from '../bench/gateway-pg.js';
-import { freePort, load, start, stop } from '../bench/harness.js';
+import { freePort, killChildren, load, start, stop } from '../bench/harness.js';
 import { copySqliteToPostgres } from '../bench/postgres.js';
 import {
   gatewayView,
@@ -73,6 +73,8 @@ describeWithPostgres('the PostgreSQL benchmark', () => {
   }, 120_000);
 
   afterAll(async () => {
+    // A test that failed half-way leaves no gateway or balancer behind (nginx with its workers).
+    killChildren();
     await cluster?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
