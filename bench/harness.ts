@@ -94,6 +94,7 @@ export interface Measure {
 
 export interface LoadSettings {
   duration: number;
+  /** Measured runs after the warm-up; 0 only warms up (the figures are then NaN). */
   runs: number;
   /** When given, every answer of the load (warm-up included) is added to its count. */
   tally?: { requests: number };
@@ -122,7 +123,7 @@ export async function load(port: number, body: string, expected: string, connect
   await run(1); // warm-up: JIT, caches, connections
   const runs: Measure[] = [];
   for (let i = 0; i < settings.runs; i++) runs.push(await run(settings.duration));
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
   return { reqPerSec: median(runs.map((r) => r.reqPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) };
 }
 
