@@ -1,15 +1,15 @@
 // G×N: gateway processes on one PostgreSQL database behind the balancer of `npm run cluster`
 // (scripts/cluster.mjs: nginx when installed, as the script chooses, else its Node balancer). G×1 is the
 // first gateway alone behind a balancer of its own, G×2 both behind another, so the balancer's cost is on
-// both sides; the two run one after the other on the same gateways, with each process's CPU recorded.
+// both sides; their runs alternate on the same gateways, with each process's CPU recorded.
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseOptions, prepareNginx, unprivileged } from '../scripts/cluster.mjs';
-import { type CpuShares, cpuLimit, cpuSeconds, cpuShares, cpuSnapshot } from './cpu.js';
+import { addCpuUse, type CpuShares, type CpuUse, cpuLimit, cpuSnapshot, cpuUse, sharesOf } from './cpu.js';
 import { startGateway } from './gateway-pg.js';
-import { freePort, type LoadSettings, load, type Row, start, stop } from './harness.js';
+import { freePort, type LoadSettings, load, type Measure, medianOf, type Row, start, stop } from './harness.js';
 
 export type BalancerKind = 'nginx' | 'node';
 
@@ -104,7 +104,7 @@ export async function startBalancedGateways(o: BalancedOptions): Promise<Balance
   return { ports, children: [...children], balancers: [...balancers], stop: stopAll };
 }
 
-/** One load run's CPU: per process, in % of one core (bench/cpu.ts). */
+/** A server's CPU over its runs at one concurrency: per process, in % of one core (bench/cpu.ts). */
 export interface CpuRow {
   scenario: number;
   server: string;
@@ -129,8 +129,9 @@ export interface BalancedRun extends LoadSettings {
 }
 
 /**
- * G×1 and G×2, uncached then cached, at each concurrency (G×1 then G×2 at each, so a change in the
- * machine's other load falls on both alike); every answer checked against `expected`.
+ * G×1 and G×2, uncached then cached. At each concurrency both are warmed (a second each, not measured),
+ * then their runs alternate (G×1, G×2, G×1, …), so a change in the machine's other load falls on both
+ * alike; the medians, and each one's CPU over its own runs. Every answer is checked against `expected`.
  */
 export async function measureBalanced(r: BalancedRun): Promise<{ rows: Row[]; cpu: CpuRow[] } | null> {
   const rows: Row[] = [];
@@ -139,33 +140,18 @@ export async function measureBalanced(r: BalancedRun): Promise<{ rows: Row[]; cp
     const set = await startBalancedGateways({ url: r.url, dir: r.dir, count: 2, cache, body: r.body, kind: r.kind });
     if (!set) return null;
     try {
-      // Both gateways warmed through the balancer first: else G×2's second gateway compiles its code in G×2's time.
-      await load(set.balancers.at(-1)!.port, r.body, r.expected, Math.max(...r.connections), { duration: 1, runs: 0 });
       for (const c of r.connections) {
-        for (const [i, balancer] of set.balancers.entries()) {
+        const measured = await alternate(set, r, c);
+        for (const [i, m] of measured.entries()) {
           const server = `G×${i + 1}${cache ? '+cache' : ''}`;
-          const roles = {
-            'load generator': process.pid,
-            [`balancer (${r.kind})`]: balancer.pid,
-            ...Object.fromEntries(set.children.map((g, n) => [`gateway ${n + 1}`, g.pid!])),
-            PostgreSQL: r.postgresPid,
-          };
-          const tally = { requests: 0 };
-          const before = cpuSnapshot();
-          const m = await load(balancer.port, r.body, r.expected, c, { ...r, tally });
-          const after = cpuSnapshot();
-          const shares = cpuShares(before, after, roles);
-          const used = cpuSeconds(before, after, roles);
-          const msPerRequest = Object.fromEntries(Object.entries(used).map(([name, cpu]) => [name, +((cpu * 1000) / tally.requests).toFixed(3)]));
-          const singleThreaded = Object.keys(roles).filter((name) => name !== 'PostgreSQL' && name !== 'balancer (nginx)');
-          const limit = cpuLimit(shares, singleThreaded);
-          rows.push({ scenario: r.scenario.id, name: r.scenario.name, server, connections: c, ...m });
-          cpu.push({ scenario: r.scenario.id, server, connections: c, cpu: shares, limit, msPerRequest });
-          const all = Object.entries(shares)
+          rows.push({ scenario: r.scenario.id, name: r.scenario.name, server, connections: c, ...m.measure });
+          cpu.push({ scenario: r.scenario.id, server, connections: c, ...m.cpu });
+          const all = Object.entries(m.cpu.cpu)
             .map(([name, v]) => `${name} ${v}%`)
             .join(', ');
+          const { reqPerSec, p50, p99 } = m.measure;
           process.stderr.write(
-            `  scenario ${r.scenario.id} ${server} c=${c}: ${m.reqPerSec.toFixed(0)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms; CPU ${all}; ${limit}\n`,
+            `  scenario ${r.scenario.id} ${server} c=${c}: ${reqPerSec.toFixed(0)} req/s, p50 ${p50} ms, p99 ${p99} ms; CPU ${all}; ${m.cpu.limit}\n`,
           );
         }
       }
@@ -174,6 +160,36 @@ export async function measureBalanced(r: BalancedRun): Promise<{ rows: Row[]; cp
     }
   }
   return { rows, cpu };
+}
+
+/** Each balancer of `set` loaded at `c` connections, runs alternating; per balancer its medians and CPU. */
+async function alternate(set: BalancedGateways, r: BalancedRun, c: number) {
+  const servers = set.balancers.map((balancer) => ({
+    balancer,
+    roles: {
+      'load generator': process.pid,
+      [`balancer (${r.kind})`]: balancer.pid,
+      ...Object.fromEntries(set.children.map((g, n) => [`gateway ${n + 1}`, g.pid!])),
+      PostgreSQL: r.postgresPid,
+    },
+    runs: [] as Measure[],
+    tally: { requests: 0 },
+    use: undefined as CpuUse | undefined,
+  }));
+  for (const s of servers) await load(s.balancer.port, r.body, r.expected, c, { duration: 1, runs: 0 });
+  for (let k = 0; k < r.runs; k++) {
+    for (const s of servers) {
+      const before = cpuSnapshot();
+      s.runs.push(await load(s.balancer.port, r.body, r.expected, c, { duration: r.duration, runs: 1, warmUp: false, tally: s.tally }));
+      s.use = addCpuUse(s.use, cpuUse(before, cpuSnapshot(), s.roles));
+    }
+  }
+  return servers.map((s) => {
+    const shares = sharesOf(s.use!);
+    const singleThreaded = Object.keys(s.roles).filter((name) => name !== 'PostgreSQL' && name !== 'balancer (nginx)');
+    const msPerRequest = Object.fromEntries(Object.entries(s.use!.seconds).map(([name, v]) => [name, +((v * 1000) / s.tally.requests).toFixed(3)]));
+    return { measure: medianOf(s.runs), cpu: { cpu: shares, limit: cpuLimit(shares, singleThreaded), msPerRequest } };
+  });
 }
 
 /** The CPU rows as a Markdown table: one column per process, in % of one core (the machine has cores × 100 %). */

@@ -48,8 +48,19 @@ export function cpuSnapshot(): CpuSnapshot {
 /** Per role, the share of one core used between the snapshots, in % (the machine's cores: cores × 100 %). */
 export type CpuShares = Record<string, number>;
 
-/** Each role's CPU seconds between the snapshots: the process `roles[name]` and its descendants. */
-export function cpuSeconds(before: CpuSnapshot, after: CpuSnapshot, roles: Record<string, number>): Record<string, number> {
+/** CPU used between two snapshots, or summed over several such windows (addCpuUse). */
+export interface CpuUse {
+  /** Wall-clock seconds. */
+  wall: number;
+  /** Per role: CPU seconds of the process and its descendants. */
+  seconds: Record<string, number>;
+  /** The machine's busy and total ticks over all cores. */
+  busy: number;
+  total: number;
+}
+
+/** The CPU each role used between the snapshots: the process `roles[name]` and its descendants. */
+export function cpuUse(before: CpuSnapshot, after: CpuSnapshot, roles: Record<string, number>): CpuUse {
   const roleOf = new Map(Object.entries(roles).map(([name, pid]) => [pid, name]));
   const owner = (pid: number): string | undefined => {
     for (let p = pid, hops = 0; p > 1 && hops < 64; p = after.procs.get(p)?.ppid ?? 0, hops++) {
@@ -63,25 +74,38 @@ export function cpuSeconds(before: CpuSnapshot, after: CpuSnapshot, roles: Recor
     const name = owner(pid);
     if (name) seconds[name]! += (p.ticks - (before.procs.get(pid)?.ticks ?? 0)) / TICKS_PER_SECOND;
   }
-  return seconds;
+  return { wall: Number(after.at - before.at) / 1e9, seconds, busy: after.busy - before.busy, total: after.total - before.total };
+}
+
+export function addCpuUse(a: CpuUse | undefined, b: CpuUse): CpuUse {
+  if (!a) return b;
+  const seconds = Object.fromEntries(Object.entries(b.seconds).map(([name, v]) => [name, (a.seconds[name] ?? 0) + v]));
+  return { wall: a.wall + b.wall, seconds, busy: a.busy + b.busy, total: a.total + b.total };
+}
+
+/** Each role's CPU seconds between the snapshots. */
+export function cpuSeconds(before: CpuSnapshot, after: CpuSnapshot, roles: Record<string, number>): Record<string, number> {
+  return cpuUse(before, after, roles).seconds;
 }
 
 /**
- * Each role's CPU between `before` and `after` (cpuSeconds), in % of one core; `other` is the rest of the
- * machine's busy time (other users of the machine), `idle` what was left. Time of processes that exited
- * between the snapshots is not seen (the bench's servers live through a run).
+ * Each role's CPU in % of one core; `other` is the rest of the machine's busy time (other users of the
+ * machine), `idle` what was left. Time of processes that exited meanwhile is not seen (the bench's servers
+ * live through a run).
  */
-export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, roles: Record<string, number>): CpuShares {
-  const wall = Number(after.at - before.at) / 1e9;
-  const used = cpuSeconds(before, after, roles);
-  const percent = (cpu: number) => +((100 * cpu) / wall).toFixed(0);
-  const shares: CpuShares = Object.fromEntries(Object.entries(used).map(([name, cpu]) => [name, percent(cpu)]));
+export function sharesOf(use: CpuUse): CpuShares {
+  const percent = (cpu: number) => +((100 * cpu) / use.wall).toFixed(0);
+  const shares: CpuShares = Object.fromEntries(Object.entries(use.seconds).map(([name, cpu]) => [name, percent(cpu)]));
   const cores = cpus().length;
-  const busy = (after.busy - before.busy) / (after.total - before.total);
-  const ours = Object.values(used).reduce((a, b) => a + b, 0);
-  shares.other = Math.max(0, +(busy * cores * 100 - (100 * ours) / wall).toFixed(0));
+  const busy = use.busy / use.total;
+  const ours = Object.values(use.seconds).reduce((a, b) => a + b, 0);
+  shares.other = Math.max(0, +(busy * cores * 100 - (100 * ours) / use.wall).toFixed(0));
   shares.idle = +((1 - busy) * cores * 100).toFixed(0);
   return shares;
+}
+
+export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, roles: Record<string, number>): CpuShares {
+  return sharesOf(cpuUse(before, after, roles));
 }
 
 /**

@@ -98,9 +98,17 @@ export interface LoadSettings {
   runs: number;
   /** When given, every answer of the load (warm-up included) is added to its count. */
   tally?: { requests: number };
+  /** The warm-up second first (default true). */
+  warmUp?: boolean;
 }
 
-/** A warm-up second, then `runs` runs of `duration` seconds; the medians. Any answer other than `expected` fails the run. */
+/** The median of each figure over runs (NaN with none). */
+export function medianOf(runs: Measure[]): Measure {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  return { reqPerSec: median(runs.map((r) => r.reqPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) };
+}
+
+/** A warm-up second (unless told not to), then `runs` runs of `duration` seconds; the medians. Any answer other than `expected` fails the run. */
 export async function load(port: number, body: string, expected: string, connections: number, settings: LoadSettings): Promise<Measure> {
   const run = async (duration: number) => {
     const result = await autocannon({
@@ -120,11 +128,10 @@ export async function load(port: number, body: string, expected: string, connect
     if (settings.tally) settings.tally.requests += result.requests.total;
     return { reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
   };
-  await run(1); // warm-up: JIT, caches, connections
+  if (settings.warmUp !== false) await run(1); // warm-up: JIT, caches, connections
   const runs: Measure[] = [];
   for (let i = 0; i < settings.runs; i++) runs.push(await run(settings.duration));
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-  return { reqPerSec: median(runs.map((r) => r.reqPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) };
+  return medianOf(runs);
 }
 
 /** One line of the results table. */
