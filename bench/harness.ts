@@ -9,8 +9,23 @@ import autocannon from 'autocannon';
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const GATEWAY = 'dist/bundle/server/server.js';
 
-/** Every server started, so that the run's `finally` can end any left behind. */
+/** Every server started, so that the run's `finally` can end any left behind (killChildren). */
 export const children: ChildProcess[] = [];
+/** The children that lead a process group of their own (a program with workers). */
+const groups = new WeakSet<ChildProcess>();
+
+/** Ends every server still running, with its process group when it has one (a crashed run's leftovers). */
+export function killChildren(): void {
+  for (const c of children) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    try {
+      if (groups.has(c) && c.pid) process.kill(-c.pid, 'SIGKILL');
+      else c.kill('SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -28,17 +43,25 @@ export interface StartOptions {
   plain?: boolean;
   /** Keep the child's stderr instead of showing it; it is in the error when the child does not start. */
   quiet?: boolean;
+  /** Run this program with `args` instead of Node (nginx), in a process group of its own that killChildren() ends whole. */
+  program?: string;
 }
 
 /** Starts a server and waits for its /health. The gateway runs compiled, as `npm start` serves it; the bare servers under tsx. */
 export async function start(args: string[], env: Record<string, string>, port: number, options: StartOptions = {}): Promise<ChildProcess> {
   const loader = args[0]!.startsWith('dist/') || options.plain ? [] : ['--import', 'tsx'];
-  const argv = [...(options.nodeFlags ?? []), ...loader, ...args];
+  const [file, argv] = options.program ? [options.program, args] : [process.execPath, [...(options.nodeFlags ?? []), ...loader, ...args]];
   // The gateway runs as production does, which needs a key to seal webhook secrets.
   const secretsKey = randomBytes(32).toString('base64');
   const stderr = options.quiet ? 'pipe' : 'inherit';
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { SECRETS_KEY: secretsKey, ...process.env, ...env }, stdio: ['ignore', 'ignore', stderr] });
+  const child = spawn(file, argv, {
+    cwd: ROOT,
+    env: { SECRETS_KEY: secretsKey, ...process.env, ...env },
+    stdio: ['ignore', 'ignore', stderr],
+    detached: options.program !== undefined,
+  });
   children.push(child);
+  if (options.program) groups.add(child);
   let output = '';
   child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   for (let i = 0; i < 200 && child.exitCode === null; i++) {
@@ -71,10 +94,21 @@ export interface Measure {
 
 export interface LoadSettings {
   duration: number;
+  /** Measured runs after the warm-up; 0 only warms up (the figures are then NaN). */
   runs: number;
+  /** When given, every answer of the load (warm-up included) is added to its count. */
+  tally?: { requests: number };
+  /** The warm-up second first (default true). */
+  warmUp?: boolean;
 }
 
-/** A warm-up second, then `runs` runs of `duration` seconds; the medians. Any answer other than `expected` fails the run. */
+/** The median of each figure over runs (NaN with none). */
+export function medianOf(runs: Measure[]): Measure {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+  return { reqPerSec: median(runs.map((r) => r.reqPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) };
+}
+
+/** A warm-up second (unless told not to), then `runs` runs of `duration` seconds; the medians. Any answer other than `expected` fails the run. */
 export async function load(port: number, body: string, expected: string, connections: number, settings: LoadSettings): Promise<Measure> {
   const run = async (duration: number) => {
     const result = await autocannon({
@@ -91,13 +125,13 @@ export async function load(port: number, body: string, expected: string, connect
       throw new Error(
         `port ${port}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts, ${result.mismatches} bodies that differ from the expected bytes`,
       );
+    if (settings.tally) settings.tally.requests += result.requests.total;
     return { reqPerSec: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
   };
-  await run(1); // warm-up: JIT, caches, connections
+  if (settings.warmUp !== false) await run(1); // warm-up: JIT, caches, connections
   const runs: Measure[] = [];
   for (let i = 0; i < settings.runs; i++) runs.push(await run(settings.duration));
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return { reqPerSec: median(runs.map((r) => r.reqPerSec)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) };
+  return medianOf(runs);
 }
 
 /** One line of the results table. */

@@ -1,16 +1,19 @@
 // npm run bench -- --engine postgres: the scenarios of bench/http.ts on a throwaway PostgreSQL cluster
 // (test/helpers/postgres.ts), filled with a copy of the SQLite files the SQLite runs use. Beside the gateway
 // (G, started with DATABASE_URL exactly as on SQLite), B0 (its bytes), B1-pg (the same SQL on `pg`) and
-// PostGraphile v5 over the same tables answering the closest equivalent query (headline and detail).
+// PostGraphile v5 over the same tables answering the closest equivalent query (headline and detail), and
+// G×1 / G×2: one and two gateway processes behind the cluster script's balancer (bench/balanced.ts).
 // Every answer is checked before timing: B1-pg writes SQLite B1's bytes, G writes B1-pg's, PostGraphile
 // returns the same rows and columns.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { startCluster, type TestCluster } from '../test/helpers/postgres.js';
-import { freePort, GATEWAY, load, markdownTable, ROOT, type Row, start, stop } from './harness.js';
+import { type BalancerKind, balancerKind, type CpuRow, costTable, cpuTable, measureBalanced } from './balanced.js';
+import { post, startGateway } from './gateway-pg.js';
+import { freePort, load, markdownTable, ROOT, type Row, start, stop } from './harness.js';
 import { copySqliteToPostgres } from './postgres.js';
 import {
   gatewayView,
@@ -32,6 +35,18 @@ export interface PostgresBenchOptions {
   count: number;
   connections: number[];
   scenarios: number[];
+  /** The balancer of G×1 and G×2, as `npm run cluster -- --balancer` takes it; the script's default when absent. */
+  balancer?: string;
+}
+
+/** The scenarios G×1 and G×2 run in: the headline (on the seed and on the synthetic rows) and the detail. */
+const BALANCED_SCENARIOS = [1, 2, 3];
+
+/** What runScenario needs of the run besides the options. */
+interface RunContext {
+  balancer: BalancerKind;
+  /** The PostgreSQL server's postmaster, whose backends' CPU is counted with it. */
+  postgresPid: number;
 }
 
 interface PeerQuery {
@@ -50,73 +65,16 @@ const POSTGRAPHILE_QUERIES: Record<number, PeerQuery[]> = {
   3: HEADLINE_PEERS,
 };
 
-async function post(port: number, body: string): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body,
-  });
-  return res.text();
-}
-
-/** Client connections to `url`'s database from anything but the bench's own (application_name bench-…); autovacuum workers are not clients. */
-async function foreignConnections(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url, application_name: 'bench-check' });
-  await client.connect();
-  try {
-    const { rows } = await client.query(
-      "select count(*)::int n from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid() and coalesce(application_name, '') not like 'bench-%'",
-    );
-    return rows[0].n;
-  } finally {
-    await client.end();
-  }
-}
-
-/** Whether G runs on PostgreSQL in this build; once it does not, the other scenarios skip it without asking again. */
-let gatewayOnPostgres: boolean | undefined;
-
-/**
- * Starts the gateway on `url` as the SQLite bench starts it, with DATABASE_URL; null (and one line on stderr)
- * when it does not start, or starts without connecting to PostgreSQL (a build that ignores DATABASE_URL).
- * DATABASE_PATH points into the run's folder so that such a build writes no SQLite file anywhere else.
- */
-async function startGateway(url: string, dir: string, port: number, cache: boolean, body: string) {
-  if (gatewayOnPostgres === false) return null;
-  const env = {
-    DATABASE_URL: url,
-    DATABASE_PATH: join(dir, 'gateway-sqlite-unused', 'registry.db'),
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    SEED: 'false',
-    GRAPHIQL: 'false',
-    LOG_LEVEL: 'warn',
-    COST_BUDGET: '0',
-    RESPONSE_CACHE: String(cache),
-  };
-  let child: Awaited<ReturnType<typeof start>>;
-  try {
-    child = await start([GATEWAY], env, port, { quiet: true });
-  } catch (error) {
-    gatewayOnPostgres = false;
-    process.stderr.write(`G on PostgreSQL skipped: the gateway did not start with DATABASE_URL (${(error as Error).message.split('\n')[0]})\n`);
-    return null;
-  }
-  // The scenario's own query: it reads the database, so a gateway on PostgreSQL holds a connection right after.
-  await post(port, body);
-  if ((await foreignConnections(url)) === 0) {
-    await stop(child);
-    gatewayOnPostgres = false;
-    process.stderr.write('G on PostgreSQL skipped: the gateway started but opened no connection to PostgreSQL (this build ignores DATABASE_URL)\n');
-    return null;
-  }
-  gatewayOnPostgres = true;
-  return child;
-}
-
-async function runScenario(s: Scenario, sqlitePath: string, url: string, o: PostgresBenchOptions): Promise<{ rows: Row[]; bytes: number }> {
+async function runScenario(
+  s: Scenario,
+  sqlitePath: string,
+  url: string,
+  o: PostgresBenchOptions,
+  run: RunContext,
+): Promise<{ rows: Row[]; cpu: CpuRow[]; bytes: number }> {
   const body = JSON.stringify({ query: s.query });
   const rows: Row[] = [];
+  const cpu: CpuRow[] = [];
   const measure: Measurer = async (server, port, requestBody, expected) => {
     for (const c of o.connections) {
       const m = await load(port, requestBody, expected, c, o);
@@ -149,6 +107,11 @@ async function runScenario(s: Scenario, sqlitePath: string, url: string, o: Post
     g = await startGateway(url, o.dir, gPort, true, body);
     if (g) await measure('G+cache', gPort, body, expected);
     if (g) await stop(g);
+    if (BALANCED_SCENARIOS.includes(s.id)) {
+      const balanced = await measureBalanced({ ...o, ...run, scenario: s, url, body, expected, kind: run.balancer });
+      rows.push(...(balanced?.rows ?? []));
+      cpu.push(...(balanced?.cpu ?? []));
+    }
   }
 
   const file = join(o.dir, `expected-pg-${s.id}.json`);
@@ -161,7 +124,7 @@ async function runScenario(s: Scenario, sqlitePath: string, url: string, o: Post
   await stop(b1);
 
   for (const peer of POSTGRAPHILE_QUERIES[s.id] ?? []) await measurePeer(s.id, peer, url, expected, measure);
-  return { rows, bytes: Buffer.byteLength(expected) };
+  return { rows, cpu, bytes: Buffer.byteLength(expected) };
 }
 
 type Measurer = (server: string, port: number, requestBody: string, expected: string) => Promise<void>;
@@ -203,6 +166,9 @@ async function postgresCopy(cluster: TestCluster, sqlitePath: string): Promise<s
 function ratios(rows: Row[], connections: number[]): Record<string, Record<string, number>> {
   const pairs: [string, string][] = [
     ['G', 'B1-pg'],
+    ['G×2', 'G×1'],
+    ['G×2+cache', 'G×1+cache'],
+    ['G×1', 'G'],
     ['G+cache', 'B0'],
     ['G', 'PostGraphile'],
     ['G', 'PostGraphile-flat'],
@@ -220,9 +186,12 @@ function ratios(rows: Row[], connections: number[]): Record<string, Record<strin
 }
 
 export async function runPostgres(o: PostgresBenchOptions): Promise<void> {
+  const balancer = balancerKind(o.balancer);
   process.stderr.write('starting a throwaway PostgreSQL cluster…\n');
   const cluster = await startCluster();
   try {
+    const run: RunContext = { balancer, postgresPid: Number(readFileSync(join(cluster.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]) };
+    const cpu: CpuRow[] = [];
     const seedDb = join(o.dir, 'seed.db');
     await prepareSeedDb(seedDb);
     const seedUrl = await postgresCopy(cluster, seedDb);
@@ -242,16 +211,19 @@ export async function runPostgres(o: PostgresBenchOptions): Promise<void> {
         ({ path: sqlitePath, url } = synthetic);
       }
       process.stderr.write(`scenario ${s.id} on PostgreSQL: ${s.name}\n`);
-      const r = await runScenario(s, sqlitePath, url, o);
+      const r = await runScenario(s, sqlitePath, url, o, run);
       rows.push(...r.rows);
+      cpu.push(...r.cpu);
       results.push({ scenario: s.id, name: s.name, responseBytes: r.bytes, ratios: ratios(r.rows, o.connections) });
     }
     console.log(markdownTable(rows));
+    if (cpu.length) {
+      console.log(`\nCPU per process during G×1 and G×2 (% of one core; ${cpus().length} cores):\n${cpuTable(cpu)}\n`);
+      console.log(`CPU ms per request, and the ceilings they imply:\n${costTable(cpu, cpus().length)}\n`);
+    }
     console.log(JSON.stringify(results, null, 2));
-    writeFileSync(
-      join(ROOT, 'bench', 'results-postgres.json'),
-      `${JSON.stringify({ date: new Date().toISOString(), engine: 'postgres', duration: o.duration, runs: o.runs, count: o.count, rows, results }, null, 2)}\n`,
-    );
+    const saved = { date: new Date().toISOString(), engine: 'postgres', duration: o.duration, runs: o.runs, count: o.count, balancer, rows, cpu, results };
+    writeFileSync(join(ROOT, 'bench', 'results-postgres.json'), `${JSON.stringify(saved, null, 2)}\n`);
   } finally {
     await cluster.stop();
   }

@@ -2,6 +2,7 @@
 // the same machine: B0 writes the gateway's exact response bytes (the ceiling), B1 runs the same SQL
 // with prepared statements (a hand-written REST endpoint). Loopback only; every run is bounded.
 //   npm run bench [-- --duration 3 --runs 3 --count 100000 --scenarios 1,2,3,4 --engine sqlite|postgres]
+//   (--balancer nginx|node: the balancer of G×1/G×2 with --engine postgres; as `npm run cluster` chooses by default)
 // --engine postgres runs the same scenarios on a throwaway PostgreSQL cluster, PostGraphile beside them (bench/http-pg.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,7 @@ import { connectorFacets, facetBaseFilter } from '../src/domain/connectors/facet
 import { facetGroups, type ConnectorFilter } from '../src/domain/connectors/store.js';
 import { PUBLIC } from '../src/domain/connectors/visibility.js';
 import { loadPolicyCatalog } from '../src/domain/support/policy.js';
-import { children, GATEWAY, freePort, load as loadWith, markdownTable, ROOT, type Row, start, stop } from './harness.js';
+import { GATEWAY, freePort, load as loadWith, markdownTable, killChildren, ROOT, type Row, start, stop } from './harness.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 import { prepareSeedDb, prepareSyntheticDb } from './sqlite-files.js';
 
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     scenarios: { type: 'string', default: '1,2,3,4' },
     connections: { type: 'string', default: '1,50' },
     engine: { type: 'string', default: 'sqlite' },
+    balancer: { type: 'string' },
   },
 });
 if (values.engine !== 'sqlite' && values.engine !== 'postgres') throw new Error(`--engine: sqlite or postgres, not ${values.engine}`);
@@ -206,9 +208,17 @@ async function runSqlite(): Promise<void> {
 try {
   if (values.engine === 'postgres') {
     const { runPostgres } = await import('./http-pg.js');
-    await runPostgres({ dir, duration: DURATION, runs: RUNS, count: COUNT, connections: CONNECTIONS, scenarios: values.scenarios!.split(',').map(Number) });
+    await runPostgres({
+      dir,
+      duration: DURATION,
+      runs: RUNS,
+      count: COUNT,
+      connections: CONNECTIONS,
+      scenarios: values.scenarios!.split(',').map(Number),
+      balancer: values.balancer,
+    });
   } else await runSqlite();
 } finally {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  killChildren();
   rmSync(dir, { recursive: true, force: true });
 }

@@ -127,6 +127,11 @@ function asNobody() {
   return [`--reuid=${nobodyIds.uid}`, `--regid=${nobodyIds.gid}`, '--clear-groups', '--'];
 }
 
+/** The command and arguments that run `file` as `nobody` under root (through setpriv), else as they are. */
+export function unprivileged(file, args) {
+  return AS_ROOT ? [SETPRIV, [...asNobody(), file, ...args]] : [file, args];
+}
+
 function giveToNobody(path) {
   if (!AS_ROOT) return;
   asNobody();
@@ -135,7 +140,7 @@ function giveToNobody(path) {
 
 /** Runs a tool to completion (as `nobody` under root); throws with its output when it fails. */
 function runTool(file, args, env = process.env) {
-  const [cmd, argv] = AS_ROOT ? [SETPRIV, [...asNobody(), file, ...args]] : [file, args];
+  const [cmd, argv] = unprivileged(file, args);
   const result = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 120_000, env, cwd: '/' });
   if (result.status !== 0) {
     const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-3).join(' ');
@@ -204,7 +209,7 @@ function launch(name, file, args, { log, env = process.env, cwd = '/', nobody = 
   // Ctrl-C during start-up: nothing new starts after the stop began.
   if (state.stopping) throw new Error('stopping');
   const fd = openSync(log, 'a');
-  const [cmd, argv] = nobody && AS_ROOT ? [SETPRIV, [...asNobody(), file, ...args]] : [file, args];
+  const [cmd, argv] = nobody ? unprivileged(file, args) : [file, args];
   const child = spawn(cmd, argv, { cwd, env, stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
   const entry = { name, child, log, starting: true, exit: null };
@@ -469,15 +474,24 @@ ${servers}
 `;
 }
 
-async function startNginx(port, gateways) {
-  const dir = join(state.dir, 'nginx');
+/**
+ * Writes nginx's configuration in front of `gateways` into the new folder `dir` (nobody's under root) and
+ * checks it (nginx -t); the program and arguments that run it in the foreground (as nobody: unprivileged()).
+ */
+export function prepareNginx({ dir, port, gateways }) {
   mkdirSync(dir);
   giveToNobody(dir);
   const conf = join(dir, 'nginx.conf');
   writeFileSync(conf, nginxConfig({ dir, port, gateways }));
   const args = ['-p', `${dir}/`, '-c', conf, '-e', join(dir, 'error.log')];
   runTool(NGINX, ['-t', '-q', ...args]);
-  const entry = launch('balancer (nginx)', NGINX, args, { log: join(dir, 'output.log'), nobody: true });
+  return { file: NGINX, args };
+}
+
+async function startNginx(port, gateways) {
+  const dir = join(state.dir, 'nginx');
+  const { file, args } = prepareNginx({ dir, port, gateways });
+  const entry = launch('balancer (nginx)', file, args, { log: join(dir, 'output.log'), nobody: true });
   const url = `http://127.0.0.1:${port}`;
   await until(entry, 30_000, 'answering /health', async () => (await fetch(`${url}/health`)).ok);
   entry.starting = false;

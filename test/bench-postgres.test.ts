@@ -1,13 +1,17 @@
 // @engine-independent: starts its own PostgreSQL cluster and names every engine it uses.
 // The pieces of `npm run bench -- --engine postgres` that are not timing, on a real throwaway cluster: the copy
-// of the bench's SQLite data into PostgreSQL, B1 on `pg` writing SQLite B1's bytes, and PostGraphile answering
-// the same rows and columns. Skipped without PostgreSQL binaries (and required under CI).
-import { rmSync } from 'node:fs';
+// of the bench's SQLite data into PostgreSQL, B1 on `pg` writing SQLite B1's bytes, PostGraphile answering
+// the same rows and columns, and G×2: two gateway processes behind the cluster script's balancers, both
+// serving. Skipped without PostgreSQL binaries (and required under CI).
+import { accessSync, constants, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { freePort, start, stop } from '../bench/harness.js';
+import { type BalancerKind, startBalancedGateways } from '../bench/balanced.js';
+import { cpuSeconds, cpuShares, cpuSnapshot } from '../bench/cpu.js';
+import { post } from '../bench/gateway-pg.js';
+import { freePort, killChildren, load, start, stop } from '../bench/harness.js';
 import { copySqliteToPostgres } from '../bench/postgres.js';
 import {
   gatewayView,
@@ -18,9 +22,10 @@ import {
   POSTGRAPHILE_SCHEMAS,
   postgraphileView,
 } from '../bench/postgraphile.js';
-import { DETAIL_SLUG, SCENARIOS } from '../bench/scenarios.js';
+import { DETAIL_SLUG, HEADLINE, SCENARIOS } from '../bench/scenarios.js';
 import { PG_HANDLERS } from '../bench/scenarios-pg.js';
 import { prepareSeedDb } from '../bench/sqlite-files.js';
+import { inCi } from './helpers/browser.js';
 import { describeWithPostgres, startCluster, type TestCluster } from './helpers/postgres.js';
 import { tempDir } from './helpers/process.js';
 
@@ -34,6 +39,23 @@ const numberPool = (url: string) =>
         oid === 20 ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+
+/** The balancers G×N may run behind: the cluster script's Node balancer, and nginx when installed (always under CI). */
+const BALANCERS: BalancerKind[] = (() => {
+  try {
+    accessSync(process.env.NGINX_PATH ?? '/usr/sbin/nginx', constants.X_OK);
+    return ['nginx', 'node'];
+  } catch {
+    return inCi ? ['nginx', 'node'] : ['node'];
+  }
+})();
+
+/** A gateway's count of answered /graphql requests, from its Prometheus endpoint. */
+async function graphqlRequests(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const lines = text.split('\n').filter((l) => l.startsWith('registry_http_requests_total{') && l.includes('route="/graphql"'));
+  return lines.reduce((n, l) => n + Number(l.split(' ').at(-1)), 0);
+}
 
 describeWithPostgres('the PostgreSQL benchmark', () => {
   let cluster: TestCluster;
@@ -52,6 +74,8 @@ describeWithPostgres('the PostgreSQL benchmark', () => {
   }, 120_000);
 
   afterAll(async () => {
+    // A test that failed half-way leaves no gateway or balancer behind (nginx with its workers).
+    killChildren();
     await cluster?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -144,4 +168,55 @@ describeWithPostgres('the PostgreSQL benchmark', () => {
       await stop(server);
     }
   }, 60_000);
+
+  it.each(BALANCERS)(
+    'G×1 and G×2 behind the %s balancer: one gateway serves the first, both serve the second, every answer the rows of one gateway',
+    async (kind) => {
+      const sqlite = new Database(seedDb, { readonly: true });
+      const b1 = SCENARIOS[0]!.handler(sqlite)();
+      sqlite.close();
+      const body = JSON.stringify({ query: HEADLINE });
+      const set = await startBalancedGateways({ url, dir, count: 2, cache: false, body, kind });
+      expect(set, 'the gateway runs on PostgreSQL').not.toBeNull();
+      try {
+        const [one, both] = set!.balancers;
+        // Each gateway alone writes SQLite B1's bytes, and so do both balancers.
+        const direct = await Promise.all(set!.ports.map((port) => post(port, body)));
+        expect(direct).toEqual([b1, b1]);
+        expect((gatewayView('headline', b1) as unknown[]).length).toBeGreaterThan(1);
+        expect(await post(one!.port, body)).toBe(b1);
+        expect(await post(both!.port, body)).toBe(b1);
+
+        // A short run through each balancer as the bench runs it: load() fails on any other answer.
+        const settings = { duration: 1, runs: 1 };
+        const served = async (port: number) => {
+          const before = await Promise.all(set!.ports.map(graphqlRequests));
+          await load(port, body, b1, 4, settings);
+          const after = await Promise.all(set!.ports.map(graphqlRequests));
+          return after.map((n, i) => n - before[i]!);
+        };
+        const [alone, idle] = await served(one!.port);
+        expect(alone).toBeGreaterThan(10);
+        expect(idle).toBe(0);
+        const roles = { 'gateway 1': set!.children[0]!.pid!, 'gateway 2': set!.children[1]!.pid!, balancer: both!.pid };
+        const cpuBefore = cpuSnapshot();
+        const [first, second] = await served(both!.port);
+        const cpuAfter = cpuSnapshot();
+        const shares = cpuShares(cpuBefore, cpuAfter, roles);
+        const used = cpuSeconds(cpuBefore, cpuAfter, roles);
+        expect(first).toBeGreaterThan(10);
+        expect(second).toBeGreaterThan(10);
+        // Round robin: the two counts differ by at most the connections' share of a turn.
+        expect(Math.abs(first! - second!)).toBeLessThanOrEqual(Math.max(8, (first! + second!) / 10));
+        // Every process that served is seen using CPU: nginx's time is in its workers, its master's children.
+        expect(Object.keys(shares)).toEqual(['gateway 1', 'gateway 2', 'balancer', 'other', 'idle']);
+        expect(used['gateway 1']).toBeGreaterThan(0);
+        expect(used['gateway 2']).toBeGreaterThan(0);
+        expect(used.balancer).toBeGreaterThan(0);
+      } finally {
+        await set?.stop();
+      }
+    },
+    90_000,
+  );
 });
