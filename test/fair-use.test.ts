@@ -229,4 +229,16 @@ describe('the client address', () => {
     expect(createClientAddress([])('127.0.0.1', '203.0.113.9')).toBe('127.0.0.1');
     expect(() => createClientAddress(['10.0.0.0/33'])).toThrow(/"10.0.0.0\/33" is not an IP address or CIDR range/);
   });
+
+  it('gives a peer the same normalized address on every request, however it was asked before', () => {
+    const address = createClientAddress(['10.0.0.0/8']);
+    for (let i = 0; i < 2; i++) {
+      expect(address('::ffff:192.0.2.7', undefined)).toBe('192.0.2.7');
+      expect(address('not-an-address', undefined)).toBe('not-an-address');
+      // A peer asked on its own first, then as a trusted proxy forwarding a client: the client is believed.
+      expect(address('10.1.2.3', undefined)).toBe('10.1.2.3');
+      expect(address('10.1.2.3', '203.0.113.9')).toBe('203.0.113.9');
+      expect(address('::ffff:10.1.2.3', '203.0.113.9')).toBe('203.0.113.9');
+    }
+  });
 });

@@ -4,9 +4,23 @@
 // graphql-jit byte for byte as graphql-js writes it. A result with errors need only fail the same way
 // (the same data, errors at the same paths): the fast path never writes one, it hands the request to
 // yoga, and graphql-jit does word some errors differently and puts `data` before `errors`.
-import { buildSchema, execute, isObjectType, parse, type ExecutionResult, type GraphQLObjectType } from 'graphql';
+import {
+  buildSchema,
+  execute,
+  GraphQLInt,
+  GraphQLList,
+  GraphQLObjectType as ObjectType,
+  GraphQLSchema,
+  GraphQLString,
+  isObjectType,
+  parse,
+  type ExecutionResult,
+  type GraphQLObjectType,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { compileQuery, isCompiledQuery } from 'graphql-jit';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { compiledSchema } from '../src/fast-lane/compiled-schema.js';
 import { buildSchema as buildGatewaySchema } from '../src/graphql/schema.js';
 
@@ -153,5 +167,58 @@ describe('plugin-drizzle fields in the compiled schema', () => {
     ] as const) {
       expect(field(jit, type, name).resolve, `${type}.${name}`).toBe(field(gateway, type, name).resolve);
     }
+  });
+});
+
+describe('plugin-zod arguments in the compiled schema', () => {
+  // A field as Pothos leaves it: the resolver behind plugin-zod in pothosOriginalResolve, a validator per argument.
+  const received: Record<string, unknown>[] = [];
+  const query = new ObjectType({
+    name: 'Query',
+    fields: {
+      pick: {
+        type: new GraphQLList(GraphQLString),
+        args: {
+          first: { type: GraphQLInt, extensions: { validator: z.number().int().min(1) } },
+          term: { type: GraphQLString, extensions: { validator: z.string().trim() } },
+        },
+        extensions: {
+          pothosOriginalResolve: (_root: unknown, args: Record<string, unknown>) => {
+            received.push(args);
+            return [];
+          },
+        },
+      },
+    },
+  });
+  const pick = compiledSchema(new GraphQLSchema({ query })).getQueryType()!.getFields().pick!.resolve!;
+  const infoOf = (document: string) => ({ fieldNodes: [(parse(document).definitions[0] as OperationDefinitionNode).selectionSet.selections[0]] }) as never;
+
+  it('parses literal arguments once per field node and hands every request the same frozen values', () => {
+    received.length = 0;
+    const info = infoOf('{ pick(first: 2, term: "  postgres ") }');
+    pick(undefined, { first: 2, term: '  postgres ' }, {}, info);
+    pick(undefined, { first: 2, term: '  postgres ' }, {}, info);
+    expect(received[0]).toEqual({ first: 2, term: 'postgres' });
+    expect(received[1]).toBe(received[0]);
+    expect(Object.isFrozen(received[0])).toBe(true);
+    // Another document's field node is parsed on its own.
+    pick(undefined, { first: 3, term: 'mysql' }, {}, infoOf('{ pick(first: 3, term: "mysql") }'));
+    expect(received[2]).toEqual({ first: 3, term: 'mysql' });
+  });
+
+  it('parses arguments that use variables on every call, and keeps nothing from invalid ones', () => {
+    received.length = 0;
+    const info = infoOf('query Q($t: String) { pick(first: 2, term: $t) }');
+    pick(undefined, { first: 2, term: ' a ' }, {}, info);
+    pick(undefined, { first: 2, term: ' b ' }, {}, info);
+    expect(received).toEqual([
+      { first: 2, term: 'a' },
+      { first: 2, term: 'b' },
+    ]);
+    const invalid = infoOf('{ pick(first: 0) }');
+    expect(() => pick(undefined, { first: 0 }, {}, invalid)).toThrow(/>=1/);
+    expect(() => pick(undefined, { first: 0 }, {}, invalid)).toThrow(/>=1/);
+    expect(received).toHaveLength(2);
   });
 });

@@ -49,6 +49,32 @@ describe('SQL statements per request', () => {
     expect(counts).toEqual([1, 1, 1]);
   });
 
+  it('reads the cursor columns only when the selection can make a cursor, and pages the same either way', async () => {
+    const listed = async (query: string) => {
+      h.statements.length = 0;
+      const res = await h.gql(query);
+      expect(res.errors).toBeUndefined();
+      expect(h.statements).toHaveLength(1);
+      return { sql: h.statements[0]!, connectors: res.data!.connectors };
+    };
+    const slugs = (c: { edges: { node: { slug: string } }[] }) => c.edges.map((e) => e.node.slug);
+    const nodesOnly = await listed('{ connectors(first: 5) { edges { node { slug } } } }');
+    // The sort key is read as a column only when a cursor may be made (the ordering uses it either way).
+    const readsSortKey = '"name_key" as "nameKey"';
+    expect(nodesOnly.sql).not.toContain(readsSortKey);
+    const withCursor = await listed('{ connectors(first: 5) { edges { cursor node { slug } } } }');
+    const withPageInfo = await listed('{ connectors(first: 5) { pageInfo { endCursor } edges { node { slug } } } }');
+    for (const page of [withCursor, withPageInfo]) expect(page.sql).toContain(readsSortKey);
+    expect(slugs(withCursor.connectors)).toEqual(slugs(nodesOnly.connectors));
+    expect(slugs(withPageInfo.connectors)).toEqual(slugs(nodesOnly.connectors));
+    // The cursor made from those columns continues the list where a longer page does.
+    const after = withCursor.connectors.edges[4].cursor;
+    expect(withPageInfo.connectors.pageInfo.endCursor).toBe(after);
+    const next = await h.gql(`query($a: String) { connectors(first: 5, after: $a) { edges { node { slug } } } }`, { a: after });
+    const ten = await listed('{ connectors(first: 10) { edges { node { slug } } } }');
+    expect(slugs(next.data!.connectors)).toEqual(slugs(ten.connectors).slice(5));
+  });
+
   it('does not grow with nested fields and relations: one list statement, and one count until it is kept', async () => {
     const counts = [];
     for (const first of [1, 10, 100]) counts.push(await statementsFor(h, NESTED, first));

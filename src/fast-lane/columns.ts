@@ -89,3 +89,38 @@ function visit(
   }
   return true;
 }
+
+const onlyNodes = new WeakMap<FieldNode, boolean>();
+
+/**
+ * Whether a connection's selection asks for nothing but its nodes (`edges { node { … } }`, fragments
+ * included): no cursor, no pageInfo, no count. Its rows then need no column beyond what the nodes read.
+ * Worked out once per field node.
+ */
+export function selectsOnlyNodes(info: GraphQLResolveInfo): boolean {
+  const single = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : null;
+  let only = single ? onlyNodes.get(single) : undefined;
+  if (only === undefined) {
+    only = info.fieldNodes.every((node) => nothingBut(node.selectionSet, 'edges', info.fragments, (edges) => nothingBut(edges, 'node', info.fragments)));
+    if (single) onlyNodes.set(single, only);
+  }
+  return only;
+}
+
+/** Whether `set` selects only the field `name` (and __typename), and `inner` holds for each selection of it. */
+function nothingBut(
+  set: SelectionSetNode | undefined,
+  name: string,
+  fragments: GraphQLResolveInfo['fragments'],
+  inner: (set: SelectionSetNode | undefined) => boolean = () => true,
+): boolean {
+  return (set?.selections ?? []).every((selection) => {
+    if (selection.kind === Kind.FRAGMENT_SPREAD) {
+      const fragment = fragments[selection.name.value];
+      return !!fragment && nothingBut(fragment.selectionSet, name, fragments, inner);
+    }
+    if (selection.kind === Kind.INLINE_FRAGMENT) return nothingBut(selection.selectionSet, name, fragments, inner);
+    if (selection.name.value === '__typename') return true;
+    return selection.name.value === name && inner(selection.selectionSet);
+  });
+}

@@ -6,7 +6,9 @@ import {
   isInterfaceType,
   isObjectType,
   Kind,
+  visit,
   type DocumentNode,
+  type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
   type GraphQLFieldConfig,
@@ -21,6 +23,7 @@ import {
 import { MapperKind, mapSchema } from '@graphql-tools/utils';
 import { z } from 'zod';
 import type { Context } from '../context.js';
+import { deepFreeze } from './kept.js';
 import { findPlannedStatement, firstRow, type OneRowStatement, type PlannedRows } from './planned-statements.js';
 
 /** The operation `operationName` picks in `document` (the only one when no name is given). */
@@ -135,5 +138,27 @@ function syncValidation(field: GraphQLFieldConfig<unknown, unknown>): GraphQLFie
   if (!validators.length || typeof original !== 'function' || authScoped(extensions) || options?.validate || mappers?.length) return null;
   const args = z.looseObject(Object.fromEntries(validators.map(([name, arg]) => [name, arg.extensions!.validator as z.ZodType])));
   const resolve = original as GraphQLFieldResolver<unknown, unknown>;
-  return (root, raw, ctx, info) => resolve(root, args.parse(raw), ctx, info);
+  // Arguments written as literals parse to the same value on every request: parsed once per field node.
+  const parsed = new WeakMap<FieldNode, Readonly<Record<string, unknown>>>();
+  return (root, raw, ctx, info) => {
+    // (`fieldNodes` is absent only when a test calls the resolver by hand.)
+    const node = info.fieldNodes?.length === 1 ? info.fieldNodes[0]! : null;
+    if (!node || usesVariables(node)) return resolve(root, args.parse(raw), ctx, info);
+    let values = parsed.get(node);
+    if (!values) parsed.set(node, (values = deepFreeze(args.parse(raw))));
+    return resolve(root, values, ctx, info);
+  };
+}
+
+const variableUse = new WeakMap<FieldNode, boolean>();
+
+/** Whether a field's arguments name a variable anywhere (their values may then change from one request to the next). */
+function usesVariables(node: FieldNode): boolean {
+  let uses = variableUse.get(node);
+  if (uses === undefined) {
+    uses = false;
+    for (const argument of node.arguments ?? []) visit(argument, { Variable: () => void (uses = true) });
+    variableUse.set(node, uses);
+  }
+  return uses;
 }

@@ -14,7 +14,7 @@ import type { Persisted } from './params.js';
 import { lanePlugin, type PassedOn } from './plugin.js';
 import { ResponseCache } from './response-cache.js';
 
-export { reads, ROW_PROPERTY, selectedColumns, type Reads } from './columns.js';
+export { reads, ROW_PROPERTY, selectedColumns, selectsOnlyNodes, type Reads } from './columns.js';
 export { KeptUntilChange, keptStatement } from './kept.js';
 export { firstRow, plannedStatement, type OneRowStatement, type PlannedRows } from './planned-statements.js';
 

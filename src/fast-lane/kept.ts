@@ -8,6 +8,15 @@ import { databaseVersion } from '../db/version.js';
 
 const kept = new WeakMap<Db, WeakMap<object, LRUCache<string, object>>>();
 
+/** Frozen through and through: a value kept for every request (variables, parsed arguments) cannot be changed by one of them. */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 /**
  * The statement kept under `key` for `owner` on `db`, built with `build` the first time; `max` kept per
  * owner. The owner is what the statement was built for (a policy catalog, a field of a parsed

@@ -11,6 +11,7 @@ import type { Context } from '../context.js';
 import type { TokenRow } from '../domain/tokens/tokens.js';
 import { runsCompiled, type KnownOperation, type KnownOperations } from './known-operations.js';
 import { LRUCache } from 'lru-cache';
+import { deepFreeze } from './kept.js';
 import { getText, paramsOf, type Persisted } from './params.js';
 import type { PassedOn } from './plugin.js';
 import type { Lookup, ResponseCache } from './response-cache.js';
@@ -112,14 +113,6 @@ interface KnownRequest {
 /** How many request bodies are kept matched to their operation, and how many characters of them at most. */
 export const KNOWN_REQUESTS_MAX = 1000;
 const KNOWN_REQUESTS_MAX_CHARS = 4 * 1024 * 1024;
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
 
 /**
  * Request bodies kept matched to their known operation. Clients send the same bodies again and again:
@@ -309,14 +302,19 @@ class Listener {
   ): boolean {
     // yoga answers anything with an error, so every error keeps one shape, code and status.
     if (done.errors?.length) return false;
-    // Encoded once: the cache keeps the bytes the response writes, and the ETag hashed from them.
-    const body = Buffer.from(JSON.stringify(done));
+    // Encoded once, and only when something needs the bytes (the cache, the ETag, fair use): otherwise the
+    // text is written as it is, in one go with the headers.
+    const text = JSON.stringify(done);
+    let bytes: Buffer | undefined;
+    const body = () => (bytes ??= Buffer.from(text));
     let etag: string | undefined;
-    const caching = this.cachingHeaders(req, () => (etag = this.options.httpCache.etagOf(known.contentType, body)));
-    if (lookup) this.options.cache!.store(lookup, body, known.contentType, etag);
+    const caching = this.cachingHeaders(req, () => (etag = this.options.httpCache.etagOf(known.contentType, body())));
+    if (lookup) this.options.cache!.store(lookup, body(), known.contentType, etag);
     this.options.outcome('executed');
     const answer =
-      ticket === undefined ? body : this.options.meter!.report(ticket, body, { document: known.document, operationName: known.operationName, data: done.data });
+      ticket === undefined
+        ? (bytes ?? text)
+        : this.options.meter!.report(ticket, body(), { document: known.document, operationName: known.operationName, data: done.data });
     this.send(req, res, scope, known.contentType, answer, lookup ? 'miss' : null, caching);
     return true;
   }

@@ -15,7 +15,7 @@ import { getTableColumns } from 'drizzle-orm';
 import type { GraphQLResolveInfo } from 'graphql';
 import type { Context } from '../context.js';
 import { type MaybePromise, thenNow } from '../db/maybe-async.js';
-import { firstRow, KeptUntilChange, keptStatement, plannedStatement, selectedColumns, type PlannedRows } from '../fast-lane/index.js';
+import { firstRow, KeptUntilChange, keptStatement, plannedStatement, selectedColumns, selectsOnlyNodes, type PlannedRows } from '../fast-lane/index.js';
 import { builder } from './builder.js';
 import { column, plannedWith, readsColumns, renamedColumn } from './columns.js';
 import { connectionType, type ConnectionShape } from './connection.js';
@@ -349,7 +349,7 @@ builder.queryFields((t) => ({
       // Otherwise plugin-drizzle plans the whole selection, relations included, into one statement.
       const columns = selectedColumns(info, 'connection', false);
       const rows = columns
-        ? connectorPage({ ...input, columns }, (key, build) => keptStatement(ctx.db, ctx.catalog, key, KEPT_PAGES_MAX, build))
+        ? connectorPage({ ...input, columns, cursors: !selectsOnlyNodes(info) }, (key, build) => keptStatement(ctx.db, ctx.catalog, key, KEPT_PAGES_MAX, build))
         : plannedConnectorRows(
             ctx.db,
             t.drizzleQueryFromInfo('connectors', {

@@ -2,6 +2,7 @@
 // it forwarded. X-Forwarded-For is read from the right (the nearest hop) and believed only as far as
 // the hops are trusted proxies: any caller can write the header, only our proxies append to it.
 import ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
 
@@ -29,15 +30,25 @@ function parsed(text: string): ipaddr.IPv4 | ipaddr.IPv6 | null {
   return ipaddr.isValid(text) ? ipaddr.process(text) : null;
 }
 
+/** Peer addresses kept in their normalized form. */
+const PEERS_KEPT = 1000;
+
 /** Resolves a request's client address from its peer and its X-Forwarded-For header. */
 export function createClientAddress(trustedProxies: readonly string[]) {
   const ranges = parseTrustedProxies(trustedProxies);
   const trusted = (address: ipaddr.IPv4 | ipaddr.IPv6) => ranges.some(([range, bits]) => range.kind() === address.kind() && address.match(range, bits));
+  // A peer's own address, as most requests need it: asked for on every request, parsed once per peer.
+  const peers = new LRUCache<string, string>({ max: PEERS_KEPT });
+  const peerAddress = (peer: string) => {
+    let address = peers.get(peer);
+    if (address === undefined) peers.set(peer, (address = parsed(peer)?.toString() ?? peer));
+    return address;
+  };
   return (peer: string | null | undefined, forwardedFor: string | null | undefined): string | null => {
     if (!peer) return null;
+    if (!ranges.length || !forwardedFor) return peerAddress(peer);
     let current = parsed(peer);
     if (!current) return peer;
-    if (!ranges.length || !forwardedFor) return current.toString();
     const hops = forwardedFor.split(',').map((hop) => hop.trim());
     for (let i = hops.length - 1; i >= 0 && trusted(current); i--) {
       const hop = parsed(hops[i]!);

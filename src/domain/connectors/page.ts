@@ -174,14 +174,20 @@ export type Keep = <T extends object>(key: string, build: () => T) => T;
 const buildNow: Keep = (_key, build) => build();
 
 /**
- * One page of connectors with only the given columns (and those a cursor needs), in one statement:
+ * One page of connectors with only the given columns (and those a cursor needs, unless `cursors` is
+ * false: the page's edges and pageInfo then make no cursor), in one statement:
  * for a list that needs nothing but the connectors' own columns. `keep` may keep the built statement
  * under a key made of everything it is built from. Synchronous on SQLite (src/db/maybe-async.ts).
  */
-export function connectorPage(input: ConnectorPageInput & { columns: Iterable<string> }, keep: Keep = buildNow): MaybePromise<PageRow[]> {
-  // The row id and the ordering's column make the cursors; the rest is what the nodes read.
-  const sort = ORDER_COLUMNS[(input.order ?? DEFAULT_ORDER).field];
-  const columns: Record<string, true> = { id: true, [sort.value]: true, [sort.tie]: true };
+export function connectorPage(input: ConnectorPageInput & { columns: Iterable<string>; cursors?: boolean }, keep: Keep = buildNow): MaybePromise<PageRow[]> {
+  // The row id and the ordering's columns make the cursors (read unless no cursor can be asked for); the
+  // rest is what the nodes read.
+  const columns: Record<string, true> = { id: true };
+  if (input.cursors !== false) {
+    const sort = ORDER_COLUMNS[(input.order ?? DEFAULT_ORDER).field];
+    columns[sort.value] = true;
+    columns[sort.tie] = true;
+  }
   for (const c of input.columns) columns[c] = true;
   // The level merge depends on the registry's size, so whether it applies is part of the key.
   const key = JSON.stringify([
