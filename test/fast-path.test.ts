@@ -15,7 +15,7 @@ import type { Limits } from '../src/graphql/limits.js';
 import { Metrics } from '../src/http/metrics.js';
 import { openTestDatabase, TEST_ENGINE } from './helpers/database.js';
 
-// The response cache keys on the database version, which PostgreSQL does not have yet: there it keeps nothing.
+// The response cache keys on the database's version: SQLite's data_version, or on PostgreSQL the outbox feed's.
 const HIT = 'hit';
 
 interface Answer {

@@ -2,7 +2,7 @@
 // literals. What a batch stores must be exactly what the same statements bound as parameters store.
 // @engine-independent: it names its engine (PostgreSQL) itself.
 import fc from 'fast-check';
-import { sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { statementBatch } from '../src/db/batch.js';
 import { closeDatabase, type Db } from '../src/db/client.js';
@@ -59,6 +59,35 @@ describeWithPostgres('a batch of statements on PostgreSQL', () => {
     expect(await rawRows(db, sql`select t from batch_probe where k = -1`)).toEqual([]);
     await batch.flush();
     expect(await rawRows(db, sql`select t from batch_probe where k = -1`)).toEqual([{ t: 'first then second' }]);
+  });
+
+  it("fails with the driver's message, detail and code, and names the statement when PostgreSQL points at one", async () => {
+    const failure = async (...queries: SQL[]) => {
+      const batch = statementBatch(db);
+      for (const q of queries) await batch.add(q);
+      return batch.flush().then(
+        () => undefined,
+        (error: unknown) => error as Error & { code?: string },
+      );
+    };
+    const twice = await failure(
+      sql`insert into batch_probe (k, via) values (${-10}, 'fails')`,
+      sql`insert into batch_probe (k, via) values (${-10}, 'twice')`,
+      sql`insert into batch_probe (k, via) values (${-11}, 'after')`,
+    );
+    expect(twice?.message).toBe(
+      'duplicate key value violates unique constraint "batch_probe_pkey" (Key (k)=(-10) already exists.) (in a batch of 3 statements)',
+    );
+    expect(twice?.code).toBe('23505');
+    const misspelt = await failure(sql`select ${1}`, sql`selekt ${2}`);
+    expect(misspelt?.message).toBe(`syntax error at or near "selekt" (statement 2 of 2 in a batch: selekt '2')`);
+    expect(misspelt?.code).toBe('42601');
+    expect(await rawRows(db, sql`select k from batch_probe where k in (-10, -11)`)).toEqual([]);
+  });
+
+  it('refuses a statement whose own text holds a placeholder, rather than altering it', async () => {
+    const batch = statementBatch(db);
+    await expect(batch.add(sql`select ${sql.raw("'$1'")} || ${'x'}`)).rejects.toThrow('must hold its placeholders $1..$1 once each, in order');
   });
 
   it('refuses a value it cannot inline, naming its type', async () => {

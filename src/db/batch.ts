@@ -19,11 +19,37 @@ function literal(value: unknown): string {
   throw new TypeError(`a batched statement cannot inline a ${typeof value} value`);
 }
 
-/** `query` as one statement's text, its values inlined. */
+/**
+ * `query` as one statement's text, its values inlined. Every `$n` in the text is taken for a placeholder,
+ * so a statement whose own text holds one (in a literal or a dollar-quoted body) is refused, not altered.
+ */
 export function inlined(db: Db, query: SQL): string {
   const { sql: text, params } = (db as unknown as PgDialectOwner).dialect.sqlToQuery(query);
+  const seen = text.match(/\$\d+/g) ?? [];
+  if (seen.length !== params.length || seen.some((p, i) => p !== `$${i + 1}`)) {
+    throw new Error(`a batched statement must hold its placeholders $1..$${params.length} once each, in order: ${text.slice(0, 200)}`);
+  }
   return text.replace(/\$(\d+)/g, (_: string, n: string) => literal(params[Number(n) - 1]));
 }
+
+/**
+ * The batch's error with the driver's message, detail and code (drizzle's wrapper would quote the whole
+ * batch), naming the statement when PostgreSQL gives a position (in the joined text: syntax errors do).
+ */
+function failedStatement(error: unknown, statements: string[]): unknown {
+  const driver = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (!(driver instanceof Error)) return error;
+  const { position, detail, code } = driver as { position?: string; detail?: string; code?: string };
+  let end = 0;
+  const index = position ? statements.findIndex((s) => (end += s.length + SEPARATOR.length) >= Number(position)) : -1;
+  const where =
+    index >= 0
+      ? `statement ${index + 1} of ${statements.length} in a batch: ${statements[index]!.slice(0, 200)}`
+      : `in a batch of ${statements.length} statements`;
+  return Object.assign(new Error(`${driver.message}${detail ? ` (${detail})` : ''} (${where})`, { cause: driver }), { code });
+}
+
+const SEPARATOR = ';\n';
 
 export interface StatementBatch {
   /** Adds a statement; sends the batch once it holds `maxChars` of text. */
@@ -39,10 +65,14 @@ export function statementBatch(tx: Db, maxChars = 512 * 1024): StatementBatch {
   let size = 0;
   const flush = async () => {
     if (!pending.length) return;
-    const text = pending.join(';\n');
+    const statements = pending;
     pending = [];
     size = 0;
-    await rawRun(tx, sql.raw(text));
+    try {
+      await rawRun(tx, sql.raw(statements.join(SEPARATOR)));
+    } catch (error) {
+      throw failedStatement(error, statements);
+    }
   };
   return {
     flush,

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { type Db, openDatabase, type OpenDatabaseOptions } from './client.js';
 import { MIGRATIONS_FOLDER, migrateDatabase } from './migrate.js';
 import { migratePostgres, PG_MIGRATIONS_FOLDER } from './migrate-pg.js';
-import { openPostgres, REMOTE_APPLY } from './postgres.js';
+import { openPostgres, withRemoteApply } from './postgres.js';
 
 /** A reason the gateway cannot start on this database, in one line fit for an operator. */
 export class StartupError extends Error {}
@@ -65,19 +65,24 @@ async function openPostgresDatabase(url: string, settings: DatabaseSettings): Pr
   const problem = databaseUrlProblem(url);
   if (problem) throw new StartupError(`DATABASE_URL ${problem}`);
   try {
-    // Before migrating: a database that sorts otherwise is refused before anything is written to it.
+    // Before migrating: a database that sorts otherwise, or standbys the commits would not wait for, are
+    // refused before anything is written (a migration waiting on a missing standby would hang).
     const order = await textOrderProblem(url);
     if (order) throw new StartupError(order);
-    // With standbys, the migration waits for them too: the first reads there find the tables.
-    const connection = settings.replicaUrls?.length ? { connectionString: url, options: REMOTE_APPLY } : url;
-    const result = await migratePostgres(connection, { refuseNewer: true });
-    if (result.newer) throw newerThanCode(redactUrl(url), result.total, result.local);
     if (settings.replicaUrls?.length) await primaryWaitsForStandbys(url);
   } catch (error) {
     if (error instanceof StartupError) throw error;
     throw new StartupError(postgresProblem(url, error));
   }
   for (const replica of settings.replicaUrls ?? []) await checkReplica(replica);
+  try {
+    // With standbys, the migration waits for them too: the first reads there find the tables.
+    const result = await migratePostgres(settings.replicaUrls?.length ? withRemoteApply(url) : url, { refuseNewer: true });
+    if (result.newer) throw newerThanCode(redactUrl(url), result.total, result.local);
+  } catch (error) {
+    if (error instanceof StartupError) throw error;
+    throw new StartupError(postgresProblem(url, error));
+  }
   return openPostgres(url, settings);
 }
 

@@ -19,7 +19,17 @@ export interface OpenPostgresOptions extends Pick<OpenDatabaseOptions, 'onQuery'
 }
 
 /** Commits on this connection return once every synchronous standby has applied them (docs/postgresql.md, "Read replicas"). */
-export const REMOTE_APPLY = '-c synchronous_commit=remote_apply';
+const REMOTE_APPLY = '-c synchronous_commit=remote_apply';
+
+/**
+ * `url` with remote_apply added to its own `options` parameter: pg lets a URL's parameters override the
+ * pool's settings, so the setting rides in the URL, after any options the URL already gives.
+ */
+export function withRemoteApply(url: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('options', [parsed.searchParams.get('options'), REMOTE_APPLY].filter(Boolean).join(' '));
+  return parsed.toString();
+}
 
 /** A pool on `url` (nothing connects until the first query) with drizzle over it. */
 export function openPostgres(url: string, options: OpenPostgresOptions = {}): Db {
@@ -30,10 +40,11 @@ export function openPostgres(url: string, options: OpenPostgresOptions = {}): Db
     // A request waits at most this long for a connection, then fails with a masked error instead of hanging.
     connectionTimeoutMillis: 10_000,
   });
-  const replicas = (options.replicaUrls ?? []).map((replica) => new pg.Pool(config(replica)));
+  // A standby that cannot be reached costs each read sent there this wait before the primary answers it.
+  const replicas = (options.replicaUrls ?? []).map((replica) => new pg.Pool({ ...config(replica), connectionTimeoutMillis: 2_000 }));
   for (const replica of replicas) replica.on('error', (error) => options.onIdleError?.(error));
   // With standbys, every commit waits until they have applied it (docs/postgresql.md, "Read replicas").
-  const pool = replicas.length > 0 ? new ReplicatedPool({ ...config(url), options: REMOTE_APPLY }, replicas) : new pg.Pool(config(url));
+  const pool = replicas.length > 0 ? new ReplicatedPool(config(withRemoteApply(url)), replicas) : new pg.Pool(config(url));
   // An idle connection that dies (a restart, pg_terminate_backend) must not end the process: the pool
   // drops it and the next query opens another.
   pool.on('error', (error) => options.onIdleError?.(error));

@@ -18,12 +18,13 @@ export function onlyReads(text: string): boolean {
 
 /**
  * Errors after which a read is asked of the primary instead: the standby cannot be reached or went away,
- * or cancelled the query to apply the primary's changes (a recovery conflict). An error in the SQL itself
- * would fail on the primary too, and is not retried.
+ * cancelled the query to apply the primary's changes (a recovery conflict), or refused a write. An error in
+ * the SQL itself would fail on the primary too, and is not retried.
  */
 function standbyFault(error: unknown): boolean {
   const code = (error as { code?: string }).code ?? '';
-  return !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P') || code === '40001' || code === '53300';
+  // 25006: a statement taken for a read wrote after all; in doubt, the primary answers.
+  return !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('08') || code.startsWith('57P') || ['40001', '53300', '25006'].includes(code);
 }
 
 /** The primary's pool, reading through `replicas` in turn. A pg.Pool, so drizzle's transactions `connect()` to the primary. */

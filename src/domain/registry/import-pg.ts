@@ -7,6 +7,7 @@ import type { Db } from '../../db/client.js';
 import { nameKey } from '../../db/name-key.js';
 import { statementBatch } from '../../db/batch.js';
 import { rawRows, rawRun } from '../../db/raw.js';
+import type { ItemIdentity } from './load.js';
 import { DEMO_BREAKING_CHANGES, DEMO_EVENTS } from './demo.js';
 import { REGISTRY_DEPLOYMENTS } from './format.js';
 import {
@@ -19,11 +20,14 @@ import {
   demoRemoval,
   type EntryRow,
   entryOf,
+  type AvailabilityWrite,
+  type ChangeWrite,
+  type EntryWrite,
   type ImportWriter,
   toStored,
 } from './import.js';
 import { columnSqlName, dbValue, PLAN_COLUMNS, type ListedConnector, type StoredConnector, type StoredState } from './plan.js';
-import { connectors, type DeploymentKey, type RegistryKey } from '../../db/schema.js';
+import { connectors, type RegistryKey } from '../../db/schema.js';
 import { getTableColumns } from 'drizzle-orm';
 
 /** "import" in ASCII: the advisory lock that keeps two gateways' imports from planning over each other's writes. */
@@ -81,49 +85,47 @@ function byKey(keys: readonly string[], found: [string, StoredConnector][]): Map
   return new Map<string, StoredConnector | null>([...keys.map((k): [string, null] => [k, null]), ...found]);
 }
 
+/** What one window of entries will ask of the connectors they name, read in six statements. */
+async function readAhead(tx: Db, items: ItemIdentity[]) {
+  const definitionIds = items.map((i) => i.definitionId);
+  const slugs = items.map((i) => i.slug);
+  const found = (await rawRows(tx, sql`${SELECT_CONNECTOR} where definition_id in ${elements(definitionIds)}`)).map((row) => storedOf(row)!);
+  const bySlug = (await rawRows(tx, sql`${SELECT_CONNECTOR} where slug in ${elements(slugs)}`)).map((row) => storedOf(row)!);
+  const list = found.map((c) => c.id);
+  return {
+    connectors: byKey(
+      definitionIds,
+      found.map((c) => [c.definitionId, c]),
+    ),
+    slugs: byKey(
+      slugs,
+      bySlug.map((c) => [c.slug, c]),
+    ),
+    former: byKey(definitionIds, await formerAhead(tx, definitionIds)),
+    availability: byConnector(await rawRows<AvailabilityRow>(tx, sql`${AVAILABILITY} in ${ids(list)}`), list, availabilityOf),
+    changes: byConnector((await rawRows<ChangeRow>(tx, sql`${CHANGES} in ${ids(list)}`)).map(changeText), list, changeOf),
+    entries: byConnector((await rawRows<EntryRow>(tx, sql`${ENTRIES} in ${ids(list)} order by e.connector_id, e.registry`)).map(entryText), list, entryOf),
+  };
+}
+
 /** The stored state the plan reads (plan.ts), on PostgreSQL: a round trip per question, and read-ahead in batches. */
 export function pgStoredState(tx: Db): StoredState {
   const one = async (where: SQL) => storedOf((await rawRows(tx, sql`${SELECT_CONNECTOR} where ${where}`))[0]);
-  let ahead = {
-    connectors: new Map<string, StoredConnector | null>(),
-    slugs: new Map<string, StoredConnector | null>(),
-    former: new Map<string, StoredConnector | null>(),
-    availability: new Map<number, Map<DeploymentKey, ReturnType<typeof availabilityOf>[1]>>(),
-    changes: new Map<number, Map<string, Record<string, unknown>>>(),
-    entries: new Map<number, Map<RegistryKey, ReturnType<typeof entryOf>[1]>>(),
-  };
+  let ahead: Awaited<ReturnType<typeof readAhead>> | undefined;
   return {
     prefetch: async (items) => {
-      const definitionIds = items.map((i) => i.definitionId);
-      const slugs = items.map((i) => i.slug);
-      const found = (await rawRows(tx, sql`${SELECT_CONNECTOR} where definition_id in ${elements(definitionIds)}`)).map((row) => storedOf(row)!);
-      const bySlug = (await rawRows(tx, sql`${SELECT_CONNECTOR} where slug in ${elements(slugs)}`)).map((row) => storedOf(row)!);
-      const list = found.map((c) => c.id);
-      ahead = {
-        connectors: byKey(
-          definitionIds,
-          found.map((c) => [c.definitionId, c]),
-        ),
-        slugs: byKey(
-          slugs,
-          bySlug.map((c) => [c.slug, c]),
-        ),
-        former: byKey(definitionIds, await formerAhead(tx, definitionIds)),
-        availability: byConnector(await rawRows<AvailabilityRow>(tx, sql`${AVAILABILITY} in ${ids(list)}`), list, availabilityOf),
-        changes: byConnector((await rawRows<ChangeRow>(tx, sql`${CHANGES} in ${ids(list)}`)).map(changeText), list, changeOf),
-        entries: byConnector((await rawRows<EntryRow>(tx, sql`${ENTRIES} in ${ids(list)} order by e.connector_id, e.registry`)).map(entryText), list, entryOf),
-      };
+      ahead = await readAhead(tx, items);
     },
-    connectorByDefinitionId: (id) => (ahead.connectors.has(id) ? (ahead.connectors.get(id) ?? undefined) : one(sql`definition_id = ${id}`)),
-    connectorBySlug: (slug) => (ahead.slugs.has(slug) ? (ahead.slugs.get(slug) ?? undefined) : one(sql`slug = ${slug}`)),
+    connectorByDefinitionId: (id) => (ahead?.connectors.has(id) ? (ahead.connectors.get(id) ?? undefined) : one(sql`definition_id = ${id}`)),
+    connectorBySlug: (slug) => (ahead?.slugs.has(slug) ? (ahead.slugs.get(slug) ?? undefined) : one(sql`slug = ${slug}`)),
     connectorByFormerDefinitionId: (id) =>
-      ahead.former.has(id)
+      ahead?.former.has(id)
         ? (ahead.former.get(id) ?? undefined)
         : one(sql`id = (select connector_id from connector_renames where from_definition_id = ${id} or to_definition_id = ${id} order by id desc limit 1)`),
-    availability: async (id) => ahead.availability.get(id) ?? new Map((await rawRows<AvailabilityRow>(tx, sql`${AVAILABILITY} = ${id}`)).map(availabilityOf)),
-    breakingChanges: async (id) => ahead.changes.get(id) ?? new Map((await rawRows<ChangeRow>(tx, sql`${CHANGES} = ${id}`)).map(changeText).map(changeOf)),
+    availability: async (id) => ahead?.availability.get(id) ?? new Map((await rawRows<AvailabilityRow>(tx, sql`${AVAILABILITY} = ${id}`)).map(availabilityOf)),
+    breakingChanges: async (id) => ahead?.changes.get(id) ?? new Map((await rawRows<ChangeRow>(tx, sql`${CHANGES} = ${id}`)).map(changeText).map(changeOf)),
     entries: async (id) =>
-      ahead.entries.get(id) ?? new Map((await rawRows<EntryRow>(tx, sql`${ENTRIES} = ${id} order by e.registry`)).map(entryText).map(entryOf)),
+      ahead?.entries.get(id) ?? new Map((await rawRows<EntryRow>(tx, sql`${ENTRIES} = ${id} order by e.registry`)).map(entryText).map(entryOf)),
     latestLevelChange: async (id) =>
       (
         await rawRows<{ source: string; at: string }>(
@@ -187,6 +189,39 @@ async function* listedIn(tx: Db, registry: RegistryKey): AsyncGenerator<ListedCo
 
 const NOW = sql`to_char(now() at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** A connector's availability rows, in one statement. */
+const upsertAvailability = (id: number, rows: AvailabilityWrite[]): SQL =>
+  sql`insert into connector_availability (connector_id, deployment, enabled, docker_image_tag, docker_repository)
+    values ${sql.join(
+      rows.map((a) => sql`(${id}, ${a.deployment}, ${a.enabled}, ${a.dockerImageTag}, ${a.dockerRepository})`),
+      sql`, `,
+    )}
+    on conflict (connector_id, deployment) do update set enabled = excluded.enabled, docker_image_tag = excluded.docker_image_tag,
+      docker_repository = excluded.docker_repository`;
+
+/** A connector's breaking changes, in one statement. */
+const upsertBreakingChanges = (id: number, rows: ChangeWrite[]): SQL =>
+  sql`insert into breaking_changes (connector_id, version, upgrade_deadline, message, migration_documentation_url, deadline_action, scoped_impact)
+    values ${sql.join(
+      rows.map(
+        (b) => sql`(${id}, ${b.version}, ${b.upgradeDeadline}, ${b.message}, ${b.migrationDocumentationUrl}, ${b.deadlineAction}, ${b.scopedImpact}::jsonb)`,
+      ),
+      sql`, `,
+    )}
+    on conflict (connector_id, version) do update set upgrade_deadline = excluded.upgrade_deadline, message = excluded.message,
+      migration_documentation_url = excluded.migration_documentation_url, deadline_action = excluded.deadline_action,
+      scoped_impact = excluded.scoped_impact, demo = false`;
+
+/** A connector's kept registry entries, in one statement. */
+const upsertEntries = (id: number, rows: EntryWrite[], source: string, importedAt: string): SQL =>
+  sql`insert into registry_entries (connector_id, registry, entry, imported_from, imported_at)
+    values ${sql.join(
+      rows.map((e) => sql`(${id}, ${e.registry}, ${e.text}::jsonb, ${source}, ${importedAt})`),
+      sql`, `,
+    )}
+    on conflict (connector_id, registry) do update set entry = excluded.entry, imported_from = excluded.imported_from,
+      imported_at = excluded.imported_at`;
+
 /**
  * The import's writes on PostgreSQL. Each connector's rows of one table go in one statement, and the
  * statements are gathered and sent together, in order, a batch per round trip (the simple query protocol
@@ -202,7 +237,10 @@ export function pgImportWriter(tx: Db): ImportWriter & { reserveIds(count: numbe
     effective: (at) => run(sql`update history_context set effective_at = ${at} where id = 1`),
     reserveIds: async (count) => {
       if (count <= 0) return;
-      const rows = await rawRows<{ id: number }>(tx, sql`select nextval('connectors_id_seq') as id from generate_series(1, ${count}) order by 1`);
+      const rows = await rawRows<{ id: number }>(
+        tx,
+        sql`select nextval(pg_get_serial_sequence('connectors', 'id')) as id from generate_series(1, ${count}) order by 1`,
+      );
       ids = rows.map((r) => Number(r.id));
     },
     insertConnector: async (item) => {
@@ -233,34 +271,9 @@ export function pgImportWriter(tx: Db): ImportWriter & { reserveIds(count: numbe
     rename: (id, r, importId) =>
       run(sql`insert into connector_renames (connector_id, from_definition_id, to_definition_id, from_slug, to_slug, registry, import_id)
         values (${id}, ${r.fromDefinitionId}, ${r.toDefinitionId}, ${r.fromSlug}, ${r.toSlug}, ${r.registry}, ${importId})`),
-    availability: (id, rows) =>
-      run(sql`insert into connector_availability (connector_id, deployment, enabled, docker_image_tag, docker_repository)
-        values ${sql.join(
-          rows.map((a) => sql`(${id}, ${a.deployment}, ${a.enabled}, ${a.dockerImageTag}, ${a.dockerRepository})`),
-          sql`, `,
-        )}
-        on conflict (connector_id, deployment) do update set enabled = excluded.enabled, docker_image_tag = excluded.docker_image_tag,
-          docker_repository = excluded.docker_repository`),
-    breakingChanges: (id, rows) =>
-      run(sql`insert into breaking_changes (connector_id, version, upgrade_deadline, message, migration_documentation_url, deadline_action, scoped_impact)
-        values ${sql.join(
-          rows.map(
-            (b) =>
-              sql`(${id}, ${b.version}, ${b.upgradeDeadline}, ${b.message}, ${b.migrationDocumentationUrl}, ${b.deadlineAction}, ${b.scopedImpact}::jsonb)`,
-          ),
-          sql`, `,
-        )}
-        on conflict (connector_id, version) do update set upgrade_deadline = excluded.upgrade_deadline, message = excluded.message,
-          migration_documentation_url = excluded.migration_documentation_url, deadline_action = excluded.deadline_action,
-          scoped_impact = excluded.scoped_impact, demo = false`),
-    entries: (id, rows, source, importedAt) =>
-      run(sql`insert into registry_entries (connector_id, registry, entry, imported_from, imported_at)
-        values ${sql.join(
-          rows.map((e) => sql`(${id}, ${e.registry}, ${e.text}::jsonb, ${source}, ${importedAt})`),
-          sql`, `,
-        )}
-        on conflict (connector_id, registry) do update set entry = excluded.entry, imported_from = excluded.imported_from,
-          imported_at = excluded.imported_at`),
+    availability: (id, rows) => run(upsertAvailability(id, rows)),
+    breakingChanges: (id, rows) => run(upsertBreakingChanges(id, rows)),
+    entries: (id, rows, source, importedAt) => run(upsertEntries(id, rows, source, importedAt)),
     bump: (id) => run(sql`update connectors set revision = revision + 1, updated_at = ${NOW} where id = ${id}`),
     flush: () => batch.flush(),
   };

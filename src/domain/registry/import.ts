@@ -480,13 +480,7 @@ async function applyPlan(tx: Db, plan: ImportPlan, items: ItemReader, run: Run):
       if (run.onProgress && (done % 1000 === 0 || done === total)) run.onProgress(done, total);
     }
     if (effectiveAt !== asOf) await w.effective(asOf);
-    for (const off of plan.disable) {
-      await w.availability(
-        off.connectorId,
-        off.rows.map((row) => ({ ...row, enabled: false })),
-      );
-      await w.bump(off.connectorId);
-    }
+    await disableUnlisted(w, plan);
     await w.flush();
   });
   const demoRemoved = run.removeDemo ? await removeDemoData(tx) : null;
@@ -519,6 +513,17 @@ async function auditRefusal(db: Db, r: ImportReport, options: ImportOptions): Pr
       at: options.now?.(),
     });
   });
+}
+
+/** What the file no longer lists where it speaks for: disabled there, a new revision of each connector. */
+async function disableUnlisted(w: ImportWriter, plan: ImportPlan): Promise<void> {
+  for (const off of plan.disable) {
+    await w.availability(
+      off.connectorId,
+      off.rows.map((row) => ({ ...row, enabled: false })),
+    );
+    await w.bump(off.connectorId);
+  }
 }
 
 async function applyStep(w: ImportWriter, step: Step, item: ImportItem, at: { importId: number; source: string; startedAt: string }): Promise<void> {
