@@ -1,14 +1,5 @@
-// A throwaway PostgreSQL cluster for tests: initdb into a temporary folder, a server on a free 127.0.0.1
-// port (its unix socket in that folder too, never a shared one) with a generated password, a template
-// database migrated once from migrations-pg/, and a database per caller copied from it (CREATE DATABASE …
-// TEMPLATE is a file copy). stop() stops the server by its pid file (pg_ctl stop -m fast) and removes the folder.
-// As root, initdb refuses to run: the cluster then runs as `nobody` (setpriv, from util-linux).
-// Without PostgreSQL binaries the tests are skipped, and the run says so once (test/helpers/global-build.ts);
-// with CI set, they are required.
-import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -19,45 +10,13 @@ import { migratePostgres } from '../../src/db/migrate-pg.js';
 import { openPostgres } from '../../src/db/postgres.js';
 import { inCi } from './browser.js';
 
-import { AS_ROOT, BIN, postgresMissing } from './postgres-bin.js';
+import { freePort, killByPidFile, nobody, runPgTool } from './pg-process.js';
+import { AS_ROOT, postgresMissing } from './postgres-bin.js';
 
 export { postgresMissing };
 
 /** `describe` for tests that need PostgreSQL: skipped without it, except under CI, where they run (and fail). */
 export const describeWithPostgres = postgresMissing && !inCi ? describe.skip : describe;
-
-/** The unprivileged account the cluster runs as when the tests run as root. */
-let nobodyIds: { uid: number; gid: number } | undefined;
-function nobody(): { uid: number; gid: number } {
-  const id = (flag: string) => Number(spawnSync('id', [flag, 'nobody'], { encoding: 'utf8' }).stdout.trim());
-  nobodyIds ??= { uid: id('-u'), gid: id('-g') };
-  return nobodyIds;
-}
-
-/** Runs a PostgreSQL tool (as `nobody` under root); throws with its output when it fails. */
-function run(tool: string, args: string[], options: SpawnSyncOptions = {}): string {
-  if (!BIN) throw new Error(`PostgreSQL tests cannot run: ${postgresMissing}`);
-  const owner = AS_ROOT ? nobody() : null;
-  const [cmd, argv] = owner
-    ? ['/usr/bin/setpriv', [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', join(BIN, tool), ...args]]
-    : [join(BIN, tool), args];
-  const result = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000, ...options });
-  if (result.status !== 0)
-    throw new Error(`${tool} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`);
-  return String(result.stdout);
-}
-
-/** A port nothing listens on at the moment of asking; start() retries when another process takes it first. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface TestCluster {
   readonly port: number;
@@ -98,9 +57,9 @@ export async function startCluster(): Promise<TestCluster> {
     if (stopped) return;
     stopped = true;
     try {
-      run('pg_ctl', ['stop', '-D', data, '-m', mode, '-w', '-t', '30'], { cwd: dir });
+      runPgTool('pg_ctl', ['stop', '-D', data, '-m', mode, '-w', '-t', '30'], { cwd: dir });
     } catch (error) {
-      killByPidFile(data, error);
+      stopByPidFile(data, error);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -110,7 +69,7 @@ export async function startCluster(): Promise<TestCluster> {
   process.once('exit', onExit);
   try {
     // C collation: text sorts by bytes, as SQLite's BINARY does; --no-sync: a test cluster needs no durability.
-    run(
+    runPgTool(
       'initdb',
       ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${join(dir, 'pwfile')}`, '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'],
       {
@@ -136,7 +95,7 @@ async function listen(dir: string, data: string): Promise<number> {
     const port = await freePort();
     const options = [`-p ${port}`, `-k '${dir}'`, ...settings.map((s) => `-c ${s}`)].join(' ');
     try {
-      run('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', options], { cwd: dir });
+      runPgTool('pg_ctl', ['start', '-D', data, '-l', join(dir, 'server.log'), '-w', '-t', '30', '-o', options], { cwd: dir });
       return port;
     } catch (error) {
       const log = readFileSync(join(dir, 'server.log'), 'utf8');
@@ -145,13 +104,9 @@ async function listen(dir: string, data: string): Promise<number> {
   }
 }
 
-function killByPidFile(data: string, cause: unknown): void {
-  try {
-    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (pid > 0) process.kill(pid, 'SIGQUIT');
-  } catch {
-    // No pid file: the server never started or is gone already.
-  }
+/** Stops the server at once after pg_ctl could not, saying why unless it was simply not running. */
+function stopByPidFile(data: string, cause: unknown): void {
+  killByPidFile(data);
   if (cause && !/not running|No such file/i.test(String(cause))) process.stderr.write(`stopping the test PostgreSQL: ${String(cause)}\n`);
 }
 

@@ -1,16 +1,10 @@
-// A throwaway primary with a streaming hot standby, synchronous, for the read-replica tests: initdb in a
-// temporary folder, both servers on free 127.0.0.1 ports (their sockets in that folder), pg_basebackup -R
-// for the standby, then the primary's synchronous_standby_names names it, as scripts/cluster.mjs --standby
-// does (that script keeps its servers in its own process state; these are stopped by pg_ctl, by data folder).
-// The standby logs every statement (log_statement = all), so a test can tell which statements reached it.
-import { type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chownSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { appendFileSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
-import { AS_ROOT, BIN, postgresMissing } from './postgres-bin.js';
+import { freePort, killByPidFile, nobody, runPgTool } from './pg-process.js';
+import { AS_ROOT } from './postgres-bin.js';
 
 /** The standby's name in the primary's synchronous_standby_names. */
 const STANDBY_NAME = 'standby';
@@ -26,38 +20,6 @@ export interface PrimaryWithStandby {
   standbyLog(): string;
   /** Stops both servers (pg_ctl stop -m fast, the standby first) and removes the folder. Safe to call twice. */
   stop(): void;
-}
-
-/** The folder of the server's own tools: pg_basebackup sits beside the real pg_ctl, which PATH may only link to. */
-const TOOLS = BIN ? dirname(realpathSync(join(BIN, 'pg_ctl'))) : null;
-
-function nobody(): { uid: number; gid: number } {
-  const id = (flag: string) => Number(spawnSync('id', [flag, 'nobody'], { encoding: 'utf8' }).stdout.trim());
-  return { uid: id('-u'), gid: id('-g') };
-}
-
-/** Runs a PostgreSQL tool (as `nobody` under root, since the servers refuse root); throws with its output. */
-function run(tool: string, args: string[], options: SpawnSyncOptions = {}): string {
-  if (!TOOLS) throw new Error(`PostgreSQL tests cannot run: ${postgresMissing}`);
-  const owner = AS_ROOT ? nobody() : null;
-  const [cmd, argv] = owner
-    ? ['/usr/bin/setpriv', [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--clear-groups', '--', join(TOOLS, tool), ...args]]
-    : [join(TOOLS, tool), args];
-  const result = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000, ...options });
-  if (result.status !== 0)
-    throw new Error(`${tool} ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`);
-  return String(result.stdout);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
@@ -109,7 +71,7 @@ export async function startPrimaryWithStandby(options: StandbyOptions = {}): Pro
     stopped = true;
     for (const data of [...started].reverse()) {
       try {
-        run('pg_ctl', ['stop', '-D', data, '-m', mode, '-w', '-t', '30'], { cwd: dir });
+        runPgTool('pg_ctl', ['stop', '-D', data, '-m', mode, '-w', '-t', '30'], { cwd: dir });
       } catch {
         killByPidFile(data);
       }
@@ -122,12 +84,12 @@ export async function startPrimaryWithStandby(options: StandbyOptions = {}): Pro
     const port = await freePort();
     const options = [`-p ${port}`, `-k '${dir}'`, ...settings.map((s) => `-c ${s}`)].join(' ');
     started.push(data);
-    run('pg_ctl', ['start', '-D', data, '-l', join(dir, `${name}.log`), '-w', '-t', '30', '-o', options], { cwd: dir });
+    runPgTool('pg_ctl', ['start', '-D', data, '-l', join(dir, `${name}.log`), '-w', '-t', '30', '-o', options], { cwd: dir });
     return (database = 'postgres') => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   };
   try {
     // C collation: text sorts by bytes, as SQLite's BINARY does (start-up refuses anything else).
-    run(
+    runPgTool(
       'initdb',
       ['-D', primaryData, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'],
       {
@@ -140,7 +102,7 @@ export async function startPrimaryWithStandby(options: StandbyOptions = {}): Pro
     await query(primaryUrl(), `create role replicator with replication login password '${replicator}'`);
     const port = new URL(primaryUrl()).port;
     const conninfo = `host=127.0.0.1 port=${port} user=replicator application_name=${STANDBY_NAME}`;
-    run('pg_basebackup', ['-D', standbyData, '-d', conninfo, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'], {
+    runPgTool('pg_basebackup', ['-D', standbyData, '-d', conninfo, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'], {
       cwd: dir,
       env: { ...process.env, PGPASSWORD: replicator },
     });
@@ -180,14 +142,5 @@ export async function startPrimaryWithStandby(options: StandbyOptions = {}): Pro
     });
     stop('immediate');
     throw new Error(`${(error as Error).message}\n${logs.join('\n')}`);
-  }
-}
-
-function killByPidFile(data: string): void {
-  try {
-    const pid = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    if (pid > 0) process.kill(pid, 'SIGQUIT');
-  } catch {
-    // No pid file: the server never started or is gone already.
   }
 }
