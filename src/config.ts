@@ -32,24 +32,24 @@ const seedMode = z
   })
   .transform((v): 'demo' | 'none' => (v === 'demo' || v === 'true' || v === '1' ? 'demo' : 'none'));
 
+/** A comma-separated setting as its non-empty entries, trimmed. */
+const commaList = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean),
+);
+
 // WEBHOOK_ALLOW_PRIVATE: comma-separated CIDR ranges, addresses and host names webhooks may reach
 // although they are not public (src/domain/webhooks/targets.ts applies it).
 const HOST_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-const allowList = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((e) => e.trim())
-      .filter(Boolean),
-  )
-  .superRefine((entries, ctx) => {
-    for (const e of entries) {
-      if (!ipaddr.isValidCIDR(e) && !ipaddr.isValid(e) && !HOST_NAME.test(e)) {
-        ctx.addIssue({ code: 'custom', message: `"${e}" is neither a CIDR range (10.0.0.0/8), an address (127.0.0.1) nor a host name (hooks.internal)` });
-      }
+const allowList = commaList.superRefine((entries, ctx) => {
+  for (const e of entries) {
+    if (!ipaddr.isValidCIDR(e) && !ipaddr.isValid(e) && !HOST_NAME.test(e)) {
+      ctx.addIssue({ code: 'custom', message: `"${e}" is neither a CIDR range (10.0.0.0/8), an address (127.0.0.1) nor a host name (hooks.internal)` });
     }
-  });
+  }
+});
 
 // SECRETS_KEY: 32 random bytes, base64 or base64url (`openssl rand -base64 32`); seals webhook secrets.
 const secretsKey = z
@@ -76,20 +76,12 @@ const databaseUrl = z.preprocess(
 );
 
 // DATABASE_REPLICA_URLS: comma-separated postgres:// URLs of hot standbys that answer reads (docs/postgresql.md).
-const replicaUrls = z
-  .string()
-  .transform((v) =>
-    v
-      .split(',')
-      .map((e) => e.trim())
-      .filter(Boolean),
-  )
-  .superRefine((urls, ctx) => {
-    urls.forEach((url, i) => {
-      const problem = databaseUrlProblem(url);
-      if (problem) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} (${redactUrl(url)}) ${problem}` });
-    });
+const replicaUrls = commaList.superRefine((urls, ctx) => {
+  urls.forEach((url, i) => {
+    const problem = databaseUrlProblem(url);
+    if (problem) ctx.addIssue({ code: 'custom', message: `entry ${i + 1} (${redactUrl(url)}) ${problem}` });
   });
+});
 
 export const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
