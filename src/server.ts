@@ -61,6 +61,13 @@ async function openDb(config: Config): Promise<Db> {
   }
 }
 
+/** Where the data is, as the listening log line says it (passwords hidden). */
+function databaseWhere(config: Config): Record<string, unknown> {
+  if (!config.databaseUrl) return { databasePath: config.databasePath };
+  const replicas = config.databaseReplicaUrls.map(redactUrl);
+  return { databaseUrl: redactUrl(config.databaseUrl), ...(replicas.length ? { replicaUrls: replicas } : {}) };
+}
+
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -74,12 +81,7 @@ async function main(): Promise<void> {
   }
   const db = await openDb(config);
   const key = secretsKey(config);
-  const where = config.databaseUrl
-    ? {
-        databaseUrl: redactUrl(config.databaseUrl),
-        ...(config.databaseReplicaUrls.length ? { replicaUrls: config.databaseReplicaUrls.map(redactUrl) } : {}),
-      }
-    : { databasePath: config.databasePath };
+  const where = databaseWhere(config);
   // Rows from before secrets were sealed are sealed now; rows sealed with another key are left, and said.
   const secrets = await sealPlainSecrets(db, createSecretBox(key));
   if (secrets.sealed) log('sealed webhook secrets stored in the clear', { webhooks: secrets.sealed });
